@@ -1,0 +1,65 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "Slipway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "slipway", targets: ["Slipway"])
+    ],
+    targets: [
+        // System libraries: each is imported by exactly one Swift target.
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
+
+        // Layers.
+        .target(name: "SlipwayCrypto", dependencies: ["CCrypto"], swiftSettings: strict),
+        .target(name: "SlipwayHTTP", dependencies: ["CMicroHTTPD", "CCurl"], swiftSettings: strict),
+        .target(name: "DeployCore", swiftSettings: strict),
+        .target(
+            name: "SlipwaySlack", dependencies: ["SlipwayHTTP", "SlipwayCrypto", "DeployCore"],
+            swiftSettings: strict),
+        .target(name: "SlipwayGitOps", dependencies: ["DeployCore"], swiftSettings: strict),
+        .target(
+            name: "SlipwayKubernetes", dependencies: ["SlipwayHTTP", "DeployCore"], swiftSettings: strict),
+        .target(name: "SlipwayStore", dependencies: ["CSQLite", "CLibPQ", "DeployCore"], swiftSettings: strict),
+        .target(
+            name: "SlipwayApp",
+            dependencies: [
+                "SlipwayHTTP", "SlipwaySlack", "SlipwayCrypto", "DeployCore", "SlipwayGitOps", "SlipwayKubernetes",
+                "SlipwayStore",
+            ],
+            swiftSettings: strict),
+        .executableTarget(name: "Slipway", dependencies: ["SlipwayApp"], swiftSettings: strict),
+        .target(
+            name: "SlipwayTesting",
+            dependencies: ["SlipwayHTTP", "SlipwayCrypto", "DeployCore", "SlipwayApp"],
+            swiftSettings: strict),
+
+        // Tests mirror the source targets.
+        .testTarget(name: "SlipwayCryptoTests", dependencies: ["SlipwayCrypto"]),
+        .testTarget(name: "SlipwayHTTPTests", dependencies: ["SlipwayHTTP", "SlipwayTesting"]),
+        .testTarget(name: "DeployCoreTests", dependencies: ["DeployCore", "SlipwayTesting"]),
+        .testTarget(name: "SlipwaySlackTests", dependencies: ["SlipwaySlack", "SlipwayTesting"]),
+        .testTarget(name: "SlipwayGitOpsTests", dependencies: ["SlipwayGitOps", "SlipwayTesting"]),
+        .testTarget(name: "SlipwayKubernetesTests", dependencies: ["SlipwayKubernetes", "SlipwayTesting"]),
+        .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayStore", "SlipwayTesting"]),
+        .testTarget(name: "SlipwayAppTests", dependencies: ["SlipwayApp", "SlipwayTesting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

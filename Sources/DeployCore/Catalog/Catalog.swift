@@ -1,0 +1,145 @@
+/// The services Slipway deploys and their environments, from the configuration.
+public struct Catalog: Sendable, Equatable {
+    public var services: [String: ServiceEntry]
+
+    public init(services: [String: ServiceEntry]) { self.services = services }
+
+    /// Service names, sorted.
+    public var serviceNames: [String] { services.keys.sorted() }
+
+    /// The service configured for a CI repository (`owner/name`), compared case-insensitively.
+    public func service(forRepo repo: String) -> ServiceEntry? {
+        let wanted = repo.lowercased()
+        return services.values.sorted { $0.name < $1.name }.first { $0.repo.lowercased() == wanted }
+    }
+
+    /// Resolves user-typed names, or explains what is wrong with a suggestion.
+    /// - Returns: the service and environment entries.
+    /// - Throws: `CatalogError` with a user-facing message.
+    public func resolve(service: String, environment: String) throws(CatalogError) -> (
+        ServiceEntry, EnvironmentEntry
+    ) {
+        let entry = try resolve(service: service)
+        guard let env = entry.environments[environment] else {
+            let names = entry.environmentNames
+            throw CatalogError(
+                message: "Unknown environment `\(environment)` for `\(entry.name)`."
+                    + Suggestion.didYouMean(environment, among: names)
+                    + " Environments of `\(entry.name)`: \(names.map { "`\($0)`" }.joined(separator: ", ")).")
+        }
+        return (entry, env)
+    }
+
+    /// Resolves a user-typed service name.
+    public func resolve(service: String) throws(CatalogError) -> ServiceEntry {
+        if let entry = services[service] { return entry }
+        throw CatalogError(
+            message: "Unknown service `\(service)`." + Suggestion.didYouMean(service, among: serviceNames)
+                + " Try `/status` for the list.")
+    }
+}
+
+/// One deployable service.
+public struct ServiceEntry: Sendable, Equatable {
+    public var name: String
+    /// The application repository as CI names it (`owner/name`).
+    public var repo: String
+    /// The image reference without tag, e.g. `ghcr.io/nortinia-ltd/shop`.
+    public var image: String
+    public var environments: [String: EnvironmentEntry]
+
+    public init(name: String, repo: String, image: String, environments: [String: EnvironmentEntry]) {
+        self.name = name
+        self.repo = repo
+        self.image = image
+        self.environments = environments
+    }
+
+    /// Environment names in promotion order (sources before the environments promoted from them), then by name.
+    public var environmentNames: [String] {
+        environments.keys.sorted { a, b in
+            let da = depth(a)
+            let db = depth(b)
+            return da == db ? a < b : da < db
+        }
+    }
+
+    private func depth(_ name: String) -> Int {
+        var seen: Set<String> = []
+        var current = name
+        var depth = 0
+        while let next = environments[current]?.promoteFrom, !seen.contains(next) {
+            seen.insert(current)
+            current = next
+            depth += 1
+        }
+        return depth
+    }
+}
+
+/// One environment of a service.
+public struct EnvironmentEntry: Sendable, Equatable {
+    public struct FluxRef: Sendable, Equatable {
+        public var namespace: String
+        public var kustomization: String
+        public var gitRepository: String
+        public init(namespace: String, kustomization: String, gitRepository: String) {
+            self.namespace = namespace
+            self.kustomization = kustomization
+            self.gitRepository = gitRepository
+        }
+    }
+
+    public struct Workload: Sendable, Equatable {
+        public var namespace: String
+        public var deployment: String
+        public init(namespace: String, deployment: String) {
+            self.namespace = namespace
+            self.deployment = deployment
+        }
+    }
+
+    public var name: String
+    /// Path of the kustomization.yaml in the GitOps repository.
+    public var kustomization: String
+    public var flux: FluxRef
+    public var workload: Workload
+    public var autoDeploy: Bool
+    public var promoteFrom: String?
+    public var requireApproval: Bool
+    /// Slack user ids allowed to deploy; `*` means anyone in the workspace.
+    public var deployers: [String]
+    /// Slack user ids allowed to approve; `*` means anyone (still never the requester).
+    public var approvers: [String]
+
+    public init(
+        name: String, kustomization: String, flux: FluxRef, workload: Workload, autoDeploy: Bool = false,
+        promoteFrom: String? = nil, requireApproval: Bool = false, deployers: [String] = ["*"],
+        approvers: [String] = []
+    ) {
+        self.name = name
+        self.kustomization = kustomization
+        self.flux = flux
+        self.workload = workload
+        self.autoDeploy = autoDeploy
+        self.promoteFrom = promoteFrom
+        self.requireApproval = requireApproval
+        self.deployers = deployers
+        self.approvers = approvers
+    }
+
+    /// Whether `user` may request deploys and rollbacks here.
+    public func mayDeploy(_ user: String) -> Bool { deployers.contains("*") || deployers.contains(user) }
+
+    /// Whether `user` may approve a request made by `requester`.
+    public func mayApprove(_ user: String, requestedBy requester: String) -> Bool {
+        user != requester && (approvers.contains("*") || approvers.contains(user))
+    }
+}
+
+/// A name that does not resolve, with a user-facing explanation.
+public struct CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}

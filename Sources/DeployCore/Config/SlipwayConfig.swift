@@ -1,0 +1,116 @@
+import Foundation
+
+/// Slipway's configuration file (JSON). Secrets are never in the file: it names environment variables.
+public struct SlipwayConfig: Sendable, Equatable {
+    public struct Server: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var maxBodyBytes: Int
+        public var drainSeconds: Double
+    }
+
+    public enum StoreLocation: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(urlEnv: String)
+    }
+
+    public struct Slack: Sendable, Equatable {
+        public var signingSecretEnv: String
+        public var botTokenEnv: String
+        public var apiBaseURL: String
+        public var teamId: String?
+        public var deployChannel: String
+    }
+
+    public struct GitOps: Sendable, Equatable {
+        public var url: String
+        public var branch: String
+        public var checkout: String
+        public var authorName: String
+        public var authorEmail: String
+    }
+
+    public struct Kubernetes: Sendable, Equatable {
+        /// `in-cluster` or an API server URL.
+        public var apiServer: String
+        public var tokenEnv: String?
+        public var caFile: String?
+    }
+
+    public struct PagerDuty: Sendable, Equatable {
+        public var routingKeyEnv: String
+        public var eventsURL: String
+    }
+
+    public var server: Server
+    public var store: StoreLocation
+    public var slack: Slack
+    public var ciWebhookSecretEnv: String
+    public var fluxWebhookSecretEnv: String?
+    public var gitops: GitOps
+    public var kubernetes: Kubernetes
+    public var pagerDuty: PagerDuty?
+    public var runbooksBaseURL: String
+    public var onCallSlackUserIds: [String]
+    /// Git author email (lowercased) → Slack user id.
+    public var people: [String: String]
+    public var policy: DeployPolicy
+    public var catalog: Catalog
+
+    /// Names of every environment variable the configuration expects to hold a secret.
+    public var secretEnvironmentVariables: [(path: String, name: String)] {
+        var names: [(String, String)] = [
+            ("slack.signingSecretEnv", slack.signingSecretEnv),
+            ("slack.botTokenEnv", slack.botTokenEnv),
+            ("ci.webhookSecretEnv", ciWebhookSecretEnv),
+        ]
+        if let flux = fluxWebhookSecretEnv { names.append(("flux.webhookSecretEnv", flux)) }
+        if case .postgres(let env) = store { names.append(("store.postgres.urlEnv", env)) }
+        if let pd = pagerDuty { names.append(("pagerduty.routingKeyEnv", pd.routingKeyEnv)) }
+        if let token = kubernetes.tokenEnv { names.append(("kubernetes.tokenEnv", token)) }
+        return names.map { (path: $0.0, name: $0.1) }
+    }
+
+    /// The names of configured secret variables that are unset or empty in `environment`.
+    public func missingSecrets(in environment: [String: String]) -> [ConfigError] {
+        secretEnvironmentVariables.compactMap { entry in
+            let value = environment[entry.name] ?? ""
+            guard value.isEmpty else { return nil }
+            return ConfigError(
+                path: entry.path,
+                problem: "environment variable \(entry.name) is not set; export it with the secret before starting")
+        }
+    }
+}
+
+/// Timing policy for deploys.
+public struct DeployPolicy: Sendable, Equatable {
+    public var stabilityWindowSeconds: Double
+    public var approvalTimeoutSeconds: Double
+    public var pollIntervalSeconds: Double
+    public var rolloutTimeoutSeconds: Double
+    /// How long a CI `repo:sha:env` idempotency key is kept.
+    public var idempotencyWindowSeconds: Double
+
+    public init(
+        stabilityWindowSeconds: Double = 300, approvalTimeoutSeconds: Double = 1800, pollIntervalSeconds: Double = 5,
+        rolloutTimeoutSeconds: Double = 900, idempotencyWindowSeconds: Double = 86_400
+    ) {
+        self.stabilityWindowSeconds = stabilityWindowSeconds
+        self.approvalTimeoutSeconds = approvalTimeoutSeconds
+        self.pollIntervalSeconds = pollIntervalSeconds
+        self.rolloutTimeoutSeconds = rolloutTimeoutSeconds
+        self.idempotencyWindowSeconds = idempotencyWindowSeconds
+    }
+}
+
+/// A configuration problem: where it is (JSON path) and what is wrong.
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var problem: String
+    public init(path: String, problem: String) {
+        self.path = path
+        self.problem = problem
+    }
+    public var description: String { path.isEmpty ? problem : "\(path): \(problem)" }
+}

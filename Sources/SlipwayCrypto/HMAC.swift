@@ -1,0 +1,64 @@
+import CCrypto
+
+/// HMAC-SHA256, constant-time comparison and random identifiers, backed by OpenSSL libcrypto.
+public enum HMAC {
+    /// Computes HMAC-SHA256 of `message` keyed with `key`.
+    /// - Parameters:
+    ///   - key: The secret key bytes.
+    ///   - message: The bytes to authenticate.
+    /// - Returns: The 32-byte digest.
+    public static func sha256(key: some Collection<UInt8>, message: some Collection<UInt8>) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let keyBytes = Array(key)
+        let messageBytes = Array(message)
+        keyBytes.withUnsafeBytes { k in
+            messageBytes.withUnsafeBytes { m in
+                _ = CCrypto.HMAC(
+                    EVP_sha256(), k.baseAddress, Int32(k.count), m.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                    m.count, &digest, &length)
+            }
+        }
+        return Array(digest.prefix(Int(length)))
+    }
+
+    /// HMAC-SHA256 of `message` as lowercase hex.
+    public static func sha256Hex(key: String, message: some Collection<UInt8>) -> String {
+        Hex.encode(sha256(key: Array(key.utf8), message: message))
+    }
+}
+
+/// Timing-safe equality for secrets and signatures.
+public enum ConstantTime {
+    /// Compares two byte sequences in time that depends only on their lengths.
+    public static func equals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        let x = Array(a)
+        let y = Array(b)
+        guard x.count == y.count else { return false }
+        if x.isEmpty { return true }
+        return x.withUnsafeBytes { xp in
+            y.withUnsafeBytes { yp in CRYPTO_memcmp(xp.baseAddress, yp.baseAddress, x.count) == 0 }
+        }
+    }
+
+    /// Compares two strings by their UTF-8 bytes in constant time.
+    public static func equals(_ a: String, _ b: String) -> Bool {
+        equals(Array(a.utf8), Array(b.utf8))
+    }
+}
+
+/// Cryptographically random values.
+public enum SecureRandom {
+    /// `count` random bytes from OpenSSL's CSPRNG.
+    public static func bytes(_ count: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        let rc = RAND_bytes(&out, Int32(count))
+        precondition(rc == 1, "RAND_bytes failed")
+        return out
+    }
+
+    /// A random identifier: `prefix` followed by `byteCount` random bytes in lowercase hex.
+    public static func identifier(prefix: String = "", byteCount: Int = 8) -> String {
+        prefix + Hex.encode(bytes(byteCount))
+    }
+}

@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension HTTPServer {
+    /// Where and how the server listens.
+    public struct Configuration: Sendable, Equatable {
+        /// The address to bind, e.g. `127.0.0.1`, `0.0.0.0`, `::1` or a resolvable name.
+        public var host: String
+        /// The TCP port; 0 picks a free port (read it back from `HTTPServer.port` after `start()`).
+        public var port: Int
+        /// Largest accepted request body; larger ones get 413 without being buffered.
+        public var maxBodyBytes: Int
+        /// Idle connections (including slow uploads) are closed after this many seconds.
+        public var connectionTimeoutSeconds: Int
+        /// Worker threads. Each runs handlers for its own connections, so a slow handler delays only those.
+        public var threadCount: Int
+
+        /// - Parameters:
+        ///   - host: The address to bind.
+        ///   - port: The TCP port, or 0 for any free port.
+        ///   - maxBodyBytes: Largest accepted request body in bytes (default 1 MiB).
+        ///   - connectionTimeoutSeconds: Idle timeout per connection (default 30).
+        ///   - threadCount: Worker threads (default: active processors, at least 2).
+        public init(
+            host: String = "127.0.0.1", port: Int = 0, maxBodyBytes: Int = 1 << 20,
+            connectionTimeoutSeconds: Int = 30, threadCount: Int = Configuration.defaultThreadCount
+        ) {
+            self.host = host
+            self.port = port
+            self.maxBodyBytes = maxBodyBytes
+            self.connectionTimeoutSeconds = connectionTimeoutSeconds
+            self.threadCount = threadCount
+        }
+
+        /// The number of active processors, at least 2.
+        public static var defaultThreadCount: Int { max(2, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+        func validate() throws(HTTPServerError) {
+            guard (0...65535).contains(port) else {
+                throw .invalidConfiguration("port \(port) is outside 0...65535")
+            }
+            guard maxBodyBytes >= 0 else {
+                throw .invalidConfiguration("maxBodyBytes must not be negative (got \(maxBodyBytes))")
+            }
+            guard connectionTimeoutSeconds >= 0 else {
+                throw .invalidConfiguration(
+                    "connectionTimeoutSeconds must not be negative (got \(connectionTimeoutSeconds)); use 0 for none")
+            }
+            guard (1...1024).contains(threadCount) else {
+                throw .invalidConfiguration("threadCount must be in 1...1024 (got \(threadCount))")
+            }
+        }
+    }
+}

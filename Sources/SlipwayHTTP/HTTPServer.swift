@@ -1,0 +1,126 @@
+import CMicroHTTPD
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An HTTP/1.1 server on libmicrohttpd: a pool of worker threads with epoll, keep-alive, a request body limit,
+/// and graceful draining.
+///
+/// Handlers run on the worker threads. Each thread serves its own connections, so a slow handler delays only the
+/// connections of its thread; new connections go to the threads that are free.
+///
+/// ```swift
+/// let server = HTTPServer(configuration: .init(host: "0.0.0.0", port: 8080), handler: router.handler)
+/// try server.start()
+/// // on SIGTERM:
+/// server.beginDrain()
+/// _ = server.drain(timeout: 10)
+/// server.stop()
+/// ```
+public final class HTTPServer: @unchecked Sendable {
+    /// The configuration the server was created with (`port` may be 0; see `port` for the bound one).
+    public let configuration: Configuration
+    private let core: ServerCore
+    /// The running daemon. Guarded by `Locked`; `@unchecked Sendable` is sound because the daemon handle is only
+    /// created and destroyed under that lock and never leaves this class.
+    private let daemon = Locked<MHDDaemon?>(nil)
+
+    /// Creates a server; nothing listens until `start()`.
+    /// - Parameters:
+    ///   - configuration: Address, limits and threads.
+    ///   - handler: Answers every admitted request (typically `Router.handler`).
+    public init(configuration: Configuration, handler: @escaping HTTPHandler) {
+        self.configuration = configuration
+        self.core = ServerCore(handler: handler, maxBodyBytes: configuration.maxBodyBytes)
+    }
+
+    deinit { stop() }
+
+    /// Binds the configured address and starts serving.
+    /// - Throws: `HTTPServerError`, e.g. "cannot listen on 127.0.0.1:8080: address already in use".
+    public func start() throws(HTTPServerError) {
+        try configuration.validate()
+        let address = try ListenAddress(host: configuration.host, port: configuration.port)
+        try daemon.withLock { (daemon: inout MHDDaemon?) throws(HTTPServerError) in
+            guard daemon == nil else { throw .alreadyStarted }
+            var flags = SLIPWAY_MHD_USE_EPOLL_INTERNAL_THREAD | SLIPWAY_MHD_USE_ERROR_LOG
+            if address.isIPv6 { flags |= SLIPWAY_MHD_USE_IPV6 }
+            let context = Unmanaged.passUnretained(core).toOpaque()
+            core.captureStartupLog()
+            errno = 0
+            let handle = address.withSockaddr { sockaddr in
+                slipway_mhd_start_daemon(
+                    flags, sockaddr, UInt32(configuration.threadCount), UInt32(configuration.connectionTimeoutSeconds),
+                    slipwayMHDLog, context,
+                    slipwayMHDURILog, context,
+                    slipwayMHDRequestCompleted, context,
+                    slipwayMHDAccess, context)
+            }
+            let failure = errno
+            let log = core.takeStartupLog()
+            guard let handle else {
+                throw .listenFailed(
+                    address: ListenAddress.display(host: configuration.host, port: configuration.port),
+                    reason: Self.reason(errno: failure, log: log))
+            }
+            daemon = MHDDaemon(handle: handle)
+        }
+    }
+
+    /// The bound port once started (the real one when 0 was configured); the configured port before that.
+    public var port: Int { daemon.withLock { $0?.port } ?? configuration.port }
+
+    /// Whether the server is listening.
+    public var isRunning: Bool { daemon.withLock { $0 != nil } }
+
+    /// Whether `beginDrain()` was called.
+    public var isDraining: Bool { core.isDraining }
+
+    /// Requests admitted and not yet completed (their response not yet sent).
+    public var inFlightCount: Int { core.inFlightCount }
+
+    /// Refuses every request that arrives from now on with 503 `{"error":"draining"}` and `Connection: close`.
+    /// Requests already admitted run to completion; their responses also close the connection.
+    public func beginDrain() { core.beginDrain() }
+
+    /// Begins draining if needed, then waits until no request is in flight.
+    /// - Parameter timeout: Longest wait in seconds.
+    /// - Returns: true when every in-flight request completed, false on timeout.
+    public func drain(timeout: Double) -> Bool {
+        core.beginDrain()
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let deadline = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 + max(0, timeout)
+        while core.inFlightCount > 0 {
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            if Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 >= deadline { return false }
+            usleep(2_000)
+        }
+        return true
+    }
+
+    /// Stops listening, closes every connection and waits for the worker threads (and any running handler) to
+    /// finish. Safe to call more than once. Must not be called from a handler.
+    public func stop() {
+        let running = daemon.withLock { daemon in
+            defer { daemon = nil }
+            return daemon
+        }
+        // Released outside the lock: stopping joins the worker threads.
+        withExtendedLifetime(running) {}
+    }
+
+    private static func reason(errno failure: Int32, log: [String]) -> String {
+        if failure != 0, let text = strerror(failure) {
+            var reason = String(cString: text)
+            if let first = reason.first, first.isUppercase, reason.dropFirst().first?.isLowercase ?? true {
+                reason = first.lowercased() + reason.dropFirst()
+            }
+            return reason
+        }
+        return log.last ?? "libmicrohttpd could not start the daemon"
+    }
+}

@@ -1,0 +1,78 @@
+/// Routes requests by method and exact path.
+///
+/// ```swift
+/// var router = Router()
+/// router.add(.post, "/slack/commands") { request in .json(200, #"{"ok":true}"#) }
+/// router.onResponse = { route, status in metrics.count(route: route, status: status) }
+/// let server = HTTPServer(configuration: configuration, handler: router.handler)
+/// ```
+///
+/// Unknown paths get 404 `{"error":"no route for /x"}`; a known path with another method gets 405 with an `Allow`
+/// header. HEAD is answered by the GET route when no HEAD route is registered (the server sends no body).
+public struct Router: Sendable {
+    /// A method's handler on one path.
+    private struct Route: Sendable {
+        var method: HTTPMethod
+        var handler: HTTPHandler
+    }
+
+    /// The route name reported to `onResponse` for requests that match no path.
+    public static let unmatchedRoute = "unmatched"
+
+    private var routes: [String: [Route]] = [:]
+
+    /// Called after each response with the registered path (or `Router.unmatchedRoute`) and the status,
+    /// e.g. to count requests per route for metrics. Runs on the server's worker threads; keep it fast.
+    public var onResponse: (@Sendable (_ route: String, _ status: Int) -> Void)?
+
+    public init() {}
+
+    /// Registers `handler` for `method` on the exact `path`; a later registration of the same pair replaces it.
+    /// - Parameters:
+    ///   - method: The HTTP method.
+    ///   - path: The exact path, without query string, e.g. `/slack/commands`.
+    ///   - handler: Answers matching requests.
+    public mutating func add(_ method: HTTPMethod, _ path: String, _ handler: @escaping HTTPHandler) {
+        var methods = routes[path] ?? []
+        if let index = methods.firstIndex(where: { $0.method == method }) {
+            methods[index].handler = handler
+        } else {
+            methods.append(Route(method: method, handler: handler))
+        }
+        routes[path] = methods
+    }
+
+    /// Answers a request with the matching route (routes added later are not seen by an earlier `handler`).
+    /// - Parameter request: The request to route.
+    /// - Returns: The route's response, or 404 / 405.
+    public func respond(to request: HTTPRequest) -> HTTPResponse {
+        let (route, response) = dispatch(request)
+        onResponse?(route, response.status)
+        return response
+    }
+
+    /// The router as a server handler, capturing the routes registered so far.
+    public var handler: HTTPHandler {
+        let router = self
+        return { request in router.respond(to: request) }
+    }
+
+    private func dispatch(_ request: HTTPRequest) -> (route: String, response: HTTPResponse) {
+        guard let methods = routes[request.path] else {
+            return (Self.unmatchedRoute, ErrorBody.response(404, "no route for \(request.path)"))
+        }
+        if let route = methods.first(where: { $0.method == request.method }) {
+            return (request.path, route.handler(request))
+        }
+        if request.method == .head, let route = methods.first(where: { $0.method == .get }) {
+            return (request.path, route.handler(request))
+        }
+        var allowed = methods.map(\.method.rawValue)
+        if allowed.contains("GET") && !allowed.contains("HEAD") { allowed.append("HEAD") }
+        let suggestion = methods.map(\.method.rawValue).joined(separator: " or ")
+        var response = ErrorBody.response(
+            405, "method \(request.method.rawValue) not allowed on \(request.path); use \(suggestion)")
+        response.headers.add(name: "Allow", value: allowed.joined(separator: ", "))
+        return (request.path, response)
+    }
+}

@@ -1,0 +1,178 @@
+import CMicroHTTPD
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// The C callbacks libmicrohttpd calls from its worker threads. They are plain nonisolated functions on purpose:
+// a callback isolated to an actor would trap when called from a foreign thread. Each gets the `ServerCore`
+// unretained through its `cls` argument; the server stops the daemon before the core can go away.
+
+/// MHD_OPTION_EXTERNAL_LOGGER: keeps start-up messages to explain a failure, drops everything else
+/// (libmicrohttpd would otherwise print to stderr, and its messages may quote request data).
+func slipwayMHDLog(_ cls: UnsafeMutableRawPointer?, _ format: UnsafePointer<CChar>?, _ arguments: CVaListPointer?) {
+    guard let cls, let format, let arguments else { return }
+    let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
+    var buffer = [CChar](repeating: 0, count: 512)
+    _ = vsnprintf(&buffer, buffer.count, format, arguments)
+    var message = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    while message.last?.isNewline == true { message.removeLast() }
+    core.log(message)
+}
+
+/// MHD_OPTION_URI_LOG_CALLBACK: the first sight of a request, before MHD splits and decodes the URI.
+/// Creates the request's state (which becomes its `req_cls`) and keeps the raw query string.
+func slipwayMHDURILog(
+    _ cls: UnsafeMutableRawPointer?, _ uri: UnsafePointer<CChar>?, _ connection: OpaquePointer?
+) -> UnsafeMutableRawPointer? {
+    let state = RequestState()
+    if let uri, let questionMark = strchr(uri, Int32(UInt8(ascii: "?"))) {
+        let start = UnsafeRawPointer(questionMark + 1).assumingMemoryBound(to: UInt8.self)
+        var end = start
+        while end.pointee != 0 && end.pointee != UInt8(ascii: "#") { end += 1 }
+        state.query = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+    }
+    return Unmanaged.passRetained(state).toOpaque()
+}
+
+/// MHD_OPTION_NOTIFY_COMPLETED: the request is over (answered, failed or the client went away).
+func slipwayMHDRequestCompleted(
+    _ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?, _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+    _ reason: MHD_RequestTerminationCode
+) {
+    guard let cls, let requestContext, let pointer = requestContext.pointee else { return }
+    requestContext.pointee = nil
+    let state = Unmanaged<RequestState>.fromOpaque(pointer).takeRetainedValue()
+    if state.admitted {
+        Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue().finish()
+    }
+}
+
+/// The access handler: called once when the headers are in, once per body chunk, and once more at the end.
+func slipwayMHDAccess(
+    _ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?, _ url: UnsafePointer<CChar>?,
+    _ method: UnsafePointer<CChar>?, _ version: UnsafePointer<CChar>?, _ uploadData: UnsafePointer<CChar>?,
+    _ uploadDataSize: UnsafeMutablePointer<Int>?, _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+) -> MHD_Result {
+    guard let cls, let connection, let uploadDataSize, let requestContext else { return MHD_Result.NO }
+    let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
+    let state: RequestState
+    if let pointer = requestContext.pointee {
+        state = Unmanaged<RequestState>.fromOpaque(pointer).takeUnretainedValue()
+    } else {
+        // The URI log callback always runs first; this is only a safety net.
+        state = RequestState()
+        requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
+    }
+
+    switch state.phase {
+    case .new:
+        guard core.admit() else {
+            state.phase = .answered
+            return queue(ServerCore.drainingResponse, on: connection, draining: true)
+        }
+        state.admitted = true
+        state.phase = .receiving
+        if let declared = declaredContentLength(connection), declared > core.maxBodyBytes {
+            // Answer before reading the body; MHD then skips it and closes the connection.
+            state.phase = .answered
+            return queue(core.tooLargeResponse(), on: connection, draining: core.isDraining)
+        }
+        return MHD_Result.YES
+
+    case .receiving:
+        let size = uploadDataSize.pointee
+        if size > 0 {
+            uploadDataSize.pointee = 0
+            state.receivedBytes += size
+            if state.receivedBytes > core.maxBodyBytes {
+                state.tooLarge = true
+                state.body = []
+                // A client streaming far past the limit is cut off rather than read to the end.
+                if state.receivedBytes - core.maxBodyBytes > core.discardAllowance { return MHD_Result.NO }
+            } else if let uploadData {
+                UnsafeRawPointer(uploadData).withMemoryRebound(to: UInt8.self, capacity: size) {
+                    state.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: size))
+                }
+            }
+            return MHD_Result.YES
+        }
+        state.phase = .answered
+        if state.tooLarge {
+            return queue(core.tooLargeResponse(), on: connection, draining: core.isDraining)
+        }
+        let request = HTTPRequest(
+            method: HTTPMethod(rawValue: method.map { String(cString: $0) } ?? "GET"),
+            path: url.map { String(cString: $0) } ?? "/",
+            query: state.query,
+            headers: requestHeaders(connection),
+            body: state.body)
+        state.body = []
+        let response = core.handler(request)
+        return queue(response, on: connection, draining: core.isDraining)
+
+    case .answered:
+        // MHD may call again after a response was queued early; keep discarding.
+        uploadDataSize.pointee = 0
+        return MHD_Result.YES
+    }
+}
+
+/// The Content-Length the client declared, or nil (absent, chunked or unparsable; MHD rejects malformed ones).
+private func declaredContentLength(_ connection: OpaquePointer) -> Int? {
+    guard let value = MHD_lookup_connection_value(connection, MHD_ValueKind.HEADER_KIND, "Content-Length") else { return nil }
+    var result = 0
+    var digits = 0
+    var pointer = UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self)
+    while pointer.pointee == UInt8(ascii: " ") { pointer += 1 }
+    while pointer.pointee >= UInt8(ascii: "0") && pointer.pointee <= UInt8(ascii: "9") {
+        digits += 1
+        if digits > 18 { return Int.max }
+        result = result * 10 + Int(pointer.pointee - UInt8(ascii: "0"))
+        pointer += 1
+    }
+    return digits == 0 ? nil : result
+}
+
+private func requestHeaders(_ connection: OpaquePointer) -> HTTPHeaders {
+    var fields: [(name: String, value: String)] = []
+    fields.reserveCapacity(16)
+    withUnsafeMutablePointer(to: &fields) { pointer in
+        _ = MHD_get_connection_values(connection, MHD_ValueKind.HEADER_KIND, slipwayMHDCollectHeader, pointer)
+    }
+    return HTTPHeaders(fields)
+}
+
+/// MHD_KeyValueIterator for request headers; `cls` points at the fields array being filled.
+func slipwayMHDCollectHeader(
+    _ cls: UnsafeMutableRawPointer?, _ kind: MHD_ValueKind, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?
+) -> MHD_Result {
+    guard let cls, let key else { return MHD_Result.YES }
+    let fields = cls.assumingMemoryBound(to: [(name: String, value: String)].self)
+    fields.pointee.append((name: String(cString: key), value: value.map { String(cString: $0) } ?? ""))
+    return MHD_Result.YES
+}
+
+/// Queues `response` on the connection; asks MHD to close the connection afterwards while draining.
+private func queue(_ response: HTTPResponse, on connection: OpaquePointer, draining: Bool) -> MHD_Result {
+    let mhdResponse = response.body.withUnsafeBytes { raw in
+        MHD_create_response_from_buffer(raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), MHD_ResponseMemoryMode.RESPMEM_MUST_COPY)
+    }
+    guard let mhdResponse else { return MHD_Result.NO }
+    defer { MHD_destroy_response(mhdResponse) }
+    var hasConnectionHeader = false
+    for field in response.headers {
+        // MHD refuses names or values with CR/LF and headers it sets itself (Content-Length); those are skipped.
+        _ = MHD_add_response_header(mhdResponse, field.name, field.value)
+        if !hasConnectionHeader && field.name.utf8.count == 10 && field.name.lowercased() == "connection" {
+            hasConnectionHeader = true
+        }
+    }
+    if draining && !hasConnectionHeader {
+        _ = MHD_add_response_header(mhdResponse, "Connection", "close")
+    }
+    let status = (100...999).contains(response.status) ? UInt32(response.status) : 500
+    return MHD_queue_response(connection, status, mhdResponse)
+}

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The part of the server that libmicrohttpd's threads call into: the handler, the body limit and the drain state.
+/// The `HTTPServer` owns it and stops the daemon before letting it go, so callbacks can use it unretained.
+final class ServerCore: Sendable {
+    private struct DrainState {
+        var draining = false
+        var inFlight = 0
+    }
+
+    let handler: HTTPHandler
+    let maxBodyBytes: Int
+    /// Bodies beyond the limit are read and dropped up to this many extra bytes (to answer 413 on a chunked
+    /// upload); past that the connection is closed without an answer.
+    let discardAllowance: Int
+    private let drainState = Locked(DrainState())
+    /// Messages libmicrohttpd logs while the daemon starts, to explain a failure; nil when not capturing.
+    private let startupLog = Locked<[String]?>(nil)
+
+    init(handler: @escaping HTTPHandler, maxBodyBytes: Int) {
+        self.handler = handler
+        self.maxBodyBytes = maxBodyBytes
+        self.discardAllowance = max(maxBodyBytes, 1 << 20)
+    }
+
+    // MARK: Drain
+
+    /// Counts a new request as in flight, unless the server is draining.
+    func admit() -> Bool {
+        drainState.withLock { state in
+            if state.draining { return false }
+            state.inFlight += 1
+            return true
+        }
+    }
+
+    func finish() { drainState.withLock { $0.inFlight -= 1 } }
+
+    func beginDrain() { drainState.withLock { $0.draining = true } }
+
+    var isDraining: Bool { drainState.withLock { $0.draining } }
+
+    var inFlightCount: Int { drainState.withLock { $0.inFlight } }
+
+    // MARK: Start-up log
+
+    func captureStartupLog() { startupLog.withLock { $0 = [] } }
+
+    /// Stops capturing and returns what was logged.
+    func takeStartupLog() -> [String] { startupLog.withLock { log in defer { log = nil }; return log ?? [] } }
+
+    func log(_ message: String) { startupLog.withLock { $0?.append(message) } }
+
+    // MARK: Canned responses
+
+    func tooLargeResponse() -> HTTPResponse {
+        var response = ErrorBody.response(413, "request body too large (limit \(maxBodyBytes) bytes)")
+        response.headers.add(name: "Connection", value: "close")
+        return response
+    }
+
+    static let drainingResponse: HTTPResponse = {
+        var response = ErrorBody.response(503, "draining")
+        response.headers.add(name: "Connection", value: "close")
+        return response
+    }()
+}

@@ -1,0 +1,114 @@
+import Foundation
+import SlipwayCrypto
+import SlipwayHTTP
+
+/// Verifies Slack's v0 request signatures.
+///
+/// Slack signs `v0:{timestamp}:{raw body}` with HMAC-SHA256 keyed by the app's signing secret and sends
+/// `X-Slack-Signature: v0=<lowercase hex>` and `X-Slack-Request-Timestamp: <unix seconds>`. The verifier must see the
+/// raw body bytes exactly as received, before any form decoding.
+public struct SlackRequestVerifier: Sendable {
+    /// Header carrying the signature.
+    public static let signatureHeader = "X-Slack-Signature"
+    /// Header carrying the request timestamp.
+    public static let timestampHeader = "X-Slack-Request-Timestamp"
+
+    private let key: [UInt8]
+    private let clock: @Sendable () -> Int64
+    /// Largest accepted distance, in seconds, between the request timestamp and now (both directions).
+    public let toleranceSeconds: Int64
+    /// The only workspace accepted by ``checkTeam(_:)``, or nil to accept any.
+    public let teamId: String?
+
+    /// - Parameters:
+    ///   - signingSecret: The Slack app's signing secret (used as the UTF-8 HMAC key).
+    ///   - clock: Current time in Unix seconds; injectable for tests.
+    ///   - toleranceSeconds: Replay window; Slack recommends 300 seconds.
+    ///   - teamId: When set, ``checkTeam(_:)`` rejects every other workspace.
+    public init(
+        signingSecret: String,
+        clock: @escaping @Sendable () -> Int64 = SlackRequestVerifier.systemClock,
+        toleranceSeconds: Int64 = 300,
+        teamId: String? = nil
+    ) {
+        self.key = Array(signingSecret.utf8)
+        self.clock = clock
+        self.toleranceSeconds = toleranceSeconds
+        self.teamId = teamId
+    }
+
+    /// The wall clock in Unix seconds.
+    public static let systemClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+
+    /// Checks the signature headers against the raw body.
+    /// - Parameters:
+    ///   - headers: The request headers (names are matched case-insensitively).
+    ///   - body: The raw request body, byte for byte as received.
+    /// - Throws: ``SlackVerificationError`` saying which check failed.
+    public func verify(headers: HTTPHeaders, body: [UInt8]) throws(SlackVerificationError) {
+        guard let signature = headers[Self.signatureHeader] else { throw .missingSignature }
+        guard let timestampText = headers[Self.timestampHeader] else { throw .missingTimestamp }
+        guard let timestamp = Self.parseTimestamp(timestampText) else { throw .malformedTimestamp }
+        let now = clock()
+        if now - timestamp > toleranceSeconds { throw .staleTimestamp }
+        if timestamp - now > toleranceSeconds { throw .futureTimestamp }
+        guard Self.isWellFormedSignature(signature) else { throw .malformedSignature }
+        let expected = Self.signature(key: key, body: body, timestamp: timestampText)
+        guard ConstantTime.equals(Array(signature.utf8), Array(expected.utf8)) else { throw .badSignature }
+    }
+
+    /// Checks the workspace of an already verified and parsed request against ``teamId``.
+    /// - Parameter team: The `team_id` (or `team.id`) from the payload.
+    /// - Throws: ``SlackVerificationError/unexpectedTeam`` when a team is configured and differs.
+    public func checkTeam(_ team: String) throws(SlackVerificationError) {
+        if let teamId, teamId != team { throw .unexpectedTeam }
+    }
+
+    /// Computes the `X-Slack-Signature` value for a body, as Slack would send it.
+    /// - Parameters:
+    ///   - body: The raw request body.
+    ///   - timestamp: The Unix timestamp that goes into `X-Slack-Request-Timestamp`.
+    /// - Returns: `v0=` followed by 64 lowercase hex digits.
+    public func sign(body: [UInt8], timestamp: Int64) -> String {
+        Self.signature(key: key, body: body, timestamp: String(timestamp))
+    }
+
+    /// Both signature headers for a body, as Slack would send them (for `slipway try` and tests).
+    public func signedHeaders(body: [UInt8], timestamp: Int64) -> HTTPHeaders {
+        [
+            Self.timestampHeader: String(timestamp),
+            Self.signatureHeader: sign(body: body, timestamp: timestamp),
+        ]
+    }
+
+    private static func signature(key: [UInt8], body: [UInt8], timestamp: String) -> String {
+        var base: [UInt8] = []
+        base.reserveCapacity(body.count + timestamp.utf8.count + 4)
+        base.append(contentsOf: "v0:".utf8)
+        base.append(contentsOf: timestamp.utf8)
+        base.append(UInt8(ascii: ":"))
+        base.append(contentsOf: body)
+        return "v0=" + Hex.encode(HMAC.sha256(key: key, message: base))
+    }
+
+    /// Only plain decimal digits are a timestamp: no sign, spaces or fraction. At most 18 digits so it fits Int64.
+    static func parseTimestamp(_ text: String) -> Int64? {
+        let utf8 = text.utf8
+        guard !utf8.isEmpty, utf8.count <= 18 else { return nil }
+        var value: Int64 = 0
+        for byte in utf8 {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
+    static func isWellFormedSignature(_ text: String) -> Bool {
+        let utf8 = Array(text.utf8)
+        guard utf8.count == 67, utf8.starts(with: "v0=".utf8) else { return false }
+        return utf8[3...].allSatisfy { byte in
+            (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
+        }
+    }
+}

@@ -1,0 +1,100 @@
+/// Helpers for Slack `mrkdwn` text: escaping user-supplied text, mentions, links, and cutting to a limit.
+public enum SlackText {
+    /// Escapes `&`, `<` and `>` so user-supplied text (a commit message, a tag, a reason) cannot inject
+    /// `<!channel>`, `<!here>`, a fake `<@U…>` mention or a disguised link. Apply to every piece of text that did
+    /// not come from the bot itself, before putting it into mrkdwn.
+    /// - Parameter text: Untrusted text.
+    /// - Returns: The text with the three control characters replaced by `&amp;`, `&lt;`, `&gt;`.
+    public static func escape(_ text: String) -> String {
+        var needsWork = false
+        for byte in text.utf8
+        where byte == UInt8(ascii: "&") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") {
+            needsWork = true
+            break
+        }
+        guard needsWork else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 16)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A user mention `<@U…>`. An id that is not a Slack user id (upper-case letters and digits) is escaped and
+    /// shown literally instead, so it cannot become another control sequence.
+    /// - Parameter userId: A Slack user id such as `U0APPROVER`.
+    public static func mention(userId: String) -> String {
+        let isId =
+            !userId.isEmpty && userId.utf8.count <= 32
+            && userId.utf8.allSatisfy { byte in
+                (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+            }
+        return isId ? "<@\(userId)>" : escape(userId)
+    }
+
+    /// A link `<url|label>` with the label escaped.
+    /// - Parameters:
+    ///   - url: The target; `|` is percent-encoded and `&<>` escaped so it cannot end the link early.
+    ///   - label: The visible text (may be user-supplied).
+    public static func link(_ url: String, label: String) -> String {
+        let safeURL = escape(url).replacingAll("|", with: "%7C")
+        let safeLabel = escape(label).replacingAll("|", with: "¦")
+        return "<\(safeURL)|\(safeLabel)>"
+    }
+
+    /// The length Slack's limits are checked against (UTF-16 code units; never less than the character count).
+    public static func length(_ text: String) -> Int { text.utf16.count }
+
+    /// Cuts text to at most `limit` (UTF-16 units, see ``length(_:)``), ending with `marker` when it was cut.
+    ///
+    /// The cut falls on a character boundary and never leaves half an escape (`&am`) or an unclosed `<…` control
+    /// sequence behind.
+    /// - Parameters:
+    ///   - text: The text, already escaped where needed.
+    ///   - limit: The maximum length.
+    ///   - marker: Appended when the text was cut.
+    /// - Returns: `text` unchanged when it fits.
+    public static func truncate(_ text: String, to limit: Int, marker: String = "… (truncated)") -> String {
+        guard text.utf16.count > limit else { return text }
+        let budget = max(0, limit - marker.utf16.count)
+        var kept = 0
+        var end = text.startIndex
+        for index in text.indices {
+            let next = text.index(after: index)
+            let width = text.utf16.distance(from: index, to: next)
+            if kept + width > budget { break }
+            kept += width
+            end = next
+        }
+        var prefix = text[..<end]
+        if let open = prefix.lastIndex(of: "<"), prefix[open...].firstIndex(of: ">") == nil {
+            prefix = prefix[..<open]
+        }
+        if let amp = prefix.lastIndex(of: "&"), prefix[amp...].firstIndex(of: ";") == nil,
+            prefix.distance(from: amp, to: prefix.endIndex) < 6
+        {
+            prefix = prefix[..<amp]
+        }
+        let cut = String(prefix) + marker
+        return cut.utf16.count <= limit ? cut : String(marker.prefix(limit))
+    }
+}
+
+extension String {
+    fileprivate func replacingAll(_ target: Character, with replacement: String) -> String {
+        guard contains(target) else { return self }
+        var out = ""
+        out.reserveCapacity(utf8.count)
+        for character in self {
+            if character == target { out += replacement } else { out.append(character) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,95 @@
+import DeployCore
+import Foundation
+
+/// Slipway's durable state. Implementations (SQLite, PostgreSQL) are thread-safe; every call is synchronous and
+/// short, so request handlers call it directly and background services call it from their own tasks.
+///
+/// All changes caused by one event go through one `write` so they commit together: a deploy's new state, its audit
+/// event and the outbox messages it causes are never seen apart.
+public protocol Store: Sendable {
+    /// Runs `body` in a read-only snapshot.
+    func read<T>(_ body: (any StoreReader) throws -> T) throws -> T
+    /// Runs `body` in one write transaction; it commits when `body` returns and rolls back when it throws.
+    func write<T>(_ body: (any StoreWriter) throws -> T) throws -> T
+}
+
+/// Queries available inside any transaction.
+public protocol StoreReader {
+    func deploy(id: String) throws -> Deploy?
+    /// The deploy whose pending approval carries this button token.
+    func deploy(approvalToken: String) throws -> Deploy?
+    /// Deploys in any of `states`, oldest first.
+    func deploys(in states: Set<DeployState>) throws -> [Deploy]
+    /// Most recent deploys first, optionally filtered.
+    func recentDeploys(service: String?, environment: String?, limit: Int) throws -> [Deploy]
+    /// Deploys of one environment that reached `state`, most recent first.
+    func deploys(service: String, environment: String, state: DeployState, limit: Int) throws -> [Deploy]
+    /// Deploys created at or after `since`, any environment (for statistics).
+    func deploys(createdSince since: Date) throws -> [Deploy]
+    func environment(service: String, environment: String) throws -> EnvironmentRecord?
+    func environments() throws -> [EnvironmentRecord]
+    func lock(service: String, environment: String) throws -> EnvironmentLock?
+    func locks() throws -> [EnvironmentLock]
+    /// Built images of a service whose tag equals `ref` or whose sha starts with `ref` (≥ 7 chars), newest first.
+    func images(service: String, matching ref: String) throws -> [BuiltImage]
+    /// The deploy id remembered for an idempotency key that has not expired at `now` (empty string when the key
+    /// was recorded without a deploy).
+    func idempotentResult(key: String, now: Date) throws -> String?
+    func auditEvents(deployId: String) throws -> [AuditEvent]
+    func auditEvents(service: String, environment: String, limit: Int) throws -> [AuditEvent]
+    /// Pending messages due at `now`, oldest first, at most one per ordering key.
+    func dueOutbox(now: Date, limit: Int) throws -> [OutboxMessage]
+    func outbox(key: String) throws -> OutboxMessage?
+    func outboxCount(status: OutboxStatus) throws -> Int
+    func failedOutbox(limit: Int) throws -> [OutboxMessage]
+    /// A cached value (e.g. Slack user id for an email) that has not expired at `now`.
+    func cachedValue(key: String, now: Date) throws -> String?
+}
+
+/// Changes, available inside `Store.write`.
+public protocol StoreWriter: StoreReader {
+    /// Inserts a new deploy (version 0).
+    func insert(_ deploy: Deploy) throws
+    /// Stores `deploy` if the stored version equals `deploy.version`, and bumps the version.
+    /// - Returns: the stored deploy (with the new version), or nil when someone else changed it first.
+    func update(_ deploy: Deploy) throws -> Deploy?
+    func append(_ event: AuditEvent) throws
+    /// Queues a message; a message whose key already exists is ignored (delivered once per key).
+    /// - Returns: true when it was queued now.
+    @discardableResult func enqueue(_ message: OutboxMessage) throws -> Bool
+    func markDelivered(key: String, at: Date) throws
+    func reschedule(key: String, attempts: Int, nextAttemptAt: Date, error: String) throws
+    func markFailed(key: String, attempts: Int, error: String) throws
+    func upsert(_ environment: EnvironmentRecord) throws
+    /// Sets the lock unless one exists. - Returns: the existing lock when there was one (nothing changed).
+    func insertLock(_ lock: EnvironmentLock) throws -> EnvironmentLock?
+    /// Removes the lock. - Returns: the removed lock, or nil when there was none.
+    func deleteLock(service: String, environment: String) throws -> EnvironmentLock?
+    func record(_ image: BuiltImage) throws
+    /// Remembers `deployId` for `key` until `expiresAt`, unless an unexpired entry exists.
+    /// - Returns: the existing entry's deploy id when there was one (nothing changed).
+    func rememberIdempotent(key: String, deployId: String, now: Date, expiresAt: Date) throws -> String?
+    func setCachedValue(key: String, value: String, expiresAt: Date) throws
+}
+
+/// A store failure (I/O, constraint, corrupt data). The message names the operation; it never holds secrets.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    private enum Code: Sendable { case open, migrate, query, busy, corrupt }
+    private let code: Code
+    public let message: String
+
+    private init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public static func open(_ message: String) -> StoreError { StoreError(.open, message) }
+    public static func migrate(_ message: String) -> StoreError { StoreError(.migrate, message) }
+    public static func query(_ message: String) -> StoreError { StoreError(.query, message) }
+    public static func busy(_ message: String) -> StoreError { StoreError(.busy, message) }
+    public static func corrupt(_ message: String) -> StoreError { StoreError(.corrupt, message) }
+
+    /// True when retrying the same operation may succeed (lock contention, serialization failure).
+    public var isRetryable: Bool { code == .busy }
+    public var description: String { "store: \(message)" }
+}
