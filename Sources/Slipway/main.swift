@@ -1,1 +1,5 @@
-print("slipway")
+import Foundation
+import SlipwayApp
+
+let status = await CommandLineTool.main(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+exit(status)

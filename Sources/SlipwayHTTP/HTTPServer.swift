@@ -1,9 +1,9 @@
 import CMicroHTTPD
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An HTTP/1.1 server on libmicrohttpd: a pool of worker threads with epoll, keep-alive, a request body limit,
@@ -20,12 +20,11 @@ import Darwin
 /// _ = server.drain(timeout: 10)
 /// server.stop()
 /// ```
-public final class HTTPServer: @unchecked Sendable {
+public final class HTTPServer: Sendable {
     /// The configuration the server was created with (`port` may be 0; see `port` for the bound one).
     public let configuration: Configuration
     private let core: ServerCore
-    /// The running daemon. Guarded by `Locked`; `@unchecked Sendable` is sound because the daemon handle is only
-    /// created and destroyed under that lock and never leaves this class.
+    /// The running daemon; created and released under the lock, never handed out.
     private let daemon = Locked<MHDDaemon?>(nil)
 
     /// Creates a server; nothing listens until `start()`.

@@ -29,6 +29,7 @@ public struct HTTPServerError: Error, Sendable, Equatable, CustomStringConvertib
         return false
     }
 
+    /// What went wrong and what to do, e.g. "cannot listen on 127.0.0.1:8080: address already in use".
     public var description: String {
         switch code {
         case .listenFailed(let address, let reason):

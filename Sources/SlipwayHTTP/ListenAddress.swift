@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A resolved socket address to bind the server to.
@@ -15,12 +15,13 @@ struct ListenAddress {
         hints.ai_family = AF_UNSPEC
         hints.ai_flags = AI_PASSIVE
         #if canImport(Glibc)
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         #else
-        hints.ai_socktype = SOCK_STREAM
+            hints.ai_socktype = SOCK_STREAM
         #endif
         var list: UnsafeMutablePointer<addrinfo>?
-        guard !host.isEmpty, getaddrinfo(host, nil, &hints, &list) == 0, let first = list, let address = first.pointee.ai_addr
+        guard !host.isEmpty, getaddrinfo(host, nil, &hints, &list) == 0, let first = list,
+            let address = first.pointee.ai_addr
         else {
             throw .invalidHost(host)
         }

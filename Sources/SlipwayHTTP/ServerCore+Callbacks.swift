@@ -1,9 +1,9 @@
 import CMicroHTTPD
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // The C callbacks libmicrohttpd calls from its worker threads. They are plain nonisolated functions on purpose:
@@ -12,19 +12,23 @@ import Darwin
 
 /// MHD_OPTION_EXTERNAL_LOGGER: keeps start-up messages to explain a failure, drops everything else
 /// (libmicrohttpd would otherwise print to stderr, and its messages may quote request data).
-func slipwayMHDLog(_ cls: UnsafeMutableRawPointer?, _ format: UnsafePointer<CChar>?, _ arguments: CVaListPointer?) {
+nonisolated func slipwayMHDLog(
+    _ cls: UnsafeMutableRawPointer?, _ format: UnsafePointer<CChar>?, _ arguments: CVaListPointer?
+) {
     guard let cls, let format, let arguments else { return }
     let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
-    var buffer = [CChar](repeating: 0, count: 512)
-    _ = vsnprintf(&buffer, buffer.count, format, arguments)
-    var message = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    while message.last?.isNewline == true { message.removeLast() }
-    core.log(message)
+    core.log {
+        var buffer = [CChar](repeating: 0, count: 512)
+        _ = vsnprintf(&buffer, buffer.count, format, arguments)
+        var message = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        while message.last?.isNewline == true { message.removeLast() }
+        return message
+    }
 }
 
 /// MHD_OPTION_URI_LOG_CALLBACK: the first sight of a request, before MHD splits and decodes the URI.
 /// Creates the request's state (which becomes its `req_cls`) and keeps the raw query string.
-func slipwayMHDURILog(
+nonisolated func slipwayMHDURILog(
     _ cls: UnsafeMutableRawPointer?, _ uri: UnsafePointer<CChar>?, _ connection: OpaquePointer?
 ) -> UnsafeMutableRawPointer? {
     let state = RequestState()
@@ -38,8 +42,9 @@ func slipwayMHDURILog(
 }
 
 /// MHD_OPTION_NOTIFY_COMPLETED: the request is over (answered, failed or the client went away).
-func slipwayMHDRequestCompleted(
-    _ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?, _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+nonisolated func slipwayMHDRequestCompleted(
+    _ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
+    _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
     _ reason: MHD_RequestTerminationCode
 ) {
     guard let cls, let requestContext, let pointer = requestContext.pointee else { return }
@@ -51,7 +56,7 @@ func slipwayMHDRequestCompleted(
 }
 
 /// The access handler: called once when the headers are in, once per body chunk, and once more at the end.
-func slipwayMHDAccess(
+nonisolated func slipwayMHDAccess(
     _ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?, _ url: UnsafePointer<CChar>?,
     _ method: UnsafePointer<CChar>?, _ version: UnsafePointer<CChar>?, _ uploadData: UnsafePointer<CChar>?,
     _ uploadDataSize: UnsafeMutablePointer<Int>?, _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
@@ -75,10 +80,14 @@ func slipwayMHDAccess(
         }
         state.admitted = true
         state.phase = .receiving
-        if let declared = declaredContentLength(connection), declared > core.maxBodyBytes {
-            // Answer before reading the body; MHD then skips it and closes the connection.
-            state.phase = .answered
-            return queue(core.tooLargeResponse(), on: connection, draining: core.isDraining)
+        if let declared = declaredContentLength(connection) {
+            if declared > core.maxBodyBytes {
+                // Answer before reading the body; MHD then skips it and closes the connection.
+                state.phase = .answered
+                return queue(core.tooLargeResponse(), on: connection, draining: core.isDraining)
+            }
+            // Capped: a client may declare a large body and never send it.
+            state.body.reserveCapacity(min(declared, 64 << 10))
         }
         return MHD_Result.YES
 
@@ -122,7 +131,9 @@ func slipwayMHDAccess(
 
 /// The Content-Length the client declared, or nil (absent, chunked or unparsable; MHD rejects malformed ones).
 private func declaredContentLength(_ connection: OpaquePointer) -> Int? {
-    guard let value = MHD_lookup_connection_value(connection, MHD_ValueKind.HEADER_KIND, "Content-Length") else { return nil }
+    guard let value = MHD_lookup_connection_value(connection, MHD_ValueKind.HEADER_KIND, "Content-Length") else {
+        return nil
+    }
     var result = 0
     var digits = 0
     var pointer = UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self)
@@ -146,7 +157,7 @@ private func requestHeaders(_ connection: OpaquePointer) -> HTTPHeaders {
 }
 
 /// MHD_KeyValueIterator for request headers; `cls` points at the fields array being filled.
-func slipwayMHDCollectHeader(
+nonisolated func slipwayMHDCollectHeader(
     _ cls: UnsafeMutableRawPointer?, _ kind: MHD_ValueKind, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?
 ) -> MHD_Result {
     guard let cls, let key else { return MHD_Result.YES }
@@ -158,7 +169,8 @@ func slipwayMHDCollectHeader(
 /// Queues `response` on the connection; asks MHD to close the connection afterwards while draining.
 private func queue(_ response: HTTPResponse, on connection: OpaquePointer, draining: Bool) -> MHD_Result {
     let mhdResponse = response.body.withUnsafeBytes { raw in
-        MHD_create_response_from_buffer(raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), MHD_ResponseMemoryMode.RESPMEM_MUST_COPY)
+        MHD_create_response_from_buffer(
+            raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), MHD_ResponseMemoryMode.RESPMEM_MUST_COPY)
     }
     guard let mhdResponse else { return MHD_Result.NO }
     defer { MHD_destroy_response(mhdResponse) }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The part of the server that libmicrohttpd's threads call into: the handler, the body limit and the drain state.
@@ -51,9 +51,19 @@ final class ServerCore: Sendable {
     func captureStartupLog() { startupLog.withLock { $0 = [] } }
 
     /// Stops capturing and returns what was logged.
-    func takeStartupLog() -> [String] { startupLog.withLock { log in defer { log = nil }; return log ?? [] } }
+    func takeStartupLog() -> [String] {
+        startupLog.withLock { log in
+            defer { log = nil }
+            return log ?? []
+        }
+    }
 
-    func log(_ message: String) { startupLog.withLock { $0?.append(message) } }
+    /// Records a libmicrohttpd message while the daemon starts; `message` is only evaluated then.
+    func log(_ message: () -> String) {
+        startupLog.withLock { log in
+            if log != nil { log?.append(message()) }
+        }
+    }
 
     // MARK: Canned responses
 

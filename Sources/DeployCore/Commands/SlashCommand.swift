@@ -1,0 +1,125 @@
+/// The slash commands Slipway understands, parsed from `/deploy`, `/rollback` and `/status` text.
+public enum SlashCommand: Sendable, Equatable {
+    /// `/deploy <service> <env> [tag|sha]`; without a ref, promote what runs in `promoteFrom`.
+    case deploy(service: String, environment: String, ref: String?)
+    /// `/rollback <service> <env> [tag]`; without a tag, the last known good one.
+    case rollback(service: String, environment: String, tag: String?)
+    /// `/deploy lock <service> <env> <reason…>`
+    case lock(service: String, environment: String, reason: String)
+    /// `/deploy unlock <service> <env>`
+    case unlock(service: String, environment: String)
+    /// `/status [service] [env]`
+    case status(service: String?, environment: String?)
+    /// `/status stats`: DORA figures for the last 90 days.
+    case stats
+    /// `help` on any command.
+    case help(CommandName)
+
+    /// The three registered slash commands.
+    public enum CommandName: String, Sendable, Equatable, CaseIterable {
+        case deploy = "/deploy"
+        case rollback = "/rollback"
+        case status = "/status"
+    }
+}
+
+/// Why a command's text could not be understood; `message` tells the user what to type instead.
+public struct CommandError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Parses slash-command text. Knows the grammar, not the catalog: names are resolved later.
+public enum CommandParser {
+    /// Parses `text` typed after `command`.
+    /// - Parameters:
+    ///   - command: The slash command as Slack sends it (`/deploy`), any case.
+    ///   - text: What the user typed after it.
+    public static func parse(command: String, text: String) throws(CommandError) -> SlashCommand {
+        guard let name = SlashCommand.CommandName(rawValue: command.lowercased()) else {
+            throw CommandError(
+                "Slipway does not handle `\(command)`. Use `/deploy`, `/rollback` or `/status`.")
+        }
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\u{00A0}" })
+            .map(String.init)
+        if words.first.map({ ["help", "-h", "--help", "?"].contains($0.lowercased()) }) == true {
+            return .help(name)
+        }
+        switch name {
+        case .deploy: return try parseDeploy(words)
+        case .rollback: return try parseRollback(words)
+        case .status: return try parseStatus(words)
+        }
+    }
+
+    private static func parseDeploy(_ words: [String]) throws(CommandError) -> SlashCommand {
+        if let first = words.first?.lowercased(), first == "lock" || first == "unlock" {
+            let rest = Array(words.dropFirst())
+            if first == "unlock" {
+                guard rest.count == 2 else {
+                    throw CommandError("Usage: `/deploy unlock <service> <env>`, e.g. `/deploy unlock shop prod`.")
+                }
+                return .unlock(service: rest[0].lowercased(), environment: rest[1].lowercased())
+            }
+            guard rest.count >= 3 else {
+                throw CommandError(
+                    "Usage: `/deploy lock <service> <env> <reason>`, e.g. `/deploy lock shop prod database migration`. A reason is required so others know why.")
+            }
+            return .lock(
+                service: rest[0].lowercased(), environment: rest[1].lowercased(),
+                reason: rest.dropFirst(2).joined(separator: " "))
+        }
+        guard words.count == 2 || words.count == 3 else {
+            throw CommandError(
+                words.isEmpty
+                    ? "Usage: `/deploy <service> <env> [tag|sha]`, e.g. `/deploy shop staging` or `/deploy shop prod main-1a2b3c4`. Type `/deploy help` for more."
+                    : "`/deploy` takes a service, an environment and optionally a tag or commit sha, e.g. `/deploy shop prod main-1a2b3c4`. Type `/deploy help` for more.")
+        }
+        let ref = words.count == 3 ? words[2] : nil
+        if let ref { try validateRef(ref) }
+        return .deploy(service: words[0].lowercased(), environment: words[1].lowercased(), ref: ref)
+    }
+
+    private static func parseRollback(_ words: [String]) throws(CommandError) -> SlashCommand {
+        guard words.count == 2 || words.count == 3 else {
+            throw CommandError(
+                "Usage: `/rollback <service> <env> [tag]`, e.g. `/rollback shop prod` (last known good tag) or `/rollback shop prod main-1a2b3c4`.")
+        }
+        let tag = words.count == 3 ? words[2] : nil
+        if let tag { try validateRef(tag) }
+        return .rollback(service: words[0].lowercased(), environment: words[1].lowercased(), tag: tag)
+    }
+
+    private static func parseStatus(_ words: [String]) throws(CommandError) -> SlashCommand {
+        if words.count == 1, words[0].lowercased() == "stats" { return .stats }
+        guard words.count <= 2 else {
+            throw CommandError("Usage: `/status [service] [env]` or `/status stats`, e.g. `/status shop prod`.")
+        }
+        return .status(service: words.first?.lowercased(), environment: words.count == 2 ? words[1].lowercased() : nil)
+    }
+
+    /// A Docker tag or git sha: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+    public static func isValidTag(_ ref: String) -> Bool {
+        let bytes = Array(ref.utf8)
+        guard !bytes.isEmpty, bytes.count <= 128 else { return false }
+        func ok(_ c: UInt8, first: Bool) -> Bool {
+            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95
+                || (!first && (c == 46 || c == 45))
+        }
+        return ok(bytes[0], first: true) && bytes.dropFirst().allSatisfy { ok($0, first: false) }
+    }
+
+    /// True when `ref` looks like a git commit sha (7–40 hex digits).
+    public static func isCommitSHA(_ ref: String) -> Bool {
+        (7...40).contains(ref.utf8.count)
+            && ref.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || ($0 >= 65 && $0 <= 70) }
+    }
+
+    private static func validateRef(_ ref: String) throws(CommandError) {
+        guard isValidTag(ref) else {
+            throw CommandError(
+                "`\(ref.prefix(60))` is not an image tag or commit sha. Tags look like `main-1a2b3c4` (letters, digits, `_`, `.`, `-`).")
+        }
+    }
+}

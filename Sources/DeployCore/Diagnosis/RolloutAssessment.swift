@@ -1,0 +1,189 @@
+import Foundation
+
+/// Judges a watched deploy from one poll's evidence. Pure: the time comes in as a parameter.
+///
+/// A deploy succeeds when the Kustomization's applied revision is the pushed commit with Ready=True, the Deployment's
+/// rollout is complete, and no pod of the new ReplicaSet fails during the stability window.
+public enum RolloutAssessment {
+    /// Assesses one deploy.
+    /// - Parameters:
+    ///   - deploy: The deploy being watched, with its stage timestamps.
+    ///   - evidence: What the cluster showed at this poll (pods may be all pods of the workload).
+    ///   - policy: Stability window and timeouts.
+    ///   - now: The poll time.
+    /// - Returns: Where the deploy stands.
+    public static func assess(
+        _ deploy: WatchedDeploy, evidence: ClusterEvidence, policy: RolloutPolicy, now: Date
+    ) -> RolloutObservation {
+        let kustomization = evidence.kustomization
+        let attempted = FluxRevision.sameCommit(kustomization?.status?.lastAttemptedRevision, deploy.commit)
+        let applied = FluxRevision.sameCommit(kustomization?.status?.lastAppliedRevision, deploy.commit)
+        let ready = kustomization?.ready
+        let fluxReady = applied && ready?.isTrue == true
+        let focused = focus(evidence, on: deploy)
+        let timedOut = now.timeIntervalSince(deploy.startedAt) >= policy.rolloutTimeoutSeconds
+
+        // Flux tried the pushed commit and failed. A failure at an older revision is not this deploy's.
+        if let ready, ready.isFalse, attempted || applied {
+            return .failed(FailureDiagnosis.diagnose(focused))
+        }
+
+        guard let deployment = evidence.deployment, runsExpectedImage(deployment, deploy.expectedImage) else {
+            if timedOut { return .failed(timeoutCause(focused, stage: fluxReady ? .rollout : .reconcile, policy)) }
+            return fluxReady ? .applied : .waitingForFlux
+        }
+
+        if let rolledOutAt = deploy.rolledOutAt {
+            // Stability window: any failure of a new pod since the rollout completed fails the deploy.
+            if let cause = fatalPodFailure(focused) ?? restartSince(rolledOutAt, in: focused.pods) {
+                return .failed(cause)
+            }
+            let status = RolloutStatus.evaluate(deployment)
+            if case .failed = status { return .failed(FailureDiagnosis.diagnose(focused)) }
+            guard now.timeIntervalSince(rolledOutAt) >= policy.stabilityWindowSeconds else { return .rolledOut }
+            guard status == .complete, fluxReady else { return .failed(FailureDiagnosis.diagnose(focused)) }
+            return .stable
+        }
+
+        if let cause = fatalPodFailure(focused) { return .failed(cause) }
+        switch RolloutStatus.evaluate(deployment) {
+        case .failed:
+            return .failed(FailureDiagnosis.diagnose(focused))
+        case .progressing(let updated, let ready, let desired, _):
+            if timedOut { return .failed(timeoutCause(focused, stage: .rollout, policy)) }
+            return .rollingOut(updated: updated, ready: ready, desired: desired)
+        case .complete:
+            if fluxReady { return .rolledOut }
+            // Flux with `wait: true` records the revision only after its own health check passes.
+            if timedOut { return .failed(timeoutCause(focused, stage: .healthCheck, policy)) }
+            let replicas = deployment.status?.updatedReplicas ?? 0
+            return .rollingOut(updated: replicas, ready: deployment.status?.readyReplicas ?? 0, desired: replicas)
+        }
+    }
+
+    /// Which diagnosis-only evidence would sharpen this assessment and has not been collected yet.
+    ///
+    /// Asked after a first assessment on the cheap evidence (Flux object, Deployment, pods); an empty answer means
+    /// fetch nothing more.
+    public static func diagnosisNeeds(
+        _ observation: RolloutObservation, deploy: WatchedDeploy, evidence: ClusterEvidence, policy: RolloutPolicy,
+        now: Date
+    ) -> ClusterEvidence.Detail {
+        var needs: ClusterEvidence.Detail = []
+        switch observation {
+        case .failed(.missingSecret):
+            needs.insert(.sealedSecrets)
+        case .failed(.configMapKeyTypo):
+            needs.insert(.configMaps)
+        case .failed(.timeout), .failed(.unknown), .failed(.crashLoop):
+            needs.insert(.events)
+        case .failed, .stable, .waitingForFlux:
+            break
+        case .applied, .rollingOut, .rolledOut:
+            // Pods stuck before their containers start (a Secret volume that does not exist, a node that will
+            // not come) say why only in events.
+            let pending = focus(evidence, on: deploy).pods.contains { pod in
+                pod.status?.phase == "Pending"
+                    || pod.allContainerStatuses.contains { $0.state?.waiting?.reason == "ContainerCreating" }
+            }
+            if pending, now.timeIntervalSince(deploy.startedAt) >= policy.stuckAfterSeconds { needs.insert(.events) }
+        }
+        return needs.subtracting(evidence.collected)
+    }
+
+    /// The pods of the Deployment's new ReplicaSet.
+    ///
+    /// The new ReplicaSet is the one whose revision annotation equals the Deployment's (when ReplicaSets were
+    /// fetched); otherwise the pod-template-hash of the pods that run the expected image.
+    /// - Returns: The new pods; empty when none exists yet.
+    public static func newReplicaSetPods(
+        deployment: K8s.Deployment?, replicaSets: [K8s.ReplicaSet], pods: [K8s.Pod], expectedImage: String
+    ) -> [K8s.Pod] {
+        var hashes = Set<String>()
+        if let deployment, let revision = deployment.revision {
+            for replicaSet in replicaSets where replicaSet.revision == revision && replicaSet.isOwned(by: deployment) {
+                if let hash = replicaSet.podTemplateHash { hashes.insert(hash) }
+            }
+        }
+        if hashes.isEmpty {
+            for pod in pods where (pod.spec?.containers ?? []).contains(where: { imageMatches($0.image, expectedImage) }) {
+                if let hash = pod.podTemplateHash { hashes.insert(hash) }
+            }
+        }
+        guard !hashes.isEmpty else {
+            // Pods without the label (hand-made test objects) still count when they run the image.
+            return pods.filter { ($0.spec?.containers ?? []).contains { imageMatches($0.image, expectedImage) } }
+        }
+        return pods.filter { $0.podTemplateHash.map(hashes.contains) ?? false }
+    }
+
+    /// Whether a container image reference is the expected one (the same, or the same pinned by digest).
+    public static func imageMatches(_ image: String?, _ expected: String) -> Bool {
+        guard let image else { return false }
+        let (left, right) = (normalized(image), normalized(expected))
+        return left == right || left.hasPrefix(right + "@")
+    }
+
+    // MARK: - Helpers
+
+    private static func runsExpectedImage(_ deployment: K8s.Deployment, _ expected: String) -> Bool {
+        deployment.containers.contains { imageMatches($0.image, expected) }
+    }
+
+    /// Docker Hub images may be written with or without `docker.io/library/`.
+    private static func normalized(_ image: String) -> String {
+        for prefix in ["docker.io/library/", "index.docker.io/library/", "docker.io/", "index.docker.io/"]
+        where image.hasPrefix(prefix) {
+            return String(image.dropFirst(prefix.count))
+        }
+        return image
+    }
+
+    private static func focus(_ evidence: ClusterEvidence, on deploy: WatchedDeploy) -> ClusterEvidence {
+        var focused = evidence
+        focused.pods = newReplicaSetPods(
+            deployment: evidence.deployment, replicaSets: evidence.replicaSets, pods: evidence.pods,
+            expectedImage: deploy.expectedImage)
+        return focused
+    }
+
+    /// A definite pod failure, except a missing Secret whose SealedSecret now reports Synced: the kubelet retries
+    /// and the pod starts once the Secret exists.
+    private static func fatalPodFailure(_ evidence: ClusterEvidence) -> FailureCause? {
+        guard let cause = FailureDiagnosis.podFailure(in: evidence) else { return nil }
+        if case .missingSecret(_, .synced) = cause, evidence.collected.contains(.sealedSecrets) { return nil }
+        return cause
+    }
+
+    /// A container that terminated (and was restarted) after `date`.
+    private static func restartSince(_ date: Date, in pods: [K8s.Pod]) -> FailureCause? {
+        for pod in pods {
+            for status in pod.allContainerStatuses {
+                guard let terminated = status.lastState?.terminated ?? status.state?.terminated,
+                    let finished = terminated.finishedAt.flatMap(K8s.Timestamp.parse), finished >= date
+                else { continue }
+                if terminated.reason == "OOMKilled" {
+                    return .memoryLimit(
+                        container: status.name, limit: pod.container(named: status.name)?.memoryLimit, pod: pod.name,
+                        restarts: status.restartCount ?? 0)
+                }
+                if terminated.reason == "Completed" && terminated.exitCode == 0 && status.state?.running != nil {
+                    continue
+                }
+                let times = (status.restartCount ?? 0) == 1 ? "once" : "\(status.restartCount ?? 0) times"
+                let message = terminated.message.map { FailureDiagnosis.clip($0) }
+                    ?? "restarted \(times) during the stability window (last termination reason: \(terminated.reason ?? "unknown"))"
+                return .crashLoop(container: status.name, exitCode: terminated.exitCode, message: message)
+            }
+        }
+        return nil
+    }
+
+    private static func timeoutCause(_ evidence: ClusterEvidence, stage: FailureCause.Stage, _ policy: RolloutPolicy)
+        -> FailureCause
+    {
+        let cause = FailureDiagnosis.diagnose(evidence)
+        if case .unknown = cause { return .timeout(stage: stage, seconds: Int(policy.rolloutTimeoutSeconds)) }
+        return cause
+    }
+}

@@ -1,0 +1,261 @@
+import Foundation
+
+/// The deploy lifecycle as a pure value: given a deploy and an event it returns the new deploy, the actions the
+/// caller must carry out, and the audit event to store. No I/O; time is passed in.
+///
+/// ```
+/// requested → awaiting_approval → committing → reconciling → rolling_out → verifying → succeeded
+///          ↘ committing (no approval needed)                       ↘ failed ─→ rolled_back
+/// any unfinished state → cancelled | superseded | failed
+/// ```
+public struct DeployStateMachine: Sendable {
+    public var policy: DeployPolicy
+
+    public init(policy: DeployPolicy) { self.policy = policy }
+
+    /// Something that happened to a deploy.
+    public enum Event: Sendable, Equatable {
+        /// The request was accepted; it needs an approval or goes straight to committing.
+        case submit(requiresApproval: Bool, approvalToken: String)
+        case approve(by: String)
+        case deny(by: String)
+        case expireApproval
+        /// The GitOps commit was pushed.
+        case committed(commit: String, previousTag: String?)
+        /// The tag was already in the file; nothing was committed.
+        case alreadyCurrent
+        /// Flux applied the pushed revision.
+        case applied
+        /// Rollout progress (e.g. "2/3 updated").
+        case progress(String)
+        /// The Deployment finished rolling out; the stability window starts.
+        case rolledOut
+        /// The stability window passed without a failing pod.
+        case stable
+        case fail(FailureRecord)
+        /// A newer deploy of the same service and environment replaces this one.
+        case supersede(by: String)
+        /// A rollback of this environment succeeded after this deploy.
+        case rolledBack(by: String)
+        case cancel(reason: String)
+    }
+
+    /// What the caller must do after a transition.
+    public enum Action: Sendable, Equatable {
+        /// Post the approval request (Approve/Deny buttons).
+        case requestApproval
+        /// Commit the tag to the GitOps repository.
+        case commit
+        /// Ask Flux to reconcile now and start watching.
+        case reconcile
+        /// Refresh the deploy's Slack message.
+        case updateMessage
+        /// Tell on-call (DM) and page, when the environment pages.
+        case alertOnCall
+        /// Resolve an open page for this environment.
+        case resolveAlerts
+        /// Lock the environment (after a rollback).
+        case lockEnvironment(reason: String)
+        /// Record the deploy's tag as committed in the environment.
+        case recordCommittedTag
+        /// Record the deploy's tag as live (last known good).
+        case recordLiveTag
+        /// Tell the requester privately (ephemeral), e.g. "approval expired".
+        case tellRequester(String)
+    }
+
+    /// The outcome of one event.
+    public struct Transition: Sendable, Equatable {
+        public var deploy: Deploy
+        public var actions: [Action]
+        public var audit: AuditEvent
+    }
+
+    /// Applies `event` to `deploy`.
+    /// - Parameters:
+    ///   - event: What happened.
+    ///   - deploy: The deploy as stored.
+    ///   - actor: Who caused it (Slack user id, `ci`, `slipway`).
+    ///   - now: The current time (injected).
+    /// - Throws: `TransitionError` when the event does not apply in the deploy's state; its message is user-facing.
+    public func apply(_ event: Event, to deploy: Deploy, actor: String, now: Date) throws(TransitionError) -> Transition {
+        var next = deploy
+        var actions: [Action] = []
+        let from = deploy.state
+        var why: String
+
+        switch event {
+        case .submit(let requiresApproval, let token):
+            try expect(deploy, in: [.requested], doing: "submit")
+            if requiresApproval {
+                next.state = .awaitingApproval
+                next.approval = Approval(token: token, expiresAt: now.addingTimeInterval(policy.approvalTimeoutSeconds))
+                actions = [.requestApproval]
+                why = "needs approval by \(Int(policy.approvalTimeoutSeconds / 60)) min"
+            } else {
+                next.state = .committing
+                actions = [.updateMessage, .commit]
+                why = "no approval needed"
+            }
+
+        case .approve(let user):
+            try expectPendingApproval(deploy, now: now)
+            next.approval?.decidedBy = user
+            next.approval?.decidedAt = now
+            next.approval?.approved = true
+            next.state = .committing
+            actions = [.updateMessage, .commit]
+            why = "approved by \(user)"
+
+        case .deny(let user):
+            try expectPendingApproval(deploy, now: now)
+            next.approval?.decidedBy = user
+            next.approval?.decidedAt = now
+            next.approval?.approved = false
+            next.state = .cancelled
+            next.note = "denied by <@\(user)>"
+            next.finishedAt = now
+            actions = [.updateMessage]
+            why = "denied by \(user)"
+
+        case .expireApproval:
+            try expect(deploy, in: [.awaitingApproval], doing: "expire")
+            guard let approval = deploy.approval, approval.expiresAt <= now else {
+                throw TransitionError("The approval of \(deploy.id) has not expired yet.")
+            }
+            next.state = .cancelled
+            next.note = "approval expired"
+            next.finishedAt = now
+            actions = [.updateMessage, .tellRequester("Your \(deploy.kind.rawValue) of \(deploy.target) expired without approval. Ask an approver and run it again.")]
+            why = "approval expired"
+
+        case .committed(let commit, let previousTag):
+            try expect(deploy, in: [.committing], doing: "commit")
+            next.state = .reconciling
+            next.gitCommit = commit
+            if let previousTag { next.previousTag = previousTag }
+            next.committedAt = now
+            actions = [.recordCommittedTag, .updateMessage, .reconcile]
+            why = "pushed \(commit.prefix(12))"
+
+        case .alreadyCurrent:
+            try expect(deploy, in: [.committing], doing: "commit")
+            next.state = .cancelled
+            next.note = "`\(deploy.targetTag)` is already the current tag; nothing to commit"
+            next.finishedAt = now
+            actions = [.updateMessage]
+            why = "tag already current"
+
+        case .applied:
+            try expect(deploy, in: [.reconciling], doing: "mark applied")
+            next.state = .rollingOut
+            actions = [.updateMessage]
+            why = "Flux applied \(deploy.gitCommit?.prefix(12) ?? "the commit")"
+
+        case .progress(let text):
+            try expect(deploy, in: [.rollingOut, .reconciling], doing: "report progress")
+            guard deploy.progress != text else {
+                return Transition(deploy: deploy, actions: [], audit: audit(deploy, actor, "progress", text, now))
+            }
+            next.progress = text
+            actions = [.updateMessage]
+            why = text
+
+        case .rolledOut:
+            try expect(deploy, in: [.reconciling, .rollingOut], doing: "mark rolled out")
+            next.state = .verifying
+            next.rolledOutAt = now
+            actions = [.updateMessage]
+            why = "rollout complete; watching for \(Int(policy.stabilityWindowSeconds)) s"
+
+        case .stable:
+            try expect(deploy, in: [.verifying], doing: "mark succeeded")
+            next.state = .succeeded
+            next.finishedAt = now
+            next.progress = nil
+            actions = [.recordLiveTag, .updateMessage, .resolveAlerts]
+            if deploy.kind == .rollback {
+                actions.append(
+                    .lockEnvironment(reason: "rolled back by <@\(deploy.requestedBy)>: fix forward or unlock"))
+            }
+            why = "stable for \(Int(policy.stabilityWindowSeconds)) s"
+
+        case .fail(let failure):
+            guard !deploy.state.isTerminal else {
+                throw TransitionError("\(deploy.id) already ended (\(deploy.state.label)).")
+            }
+            next.state = .failed
+            next.failure = failure
+            next.finishedAt = now
+            actions = [.updateMessage]
+            // Only failures that reached the cluster need on-call: a refused commit changed nothing.
+            if deploy.state != .awaitingApproval && deploy.gitCommit != nil { actions.append(.alertOnCall) }
+            why = "\(failure.cause): \(failure.title)"
+
+        case .supersede(let newer):
+            guard !deploy.state.isTerminal else {
+                throw TransitionError("\(deploy.id) already ended (\(deploy.state.label)).")
+            }
+            next.state = .superseded
+            next.note = "superseded by \(newer)"
+            next.finishedAt = now
+            actions = [.updateMessage]
+            why = "superseded by \(newer)"
+
+        case .rolledBack(let rollback):
+            try expect(deploy, in: [.failed, .succeeded], doing: "mark rolled back")
+            next.state = .rolledBack
+            next.note = "rolled back by \(rollback)"
+            actions = [.updateMessage]
+            why = "rolled back by \(rollback)"
+
+        case .cancel(let reason):
+            guard !deploy.state.isTerminal else {
+                throw TransitionError("\(deploy.id) already ended (\(deploy.state.label)).")
+            }
+            next.state = .cancelled
+            next.note = reason
+            next.finishedAt = now
+            actions = [.updateMessage]
+            why = reason
+        }
+
+        next.updatedAt = now
+        let verb = next.state == from ? "update" : "state:\(next.state.rawValue)"
+        return Transition(deploy: next, actions: actions, audit: audit(deploy, actor, verb, "\(from.rawValue) → \(next.state.rawValue): \(why)", now))
+    }
+
+    private func audit(_ deploy: Deploy, _ actor: String, _ action: String, _ detail: String, _ now: Date) -> AuditEvent {
+        AuditEvent(
+            deployId: deploy.id, service: deploy.service, environment: deploy.environment, actor: actor, action: action,
+            detail: detail, at: now)
+    }
+
+    private func expect(_ deploy: Deploy, in states: Set<DeployState>, doing what: String) throws(TransitionError) {
+        guard states.contains(deploy.state) else {
+            throw TransitionError(
+                "Cannot \(what) \(deploy.id): it is \(deploy.state.label).")
+        }
+    }
+
+    private func expectPendingApproval(_ deploy: Deploy, now: Date) throws(TransitionError) {
+        guard deploy.state == .awaitingApproval, let approval = deploy.approval else {
+            if let decided = deploy.approval?.decidedBy, let approved = deploy.approval?.approved {
+                throw TransitionError(
+                    "This request was already \(approved ? "approved" : "denied") by <@\(decided)>; nothing changed.")
+            }
+            throw TransitionError("This request is no longer waiting for approval (it is \(deploy.state.label)).")
+        }
+        guard approval.expiresAt > now else {
+            throw TransitionError(
+                "This approval request expired; ask the requester to run the command again.")
+        }
+    }
+}
+
+/// An event that does not apply to a deploy in its current state. The message is safe to show in Slack.
+public struct TransitionError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

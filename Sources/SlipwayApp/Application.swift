@@ -1,0 +1,240 @@
+import DeployCore
+import Dispatch
+import Foundation
+import SlipwayGitOps
+import SlipwayHTTP
+import SlipwaySlack
+import SlipwayStore
+
+/// The composition root: builds every part from the configuration and secrets, serves HTTP, and runs the
+/// background services until a signal asks it to drain and stop.
+public final class Application: Sendable {
+    public let config: SlipwayConfig
+    public let store: any Store
+    public let coordinator: DeployCoordinator
+    public let metrics: Metrics
+    public let server: HTTPServer
+    public let worker: DeployWorker
+    public let deliverer: OutboxDeliverer
+    public let gitops: GitOpsRepository
+    public let monitorWake: Wakeup
+    let readiness = Readiness()
+    let log: Log
+
+    /// Secrets read from the environment variables the configuration names.
+    public struct Secrets: Sendable {
+        public var signingSecret: String
+        public var botToken: String
+        public var ciWebhookSecret: String
+        public var fluxWebhookSecret: String?
+        public var pagerDutyRoutingKey: String?
+        public var databaseURL: String?
+
+        /// Reads every configured secret.
+        /// - Throws: `ConfigError` naming the first missing variable.
+        public static func load(_ config: SlipwayConfig, environment: [String: String]) throws(ConfigError) -> Secrets {
+            if let missing = config.missingSecrets(in: environment).first { throw missing }
+            func value(_ name: String?) -> String? { name.flatMap { environment[$0] } }
+            let urlEnv: String? = if case .postgres(let env) = config.store { env } else { nil }
+            return Secrets(
+                signingSecret: environment[config.slack.signingSecretEnv]!, botToken: environment[config.slack.botTokenEnv]!,
+                ciWebhookSecret: environment[config.ciWebhookSecretEnv]!, fluxWebhookSecret: value(config.fluxWebhookSecretEnv),
+                pagerDutyRoutingKey: value(config.pagerDuty?.routingKeyEnv), databaseURL: value(urlEnv))
+        }
+    }
+
+    /// Options that tests and benchmarks change.
+    public struct Options: Sendable {
+        public var clock: @Sendable () -> Date
+        public var slackClock: @Sendable () -> Int64
+        public var channelPaceSeconds: Double
+        public var log: Log
+        /// Resolves relative paths in the config (store, checkout).
+        public var baseDirectory: String
+
+        public init(
+            clock: @escaping @Sendable () -> Date = { Date() },
+            slackClock: @escaping @Sendable () -> Int64 = SlackRequestVerifier.systemClock,
+            channelPaceSeconds: Double = 1, log: Log = Log(), baseDirectory: String = FileManager.default.currentDirectoryPath
+        ) {
+            self.clock = clock
+            self.slackClock = slackClock
+            self.channelPaceSeconds = channelPaceSeconds
+            self.log = log
+            self.baseDirectory = baseDirectory
+        }
+    }
+
+    public init(config: SlipwayConfig, secrets: Secrets, options: Options = Options()) throws {
+        self.config = config
+        self.log = options.log
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") || path == ":memory:" ? path : options.baseDirectory + "/" + path
+        }
+        switch config.store {
+        case .sqlite(let path):
+            store = try SQLiteStore(path: resolve(path))
+        case .postgres:
+            store = try PostgresStore(url: secrets.databaseURL ?? "")
+        }
+        let http = CurlHTTPClient()
+        let renderer = DeployMessageRenderer(runbooksBaseURL: config.runbooksBaseURL, onCall: config.onCallSlackUserIds)
+        let composer = OutboxComposer(
+            deployChannel: config.slack.deployChannel, onCall: config.onCallSlackUserIds,
+            pagingEnabled: config.pagerDuty != nil && secrets.pagerDutyRoutingKey != nil, catalog: config.catalog,
+            renderer: renderer)
+        let metrics = Metrics()
+        self.metrics = metrics
+        coordinator = DeployCoordinator(
+            store: store, catalog: config.catalog, policy: config.policy, outbox: composer, clock: options.clock,
+            onFinished: { deploy in metrics.recordFinished(deploy) })
+        monitorWake = Wakeup()
+        gitops = GitOpsRepository(
+            configuration: .init(
+                url: config.gitops.url, branch: config.gitops.branch, checkoutPath: resolve(config.gitops.checkout),
+                authorName: config.gitops.authorName, authorEmail: config.gitops.authorEmail))
+        worker = DeployWorker(coordinator: coordinator, gitops: gitops, log: options.log)
+        let slack = SlackWebClient(httpClient: http, token: secrets.botToken, baseURL: config.slack.apiBaseURL)
+        let pagerDuty = config.pagerDuty.map { PagerDutyClient(httpClient: http, eventsURL: $0.eventsURL) }
+        deliverer = OutboxDeliverer(
+            configuration: .init(
+                deployChannel: config.slack.deployChannel, channelPaceSeconds: options.channelPaceSeconds,
+                people: config.people, pagerDutyRoutingKey: secrets.pagerDutyRoutingKey,
+                runbooksBaseURL: config.runbooksBaseURL),
+            store: store, slack: slack, pagerDuty: pagerDuty, renderer: renderer, clock: options.clock,
+            wake: coordinator.outboxAvailable, metrics: metrics, log: options.log)
+
+        let status = StatusReport(store: store, catalog: config.catalog, clock: options.clock)
+        let commands = CommandHandler(coordinator: coordinator, status: status)
+        let interactions = InteractionHandler(coordinator: coordinator, commands: commands, renderer: renderer)
+        let verifier = SlackRequestVerifier(
+            signingSecret: secrets.signingSecret, clock: options.slackClock, teamId: config.slack.teamId)
+        let slackEndpoints = SlackEndpoints(verifier: verifier, commands: commands, interactions: interactions)
+        let imageBuilt = ImageBuiltEndpoint(secret: secrets.ciWebhookSecret, coordinator: coordinator, policy: config.policy)
+
+        var router = Router()
+        let readiness = self.readiness
+        let store = self.store
+        let clock = options.clock
+        router.add(.get, "/healthz") { _ in .json(200, #"{"status":"alive"}"#) }
+        router.add(.get, "/ready") { _ in
+            readiness.isReady ? .json(200, #"{"status":"ready"}"#) : .json(503, #"{"status":"\#(readiness.phase)"}"#)
+        }
+        router.add(.get, "/metrics") { _ in
+            HTTPResponse(
+                status: 200, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
+                body: Array(metrics.render(store: store, now: clock()).utf8))
+        }
+        router.add(.post, "/slack/commands", slackEndpoints.command)
+        router.add(.post, "/slack/interactions", slackEndpoints.interaction)
+        router.add(.post, "/api/v1/deploy/image-built", imageBuilt.handle)
+        if let fluxSecret = secrets.fluxWebhookSecret {
+            let flux = FluxEventsEndpoint(secret: fluxSecret, store: store, catalog: config.catalog, monitorWake: monitorWake)
+            router.add(.post, "/api/v1/flux/events", flux.handle)
+        }
+        router.onResponse = { route, status in metrics.recordRequest(route: route, status: status) }
+        server = HTTPServer(
+            configuration: .init(host: config.server.host, port: config.server.port, maxBodyBytes: config.server.maxBodyBytes),
+            handler: router.handler)
+    }
+
+    /// The bound port (after `start`).
+    public var port: Int { server.port }
+
+    /// Binds the port and starts serving; `/ready` stays 503 until `run` has prepared the GitOps checkout.
+    public func start() throws {
+        try server.start()
+        log.info("listening on \(config.server.host):\(server.port)")
+    }
+
+    /// Prepares dependencies, marks the server ready and runs the background services until cancelled.
+    public func runServices() async {
+        do {
+            try await gitops.prepare()
+        } catch {
+            log.error("GitOps checkout not ready (deploys will retry): \(error)")
+        }
+        readiness.set(.ready)
+        coordinator.signal()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.worker.run() }
+            group.addTask { await self.deliverer.run() }
+            await group.waitForAll()
+        }
+    }
+
+    /// Graceful stop: `/ready` turns 503 at once, new requests are refused, in-flight ones get up to
+    /// `drainSeconds` to finish. - Returns: true when everything in flight finished in time.
+    @discardableResult
+    public func drain() -> Bool {
+        readiness.set(.draining)
+        server.beginDrain()
+        let finished = server.drain(timeout: config.server.drainSeconds)
+        server.stop()
+        return finished
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains and returns.
+    public func serveUntilSignalled() async throws {
+        try start()
+        let services = Task { await runServices() }
+        await SignalWaiter.wait(for: [SIGTERM, SIGINT])
+        log.info("signal received: draining (up to \(Int(config.server.drainSeconds))s)")
+        let clean = drain()
+        services.cancel()
+        _ = await services.value
+        log.info(clean ? "drained; bye" : "drain timed out; exiting with requests still in flight")
+    }
+}
+
+/// Whether the server should receive traffic.
+final class Readiness: @unchecked Sendable {
+    enum Phase: String { case starting, ready, draining }
+    private let lock = NSLock()
+    private var current = Phase.starting
+
+    var phase: String { lock.withLock { current.rawValue } }
+    var isReady: Bool { lock.withLock { current == .ready } }
+    func set(_ phase: Phase) { lock.withLock { current = phase } }
+}
+
+/// Waits for Unix signals without installing handlers that run arbitrary code in signal context.
+public enum SignalWaiter {
+    /// Returns when one of `signals` arrives.
+    public static func wait(for signals: [Int32]) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let queue = DispatchQueue(label: "slipway.signals")
+            let once = Once()
+            var sources: [any DispatchSourceSignal] = []
+            for number in signals {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler {
+                    if once.fire() { continuation.resume() }
+                }
+                source.resume()
+                sources.append(source)
+            }
+            SignalSources.keep(sources)
+        }
+    }
+}
+
+/// Keeps signal sources alive for the life of the process.
+private enum SignalSources {
+    nonisolated(unsafe) private static var all: [any DispatchSourceSignal] = []
+    private static let lock = NSLock()
+    static func keep(_ sources: [any DispatchSourceSignal]) { lock.withLock { all.append(contentsOf: sources) } }
+}
+
+private final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fired = false
+    func fire() -> Bool {
+        lock.withLock {
+            if fired { return false }
+            fired = true
+            return true
+        }
+    }
+}

@@ -1,0 +1,223 @@
+import DeployCore
+import Foundation
+import SlipwayHTTP
+import SlipwaySlack
+
+/// `slipway` command-line entry: `serve`, `check-config`, `try`, `bench`, `version`.
+public enum CommandLineTool {
+    public static let version = "0.1.0"
+
+    static let usage = """
+        usage: slipway <command> [options]
+          serve --config FILE                 run the bot
+          check-config --config FILE          validate a config (and that its secret variables are set)
+          try --config FILE '/deploy shop staging' [--as USER]
+                                              sign a slash command, send it to the running server, print the reply
+          bench [--requests N]                run the in-process benchmarks
+          version                             print the version
+        """
+
+    /// A usage problem: printed as one line, exit status 2.
+    struct UsageError: Error {
+        var message: String
+    }
+
+    /// Runs the tool and returns the process exit status.
+    public static func main(_ arguments: [String], environment: [String: String]) async -> Int32 {
+        do {
+            return try await run(arguments, environment: environment)
+        } catch let error as UsageError {
+            printError("slipway: \(error.message)")
+            return 2
+        } catch let error as ConfigError {
+            printError("slipway: config: \(error)")
+            return 2
+        } catch {
+            printError("slipway: \(error)")
+            return 1
+        }
+    }
+
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> Int32 {
+        guard let command = arguments.first else { throw UsageError(message: "missing command; try `slipway help`") }
+        let rest = Array(arguments.dropFirst())
+        switch command {
+        case "version", "--version":
+            try expectNoArguments(rest)
+            print("slipway \(version)")
+            return 0
+        case "help", "--help", "-h":
+            print(usage)
+            return 0
+        case "check-config":
+            let options = try parse(rest, flags: ["--config"], positional: 0)
+            let path = try require(options, "--config")
+            let config = try ConfigLoader.load(path: path)
+            let missing = config.missingSecrets(in: environment)
+            if let first = missing.first { throw first }
+            let services = config.catalog.services.count
+            let envs = config.catalog.services.values.reduce(0) { $0 + $1.environments.count }
+            print("\(path): ok (\(services) services, \(envs) environments)")
+            return 0
+        case "serve":
+            let options = try parse(rest, flags: ["--config"], positional: 0)
+            let path = try require(options, "--config")
+            let config = try ConfigLoader.load(path: path)
+            let secrets = try Application.Secrets.load(config, environment: environment)
+            let app = try Application(config: config, secrets: secrets)
+            try await app.serveUntilSignalled()
+            return 0
+        case "try":
+            let options = try parse(rest, flags: ["--config", "--as", "--channel"], positional: 1)
+            let path = try require(options, "--config")
+            let config = try ConfigLoader.load(path: path)
+            guard let secret = environment[config.slack.signingSecretEnv], !secret.isEmpty else {
+                throw ConfigError(
+                    path: "slack.signingSecretEnv",
+                    problem: "environment variable \(config.slack.signingSecretEnv) is not set; export the signing secret")
+            }
+            return try tryCommand(
+                options.positional[0], config: config, secret: secret, user: options.values["--as"] ?? "U0SLIPWAYCLI",
+                channel: options.values["--channel"] ?? config.slack.deployChannel)
+        case "bench":
+            let options = try parse(rest, flags: ["--requests", "--deploys"], positional: 0)
+            let requests = try options.values["--requests"].map { try positiveInt($0, "--requests") } ?? 20_000
+            let deploys = try options.values["--deploys"].map { try positiveInt($0, "--deploys") } ?? 20
+            try await Bench.run(requests: requests, deploys: deploys)
+            return 0
+        default:
+            let known = ["serve", "check-config", "try", "bench", "version", "help"]
+            let hint = Suggestion.closest(to: command, among: known).map { " (did you mean `\($0)`?)" } ?? ""
+            throw UsageError(message: "unknown command `\(command)`\(hint); try `slipway help`")
+        }
+    }
+
+    struct ParsedOptions {
+        var values: [String: String] = [:]
+        var positional: [String] = []
+    }
+
+    static func parse(_ args: [String], flags: Set<String>, positional: Int) throws -> ParsedOptions {
+        var result = ParsedOptions()
+        var i = 0
+        while i < args.count {
+            let arg = args[i]
+            if arg.hasPrefix("--") {
+                var name = arg
+                var value: String?
+                if let eq = arg.firstIndex(of: "=") {
+                    name = String(arg[..<eq])
+                    value = String(arg[arg.index(after: eq)...])
+                }
+                guard flags.contains(name) else {
+                    let hint = Suggestion.closest(to: name, among: flags).map { " (did you mean \($0)?)" } ?? ""
+                    throw UsageError(message: "unknown option \(name)\(hint)")
+                }
+                if value == nil {
+                    guard i + 1 < args.count else { throw UsageError(message: "option \(name) needs a value") }
+                    value = args[i + 1]
+                    i += 1
+                }
+                result.values[name] = value
+            } else {
+                result.positional.append(arg)
+            }
+            i += 1
+        }
+        guard result.positional.count == positional else {
+            throw UsageError(
+                message: positional == 0
+                    ? "unexpected argument `\(result.positional[0])`"
+                    : "expected \(positional) argument(s), got \(result.positional.count); quote the slash command: '/deploy shop staging'")
+        }
+        return result
+    }
+
+    static func require(_ options: ParsedOptions, _ flag: String) throws -> String {
+        guard let value = options.values[flag], !value.isEmpty else { throw UsageError(message: "missing \(flag) FILE") }
+        return value
+    }
+
+    static func expectNoArguments(_ args: [String]) throws {
+        if let first = args.first { throw UsageError(message: "unexpected argument `\(first)`") }
+    }
+
+    static func positiveInt(_ text: String, _ flag: String) throws -> Int {
+        guard let n = Int(text), n > 0 else { throw UsageError(message: "\(flag) needs a positive number, got `\(text)`") }
+        return n
+    }
+
+    static func tryCommand(_ line: String, config: SlipwayConfig, secret: String, user: String, channel: String) throws
+        -> Int32
+    {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("/") else {
+            throw UsageError(message: "the command must start with /, e.g. '/deploy shop staging'")
+        }
+        let command = String(trimmed.prefix { $0 != " " })
+        let text = String(trimmed.dropFirst(command.count)).trimmingCharacters(in: .whitespaces)
+        let fields: [(String, String)] = [
+            ("token", "slipway-try"), ("team_id", config.slack.teamId ?? "T0SLIPWAY"), ("team_domain", "slipway-try"),
+            ("channel_id", channel), ("channel_name", "slipway-try"), ("user_id", user), ("user_name", user),
+            ("command", command), ("text", text), ("response_url", ""), ("trigger_id", "try"),
+        ]
+        let body = Array(fields.map { "\(FormEncoding.encode($0.0))=\(FormEncoding.encode($0.1))" }.joined(separator: "&").utf8)
+        let verifier = SlackRequestVerifier(signingSecret: secret)
+        var headers = verifier.signedHeaders(body: body, timestamp: Int64(Date().timeIntervalSince1970))
+        headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        let host = config.server.host == "0.0.0.0" || config.server.host == "::" ? "127.0.0.1" : config.server.host
+        let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(config.server.port)/slack/commands"
+        let response: HTTPResponse
+        do {
+            response = try CurlHTTPClient().send(HTTPClientRequest(method: .post, url: url, headers: headers, body: body, timeout: 5))
+        } catch {
+            throw UsageError(message: "cannot reach Slipway at \(url): \(error); is `slipway serve` running?")
+        }
+        guard response.status == 200 else {
+            printError("HTTP \(response.status): \(response.bodyText)")
+            return 1
+        }
+        print(SlackReplyText.render(json: response.body))
+        return 0
+    }
+
+    static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// Percent-encoding for form fields (`application/x-www-form-urlencoded`).
+enum FormEncoding {
+    static func encode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._*")
+        return (text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text).replacingOccurrences(of: "%20", with: "+")
+    }
+}
+
+/// Renders a Slack reply as terminal text: every text field of every block, in order.
+enum SlackReplyText {
+    static func render(json: [UInt8]) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
+            return String(decoding: json, as: UTF8.self)
+        }
+        var lines: [String] = []
+        if let type = object["response_type"] as? String { lines.append("[\(type)]") }
+        var texts: [String] = []
+        collect(object["blocks"] as Any, into: &texts)
+        if texts.isEmpty, let text = object["text"] as? String { texts.append(text) }
+        lines.append(contentsOf: texts)
+        return lines.joined(separator: "\n")
+    }
+
+    private static func collect(_ value: Any, into texts: inout [String]) {
+        if let array = value as? [Any] {
+            for item in array { collect(item, into: &texts) }
+        } else if let dict = value as? [String: Any] {
+            if let text = dict["text"] as? String, dict["type"] as? String != "button" { texts.append(text) }
+            for key in ["text", "fields", "elements"] where !(dict[key] is String) {
+                if let nested = dict[key] { collect(nested, into: &texts) }
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import DeployCore
+import Foundation
+import SlipwayStore
+
+/// Applies deploy events atomically: the new state, its audit event, the environment records and every outbox
+/// message it causes are written in one store transaction. Slow work (git, Kubernetes, Slack) is left to the
+/// background services, which the coordinator wakes.
+public final class DeployCoordinator: Sendable {
+    public let store: any Store
+    public let catalog: Catalog
+    public let machine: DeployStateMachine
+    public let clock: @Sendable () -> Date
+    let outbox: OutboxComposer
+    /// Wakes the deploy worker (commits) and the rollout monitor.
+    public let workAvailable: Wakeup
+    public let outboxAvailable: Wakeup
+    /// Called for each deploy that reaches a terminal state (metrics).
+    let onFinished: @Sendable (Deploy) -> Void
+
+    public init(
+        store: any Store, catalog: Catalog, policy: DeployPolicy, outbox: OutboxComposer,
+        clock: @escaping @Sendable () -> Date, workAvailable: Wakeup = Wakeup(), outboxAvailable: Wakeup = Wakeup(),
+        onFinished: @escaping @Sendable (Deploy) -> Void = { _ in }
+    ) {
+        self.onFinished = onFinished
+        self.store = store
+        self.catalog = catalog
+        self.machine = DeployStateMachine(policy: policy)
+        self.outbox = outbox
+        self.clock = clock
+        self.workAvailable = workAvailable
+        self.outboxAvailable = outboxAvailable
+    }
+
+    /// Creates a deploy and submits it (approval or straight to committing) in one transaction.
+    /// - Parameters:
+    ///   - deploy: The new deploy, in state `requested`.
+    ///   - requiresApproval: Whether an approver must click Approve first.
+    ///   - origin: Where it came from, for the audit trail (`slack:C0DEPLOYS`, `ci`).
+    ///   - writer: An open write transaction to join (the CI webhook records its idempotency key in the same one).
+    /// - Returns: the stored deploy after submission.
+    @discardableResult
+    public func create(_ deploy: Deploy, requiresApproval: Bool, origin: String, in writer: any StoreWriter) throws
+        -> Deploy
+    {
+        let now = clock()
+        try writer.insert(deploy)
+        try writer.append(
+            AuditEvent(
+                deployId: deploy.id, service: deploy.service, environment: deploy.environment,
+                actor: deploy.requestedBy, action: "requested",
+                detail: "\(deploy.kind.rawValue) \(deploy.target) → \(deploy.targetTag)"
+                    + (deploy.previousTag.map { " (now \($0))" } ?? ""),
+                origin: origin, at: now))
+        let token = Identifiers.approvalToken()
+        return try apply(.submit(requiresApproval: requiresApproval, approvalToken: token), to: deploy,
+            actor: deploy.requestedBy, in: writer)
+    }
+
+    /// Creates and submits a deploy in its own transaction.
+    @discardableResult
+    public func create(_ deploy: Deploy, requiresApproval: Bool, origin: String) throws -> Deploy {
+        let stored = try store.write { w in try create(deploy, requiresApproval: requiresApproval, origin: origin, in: w) }
+        signal()
+        return stored
+    }
+
+    /// Applies `event` to the deploy with `id` in its own transaction.
+    /// - Throws: `TransitionError` (user-facing) when the event does not apply; `StoreError` on storage failure.
+    @discardableResult
+    public func apply(_ event: DeployStateMachine.Event, deployId: String, actor: String) throws -> Deploy {
+        let stored = try store.write { w -> Deploy in
+            guard let deploy = try w.deploy(id: deployId) else {
+                throw TransitionError("Deploy \(deployId) does not exist.")
+            }
+            return try apply(event, to: deploy, actor: actor, in: w)
+        }
+        signal()
+        return stored
+    }
+
+    /// Applies `event` inside an open transaction and carries out the store-side actions.
+    @discardableResult
+    public func apply(
+        _ event: DeployStateMachine.Event, to deploy: Deploy, actor: String, in w: any StoreWriter
+    ) throws -> Deploy {
+        let now = clock()
+        let transition = try machine.apply(event, to: deploy, actor: actor, now: now)
+        guard let saved = try w.update(transition.deploy) else {
+            throw StoreError.busy("deploy \(deploy.id) changed concurrently")
+        }
+        try w.append(transition.audit)
+        for action in transition.actions {
+            try perform(action, for: saved, previous: deploy, in: w, now: now)
+        }
+        if case .committed = event {
+            try supersedeOlder(than: saved, in: w)
+        }
+        if saved.state.isTerminal && !deploy.state.isTerminal { onFinished(saved) }
+        return saved
+    }
+
+    private func perform(_ action: DeployStateMachine.Action, for deploy: Deploy, previous: Deploy,
+        in w: any StoreWriter, now: Date) throws
+    {
+        switch action {
+        case .requestApproval:
+            for message in outbox.approvalRequest(for: deploy, now: now) { try w.enqueue(message) }
+        case .commit, .reconcile:
+            break  // picked up by the deploy worker from the stored state
+        case .updateMessage:
+            try w.enqueue(outbox.deployMessage(for: deploy, now: now))
+        case .alertOnCall:
+            for message in outbox.failureAlerts(for: deploy, now: now) { try w.enqueue(message) }
+        case .resolveAlerts:
+            // Resolve pages of earlier failed deploys of this environment.
+            let failed = try w.deploys(
+                service: deploy.service, environment: deploy.environment, state: .failed, limit: 20)
+            for earlier in failed where earlier.createdAt <= deploy.createdAt {
+                if let message = outbox.resolvePage(for: earlier, resolvedBy: deploy, now: now) {
+                    try w.enqueue(message)
+                }
+            }
+            if deploy.kind == .rollback {
+                for earlier in failed where earlier.createdAt <= deploy.createdAt {
+                    _ = try? apply(.rolledBack(by: deploy.id), to: earlier, actor: "slipway", in: w)
+                }
+            }
+        case .lockEnvironment(let reason):
+            let lock = EnvironmentLock(
+                service: deploy.service, environment: deploy.environment, reason: reason,
+                lockedBy: deploy.requestedBy, lockedAt: now)
+            if try w.insertLock(lock) == nil {
+                try w.append(
+                    AuditEvent(
+                        deployId: deploy.id, service: deploy.service, environment: deploy.environment,
+                        actor: "slipway", action: "locked", detail: reason, at: now))
+            }
+        case .recordCommittedTag:
+            var record = try w.environment(service: deploy.service, environment: deploy.environment)
+                ?? EnvironmentRecord(
+                    service: deploy.service, environment: deploy.environment, currentTag: nil, liveTag: nil,
+                    updatedAt: now)
+            record.currentTag = deploy.targetTag
+            record.updatedAt = now
+            try w.upsert(record)
+        case .recordLiveTag:
+            var record = try w.environment(service: deploy.service, environment: deploy.environment)
+                ?? EnvironmentRecord(
+                    service: deploy.service, environment: deploy.environment, currentTag: deploy.targetTag,
+                    liveTag: nil, updatedAt: now)
+            record.liveTag = deploy.targetTag
+            record.updatedAt = now
+            try w.upsert(record)
+        case .tellRequester(let text):
+            if let message = outbox.tellRequester(deploy, text: text, now: now) { try w.enqueue(message) }
+        }
+    }
+
+    /// A newer deploy that reached git replaces every unfinished older one of the same environment.
+    private func supersedeOlder(than deploy: Deploy, in w: any StoreWriter) throws {
+        let inFlight = try w.deploys(in: DeployState.inFlight)
+        for other in inFlight
+        where other.id != deploy.id && other.service == deploy.service && other.environment == deploy.environment
+            && other.createdAt <= deploy.createdAt
+        {
+            _ = try apply(.supersede(by: deploy.id), to: other, actor: "slipway", in: w)
+        }
+    }
+
+    /// Wakes the background services after a change.
+    public func signal() {
+        workAvailable.signal()
+        outboxAvailable.signal()
+    }
+}

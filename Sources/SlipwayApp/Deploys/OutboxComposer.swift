@@ -1,0 +1,140 @@
+import DeployCore
+import Foundation
+import SlipwaySlack
+
+/// What an outbox entry carries. Deploy messages and alerts name the deploy and are rendered when delivered, so a
+/// delayed delivery shows the deploy as it is then, and a retry sends the same content.
+public struct OutboxPayload: Codable, Sendable, Equatable {
+    public var deployId: String?
+    public var user: String?
+    public var channel: String?
+    public var message: SlackMessage?
+
+    public init(deployId: String? = nil, user: String? = nil, channel: String? = nil, message: SlackMessage? = nil) {
+        self.deployId = deployId
+        self.user = user
+        self.channel = channel
+        self.message = message
+    }
+
+    func encoded() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    static func decode(_ text: String) throws -> OutboxPayload {
+        try JSONDecoder().decode(OutboxPayload.self, from: Data(text.utf8))
+    }
+}
+
+/// Outbox targets (the `target` column) that the deliverer understands.
+public enum OutboxTarget {
+    /// Post or update the deploy's one message in the deploy channel.
+    public static let deployMessage = "deploy.message"
+    /// Open a DM with `user` and post the deploy's failure summary.
+    public static let directMessage = "dm"
+    public static let postMessage = "chat.postMessage"
+    public static let postEphemeral = "chat.postEphemeral"
+    public static let pagerDutyTrigger = "trigger"
+    public static let pagerDutyResolve = "resolve"
+}
+
+/// Decides which outbound messages a deploy event causes. Pure: it only builds `OutboxMessage` values.
+public struct OutboxComposer: Sendable {
+    public var deployChannel: String
+    public var onCall: [String]
+    public var pagingEnabled: Bool
+    public var catalog: Catalog
+    public var renderer: DeployMessageRenderer
+
+    public init(deployChannel: String, onCall: [String], pagingEnabled: Bool, catalog: Catalog,
+        renderer: DeployMessageRenderer)
+    {
+        self.deployChannel = deployChannel
+        self.onCall = onCall
+        self.pagingEnabled = pagingEnabled
+        self.catalog = catalog
+        self.renderer = renderer
+    }
+
+    /// The live deploy message, keyed per state (and progress) so each stage is delivered once.
+    public func deployMessage(for deploy: Deploy, now: Date) -> OutboxMessage {
+        var key = "\(deploy.id):msg:\(deploy.state.rawValue)"
+        if deploy.state == .rollingOut || deploy.state == .reconciling, let progress = deploy.progress {
+            key += ":\(progress)"
+        }
+        return OutboxMessage(
+            key: key, deployId: deploy.id, channel: .slack, target: OutboxTarget.deployMessage,
+            payload: OutboxPayload(deployId: deploy.id).encoded(), orderingKey: "msg:\(deploy.id)", createdAt: now)
+    }
+
+    /// The Approve/Deny request, in the channel where it was asked (via `response_url`) or the deploy channel.
+    public func approvalRequest(for deploy: Deploy, now: Date) -> [OutboxMessage] {
+        let message = renderer.approvalRequest(for: deploy)
+        if let url = deploy.responseURL {
+            return [
+                OutboxMessage(
+                    key: "\(deploy.id):approval", deployId: deploy.id, channel: .slackResponse, target: url,
+                    payload: OutboxPayload(deployId: deploy.id, message: message).encoded(), createdAt: now)
+            ]
+        }
+        return [
+            OutboxMessage(
+                key: "\(deploy.id):approval", deployId: deploy.id, channel: .slack, target: OutboxTarget.postMessage,
+                payload: OutboxPayload(deployId: deploy.id, channel: deployChannel, message: message).encoded(),
+                createdAt: now)
+        ]
+    }
+
+    /// On-call DMs and, for paging environments, a PagerDuty trigger.
+    public func failureAlerts(for deploy: Deploy, now: Date) -> [OutboxMessage] {
+        var messages = onCall.map { user in
+            OutboxMessage(
+                key: "\(deploy.id):dm:\(user)", deployId: deploy.id, channel: .slack,
+                target: OutboxTarget.directMessage, payload: OutboxPayload(deployId: deploy.id, user: user).encoded(),
+                createdAt: now)
+        }
+        if pagingEnabled && pages(deploy) {
+            messages.append(
+                OutboxMessage(
+                    key: "\(deploy.id):pd:trigger", deployId: deploy.id, channel: .pagerDuty,
+                    target: OutboxTarget.pagerDutyTrigger, payload: OutboxPayload(deployId: deploy.id).encoded(),
+                    orderingKey: "pd:\(deploy.id)", createdAt: now))
+        }
+        return messages
+    }
+
+    /// Resolves the page of `failed` once `resolvedBy` succeeded.
+    public func resolvePage(for failed: Deploy, resolvedBy: Deploy, now: Date) -> OutboxMessage? {
+        guard pagingEnabled, pages(failed), failed.gitCommit != nil else { return nil }
+        return OutboxMessage(
+            key: "\(failed.id):pd:resolve", deployId: failed.id, channel: .pagerDuty,
+            target: OutboxTarget.pagerDutyResolve, payload: OutboxPayload(deployId: failed.id).encoded(),
+            orderingKey: "pd:\(failed.id)", createdAt: now)
+    }
+
+    /// A private note to the requester in the channel they used.
+    public func tellRequester(_ deploy: Deploy, text: String, now: Date) -> OutboxMessage? {
+        guard let channel = deploy.channelId, deploy.source == .slack else { return nil }
+        let message = SlackMessage(text: text, blocks: [])
+        return OutboxMessage(
+            key: "\(deploy.id):tell:\(deploy.state.rawValue)", deployId: deploy.id, channel: .slack,
+            target: OutboxTarget.postEphemeral,
+            payload: OutboxPayload(deployId: deploy.id, user: deploy.requestedBy, channel: channel, message: message)
+                .encoded(), createdAt: now)
+    }
+
+    /// Production environments page on failure; others only post and DM.
+    public func pages(_ deploy: Deploy) -> Bool {
+        guard let env = catalog.services[deploy.service]?.environments[deploy.environment] else { return false }
+        return env.isProduction
+    }
+}
+
+extension EnvironmentEntry {
+    /// Production: it needs approval, or its name says so.
+    public var isProduction: Bool {
+        requireApproval || ["prod", "production", "prd", "live"].contains(name)
+    }
+}

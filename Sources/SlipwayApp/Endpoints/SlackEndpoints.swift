@@ -1,0 +1,72 @@
+import DeployCore
+import Foundation
+import SlipwayHTTP
+import SlipwaySlack
+import SlipwayStore
+
+/// `POST /slack/commands` and `POST /slack/interactions`: verify the raw body, parse, act, answer in milliseconds.
+public struct SlackEndpoints: Sendable {
+    let verifier: SlackRequestVerifier
+    let commands: CommandHandler
+    let interactions: InteractionHandler
+
+    public init(verifier: SlackRequestVerifier, commands: CommandHandler, interactions: InteractionHandler) {
+        self.verifier = verifier
+        self.commands = commands
+        self.interactions = interactions
+    }
+
+    /// Slash commands: 401 for a bad signature, otherwise always 200 with a Slack message.
+    public func command(_ request: HTTPRequest) -> HTTPResponse {
+        do {
+            try verifier.verify(headers: request.headers, body: request.body)
+        } catch {
+            return Self.rejected(error)
+        }
+        let fields = FormDecoder.decode(request.body)
+        if SlashCommandPayload.isSSLCheck(fields) { return HTTPResponse(status: 200) }
+        let payload: SlashCommandPayload
+        do {
+            payload = try SlashCommandPayload(fields: fields)
+        } catch {
+            return .jsonError(400, "malformed slash command: \(error.reason)")
+        }
+        do {
+            try verifier.checkTeam(payload.teamId)
+        } catch {
+            return Self.rejected(error)
+        }
+        let who = CommandInvocation(
+            userId: payload.userId, userName: payload.userName, channelId: payload.channelId,
+            channelName: payload.channelName, responseURL: payload.responseURL.isEmpty ? nil : payload.responseURL)
+        let reply = commands.handle(command: payload.command, text: payload.text, from: who)
+        return .json(200, reply.jsonBytes())
+    }
+
+    /// Button clicks (`payload=` JSON). 400 for a malformed payload; app-level problems are ephemeral replies.
+    public func interaction(_ request: HTTPRequest) -> HTTPResponse {
+        do {
+            try verifier.verify(headers: request.headers, body: request.body)
+        } catch {
+            return Self.rejected(error)
+        }
+        let payload: InteractionPayload
+        do {
+            payload = try InteractionPayload(formBody: request.body)
+        } catch {
+            return .jsonError(400, "malformed interaction: \(error.reason)")
+        }
+        do {
+            try verifier.checkTeam(payload.team.id)
+        } catch {
+            return Self.rejected(error)
+        }
+        let reply = interactions.handle(payload)
+        return .json(200, reply.jsonBytes())
+    }
+
+    static func rejected(_ error: SlackVerificationError) -> HTTPResponse {
+        .jsonError(error.httpStatus, error.reason)
+    }
+}
+

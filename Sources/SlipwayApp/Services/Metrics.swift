@@ -1,0 +1,107 @@
+import DeployCore
+import Foundation
+import SlipwayStore
+
+/// Prometheus metrics: request counts, deploy results and durations, outbox health and DORA figures.
+public final class Metrics: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requests: [String: Int] = [:]
+    private var deploys: [String: Int] = [:]
+    private var durationBuckets: [String: [Int]] = [:]
+    private var durationSum: [String: Double] = [:]
+    private var durationCount: [String: Int] = [:]
+    private var deliveryFailures = 0
+    private var deliveries = 0
+    /// Upper bounds (seconds) of the deploy duration histogram.
+    static let bounds: [Double] = [30, 60, 120, 300, 600, 900, 1800, 3600]
+
+    public init() {}
+
+    /// Counts one HTTP response.
+    public func recordRequest(route: String, status: Int) {
+        let key = "route=\"\(route)\",status=\"\(status)\""
+        lock.lock()
+        requests[key, default: 0] += 1
+        lock.unlock()
+    }
+
+    /// Counts a deploy that ended, with its duration.
+    public func recordFinished(_ deploy: Deploy) {
+        let labels = "service=\"\(deploy.service)\",env=\"\(deploy.environment)\""
+        let key = labels + ",kind=\"\(deploy.kind.rawValue)\",result=\"\(deploy.state.rawValue)\""
+        let seconds = (deploy.finishedAt ?? deploy.updatedAt).timeIntervalSince(deploy.createdAt)
+        lock.lock()
+        deploys[key, default: 0] += 1
+        if deploy.state == .succeeded || deploy.state == .failed {
+            var buckets = durationBuckets[labels] ?? [Int](repeating: 0, count: Self.bounds.count)
+            for (i, bound) in Self.bounds.enumerated() where seconds <= bound { buckets[i] += 1 }
+            durationBuckets[labels] = buckets
+            durationSum[labels, default: 0] += seconds
+            durationCount[labels, default: 0] += 1
+        }
+        lock.unlock()
+    }
+
+    /// Counts an outbox delivery attempt.
+    public func recordDelivery(succeeded: Bool) {
+        lock.lock()
+        if succeeded { deliveries += 1 } else { deliveryFailures += 1 }
+        lock.unlock()
+    }
+
+    /// The exposition text. Outbox depth and DORA figures are read from the store at scrape time.
+    public func render(store: any Store, now: Date) -> String {
+        lock.lock()
+        let requests = self.requests
+        let deploys = self.deploys
+        let buckets = durationBuckets
+        let sums = durationSum
+        let counts = durationCount
+        let failures = deliveryFailures
+        let delivered = deliveries
+        lock.unlock()
+
+        var out = ""
+        out += "# HELP slipway_http_requests_total HTTP requests by route and status.\n"
+        out += "# TYPE slipway_http_requests_total counter\n"
+        for key in requests.keys.sorted() { out += "slipway_http_requests_total{\(key)} \(requests[key]!)\n" }
+        out += "# HELP slipway_deploys_total Deploys that ended, by service, environment, kind and result.\n"
+        out += "# TYPE slipway_deploys_total counter\n"
+        for key in deploys.keys.sorted() { out += "slipway_deploys_total{\(key)} \(deploys[key]!)\n" }
+        out += "# HELP slipway_deploy_duration_seconds Time from request to result of finished deploys.\n"
+        out += "# TYPE slipway_deploy_duration_seconds histogram\n"
+        for labels in buckets.keys.sorted() {
+            for (i, bound) in Self.bounds.enumerated() {
+                out += "slipway_deploy_duration_seconds_bucket{\(labels),le=\"\(Int(bound))\"} \(buckets[labels]![i])\n"
+            }
+            out += "slipway_deploy_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(counts[labels]!)\n"
+            out += "slipway_deploy_duration_seconds_sum{\(labels)} \(sums[labels]!)\n"
+            out += "slipway_deploy_duration_seconds_count{\(labels)} \(counts[labels]!)\n"
+        }
+        out += "# HELP slipway_outbox_deliveries_total Outbound messages delivered.\n"
+        out += "# TYPE slipway_outbox_deliveries_total counter\nslipway_outbox_deliveries_total \(delivered)\n"
+        out += "# HELP slipway_outbox_delivery_failures_total Failed delivery attempts (retried or given up).\n"
+        out += "# TYPE slipway_outbox_delivery_failures_total counter\nslipway_outbox_delivery_failures_total \(failures)\n"
+        if let snapshot = try? store.read({ r in
+            (
+                try r.outboxCount(status: .pending), try r.outboxCount(status: .failed),
+                try r.deploys(createdSince: now.addingTimeInterval(-90 * 86_400))
+            )
+        }) {
+            out += "# HELP slipway_outbox_depth Outbound messages waiting for delivery.\n"
+            out += "# TYPE slipway_outbox_depth gauge\nslipway_outbox_depth \(snapshot.0)\n"
+            out += "# HELP slipway_outbox_failed Outbound messages given up on (see /status).\n"
+            out += "# TYPE slipway_outbox_failed gauge\nslipway_outbox_failed \(snapshot.1)\n"
+            let stats = DeliveryStats(deploys: snapshot.2)
+            out += "# HELP slipway_dora_deploys Successful deploys in the last 90 days.\n"
+            out += "# TYPE slipway_dora_deploys gauge\nslipway_dora_deploys \(stats.succeeded)\n"
+            out += "# HELP slipway_dora_rollbacks Successful rollbacks in the last 90 days.\n"
+            out += "# TYPE slipway_dora_rollbacks gauge\nslipway_dora_rollbacks \(stats.rollbacks)\n"
+            out += "# HELP slipway_dora_change_failure_rate Failed ÷ finished deploys in the last 90 days.\n"
+            out += "# TYPE slipway_dora_change_failure_rate gauge\nslipway_dora_change_failure_rate \(stats.changeFailureRate)\n"
+            out += "# HELP slipway_dora_lead_time_median_seconds Median time from image built to live, last 90 days.\n"
+            out += "# TYPE slipway_dora_lead_time_median_seconds gauge\nslipway_dora_lead_time_median_seconds \(stats.medianLeadTime ?? 0)\n"
+        }
+        return out
+    }
+}

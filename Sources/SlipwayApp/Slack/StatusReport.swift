@@ -1,0 +1,185 @@
+import DeployCore
+import Foundation
+import SlipwaySlack
+import SlipwayStore
+
+/// Answers `/status` from the store: current tag per environment, deploys in flight, recent deploys, locks, and
+/// delivery problems.
+public struct StatusReport: Sendable {
+    let store: any Store
+    let catalog: Catalog
+    let clock: @Sendable () -> Date
+
+    public init(store: any Store, catalog: Catalog, clock: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.catalog = catalog
+        self.clock = clock
+    }
+
+    /// `/status [service] [env]`.
+    public func render(service: String?, environment: String?) throws -> SlackMessage {
+        if let service {
+            let entry = try catalog.resolve(service: service)
+            if let environment { _ = try catalog.resolve(service: service, environment: environment) }
+            return try renderService(entry, only: environment)
+        }
+        return try renderOverview()
+    }
+
+    private func renderOverview() throws -> SlackMessage {
+        let e = SlackText.escape
+        let (records, locks, inFlight, problems) = try store.read { r in
+            (
+                try r.environments(), try r.locks(), try r.deploys(in: DeployState.inFlight),
+                try r.failedOutbox(limit: 5)
+            )
+        }
+        var blocks: [SlackBlock] = [.header("Slipway status")]
+        for service in catalog.serviceNames {
+            guard let entry = catalog.services[service] else { continue }
+            var lines: [String] = []
+            for envName in entry.environmentNames {
+                let record = records.first { $0.service == service && $0.environment == envName }
+                var line = "• *\(envName)*: " + tagText(record)
+                if let lock = locks.first(where: { $0.service == service && $0.environment == envName }) {
+                    line += " 🔒 locked by \(SlackText.mention(userId: lock.lockedBy)): “\(e(lock.reason))”"
+                }
+                for deploy in inFlight where deploy.service == service && deploy.environment == envName {
+                    line += "\n    ⏳ `\(deploy.id)` \(deploy.kind.rawValue) → `\(e(deploy.targetTag))` — \(deploy.state.label)"
+                }
+                lines.append(line)
+            }
+            blocks.append(.section("*\(service)*\n" + lines.joined(separator: "\n")))
+        }
+        blocks.append(contentsOf: problemBlocks(problems))
+        blocks.append(.context(["`/status <service> [env]` for history · `/status stats` for DORA figures · `/deploy help`"]))
+        return .ephemeral("Slipway status: \(catalog.services.count) services", blocks: blocks)
+    }
+
+    private func renderService(_ entry: ServiceEntry, only environment: String?) throws -> SlackMessage {
+        let e = SlackText.escape
+        let envs = environment.map { [$0] } ?? entry.environmentNames
+        var blocks: [SlackBlock] = [.header("\(entry.name)" + (environment.map { " / \($0)" } ?? ""))]
+        let snapshot = try store.read { r -> [(String, EnvironmentRecord?, EnvironmentLock?, [Deploy])] in
+            try envs.map { env in
+                (
+                    env, try r.environment(service: entry.name, environment: env),
+                    try r.lock(service: entry.name, environment: env),
+                    try r.recentDeploys(service: entry.name, environment: env, limit: environment == nil ? 5 : 10)
+                )
+            }
+        }
+        let problems = try store.read { r in try r.failedOutbox(limit: 5) }
+        for (env, record, lock, deploys) in snapshot {
+            var text = "*\(env)*: \(tagText(record))"
+            if let lock {
+                text += "\n🔒 Locked by \(SlackText.mention(userId: lock.lockedBy)) \(ago(lock.lockedAt)): “\(e(lock.reason))”"
+            }
+            if deploys.isEmpty {
+                text += "\n_No deploys recorded yet._"
+            }
+            for deploy in deploys {
+                let who = deploy.source == .ci ? "CI" : SlackText.mention(userId: deploy.requestedBy)
+                var line = "\n\(icon(deploy.state)) `\(deploy.id)` \(deploy.kind.rawValue) `\(e(deploy.previousTag ?? "?"))` → `\(e(deploy.targetTag))` — *\(deploy.state.label)*"
+                if deploy.state == .reconciling { line += " (committed; waiting for Flux to apply it)" }
+                if let progress = deploy.progress, !deploy.state.isTerminal { line += " (\(e(progress)))" }
+                line += " · \(who) · \(ago(deploy.createdAt))"
+                if let failure = deploy.failure { line += "\n      ↳ \(e(failure.title)): \(e(String(failure.summary.prefix(300))))" }
+                if let note = deploy.note { line += "\n      ↳ \(note)" }
+                text += line
+            }
+            blocks.append(.section(SlackText.truncate(text, to: BlockKitLimits.sectionText)))
+        }
+        blocks.append(contentsOf: problemBlocks(problems))
+        return .ephemeral("Status of \(entry.name)", blocks: blocks)
+    }
+
+    /// `/status stats`: the last 90 days.
+    public func renderStats() throws -> SlackMessage {
+        let now = clock()
+        let deploys = try store.read { r in try r.deploys(createdSince: now.addingTimeInterval(-90 * 86_400)) }
+        let stats = DeliveryStats(deploys: deploys)
+        let text = "📈 Last 90 days: " + stats.summary
+        return .ephemeral(text, blocks: [.section(text), .context(["Change failure rate = failed ÷ finished deploys. Lead time = commit built → live."])])
+    }
+
+    private func problemBlocks(_ problems: [OutboxMessage]) -> [SlackBlock] {
+        guard !problems.isEmpty else { return [] }
+        let lines = problems.map { message -> String in
+            let error = message.lastError ?? "unknown error"
+            var line = "• `\(message.target.hasPrefix("http") ? "response_url" : message.target)` for `\(message.deployId ?? "-")`: \(SlackText.escape(error))"
+            if error.contains("not_in_channel") {
+                line += " — invite the bot to the deploy channel: `/invite @Slipway`"
+            }
+            return line
+        }
+        return [.section("⚠️ *Messages Slipway could not deliver*\n" + lines.joined(separator: "\n"))]
+    }
+
+    private func tagText(_ record: EnvironmentRecord?) -> String {
+        guard let record, let current = record.currentTag ?? record.liveTag else { return "_nothing recorded yet_" }
+        let e = SlackText.escape
+        if let live = record.liveTag, live != current {
+            return "`\(e(current))` committed, `\(e(live))` last known good"
+        }
+        return "`\(e(current))`"
+    }
+
+    private func icon(_ state: DeployState) -> String {
+        switch state {
+        case .succeeded: "✅"
+        case .failed: "❌"
+        case .cancelled, .superseded, .rolledBack: "⚪️"
+        case .blocked: "🔒"
+        case .awaitingApproval: "🔐"
+        default: "⏳"
+        }
+    }
+
+    private func ago(_ date: Date) -> String {
+        "<!date^\(Int(date.timeIntervalSince1970))^{date_short_pretty} {time}|\(ISO8601DateFormatter().string(from: date))>"
+    }
+}
+
+/// DORA-style delivery figures over a set of deploys.
+public struct DeliveryStats: Sendable, Equatable {
+    public var succeeded: Int
+    public var failed: Int
+    public var rollbacks: Int
+    /// Median seconds from the image being built (or requested) to live.
+    public var medianLeadTime: Double?
+
+    public init(deploys: [Deploy]) {
+        succeeded = deploys.filter { $0.state == .succeeded && $0.kind == .deploy }.count
+        failed = deploys.filter { ($0.state == .failed || $0.state == .rolledBack) }.count
+        rollbacks = deploys.filter { $0.kind == .rollback && $0.state == .succeeded }.count
+        let leads = deploys.compactMap { d -> Double? in
+            guard d.state == .succeeded, d.kind == .deploy, let done = d.finishedAt else { return nil }
+            return done.timeIntervalSince(d.createdAt)
+        }.sorted()
+        medianLeadTime = leads.isEmpty ? nil : (leads.count % 2 == 1 ? leads[leads.count / 2] : (leads[leads.count / 2 - 1] + leads[leads.count / 2]) / 2)
+    }
+
+    /// Failed ÷ (succeeded + failed), 0 when nothing finished.
+    public var changeFailureRate: Double {
+        let finished = succeeded + failed
+        return finished == 0 ? 0 : Double(failed) / Double(finished)
+    }
+
+    /// "1,247 successful deploys, 23 rollbacks (1.8%), 9.1-minute median".
+    public var summary: String {
+        let rate = (changeFailureRate * 1000).rounded() / 10
+        let lead = medianLeadTime.map { "\(String(format: "%.1f", $0 / 60))-minute median lead time" } ?? "no lead time yet"
+        return "\(Self.grouped(succeeded)) successful deploys, \(Self.grouped(rollbacks)) rollbacks, \(Self.grouped(failed)) failed (\(rate)% change failure rate), \(lead)"
+    }
+
+    static func grouped(_ n: Int) -> String {
+        let digits = Array(String(n))
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
+    }
+}

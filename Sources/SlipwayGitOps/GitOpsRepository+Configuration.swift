@@ -1,0 +1,45 @@
+extension GitOpsRepository {
+    /// Where the GitOps repository is and how Slipway commits to it.
+    public struct Configuration: Sendable, CustomStringConvertible {
+        /// Any URL git accepts, a local path included. May carry credentials (`https://x:token@host/...`);
+        /// they never appear in errors or in `description`.
+        public var url: String
+        /// The branch Flux follows.
+        public var branch: String
+        /// The local working clone, created by `prepare()`; Slipway owns it and resets it freely.
+        public var checkoutPath: String
+        /// Author and committer name of deploy commits.
+        public var authorName: String
+        /// Author and committer email of deploy commits.
+        public var authorEmail: String
+        /// How many times a push is tried when someone else keeps pushing first.
+        public var maxPushAttempts: Int
+        /// The first wait before re-applying a rejected change; it doubles each attempt, plus jitter.
+        public var retryBaseDelay: Duration
+        /// Extra environment for git (added to the process's own, which is inherited:
+        /// `GIT_SSH_COMMAND`, `SSH_AUTH_SOCK`, `HOME` and the like).
+        public var environment: [String: String]
+
+        /// Creates a configuration.
+        public init(
+            url: String, branch: String = "main", checkoutPath: String, authorName: String, authorEmail: String,
+            maxPushAttempts: Int = 5, retryBaseDelay: Duration = .milliseconds(50),
+            environment: [String: String] = [:]
+        ) {
+            self.url = url
+            self.branch = branch
+            self.checkoutPath = checkoutPath
+            self.authorName = authorName
+            self.authorEmail = authorEmail
+            self.maxPushAttempts = maxPushAttempts
+            self.retryBaseDelay = retryBaseDelay
+            self.environment = environment
+        }
+
+        /// The settings without secrets: the URL's user info is masked, environment values are left out.
+        public var description: String {
+            "GitOps \(GitOpsRepository.redactingCredentials(in: url)) branch \(branch) at \(checkoutPath) "
+                + "as \(authorName) <\(authorEmail)>"
+        }
+    }
+}

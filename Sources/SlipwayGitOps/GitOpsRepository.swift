@@ -1,0 +1,334 @@
+import Foundation
+
+/// Slipway's working clone of the GitOps repository, and the one way deploys change it.
+///
+/// Each deploy is one commit that sets an image's `newTag:` in one kustomization.yaml, pushed to the
+/// branch Flux follows. When someone else pushed first, the change is re-applied on their commit and
+/// pushed again, with backoff. Any failure leaves the checkout reset to the remote branch, so the next
+/// deploy starts clean.
+///
+/// git runs as a child process. The actor runs on its own dispatch queue and waits for git there, so
+/// it never blocks Swift's cooperative thread pool, and calls never interleave in the checkout.
+public actor GitOpsRepository {
+    /// Where the repository is and how to commit to it.
+    public nonisolated let configuration: Configuration
+
+    private let executor: DispatchQueueExecutor
+    private let git: Git
+    /// The checkout as an absolute path.
+    private let checkout: String
+    private var prepared = false
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
+
+    /// Creates a repository handle; nothing touches the disk or network until the first call.
+    /// - Parameter configuration: where the repository is and how to commit to it.
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        self.executor = DispatchQueueExecutor(label: "slipway.gitops")
+        self.checkout = URL(fileURLWithPath: configuration.checkoutPath).standardizedFileURL.path
+        var environment = configuration.environment
+        environment["GIT_AUTHOR_NAME"] = configuration.authorName
+        environment["GIT_AUTHOR_EMAIL"] = configuration.authorEmail
+        environment["GIT_COMMITTER_NAME"] = configuration.authorName
+        environment["GIT_COMMITTER_EMAIL"] = configuration.authorEmail
+        self.git = Git(environment: environment)
+    }
+
+    /// Makes the checkout an up-to-date clone of the branch: clones it when absent, otherwise fetches
+    /// and hard-resets to the remote branch (pointing `origin` at the configured URL if it differs).
+    /// Later calls do this themselves the first time; call it at startup to find problems early.
+    /// - Throws: `GitOpsError` (`.gitFailed`) when git cannot clone or fetch, or the checkout path holds
+    ///   something that is not a git clone.
+    public func prepare() async throws {
+        try prepareCheckout()
+    }
+
+    /// The image's `newTag:` in `file` on the remote branch, after a fetch.
+    /// - Parameters:
+    ///   - file: the kustomization.yaml, relative to the repository root.
+    ///   - image: the image name, e.g. `ghcr.io/nortinia-ltd/shop`.
+    /// - Returns: the tag, or nil when the entry has no `newTag:`.
+    /// - Throws: `GitOpsError` (`.fileMissing`, `.notAKustomization`, `.imageEntryMissing`, `.gitFailed`, ...).
+    public func currentTag(file: String, image: String) async throws -> String? {
+        let path = try repositoryPath(file)
+        try ensurePrepared()
+        try fetch()
+        let output = try git.run(["cat-file", "blob", "\(remoteRef):\(path)"], in: checkout)
+        guard output.succeeded else {
+            if output.stderr.contains("does not exist in") || output.stderr.contains("but not in") {
+                throw missingFile(path)
+            }
+            throw failure("cat-file", output)
+        }
+        return try KustomizationImageEditor(path: path).currentTag(in: output.stdout, image: image)
+    }
+
+    /// Commits and pushes the change: one commit that changes only the entry's `newTag:`.
+    ///
+    /// Fetches, resets to the remote branch, edits, commits and pushes. When the push is rejected
+    /// because someone else pushed first, it waits (exponential backoff with jitter), fetches, re-applies
+    /// the edit on the new head and pushes again, up to `maxPushAttempts` times.
+    /// - Parameter change: what to set, and who asked for it.
+    /// - Returns: `.committed` with the pushed commit, or `.alreadyCurrent` when the branch already has
+    ///   the tag (nothing is committed or pushed).
+    /// - Throws: `GitOpsError`; the checkout is left reset to the remote branch.
+    public func commitImageTag(_ change: ImageTagChange) async throws -> CommitOutcome {
+        let path = try repositoryPath(change.file)
+        let editor = KustomizationImageEditor(path: path)
+        try KustomizationImageEditor.validate(tag: change.newTag)
+        try ensurePrepared()
+        let attempts = max(1, configuration.maxPushAttempts)
+        var attempt = 1
+        while true {
+            try fetch()
+            try resetToRemote()
+            let edit = try editor.settingTag(change.newTag, image: change.image, in: readFile(path))
+            guard edit.changed else { return .alreadyCurrent(tag: change.newTag) }
+            do {
+                try write(edit.text, to: path)
+                try commit(change, oldTag: edit.oldTag, path: path)
+                let commit = try revision("HEAD")
+                switch try push() {
+                case .pushed:
+                    return .committed(commit: commit, oldTag: edit.oldTag)
+                case .overtaken where attempt < attempts:
+                    pause(beforeAttempt: attempt + 1)
+                    attempt += 1
+                case .overtaken:
+                    throw GitOpsError(
+                        .pushRejected,
+                        "Could not push \(change.service)/\(change.environment) \(change.newTag) to "
+                            + "\(configuration.branch): the branch moved before each of \(attempts) attempts. "
+                            + "Try the deploy again in a moment.")
+                }
+            } catch {
+                discardLocalChanges()
+                throw error
+            }
+        }
+    }
+
+    /// The sha of the remote branch's head, after a fetch.
+    /// - Returns: a 40-hex commit id.
+    /// - Throws: `GitOpsError` (`.gitFailed`).
+    public func headCommit() async throws -> String {
+        try ensurePrepared()
+        try fetch()
+        return try revision(remoteRef)
+    }
+
+    // MARK: - Steps
+
+    private var remoteRef: String { "refs/remotes/origin/\(configuration.branch)" }
+
+    private func ensurePrepared() throws {
+        if !prepared { try prepareCheckout() }
+    }
+
+    private func prepareCheckout() throws {
+        let branch = configuration.branch
+        guard !branch.isEmpty, !branch.hasPrefix("-"), !branch.contains(where: { $0 == " " || $0 == ":" }) else {
+            throw GitOpsError(.gitFailed, "`\(branch)` is not a usable branch name; set gitops.branch (e.g. main).")
+        }
+        let files = FileManager.default
+        if files.fileExists(atPath: checkout + "/.git") {
+            let origin = try git.run(["config", "--get", "remote.origin.url"], in: checkout)
+            if !origin.succeeded {
+                try check("remote add", git.run(["remote", "add", "origin", configuration.url], in: checkout))
+            } else if origin.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != configuration.url {
+                try check("remote set-url", git.run(["remote", "set-url", "origin", configuration.url], in: checkout))
+            }
+            try fetch()
+            try check("checkout", git.run(["checkout", "-q", "-f", "-B", branch, remoteRef], in: checkout))
+            try check("clean", git.run(["clean", "-q", "-ffd"], in: checkout))
+        } else {
+            if let contents = try? files.contentsOfDirectory(atPath: checkout), !contents.isEmpty {
+                throw GitOpsError(
+                    .gitFailed,
+                    "\(checkout) exists and is not a git clone; remove it or set gitops.checkout to an empty "
+                        + "or missing directory.")
+            }
+            let parent = URL(fileURLWithPath: checkout).deletingLastPathComponent().path
+            try? files.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            try check(
+                "clone",
+                git.run([
+                    "clone", "-q", "--no-tags", "--single-branch", "--branch", branch, "--", configuration.url,
+                    checkout,
+                ]))
+        }
+        prepared = true
+    }
+
+    private func fetch() throws {
+        let branch = configuration.branch
+        try check(
+            "fetch",
+            git.run(
+                [
+                    "fetch", "-q", "--no-tags", "--no-show-forced-updates", "origin",
+                    "+refs/heads/\(branch):\(remoteRef)",
+                ], in: checkout))
+    }
+
+    private func resetToRemote() throws {
+        try check("reset", git.run(["reset", "-q", "--hard", remoteRef], in: checkout))
+    }
+
+    /// Best effort after a failure: the next deploy resets again anyway.
+    private func discardLocalChanges() {
+        _ = try? git.run(["reset", "-q", "--hard", remoteRef], in: checkout)
+    }
+
+    private func revision(_ name: String) throws -> String {
+        let output = try git.run(["rev-parse", "--verify", "-q", name + "^{commit}"], in: checkout)
+        try check("rev-parse", output)
+        return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func readFile(_ path: String) throws -> String {
+        let fullPath = checkout + "/" + path
+        let files = FileManager.default
+        guard let attributes = try? files.attributesOfItem(atPath: fullPath) else { throw missingFile(path) }
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw GitOpsError(
+                .fileMissing,
+                "\(path) on \(configuration.branch) is not a regular file (a directory or symlink); point the "
+                    + "environment's kustomization setting at the kustomization.yaml itself.")
+        }
+        guard let data = files.contents(atPath: fullPath), let text = String(data: data, encoding: .utf8) else {
+            throw GitOpsError(.notAKustomization, "\(path) is not UTF-8 text, so it is not a kustomization.yaml.")
+        }
+        return text
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        // In place, not atomically: a rename would not keep the file's mode, and git would commit that.
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: checkout + "/" + path))
+        } catch {
+            throw GitOpsError(.gitFailed, "Cannot write \(path) in \(checkout): \(error.localizedDescription)")
+        }
+    }
+
+    private func commit(_ change: ImageTagChange, oldTag: String?, path: String) throws {
+        try check(
+            "commit",
+            git.run(
+                [
+                    "commit", "-q", "--no-verify", "--no-gpg-sign", "--cleanup=verbatim",
+                    "-m", change.commitMessage(oldTag: oldTag), "--", path,
+                ], in: checkout))
+    }
+
+    private enum PushResult {
+        case pushed
+        /// Someone else updated the branch first; re-apply and try again.
+        case overtaken
+    }
+
+    private func push() throws -> PushResult {
+        let output = try git.run(
+            ["push", "--porcelain", "origin", "HEAD:refs/heads/\(configuration.branch)"], in: checkout)
+        if output.succeeded { return .pushed }
+        let report = output.stdout + "\n" + output.stderr
+        if report.contains("[rejected]") { return .overtaken }
+        if let line = report.split(separator: "\n").first(where: { $0.contains("[remote rejected]") }) {
+            let lostRace = ["cannot lock ref", "failed to update ref", "failed to lock", "incorrect old value"]
+            if lostRace.contains(where: { line.contains($0) }) { return .overtaken }
+            let reason = line.split(separator: "\t").last.map(String.init) ?? String(line)
+            throw GitOpsError(
+                .pushRejected,
+                redacting(
+                    "The GitOps remote refused the push to \(configuration.branch): \(reason). Check the branch "
+                        + "protection rules and hooks allow \(configuration.authorName) to push."))
+        }
+        throw failure("push", output)
+    }
+
+    /// Exponential backoff with jitter, so competing writers spread out: base, 2×base, 4×base, ... plus up to
+    /// the same again at random. Blocking is fine: this is the repository's own queue, and it serializes
+    /// deploys anyway.
+    private func pause(beforeAttempt attempt: Int) {
+        let base = configuration.retryBaseDelay * (1 << min(attempt - 2, 10))
+        let delay = min(base + base * Double.random(in: 0..<1), .seconds(5))
+        let (seconds, attoseconds) = delay.components
+        Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+    }
+
+    // MARK: - Paths and errors
+
+    /// The file's path inside the checkout, refusing anything that could leave it.
+    private func repositoryPath(_ file: String) throws -> String {
+        let components = file.split(separator: "/").filter { $0 != "." }
+        guard !file.hasPrefix("/"), !components.isEmpty, !components.contains(where: { $0 == ".." || $0 == ".git" })
+        else {
+            throw GitOpsError(
+                .fileMissing,
+                "`\(file)` is not a path inside the GitOps repository; name the kustomization relative to the "
+                    + "repository root, e.g. clusters/prod/shop/kustomization.yaml.")
+        }
+        return components.joined(separator: "/")
+    }
+
+    private func missingFile(_ path: String) -> GitOpsError {
+        GitOpsError(
+            .fileMissing,
+            "\(path) does not exist on branch \(configuration.branch) of the GitOps repository; create it or fix "
+                + "the environment's kustomization setting.")
+    }
+
+    private func check(_ action: String, _ output: Git.Output) throws {
+        guard output.succeeded else { throw failure(action, output) }
+    }
+
+    private func failure(_ action: String, _ output: Git.Output) -> GitOpsError {
+        let lines = output.stderr.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        var detail = lines.filter { !$0.isEmpty }.suffix(6).joined(separator: " / ")
+        if detail.count > 600 { detail = String(detail.prefix(600)) + "…" }
+        if detail.isEmpty { detail = "no message" }
+        return GitOpsError(
+            .gitFailed,
+            redacting(
+                "git \(action) failed (exit \(output.status)) for the GitOps repository "
+                    + "\(Self.redactingCredentials(in: configuration.url)): \(detail)"))
+    }
+
+    /// Removes the configured URL's credentials from text, wherever git echoed them.
+    private func redacting(_ text: String) -> String {
+        var text = Self.redactingCredentials(in: text)
+        if let userInfo = Self.userInfo(in: configuration.url), userInfo.count >= 4 {
+            text = text.replacingOccurrences(of: userInfo, with: "***")
+        }
+        return text
+    }
+
+    /// Masks the user info of every `scheme://user:secret@host` URL in `text`.
+    /// - Parameter text: any text, such as git's error output.
+    /// - Returns: the text with each URL's user info replaced by `***`.
+    public static func redactingCredentials(in text: String) -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let separator = rest.range(of: "://") {
+            result += rest[..<separator.upperBound]
+            rest = rest[separator.upperBound...]
+            let authorityEnd = rest.firstIndex { "/?# \t\r\n'\"<>`".contains($0) } ?? rest.endIndex
+            if let at = rest[..<authorityEnd].lastIndex(of: "@") {
+                result += "***@"
+                rest = rest[rest.index(after: at)...]
+            }
+        }
+        return result + rest
+    }
+
+    private static func userInfo(in url: String) -> String? {
+        guard let separator = url.range(of: "://") else { return nil }
+        let rest = url[separator.upperBound...]
+        let authorityEnd = rest.firstIndex { "/?#".contains($0) } ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return nil }
+        return String(rest[..<at])
+    }
+}

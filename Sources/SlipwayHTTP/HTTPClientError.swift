@@ -1,0 +1,86 @@
+/// A transport failure of an outbound request: no HTTP response was received.
+///
+/// The description names the method, the URL without its query string or credentials, and curl's reason; it never
+/// contains request headers (they carry bearer tokens) or bodies.
+public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
+    /// The broad class of failure, for retry decisions and metrics. New kinds may be added.
+    public struct Kind: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+
+        /// No connection could be made: refused (nothing listens on the port) or the host is unreachable.
+        public static let connectionRefused = Kind("connectionRefused")
+        /// The connect or whole-transfer timeout passed.
+        public static let timeout = Kind("timeout")
+        /// TLS handshake or certificate verification failed, or the CA file could not be read.
+        public static let tls = Kind("tls")
+        /// Anything else: name resolution, a malformed URL, a connection reset, an invalid request header.
+        public static let other = Kind("other")
+
+        /// The kind's name, e.g. `timeout`, for logs and metric labels.
+        public var description: String { name }
+    }
+
+    private enum Code: Sendable {
+        case curl(kind: Kind, reason: String)
+        case invalidHeader(name: String)
+        case setup(reason: String)
+    }
+
+    private let code: Code
+    /// The request method, e.g. `POST`.
+    public let method: String
+    /// The request URL without query string, fragment or credentials.
+    public let url: String
+
+    private init(_ code: Code, method: String, url: String) {
+        self.code = code
+        self.method = method
+        self.url = url
+    }
+
+    static func curl(kind: Kind, reason: String, method: String, url: String) -> HTTPClientError {
+        HTTPClientError(.curl(kind: kind, reason: reason), method: method, url: url)
+    }
+
+    static func invalidHeader(name: String, method: String, url: String) -> HTTPClientError {
+        HTTPClientError(.invalidHeader(name: name), method: method, url: url)
+    }
+
+    static func setup(reason: String, method: String, url: String) -> HTTPClientError {
+        HTTPClientError(.setup(reason: reason), method: method, url: url)
+    }
+
+    /// The broad class of failure.
+    public var kind: Kind {
+        switch code {
+        case .curl(let kind, _): return kind
+        case .invalidHeader, .setup: return .other
+        }
+    }
+
+    /// One line for logs, e.g. "GET http://10.0.0.1:6443/api failed: Couldn't connect to server (...)".
+    public var description: String {
+        switch code {
+        case .curl(_, let reason):
+            return "\(method) \(url) failed: \(reason)"
+        case .invalidHeader(let name):
+            return "\(method) \(url) not sent: request header `\(name)` contains a line break or is empty"
+        case .setup(let reason):
+            return "\(method) \(url) not sent: \(reason)"
+        }
+    }
+
+    /// `url` without query string, fragment or user credentials, safe to log.
+    static func redacted(_ url: String) -> String {
+        var text = Substring(url)
+        if let end = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { text = text[..<end] }
+        guard let scheme = text.range(of: "://") else { return String(text) }
+        let authorityStart = scheme.upperBound
+        let authorityEnd = text[authorityStart...].firstIndex(of: "/") ?? text.endIndex
+        if let at = text[authorityStart..<authorityEnd].lastIndex(of: "@") {
+            return String(text[..<authorityStart] + text[text.index(after: at)...])
+        }
+        return String(text)
+    }
+}

@@ -1,0 +1,260 @@
+import DeployCore
+import Foundation
+
+/// Watches every deploy in flight with one poll of the API server.
+///
+/// The cost of a poll depends only on the targets passed in, never on how many services are configured:
+/// one Kustomization LIST per Flux namespace, one Deployment LIST per workload namespace (narrowed with
+/// `metadata.name=` when a namespace has one target), and pods by label selector per workload namespace, merged into
+/// one set-based selector where the Deployments' selectors allow it. Pods are not fetched while Flux has not applied
+/// the commit. Events, SealedSecrets and ConfigMaps are fetched only for deploys that look failed or stuck.
+public struct ClusterObserver: Sendable {
+    public let client: KubernetesClient
+    public let retry: KubernetesRetry
+
+    /// - Parameters:
+    ///   - client: The API client.
+    ///   - retry: Retries for each LIST (a poll is repeated anyway, so keep it short).
+    public init(client: KubernetesClient, retry: KubernetesRetry = KubernetesRetry(attempts: 2, initialDelay: 0.2)) {
+        self.client = client
+        self.retry = retry
+    }
+
+    /// API requests made so far through this observer's client.
+    public var apiCallCount: Int { client.requestCount }
+
+    /// Observes the targets once.
+    /// - Parameters:
+    ///   - targets: The deploys in flight; nothing else is looked at.
+    ///   - now: The poll time (from the caller's clock).
+    /// - Returns: Observations by deploy id; deploys whose objects could not be read are left out.
+    public func observe(_ targets: [WatchTarget], now: Date) async -> [String: RolloutObservation] {
+        await poll(targets, now: now).observations
+    }
+
+    /// Observes the targets once and reports the deploys that could not be observed.
+    public func poll(_ targets: [WatchTarget], now: Date) async -> ClusterPoll {
+        var result = ClusterPoll()
+        guard !targets.isEmpty else { return result }
+
+        // 1. Flux Kustomizations and Deployments, one LIST per namespace, all at once.
+        async let kustomizationLists = listByNamespace(
+            .kustomizations, names: Self.names(targets) { ($0.flux.namespace, $0.flux.kustomization) })
+        async let deploymentLists = listByNamespace(
+            .deployments, names: Self.names(targets) { ($0.workload.namespace, $0.workload.deployment) })
+        let (kustomizations, deployments) = await (kustomizationLists, deploymentLists)
+
+        var evidence: [Int: ClusterEvidence] = [:]
+        for (index, target) in targets.enumerated() {
+            do {
+                let kustomization = try kustomizations[target.flux.namespace, default: .success([])].get()
+                    .first { $0.metadata.name == target.flux.kustomization }
+                let deployment = try deployments[target.workload.namespace, default: .success([])].get()
+                    .first { $0.metadata.name == target.workload.deployment }
+                evidence[index] = ClusterEvidence(kustomization: kustomization, deployment: deployment, collected: [])
+            } catch {
+                result.errors[target.deployId] = error
+            }
+        }
+
+        // 2. Pods, only for deploys whose answer depends on them.
+        let needPods = evidence.keys.sorted().filter { index in
+            switch RolloutAssessment.assess(targets[index].deploy, evidence: evidence[index]!, policy: targets[index].policy, now: now) {
+            case .waitingForFlux, .applied: false
+            default: true
+            }
+        }
+        let podQueries = Self.podQueries(needPods.map { (index: $0, namespace: targets[$0].workload.namespace, deployment: evidence[$0]!.deployment) })
+        let podLists = await listQueries(.pods, podQueries)
+        for index in needPods {
+            guard let labels = evidence[index]!.deployment?.spec?.selector?.matchLabels, !labels.isEmpty else { continue }
+            let namespace = targets[index].workload.namespace
+            for query in podQueries where query.namespace == namespace && query.indices.contains(index) {
+                switch podLists[query] {
+                case .success(let pods)?:
+                    evidence[index]!.pods += pods.filter { $0.matches(labels: labels) }
+                case .failure(let error)?:
+                    result.errors[targets[index].deployId] = error
+                    evidence[index] = nil
+                case nil:
+                    break
+                }
+            }
+        }
+
+        // 3. Assess; fetch diagnosis evidence for deploys that look failed or stuck, and assess those again.
+        var observations: [Int: RolloutObservation] = [:]
+        for (index, item) in evidence {
+            observations[index] = RolloutAssessment.assess(targets[index].deploy, evidence: item, policy: targets[index].policy, now: now)
+        }
+        for _ in 0..<3 {
+            var needs: [Int: ClusterEvidence.Detail] = [:]
+            for (index, observation) in observations {
+                let need = RolloutAssessment.diagnosisNeeds(
+                    observation, deploy: targets[index].deploy, evidence: evidence[index]!, policy: targets[index].policy,
+                    now: now)
+                if !need.isEmpty { needs[index] = need }
+            }
+            guard !needs.isEmpty else { break }
+            var byNamespace: [String: ClusterEvidence.Detail] = [:]
+            for (index, need) in needs { byNamespace[targets[index].workload.namespace, default: []].formUnion(need) }
+            let details = await fetchDetails(byNamespace)
+            for (index, need) in needs {
+                let namespace = targets[index].workload.namespace
+                guard let fetched = details[namespace] else { continue }
+                if let error = fetched.error {
+                    result.errors[targets[index].deployId] = error
+                    observations[index] = nil
+                    evidence[index] = nil
+                    continue
+                }
+                var item = evidence[index]!
+                if need.contains(.events) { item.events = fetched.events }
+                if need.contains(.sealedSecrets) { item.sealedSecrets = fetched.sealedSecrets }
+                if need.contains(.configMaps) { item.configMaps = fetched.configMaps }
+                item.collected.formUnion(need)
+                evidence[index] = item
+                observations[index] = RolloutAssessment.assess(targets[index].deploy, evidence: item, policy: targets[index].policy, now: now)
+            }
+        }
+        for (index, observation) in observations { result.observations[targets[index].deployId] = observation }
+        return result
+    }
+
+    // MARK: - Fetching
+
+    /// `namespace → names` of the objects wanted there.
+    private static func names(_ targets: [WatchTarget], _ key: (WatchTarget) -> (String, String)) -> [String: Set<String>] {
+        var names: [String: Set<String>] = [:]
+        for target in targets {
+            let (namespace, name) = key(target)
+            names[namespace, default: []].insert(name)
+        }
+        return names
+    }
+
+    /// One LIST per namespace; `metadata.name=` narrows it when only one object is wanted there.
+    private func listByNamespace<Object>(
+        _ resource: KubernetesResource<Object>, names: [String: Set<String>]
+    ) async -> [String: Result<[Object], KubernetesError>] {
+        await withTaskGroup(of: (String, Result<[Object], KubernetesError>).self) { group in
+            for (namespace, wanted) in names {
+                let fieldSelector = wanted.count == 1 ? "metadata.name=\(wanted.first!)" : nil
+                group.addTask {
+                    (namespace, await self.listResult(resource, namespace: namespace, fieldSelector: fieldSelector))
+                }
+            }
+            var lists: [String: Result<[Object], KubernetesError>] = [:]
+            for await (namespace, list) in group { lists[namespace] = list }
+            return lists
+        }
+    }
+
+    /// A pod LIST: a namespace and a label selector, serving the targets at `indices`.
+    struct PodQuery: Hashable, Sendable {
+        var namespace: String
+        var labelSelector: String
+        var indices: Set<Int>
+    }
+
+    /// Groups the pod LISTs: Deployments whose selectors are one label with the same key share one
+    /// `key in (a,b)` query; the others get one query per distinct selector.
+    static func podQueries(_ wanted: [(index: Int, namespace: String, deployment: K8s.Deployment?)]) -> [PodQuery] {
+        var single: [String: [String: [(value: String, index: Int)]]] = [:]  // namespace → key → values
+        var multi: [String: [String: Set<Int>]] = [:]  // namespace → selector → indices
+        for item in wanted {
+            guard let labels = item.deployment?.spec?.selector?.matchLabels, !labels.isEmpty else { continue }
+            if labels.count == 1, let (key, value) = labels.first {
+                single[item.namespace, default: [:]][key, default: []].append((value, item.index))
+            } else if let selector = item.deployment?.labelSelector {
+                multi[item.namespace, default: [:]][selector, default: []].insert(item.index)
+            }
+        }
+        var queries: [PodQuery] = []
+        for (namespace, keys) in single {
+            for (key, entries) in keys {
+                let values = Set(entries.map(\.value)).sorted()
+                let selector = values.count == 1 ? "\(key)=\(values[0])" : "\(key) in (\(values.joined(separator: ",")))"
+                queries.append(PodQuery(namespace: namespace, labelSelector: selector, indices: Set(entries.map(\.index))))
+            }
+        }
+        for (namespace, selectors) in multi {
+            for (selector, indices) in selectors {
+                queries.append(PodQuery(namespace: namespace, labelSelector: selector, indices: indices))
+            }
+        }
+        return queries.sorted { ($0.namespace, $0.labelSelector) < ($1.namespace, $1.labelSelector) }
+    }
+
+    private func listQueries(_ resource: KubernetesResource<K8s.Pod>, _ queries: [PodQuery]) async
+        -> [PodQuery: Result<[K8s.Pod], KubernetesError>]
+    {
+        await withTaskGroup(of: (PodQuery, Result<[K8s.Pod], KubernetesError>).self) { group in
+            for query in queries {
+                group.addTask {
+                    (query, await self.listResult(resource, namespace: query.namespace, labelSelector: query.labelSelector))
+                }
+            }
+            var lists: [PodQuery: Result<[K8s.Pod], KubernetesError>] = [:]
+            for await (query, list) in group { lists[query] = list }
+            return lists
+        }
+    }
+
+    /// Diagnosis evidence of one namespace.
+    private struct Details: Sendable {
+        var events: [K8s.Event] = []
+        var sealedSecrets: [K8s.SealedSecret] = []
+        var configMaps: [K8s.ConfigMap] = []
+        var error: KubernetesError?
+    }
+
+    private func fetchDetails(_ wanted: [String: ClusterEvidence.Detail]) async -> [String: Details] {
+        await withTaskGroup(of: (String, Details).self) { group in
+            for (namespace, kinds) in wanted {
+                group.addTask {
+                    var details = Details()
+                    do {
+                        if kinds.contains(.events) {
+                            details.events = try await listResult(.events, namespace: namespace, fieldSelector: "type=Warning").get()
+                        }
+                        if kinds.contains(.sealedSecrets) {
+                            switch await listResult(.sealedSecrets, namespace: namespace) {
+                            case .success(let items): details.sealedSecrets = items
+                            // Without the Sealed Secrets CRD there is no SealedSecret: that is an answer, not an error.
+                            case .failure(let error) where error.isNotFound: details.sealedSecrets = []
+                            case .failure(let error): throw error
+                            }
+                        }
+                        if kinds.contains(.configMaps) {
+                            details.configMaps = try await listResult(.configMaps, namespace: namespace).get()
+                        }
+                    } catch {
+                        details.error = error as? KubernetesError
+                    }
+                    return (namespace, details)
+                }
+            }
+            var all: [String: Details] = [:]
+            for await (namespace, details) in group { all[namespace] = details }
+            return all
+        }
+    }
+
+    private func listResult<Object>(
+        _ resource: KubernetesResource<Object>, namespace: String, labelSelector: String? = nil,
+        fieldSelector: String? = nil
+    ) async -> Result<[Object], KubernetesError> {
+        let client = self.client
+        do {
+            let list = try await retry.run {
+                try await client.list(resource, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector)
+            }
+            return .success(list.items)
+        } catch let error as KubernetesError {
+            return .failure(error)
+        } catch {
+            return .failure(.transport(.other, detail: "\(error)", method: "GET", path: resource.collectionPath(namespace: namespace)))
+        }
+    }
+}

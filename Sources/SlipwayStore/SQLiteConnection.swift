@@ -1,0 +1,129 @@
+import CSQLite
+import Foundation
+
+/// One SQLite connection with its prepared-statement cache. Used by one thread at a time (the store's writer
+/// lock or reader pool sees to that), so it is opened in multi-thread mode without SQLite's own mutexes.
+final class SQLiteConnection: SQLConnection, PooledConnection {
+    let dialect = SQLDialect.sqlite
+    private let handle: OpaquePointer
+    private var statements: [String: SQLiteStatement] = [:]
+
+    /// Opens (and creates, when `readOnly` is false) the database at `path`.
+    /// - Parameter readOnly: a reader: `query_only` is set, so a stray write fails instead of taking the lock.
+    init(path: String, readOnly: Bool, busyTimeout: Duration) throws {
+        var database: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let code = sqlite3_open_v2(path, &database, flags, nil)
+        guard code == SQLITE_OK, let database else {
+            let message = database.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+            sqlite3_close_v2(database)
+            throw StoreError.open("cannot open SQLite database \(path): \(message)")
+        }
+        handle = database
+        sqlite3_extended_result_codes(handle, 1)
+        let milliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
+        slipway_sqlite_busy_timeout(handle, Int32(clamping: milliseconds))
+        do {
+            try executeScript("PRAGMA foreign_keys = ON")
+            if readOnly { try executeScript("PRAGMA query_only = ON") }
+        } catch let error as StoreError {
+            throw StoreError.open("cannot set up SQLite database \(path): \(error.message)")
+        }
+    }
+
+    deinit {
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    func prepareForUse() throws {}
+
+    // MARK: SQLConnection
+
+    @discardableResult
+    func execute(_ sql: String, _ parameters: [SQLValue]) throws -> Int {
+        let statement = try cachedStatement(sql, parameters)
+        defer { statement.reset() }
+        while true {
+            let code = sqlite3_step(statement.handle)
+            if code == SQLITE_DONE { break }
+            if code != SQLITE_ROW { throw error(code, sql) }
+        }
+        return Int(sqlite3_changes(handle))
+    }
+
+    func query<T>(_ sql: String, _ parameters: [SQLValue], _ map: (SQLiteRow) throws -> T) throws -> [T] {
+        let statement = try cachedStatement(sql, parameters)
+        defer { statement.reset() }
+        var rows: [T] = []
+        let row = SQLiteRow(statement: statement.handle)
+        while true {
+            let code = sqlite3_step(statement.handle)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else { throw error(code, sql) }
+            rows.append(try map(row))
+        }
+        return rows
+    }
+
+    func executeScript(_ sql: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &message)
+        defer { sqlite3_free(message) }
+        guard code == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
+            throw Self.error(code, text, sql)
+        }
+    }
+
+    func begin(writable: Bool) throws {
+        // IMMEDIATE takes the write lock now, so a write never fails half-way with SQLITE_BUSY on lock upgrade.
+        try execute(writable ? "BEGIN IMMEDIATE" : "BEGIN", [])
+    }
+
+    func commit() throws {
+        try execute("COMMIT", [])
+    }
+
+    func rollback() {
+        guard sqlite3_get_autocommit(handle) == 0 else { return }
+        _ = try? execute("ROLLBACK", [])
+    }
+
+    // MARK: Statements and errors
+
+    private func cachedStatement(_ sql: String, _ parameters: [SQLValue]) throws -> SQLiteStatement {
+        let statement: SQLiteStatement
+        if let cached = statements[sql] {
+            statement = cached
+        } else {
+            // `$1` parameters are numbered parameters `?1` in SQLite.
+            let text = sql.replacingOccurrences(of: "$", with: "?")
+            let prepared = SQLiteStatement.prepare(text, database: handle, persistent: true)
+            guard let new = prepared.statement else { throw error(prepared.code, sql) }
+            statement = new
+            statements[sql] = statement
+        }
+        let code = statement.bind(parameters)
+        guard code == SQLITE_OK else {
+            statement.reset()
+            throw error(code, sql)
+        }
+        return statement
+    }
+
+    private func error(_ code: Int32, _ sql: String) -> StoreError {
+        Self.error(code, String(cString: sqlite3_errmsg(handle)), sql)
+    }
+
+    /// The one place SQLite result codes become `StoreError`s; the message names the statement, never its values.
+    private static func error(_ code: Int32, _ message: String, _ sql: String) -> StoreError {
+        let statement = sql.split(whereSeparator: \.isNewline).first.map { String($0.prefix(60)) } ?? ""
+        let text = "\(message) (SQLite \(code)) in `\(statement)`"
+        switch code & 0xff {
+        case SQLITE_BUSY, SQLITE_LOCKED: return .busy(text)
+        case SQLITE_CORRUPT, SQLITE_NOTADB: return .corrupt(text)
+        default: return .query(text)
+        }
+    }
+}

@@ -1,0 +1,288 @@
+import Foundation
+import SlipwayHTTP
+
+/// A stand-in for the Slack Web API and `response_url`s, served over real HTTP on loopback.
+///
+/// It speaks the documented wire format: `Authorization: Bearer`, JSON bodies for `chat.postMessage`,
+/// `chat.update`, `chat.postEphemeral` and `conversations.open`, a GET query for `users.lookupByEmail`, HTTP 200 with
+/// `ok`/`error`, and 429 with `Retry-After`. Every request is recorded.
+///
+/// ```swift
+/// let slack = try FakeSlack()
+/// let client = SlackWebClient(httpClient: CurlHTTPClient(), token: slack.token, baseURL: slack.baseURL)
+/// slack.failNext(method: "chat.postMessage", with: .rateLimit(retryAfter: 1))
+/// ```
+public final class FakeSlack: @unchecked Sendable {
+    /// One recorded request.
+    public struct Call: Sendable {
+        /// The Web API method (`chat.postMessage`), or `response_url` for posts to ``responseURL(_:)``.
+        public let method: String
+        public let httpMethod: String
+        public let path: String
+        public let query: String
+        public let headers: HTTPHeaders
+        public let body: [UInt8]
+
+        /// The JSON body as an object, or nil when it is not a JSON object.
+        public var json: [String: Any]? {
+            (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+        }
+
+        /// A top-level string field of the JSON body.
+        public func string(_ key: String) -> String? { json?[key] as? String }
+
+        /// The query parameters, percent-decoded.
+        public var queryItems: [String: String] { FakeSlack.decodeQuery(query) }
+
+        /// The body as text.
+        public var bodyText: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    /// A failure to answer the next call of a method with.
+    public enum Failure: Sendable, Equatable {
+        /// HTTP 200 `{"ok":false,"error":code}`.
+        case error(String)
+        /// HTTP 429 with `Retry-After: seconds`.
+        case rateLimit(retryAfter: Int)
+        /// HTTP 500.
+        case serverError
+    }
+
+    /// The bot token the fake accepts.
+    public let token: String
+    private let server: HTTPServer
+    private let lock = NSLock()
+    private var recorded: [Call] = []
+    private var pendingFailures: [String: [Failure]] = [:]
+    private var outage = false
+    private var channelsWithoutBot: Set<String> = []
+    private var directory: [String: String] = [:]
+    private var messages: [String: [UInt8]] = [:]
+    private var responseURLUses: [String: Int] = [:]
+    private var tsCounter = 0
+
+    /// How many times one `response_url` may be used (Slack: 5 within 30 minutes).
+    public static let responseURLUseLimit = 5
+
+    /// Starts the fake on a free loopback port.
+    /// - Parameters:
+    ///   - token: The bot token to accept.
+    ///   - users: The `users.lookupByEmail` directory, email to user id.
+    /// - Throws: `HTTPServerError` when it cannot listen.
+    public init(token: String = "xoxb-fake-token", users: [String: String] = [:]) throws {
+        self.token = token
+        let box = HandlerBox()
+        self.server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, threadCount: 2)) { request in
+            box.fake?.handle(request) ?? .text(503, "stopped")
+        }
+        self.directory = Dictionary(users.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
+        box.fake = self
+        try server.start()
+    }
+
+    deinit { server.stop() }
+
+    /// Stops listening.
+    public func stop() { server.stop() }
+
+    /// The Web API base URL to configure, e.g. `http://127.0.0.1:54321/api`.
+    public var baseURL: String { "http://127.0.0.1:\(server.port)/api" }
+
+    /// A `response_url` served by this fake; posts to it are recorded with method `response_url`.
+    public func responseURL(_ id: String = "1") -> String { "http://127.0.0.1:\(server.port)/response/\(id)" }
+
+    /// Recorded calls, oldest first; only those of `method` when given.
+    public func calls(method: String? = nil) -> [Call] {
+        lock.withLock { method.map { name in recorded.filter { $0.method == name } } ?? recorded }
+    }
+
+    /// Forgets the recorded calls.
+    public func clearCalls() { lock.withLock { recorded.removeAll() } }
+
+    /// Makes the next call of `method` fail (failures queue up, one per call).
+    public func failNext(method: String, with failure: Failure) {
+        lock.withLock { pendingFailures[method, default: []].append(failure) }
+    }
+
+    /// While on, every request gets HTTP 503.
+    public func setOutage(_ on: Bool) { lock.withLock { outage = on } }
+
+    /// Makes posts to `channel` fail with `not_in_channel` (the bot was never invited), or undoes it.
+    public func setNotInChannel(_ channel: String, _ notInChannel: Bool = true) {
+        lock.withLock {
+            if notInChannel { channelsWithoutBot.insert(channel) } else { channelsWithoutBot.remove(channel) }
+        }
+    }
+
+    /// Adds a user to the `users.lookupByEmail` directory.
+    public func addUser(email: String, id: String) { lock.withLock { directory[email.lowercased()] = id } }
+
+    /// The latest content of a posted message (after any `chat.update`), as the JSON object that was sent.
+    public func message(channel: String, ts: String) -> [String: Any]? {
+        guard let body = lock.withLock({ messages["\(channel)/\(ts)"] }) else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+    }
+
+    // MARK: Serving
+
+    private final class HandlerBox: @unchecked Sendable {
+        weak var fake: FakeSlack?
+    }
+
+    private func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let method: String
+        if request.path.hasPrefix("/api/") {
+            method = String(request.path.dropFirst(5))
+        } else if request.path.hasPrefix("/response/") {
+            method = "response_url"
+        } else {
+            return .json(404, #"{"ok":false,"error":"unknown_method"}"#)
+        }
+        let call = Call(
+            method: method, httpMethod: request.method.rawValue, path: request.path, query: request.query,
+            headers: request.headers, body: request.body)
+        let (isOutage, failure): (Bool, Failure?) = lock.withLock {
+            recorded.append(call)
+            if outage { return (true, nil) }
+            guard var queue = pendingFailures[method], !queue.isEmpty else { return (false, nil) }
+            let next = queue.removeFirst()
+            pendingFailures[method] = queue
+            return (false, next)
+        }
+        if isOutage { return .text(503, "Service Unavailable") }
+        switch failure {
+        case .error(let code)?: return Self.error(code)
+        case .rateLimit(let seconds)?:
+            var response = HTTPResponse.json(429, #"{"ok":false,"error":"ratelimited"}"#)
+            response.headers.add(name: "Retry-After", value: String(seconds))
+            return response
+        case .serverError?: return .text(500, "Internal Server Error")
+        case nil: break
+        }
+        if method == "response_url" { return respondToResponseURL(request) }
+
+        switch request.headers["Authorization"] {
+        case nil: return Self.error("not_authed")
+        case "Bearer \(token)": break
+        default: return Self.error("invalid_auth")
+        }
+        if method == "users.lookupByEmail" { return lookupByEmail(call.queryItems["email"]) }
+        guard request.method == .post else { return Self.error("invalid_request") }
+        guard request.headers["Content-Type"]?.lowercased().hasPrefix("application/json") == true else {
+            return Self.error("invalid_form_data")
+        }
+        guard let body = call.json else { return Self.error("invalid_json") }
+        switch method {
+        case "chat.postMessage": return postMessage(body, raw: request.body)
+        case "chat.update": return update(body, raw: request.body)
+        case "chat.postEphemeral": return postEphemeral(body)
+        case "conversations.open": return openConversation(body)
+        default: return Self.error("unknown_method")
+        }
+    }
+
+    private func postMessage(_ body: [String: Any], raw: [UInt8]) -> HTTPResponse {
+        guard let channel = body["channel"] as? String, !channel.isEmpty else { return Self.error("channel_not_found") }
+        if let problem = Self.contentProblem(body) { return Self.error(problem) }
+        let ts: String? = lock.withLock {
+            if channelsWithoutBot.contains(channel) { return nil }
+            tsCounter += 1
+            let ts = "\(1_700_000_000 + tsCounter).000100"
+            messages["\(channel)/\(ts)"] = raw
+            return ts
+        }
+        guard let ts else { return Self.error("not_in_channel") }
+        return Self.ok(["channel": channel, "ts": ts])
+    }
+
+    private func update(_ body: [String: Any], raw: [UInt8]) -> HTTPResponse {
+        guard let channel = body["channel"] as? String, !channel.isEmpty else { return Self.error("channel_not_found") }
+        guard let ts = body["ts"] as? String else { return Self.error("message_not_found") }
+        if let problem = Self.contentProblem(body) { return Self.error(problem) }
+        let found: Bool = lock.withLock {
+            guard messages["\(channel)/\(ts)"] != nil else { return false }
+            messages["\(channel)/\(ts)"] = raw
+            return true
+        }
+        return found ? Self.ok(["channel": channel, "ts": ts]) : Self.error("message_not_found")
+    }
+
+    private func postEphemeral(_ body: [String: Any]) -> HTTPResponse {
+        guard let channel = body["channel"] as? String, !channel.isEmpty else { return Self.error("channel_not_found") }
+        guard let user = body["user"] as? String, !user.isEmpty else { return Self.error("user_not_found") }
+        if let problem = Self.contentProblem(body) { return Self.error(problem) }
+        let ts: String? = lock.withLock {
+            if channelsWithoutBot.contains(channel) { return nil }
+            tsCounter += 1
+            return "\(1_700_000_000 + tsCounter).000200"
+        }
+        guard let ts else { return Self.error("not_in_channel") }
+        return Self.ok(["message_ts": ts])
+    }
+
+    private func openConversation(_ body: [String: Any]) -> HTTPResponse {
+        guard let users = body["users"] as? String, !users.isEmpty else { return Self.error("users_list_not_supplied") }
+        let ids = users.split(separator: ",").map(String.init)
+        let channel = ids.count == 1 ? "D\(ids[0].dropFirst())" : "G" + ids.map { $0.dropFirst() }.joined()
+        return Self.ok(["channel": ["id": channel]])
+    }
+
+    private func lookupByEmail(_ email: String?) -> HTTPResponse {
+        guard let email, !email.isEmpty else { return Self.error("invalid_arguments") }
+        guard let id = lock.withLock({ directory[email.lowercased()] }) else { return Self.error("users_not_found") }
+        return Self.ok(["user": ["id": id, "profile": ["email": email]]])
+    }
+
+    private func respondToResponseURL(_ request: HTTPRequest) -> HTTPResponse {
+        guard request.method == .post else { return .text(405, "method_not_allowed") }
+        let uses = lock.withLock {
+            responseURLUses[request.path, default: 0] += 1
+            return responseURLUses[request.path]!
+        }
+        if uses > Self.responseURLUseLimit { return .json(404, #"{"ok":false,"error":"used_url"}"#) }
+        guard let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] else {
+            return .json(400, #"{"ok":false,"error":"invalid_payload"}"#)
+        }
+        if let problem = Self.contentProblem(body) { return .json(400, #"{"ok":false,"error":"\#(problem)"}"#) }
+        return .json(200, #"{"ok":true}"#)
+    }
+
+    /// The checks Slack makes on message content that a fake can make cheaply.
+    private static func contentProblem(_ body: [String: Any]) -> String? {
+        let text = body["text"] as? String
+        let blocks = body["blocks"]
+        if blocks == nil && (text ?? "").isEmpty { return "no_text" }
+        if let blocks {
+            guard let list = blocks as? [[String: Any]], list.count <= 50,
+                list.allSatisfy({ $0["type"] is String })
+            else { return "invalid_blocks" }
+        }
+        return nil
+    }
+
+    private static func ok(_ fields: [String: Any]) -> HTTPResponse {
+        var object = fields
+        object["ok"] = true
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return .json(200, [UInt8](data))
+    }
+
+    private static func error(_ code: String) -> HTTPResponse {
+        .json(200, #"{"ok":false,"error":"\#(code)"}"#)
+    }
+
+    static func decodeQuery(_ query: String) -> [String: String] {
+        var items: [String: String] = [:]
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = decodeComponent(parts[0])
+            if items[name] == nil { items[name] = parts.count > 1 ? decodeComponent(parts[1]) : "" }
+        }
+        return items
+    }
+
+    private static func decodeComponent(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+}
