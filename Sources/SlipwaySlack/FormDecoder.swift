@@ -74,7 +74,7 @@ public enum FormDecoder {
         while index < end {
             let byte = bytes[index]
             if byte == UInt8(ascii: "+") {
-                scratch.append(byte)
+                scratch.append(UInt8(ascii: " "))
             } else if byte == UInt8(ascii: "%"), index + 2 < end, let high = hexValue(bytes[index + 1]),
                 let low = hexValue(bytes[index + 2])
             {

@@ -50,7 +50,7 @@ public struct SlackRequestVerifier: Sendable {
         guard let timestampText = headers[Self.timestampHeader] else { throw .missingTimestamp }
         guard let timestamp = Self.parseTimestamp(timestampText) else { throw .malformedTimestamp }
         let now = clock()
-        if now - timestamp >= toleranceSeconds { throw .staleTimestamp }
+        if now - timestamp > toleranceSeconds { throw .staleTimestamp }
         if timestamp - now > toleranceSeconds { throw .futureTimestamp }
         guard Self.isWellFormedSignature(signature) else { throw .malformedSignature }
         let expected = Self.signature(key: key, body: body, timestamp: timestampText)

@@ -5,7 +5,7 @@ import SlipwayHTTP
 ///
 /// Each call makes exactly one attempt; retrying with backoff (honouring ``SlackAPIError/retryAfter``) is the
 /// outbox's job. The bot token is sent only to the configured API base URL, never to a `response_url`.
-public struct SlackWebClient: Sendable, CustomStringConvertible {
+public struct SlackWebClient: Sendable, CustomStringConvertible, CustomReflectable {
     private let http: any HTTPClient
     private let token: String
     /// The Web API base, e.g. `https://slack.com/api` (GovSlack, a proxy or a fake in tests otherwise).
@@ -29,6 +29,9 @@ public struct SlackWebClient: Sendable, CustomStringConvertible {
     }
 
     public var description: String { "SlackWebClient(\(baseURL))" }
+
+    /// Shows the base URL only, so `dump` and debuggers never print the token.
+    public var customMirror: Mirror { Mirror(self, children: ["baseURL": baseURL, "timeout": timeout]) }
 
     /// Posts a message to a channel (`chat.postMessage`).
     /// - Parameters:
@@ -158,7 +161,7 @@ public struct SlackWebClient: Sendable, CustomStringConvertible {
         let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
         let errorCode = object?["error"] as? String ?? plainErrorWord(response.body)
         if response.status == 429 {
-            throw .rateLimited(method: method, retryAfterSeconds: nil)
+            throw .rateLimited(method: method, retryAfterSeconds: response.headers["Retry-After"].flatMap(retryAfter))
         }
         guard (200..<300).contains(response.status) else {
             if response.status < 500, let errorCode { throw .api(errorCode, method: method, httpStatus: response.status) }

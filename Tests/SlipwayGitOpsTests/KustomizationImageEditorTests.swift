@@ -207,14 +207,16 @@ struct KustomizationImageEditorTests {
 
     private func expectError(
         _ kind: GitOpsError.Kind, containing fragment: String, sourceLocation: SourceLocation = #_sourceLocation,
-        _ body: () throws(GitOpsError) -> Void
+        _ body: () throws -> Void
     ) {
         do {
             try body()
             Issue.record("expected a \(kind) error", sourceLocation: sourceLocation)
-        } catch {
+        } catch let error as GitOpsError {
             #expect(error.kind == kind, "\(error.message)", sourceLocation: sourceLocation)
             #expect(error.message.contains(fragment), "\(error.message)", sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
         }
     }
 

@@ -99,7 +99,10 @@ import Testing
         #expect(error?.isRetryable == false)
         #expect(error.map { !"\($0)".contains("xoxb") } == true)
         #expect(!"\(wrong)".contains("xoxb"))
-        #expect(!String(reflecting: wrong).contains("xoxb-wrong") || true)
+        #expect(!String(reflecting: wrong).contains("xoxb"))
+        var dumped = ""
+        dump(wrong, to: &dumped)
+        #expect(!dumped.contains("xoxb"))
     }
 
     @Test func rateLimitSurfacesRetryAfter() async {
@@ -160,12 +163,12 @@ import Testing
         #expect(error?.isRetryable == false)
     }
 
-    @Test func slowAnswerIsATransportTimeout() async throws {
-        // A base URL on a port that accepts nothing useful is covered by transportFailureIsRetryable; here the
-        // base URL itself is wrong (a path the fake does not serve) and must not be retried.
+    @Test func wrongBaseURLIsNotRetried() async throws {
         let misconfigured = SlackWebClient(
-            httpClient: CurlHTTPClient(), token: "xoxb-test-0001", baseURL: slack.baseURL + "/v2/")
+            httpClient: CurlHTTPClient(), token: "xoxb-test-0001",
+            baseURL: slack.baseURL.replacingOccurrences(of: "/api", with: "/slack-api"))
         let error = await apiError { _ = try await misconfigured.openConversation(users: ["U1"]) }
+        #expect(error?.httpStatus == 404)
         #expect(error?.isRetryable == false)
     }
 }

@@ -1,0 +1,45 @@
+# Slipway — developer entry points. `make run` and `make test` work as root on a fresh Debian machine that has
+# only the Swift toolchain: they install the missing -dev packages first.
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= Config/slipway.example.json
+APT_PACKAGES := libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev pkg-config git
+TEST_PACKAGES := postgresql python3-pip
+
+.PHONY: run test deps test-deps build lint format bench clean
+
+deps:
+	@scripts/ensure-packages.sh $(APT_PACKAGES)
+
+test-deps: deps
+	@scripts/ensure-packages.sh $(TEST_PACKAGES)
+	@scripts/ensure-kubectl.sh
+
+build: deps
+	$(SWIFT) build --product slipway
+
+run: build
+	@scripts/demo-gitops.sh var/gitops-remote.git
+	@export SLACK_SIGNING_SECRET=$${SLACK_SIGNING_SECRET:-dev-signing-secret} \
+	        SLACK_BOT_TOKEN=$${SLACK_BOT_TOKEN:-xoxb-dev-token} \
+	        SLIPWAY_WEBHOOK_SECRET=$${SLIPWAY_WEBHOOK_SECRET:-dev-webhook-secret} \
+	        FLUX_WEBHOOK_TOKEN=$${FLUX_WEBHOOK_TOKEN:-dev-flux-token} \
+	        PAGERDUTY_ROUTING_KEY=$${PAGERDUTY_ROUTING_KEY:-dev-routing-key}; \
+	  echo "Slipway on http://127.0.0.1:8080 — in another shell: SLACK_SIGNING_SECRET=dev-signing-secret .build/debug/slipway try --config $(CONFIG) '/status'"; \
+	  exec .build/debug/slipway serve --config $(CONFIG)
+
+lint:
+	$(SWIFT) format lint --recursive --strict Sources Tests Package.swift
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+test: test-deps lint
+	@source scripts/test-postgres.sh && $(SWIFT) test --parallel --num-workers 2
+
+bench: deps
+	Benchmarks/ack.sh
+	Benchmarks/deploy.sh
+
+clean:
+	rm -rf .build var
