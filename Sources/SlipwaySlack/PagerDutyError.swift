@@ -25,17 +25,25 @@ public struct PagerDutyError: Error, Hashable, Sendable, CustomStringConvertible
         self.retryAfterSeconds = retryAfterSeconds
     }
 
-    static func invalidEvent(message: String, errors: [String]) -> PagerDutyError {
+    /// PagerDuty answered 400 with its `message` and `errors`.
+    public static func invalidEvent(message: String, errors: [String]) -> PagerDutyError {
         PagerDutyError(.invalidEvent(message: message, errors: errors), httpStatus: 400)
     }
 
-    static func rateLimited(retryAfterSeconds: Int?) -> PagerDutyError {
+    /// PagerDuty answered 429.
+    public static func rateLimited(retryAfterSeconds: Int?) -> PagerDutyError {
         PagerDutyError(.rateLimited, httpStatus: 429, retryAfterSeconds: retryAfterSeconds)
     }
 
-    static func httpStatus(_ status: Int) -> PagerDutyError { PagerDutyError(.httpStatus(status), httpStatus: status) }
+    /// Another status without the documented answer.
+    public static func httpStatus(_ status: Int) -> PagerDutyError {
+        PagerDutyError(.httpStatus(status), httpStatus: status)
+    }
 
-    static func transport(_ reason: String) -> PagerDutyError { PagerDutyError(.transport(reason), httpStatus: nil) }
+    /// No response arrived.
+    public static func transport(_ reason: String) -> PagerDutyError {
+        PagerDutyError(.transport(reason), httpStatus: nil)
+    }
 
     /// Whether resending the same event may succeed: 429, 5xx and transport failures.
     public var isRetryable: Bool {

@@ -36,23 +36,28 @@ public struct SlackAPIError: Error, Hashable, Sendable, CustomStringConvertible 
         self.retryAfterSeconds = retryAfterSeconds
     }
 
-    static func api(_ code: String, method: String, httpStatus: Int) -> SlackAPIError {
+    /// Slack answered `{"ok":false,"error":code}` (or an error word with a non-2xx status).
+    public static func api(_ code: String, method: String, httpStatus: Int) -> SlackAPIError {
         SlackAPIError(.api(code), method: method, httpStatus: httpStatus)
     }
 
-    static func rateLimited(method: String, retryAfterSeconds: Int?) -> SlackAPIError {
+    /// Slack answered 429, with the `Retry-After` seconds when present.
+    public static func rateLimited(method: String, retryAfterSeconds: Int?) -> SlackAPIError {
         SlackAPIError(.rateLimited, method: method, httpStatus: 429, retryAfterSeconds: retryAfterSeconds)
     }
 
-    static func httpStatus(_ status: Int, method: String) -> SlackAPIError {
+    /// Another non-2xx status without an error code.
+    public static func httpStatus(_ status: Int, method: String) -> SlackAPIError {
         SlackAPIError(.httpStatus(status), method: method, httpStatus: status)
     }
 
-    static func transport(_ reason: String, method: String) -> SlackAPIError {
+    /// No response arrived; `reason` is the transport failure kind (never a URL or header).
+    public static func transport(_ reason: String, method: String) -> SlackAPIError {
         SlackAPIError(.transport(reason), method: method, httpStatus: nil)
     }
 
-    static func invalidResponse(method: String, httpStatus: Int) -> SlackAPIError {
+    /// A 2xx answer that is not the documented JSON.
+    public static func invalidResponse(method: String, httpStatus: Int) -> SlackAPIError {
         SlackAPIError(.invalidResponse, method: method, httpStatus: httpStatus)
     }
 

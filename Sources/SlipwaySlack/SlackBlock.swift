@@ -153,8 +153,10 @@ public enum SlackBlock: Sendable, Hashable, Codable {
         case "divider":
             self = .divider
         case "header":
-            self = .header(Header(text: try container.decodeText(.text, type: BlockKitTextObject.plainTextType),
-                blockId: blockId))
+            self = .header(
+                Header(
+                    text: try container.decodeText(.text, type: BlockKitTextObject.plainTextType),
+                    blockId: blockId))
         default:
             throw corrupted(.type, "unsupported block type")
         }

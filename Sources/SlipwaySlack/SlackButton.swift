@@ -34,11 +34,14 @@ public struct SlackButton: Sendable, Hashable, Codable {
         text: String, actionId: String, value: String? = nil, style: Style? = nil, url: String? = nil,
         confirm: SlackConfirmDialog? = nil
     ) {
-        precondition(!actionId.isEmpty && SlackText.length(actionId) <= BlockKitLimits.actionId,
+        precondition(
+            !actionId.isEmpty && SlackText.length(actionId) <= BlockKitLimits.actionId,
             "action_id must be 1...\(BlockKitLimits.actionId) characters")
-        precondition(value.map { SlackText.length($0) <= BlockKitLimits.buttonValue } ?? true,
+        precondition(
+            value.map { SlackText.length($0) <= BlockKitLimits.buttonValue } ?? true,
             "button value must be at most \(BlockKitLimits.buttonValue) characters")
-        precondition(url.map { SlackText.length($0) <= BlockKitLimits.buttonURL } ?? true,
+        precondition(
+            url.map { SlackText.length($0) <= BlockKitLimits.buttonURL } ?? true,
             "button url must be at most \(BlockKitLimits.buttonURL) characters")
         self.text = SlackText.truncate(text, to: BlockKitLimits.buttonText, marker: "…")
         self.actionId = actionId

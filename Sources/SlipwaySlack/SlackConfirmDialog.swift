@@ -18,9 +18,10 @@ public struct SlackConfirmDialog: Sendable, Hashable, Codable {
     ///   - confirm: Confirming button label.
     ///   - deny: Cancelling button label.
     ///   - style: `.danger` for destructive actions such as a rollback.
-    public init(title: String, text: String, confirm: String = "Confirm", deny: String = "Cancel",
-        style: SlackButton.Style? = nil)
-    {
+    public init(
+        title: String, text: String, confirm: String = "Confirm", deny: String = "Cancel",
+        style: SlackButton.Style? = nil
+    ) {
         self.title = SlackText.truncate(title, to: BlockKitLimits.confirmTitle, marker: "…")
         self.text = SlackText.truncate(text, to: BlockKitLimits.confirmText, marker: "…")
         self.confirm = SlackText.truncate(confirm, to: BlockKitLimits.confirmButton, marker: "…")

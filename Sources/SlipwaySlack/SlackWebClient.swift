@@ -18,8 +18,9 @@ public struct SlackWebClient: Sendable, CustomStringConvertible, CustomReflectab
     ///   - token: The bot token (`xoxb-…`), sent as `Authorization: Bearer`.
     ///   - baseURL: The Web API base URL, without a trailing method name.
     ///   - timeout: Whole-request timeout in seconds.
-    public init(httpClient: any HTTPClient, token: String, baseURL: String = "https://slack.com/api", timeout: Double = 10)
-    {
+    public init(
+        httpClient: any HTTPClient, token: String, baseURL: String = "https://slack.com/api", timeout: Double = 10
+    ) {
         self.http = httpClient
         self.token = token
         var base = baseURL
@@ -43,7 +44,9 @@ public struct SlackWebClient: Sendable, CustomStringConvertible, CustomReflectab
         channel: String, ts: String
     ) {
         let object = try await call("chat.postMessage", body: messageBody(message, ["channel": channel]))
-        guard let ts = object["ts"] as? String else { throw .invalidResponse(method: "chat.postMessage", httpStatus: 200) }
+        guard let ts = object["ts"] as? String else {
+            throw .invalidResponse(method: "chat.postMessage", httpStatus: 200)
+        }
         return (channel: object["channel"] as? String ?? channel, ts: ts)
     }
 
@@ -97,7 +100,7 @@ public struct SlackWebClient: Sendable, CustomStringConvertible, CustomReflectab
         let object: [String: Any]
         do {
             object = try await perform(request, method: method)
-        } catch where error.code == "users_not_found" {
+        } catch  where error.code == "users_not_found" {
             return nil
         }
         guard let user = object["user"] as? [String: Any], let id = user["id"] as? String else {
@@ -164,7 +167,9 @@ public struct SlackWebClient: Sendable, CustomStringConvertible, CustomReflectab
             throw .rateLimited(method: method, retryAfterSeconds: response.headers["Retry-After"].flatMap(retryAfter))
         }
         guard (200..<300).contains(response.status) else {
-            if response.status < 500, let errorCode { throw .api(errorCode, method: method, httpStatus: response.status) }
+            if response.status < 500, let errorCode {
+                throw .api(errorCode, method: method, httpStatus: response.status)
+            }
             throw .httpStatus(response.status, method: method)
         }
         guard let object else {

@@ -1,9 +1,10 @@
 import Foundation
 
 extension Date {
-    /// Unix time in whole milliseconds, as stored (rounded down, so a stored date is never later than the original).
+    /// Unix time in milliseconds, as stored: rounded to the nearest, so a date given to the millisecond reads back
+    /// equal.
     var storeMilliseconds: Int64 {
-        Int64((timeIntervalSince1970 * 1000).rounded(.down))
+        Int64((timeIntervalSince1970 * 1000).rounded())
     }
 
     init(storeMilliseconds: Int64) {

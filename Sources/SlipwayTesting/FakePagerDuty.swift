@@ -88,7 +88,10 @@ public final class FakePagerDuty: @unchecked Sendable {
         if isOutage { return .text(503, "Service Unavailable") }
         switch failure {
         case .rateLimit(let seconds)?:
-            var response = HTTPResponse.json(429, #"{"status":"throttle event","message":"Requests for this service are arriving too quickly.  Please retry later."}"#)
+            var response = HTTPResponse.json(
+                429,
+                #"{"status":"throttle event","message":"Requests for this service are arriving too quickly.  Please retry later."}"#
+            )
             if let seconds { response.headers.add(name: "Retry-After", value: String(seconds)) }
             return response
         case .serverError?: return .text(500, "Internal Server Error")

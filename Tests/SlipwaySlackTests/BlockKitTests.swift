@@ -21,23 +21,26 @@ import Testing
                 .section(
                     ":white_check_mark: *api* `main-4f2c1a9` is live in *prod* — \(SlackText.mention(userId: "U2147483697"))",
                     fields: ["*Service*\napi", "*Commit*\n\(reason)"],
-                    accessory: SlackButton(text: "Runbook", actionId: "runbook.open", url: "https://runbooks.example/x")),
+                    accessory: SlackButton(text: "Runbook", actionId: "runbook.open", url: "https://runbooks.example/x")
+                ),
                 .divider,
                 .context(["Requested by \(reason)", SlackText.link("https://ci.example/1?a=1&b=2", label: "CI run")]),
-                .actions([
-                    SlackButton(
-                        text: "Roll back", actionId: "rollback.request", value: "dep_01HXYZ", style: .danger,
-                        confirm: SlackConfirmDialog(
-                            title: "Roll back api?", text: "prod goes back to main-1a2b3c4", confirm: "Roll back",
-                            style: .danger)),
-                    SlackButton(text: "Approve", actionId: "deploy.approve", value: "dep_01HXYZ", style: .primary),
-                ], blockId: "approval"),
+                .actions(
+                    [
+                        SlackButton(
+                            text: "Roll back", actionId: "rollback.request", value: "dep_01HXYZ", style: .danger,
+                            confirm: SlackConfirmDialog(
+                                title: "Roll back api?", text: "prod goes back to main-1a2b3c4", confirm: "Roll back",
+                                style: .danger)),
+                        SlackButton(text: "Approve", actionId: "deploy.approve", value: "dep_01HXYZ", style: .primary),
+                    ], blockId: "approval"),
             ], responseType: .inChannel)
     }
 
     @Test func escapeNeutralisesControlSequences() {
-        #expect(SlackText.escape("<!channel> & <@U123|bob> <https://evil|ok>")
-            == "&lt;!channel&gt; &amp; &lt;@U123|bob&gt; &lt;https://evil|ok&gt;")
+        #expect(
+            SlackText.escape("<!channel> & <@U123|bob> <https://evil|ok>")
+                == "&lt;!channel&gt; &amp; &lt;@U123|bob&gt; &lt;https://evil|ok&gt;")
         #expect(SlackText.escape("plain text") == "plain text")
         #expect(SlackText.escape("&amp;") == "&amp;amp;")
     }
@@ -54,8 +57,9 @@ import Testing
         #expect(SlackText.mention(userId: "U0APPROVER") == "<@U0APPROVER>")
         #expect(SlackText.mention(userId: "U1> <!here") == "U1&gt; &lt;!here")
         #expect(SlackText.mention(userId: "") == "")
-        #expect(SlackText.link("https://x.example/a?b=1&c=2", label: "a <b>|c")
-            == "<https://x.example/a?b=1&amp;c=2|a &lt;b&gt;¦c>")
+        #expect(
+            SlackText.link("https://x.example/a?b=1&c=2", label: "a <b>|c")
+                == "<https://x.example/a?b=1&amp;c=2|a &lt;b&gt;¦c>")
         #expect(SlackText.link("https://x.example/a|b", label: "l") == "<https://x.example/a%7Cb|l>")
     }
 
@@ -109,7 +113,9 @@ import Testing
     }
 
     @Test func sectionFieldsAndContextElementsAreCapped() {
-        guard case .section(let section) = SlackBlock.fields((1...12).map { "f\($0)" + String(repeating: "z", count: 2500) })
+        guard
+            case .section(let section) = SlackBlock.fields(
+                (1...12).map { "f\($0)" + String(repeating: "z", count: 2500) })
         else {
             Issue.record("not a section")
             return
@@ -197,7 +203,8 @@ import Testing
     }
 
     @Test func decodingRejectsWhatSlackWould() {
-        let oversized = #"{"text":"t","blocks":[{"type":"actions","elements":[{"type":"button","text":{"type":"plain_text","text":"x"},"action_id":"\#(String(repeating: "a", count: 256))"}]}]}"#
+        let oversized =
+            #"{"text":"t","blocks":[{"type":"actions","elements":[{"type":"button","text":{"type":"plain_text","text":"x"},"action_id":"\#(String(repeating: "a", count: 256))"}]}]}"#
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(SlackMessage.self, from: Data(oversized.utf8)) }
         let unknown = #"{"text":"t","blocks":[{"type":"video"}]}"#
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(SlackMessage.self, from: Data(unknown.utf8)) }

@@ -4,14 +4,17 @@ import Testing
 
 @Suite struct JSONWriterTests {
     @Test func escapesStringsCorrectly() throws {
-        let tricky = "quote \" backslash \\ slash / newline \n tab \t cr \r nul \u{0} bell \u{7} unit \u{1F} é 🚀 \u{2028}"
+        let tricky =
+            "quote \" backslash \\ slash / newline \n tab \t cr \r nul \u{0} bell \u{7} unit \u{1F} é 🚀 \u{2028}"
         var writer = JSONWriter()
         writer.beginObject()
         writer.field("s", tricky)
         writer.field("k \"x\"", "v")
         writer.endObject()
         let text = String(decoding: writer.bytes, as: UTF8.self)
-        #expect(text.contains(#""quote \" backslash \\ slash / newline \n tab \t cr \r nul \u0000 bell \u0007 unit \u001f é 🚀"#))
+        #expect(
+            text.contains(
+                #""quote \" backslash \\ slash / newline \n tab \t cr \r nul \u0000 bell \u0007 unit \u001f é 🚀"#))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? [String: String])
         #expect(object["s"] == tricky)
         #expect(object["k \"x\""] == "v")

@@ -24,7 +24,8 @@ import Testing
         }
     }
 
-    func trigger(summary: String = "api prod deploy failed: OOMKilled", routingKey: String? = nil) async throws(PagerDutyError)
+    func trigger(summary: String = "api prod deploy failed: OOMKilled", routingKey: String? = nil)
+        async throws(PagerDutyError)
         -> String
     {
         try await client.trigger(
@@ -55,10 +56,11 @@ import Testing
         #expect(payload["group"] as? String == "prod")
         #expect(payload["custom_details"] as? [String: String] == ["cause": "OOMKilled", "tag": "main-4f2c1a9"])
         let links = try #require(json["links"] as? [[String: String]])
-        #expect(links == [
-            ["href": "https://runbooks.example/memory-limits", "text": "Runbook"],
-            ["href": "https://slack.example/archives/C1/p1", "text": "Slack thread"],
-        ])
+        #expect(
+            links == [
+                ["href": "https://runbooks.example/memory-limits", "text": "Runbook"],
+                ["href": "https://slack.example/archives/C1/p1", "text": "Slack thread"],
+            ])
     }
 
     @Test func resolveClosesTheAlert() async throws {

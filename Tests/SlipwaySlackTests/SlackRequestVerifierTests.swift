@@ -65,8 +65,10 @@ import Testing
         #expect(rejection(headers(timestamp: nil)) == .missingTimestamp)
     }
 
-    @Test(arguments: ["", "abc", "-1531420618", "+1531420618", " 1531420618", "1531420618 ", "1531420618.0",
-        "1e9", "0x5b4", "1531420618153142061815"])
+    @Test(arguments: [
+        "", "abc", "-1531420618", "+1531420618", " 1531420618", "1531420618 ", "1531420618.0",
+        "1e9", "0x5b4", "1531420618153142061815",
+    ])
     func nonNumericTimestampIsRejected(timestamp: String) {
         #expect(rejection(headers(timestamp: timestamp)) == .malformedTimestamp)
     }
@@ -86,6 +88,8 @@ import Testing
         try verifier.verify(headers: headers(), body: body)
         clock.advance(by: 301)
         #expect(throws: SlackVerificationError.staleTimestamp) { try verifier.verify(headers: headers(), body: body) }
+        clock.advance(by: .seconds(-602))
+        #expect(throws: SlackVerificationError.futureTimestamp) { try verifier.verify(headers: headers(), body: body) }
     }
 
     @Test(arguments: [

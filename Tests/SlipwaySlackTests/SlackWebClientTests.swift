@@ -48,7 +48,9 @@ import Testing
         try await client.update(channel: posted.channel, ts: posted.ts, message: SlackMessage(text: "Deployed ✅"))
         #expect(slack.message(channel: "C1", ts: posted.ts)?["text"] as? String == "Deployed ✅")
         #expect(slack.calls(method: "chat.update").first?.string("ts") == posted.ts)
-        let missing = await apiError { try await client.update(channel: "C1", ts: "1.2", message: SlackMessage(text: "x")) }
+        let missing = await apiError {
+            try await client.update(channel: "C1", ts: "1.2", message: SlackMessage(text: "x"))
+        }
         #expect(missing?.code == "message_not_found")
     }
 
@@ -134,7 +136,8 @@ import Testing
         let gone = try FakeSlack()
         let baseURL = gone.baseURL
         gone.stop()
-        let offline = SlackWebClient(httpClient: CurlHTTPClient(), token: "xoxb-test-0001", baseURL: baseURL, timeout: 5)
+        let offline = SlackWebClient(
+            httpClient: CurlHTTPClient(), token: "xoxb-test-0001", baseURL: baseURL, timeout: 5)
         let error = await apiError { _ = try await offline.postMessage(channel: "C1", message: Self.message) }
         #expect(error?.code == "transport_error")
         #expect(error?.httpStatus == nil)

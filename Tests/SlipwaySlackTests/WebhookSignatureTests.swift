@@ -19,7 +19,8 @@ import Testing
     @Test func hexAndPrefixAreAcceptedInEitherCase() {
         let header = WebhookSignature.sign(body: body, secret: secret)
         #expect(WebhookSignature.verify(header: header.uppercased(), body: body, secret: secret))
-        #expect(WebhookSignature.verify(header: "sha256=" + header.dropFirst(7).uppercased(), body: body, secret: secret))
+        #expect(
+            WebhookSignature.verify(header: "sha256=" + header.dropFirst(7).uppercased(), body: body, secret: secret))
     }
 
     @Test func forgeriesAreRejected() {

@@ -1,0 +1,83 @@
+import DeployCore
+import Foundation
+import Testing
+
+@testable import SlipwayStore
+
+@Suite("SQLite store")
+struct SQLiteStoreTests {
+    typealias F = StoreFixtures
+
+    @Test("creates the parent directory and uses WAL")
+    func createsFileInWALMode() throws {
+        try StoreBackend.sqlite.withLocation { location in
+            let store = try SQLiteStore(path: location.sqlitePath)
+            try store.write { w in try w.insert(F.deploy(id: "d-wal")) }
+            #expect(FileManager.default.fileExists(atPath: location.sqlitePath))
+            #expect(FileManager.default.fileExists(atPath: location.sqlitePath + "-wal"))
+            let connection = try SQLiteConnection(path: location.sqlitePath, readOnly: true, busyTimeout: .seconds(1))
+            let mode = try connection.query("PRAGMA journal_mode", []) { $0.text(at: 0) }
+            #expect(mode == ["wal"])
+        }
+    }
+
+    @Test("readers see committed data while a write is in progress")
+    func readersDuringWrite() throws {
+        try StoreBackend.sqlite.withStore { store in
+            try store.write { w in try w.insert(F.deploy(id: "d-committed")) }
+            try store.write { w throws in
+                try w.insert(F.deploy(id: "d-in-progress"))
+                // Another thread reads while this write holds the write lock.
+                let seen = LockedValue<[String]?>(nil)
+                let thread = Thread {
+                    let ids = try? store.read { r in try r.recentDeploys(service: nil, environment: nil, limit: 10) }
+                    seen.withLock { $0 = ids?.map(\.id) }
+                }
+                thread.start()
+                while seen.withLock({ $0 }) == nil { usleep(1_000) }
+                #expect(seen.withLock { $0 } == ["d-committed"])
+            }
+        }
+    }
+
+    @Test("a write inside a write body is refused instead of deadlocking")
+    func nestedWrite() throws {
+        try StoreBackend.sqlite.withStore { store in
+            #expect(throws: StoreError.self) {
+                try store.write { _ in try store.write { w in try w.insert(F.deploy(id: "d-nested")) } }
+            }
+            #expect(try store.read { r in try r.deploy(id: "d-nested") } == nil)
+        }
+    }
+
+    @Test(":memory: works, reads included")
+    func inMemory() throws {
+        let store = try SQLiteStore(path: ":memory:")
+        try store.write { w in try w.insert(F.deploy(id: "d-memory")) }
+        #expect(try store.read { r in try r.deploy(id: "d-memory") }?.id == "d-memory")
+        let inner = try store.write { w -> String? in
+            try w.insert(F.deploy(id: "d-memory-2"))
+            return try store.read { r in try r.deploy(id: "d-memory-2") }?.id
+        }
+        #expect(inner == "d-memory-2")
+    }
+
+    @Test("a database from a newer Slipway is refused")
+    func newerSchema() throws {
+        try StoreBackend.sqlite.withLocation { location in
+            _ = try location.open()
+            let connection = try SQLiteConnection(path: location.sqlitePath, readOnly: false, busyTimeout: .seconds(1))
+            try connection.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'future', 0)",
+                [.integer(Int64(StoreSchema.latestVersion + 1))])
+            let error = #expect(throws: StoreError.self) { _ = try location.open() }
+            #expect(error?.description.contains("newer Slipway") == true)
+        }
+    }
+
+    @Test("an unusable path fails with a clear error")
+    func unusablePath() throws {
+        let error = #expect(throws: StoreError.self) { _ = try SQLiteStore(path: "/proc/slipway/db.sqlite") }
+        #expect(error?.description.contains("/proc/slipway") == true)
+    }
+}
