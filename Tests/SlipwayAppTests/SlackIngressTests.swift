@@ -99,7 +99,8 @@ struct SlackIngressTests {
         let env = try h.reply("/deploy shop stagin")
         #expect(env.text.contains("Did you mean `staging`?"))
         let usage = try h.reply("/deploy")
-        #expect(usage.text.contains("Usage: `/deploy <service> <env> [tag|sha]`"))
+        // Slack shows &lt; as <; user-supplied text in replies is always escaped.
+        #expect(usage.text.contains("Usage: `/deploy &lt;service&gt; &lt;env&gt; [tag|sha]`"))
         let help = try h.reply("/rollback help")
         #expect(help.text.contains("last tag that deployed successfully"))
         let status = try h.reply("/status shop prdo")

@@ -11,7 +11,7 @@ struct PostgresStoreTests {
 
     @Test("a connection the server dropped is re-established")
     func reconnects() throws {
-        try StoreBackend.postgres.withLocation { location in
+        try StoreBackend.postgres.withLocation { location throws in
             let store = try PostgresStore(url: location.postgresURL, maxConnections: 1)
             try store.write { w in try w.insert(F.deploy(id: "d-before")) }
             let pid = try store.withConnection { $0.backendPID }
@@ -47,7 +47,7 @@ struct PostgresStoreTests {
 
     @Test("replicas starting together migrate once")
     func concurrentMigration() throws {
-        try StoreBackend.postgres.withLocation { location in
+        try StoreBackend.postgres.withLocation { location throws in
             let url = location.postgresURL
             let opened = LockedValue(0)
             _ = try StoreBenchmark.measure(threads: 4, count: 4) { _ in
@@ -67,7 +67,7 @@ struct PostgresStoreTests {
 
     @Test("dueOutbox in a write skips messages another replica is claiming")
     func claimsSkipLockedRows() throws {
-        try StoreBackend.postgres.withStore { store in
+        try StoreBackend.postgres.withStore { store throws in
             try store.write { w throws in
                 for index in 1...4 { try w.enqueue(F.message("m\(index)", createdAt: F.at(Double(index)))) }
             }

@@ -10,7 +10,7 @@ struct SQLiteStoreTests {
 
     @Test("creates the parent directory and uses WAL")
     func createsFileInWALMode() throws {
-        try StoreBackend.sqlite.withLocation { location in
+        try StoreBackend.sqlite.withLocation { location throws in
             let store = try SQLiteStore(path: location.sqlitePath)
             try store.write { w in try w.insert(F.deploy(id: "d-wal")) }
             #expect(FileManager.default.fileExists(atPath: location.sqlitePath))
@@ -23,7 +23,7 @@ struct SQLiteStoreTests {
 
     @Test("readers see committed data while a write is in progress")
     func readersDuringWrite() throws {
-        try StoreBackend.sqlite.withStore { store in
+        try StoreBackend.sqlite.withStore { store throws in
             try store.write { w in try w.insert(F.deploy(id: "d-committed")) }
             try store.write { w throws in
                 try w.insert(F.deploy(id: "d-in-progress"))
@@ -42,7 +42,7 @@ struct SQLiteStoreTests {
 
     @Test("a write inside a write body is refused instead of deadlocking")
     func nestedWrite() throws {
-        try StoreBackend.sqlite.withStore { store in
+        try StoreBackend.sqlite.withStore { store throws in
             #expect(throws: StoreError.self) {
                 try store.write { _ in try store.write { w in try w.insert(F.deploy(id: "d-nested")) } }
             }
@@ -64,7 +64,7 @@ struct SQLiteStoreTests {
 
     @Test("a database from a newer Slipway is refused")
     func newerSchema() throws {
-        try StoreBackend.sqlite.withLocation { location in
+        try StoreBackend.sqlite.withLocation { location throws in
             _ = try location.open()
             let connection = try SQLiteConnection(path: location.sqlitePath, readOnly: false, busyTimeout: .seconds(1))
             try connection.execute(

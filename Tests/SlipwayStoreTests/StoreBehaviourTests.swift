@@ -13,7 +13,7 @@ struct StoreBehaviourTests {
 
     @Test("a deploy reads back with every field", arguments: StoreBackend.enabled)
     func deployRoundTrip(_ backend: StoreBackend) throws {
-        try backend.withStore { store in
+        try backend.withStore { store throws in
             let deploy = F.fullDeploy()
             try store.write { w in try w.insert(deploy) }
             let byId = try store.read { r in try r.deploy(id: deploy.id) }
@@ -42,7 +42,7 @@ struct StoreBehaviourTests {
 
     @Test("update is optimistic: of two writers with the same version exactly one wins", arguments: StoreBackend.enabled)
     func optimisticUpdate(_ backend: StoreBackend) throws {
-        try backend.withStore { store in
+        try backend.withStore { store throws in
             let original = F.deploy(id: "d-race")
             try store.write { w in try w.insert(original) }
             let loaded = try #require(try store.read { r in try r.deploy(id: "d-race") })
@@ -80,7 +80,7 @@ struct StoreBehaviourTests {
 
     @Test("deploys by state, oldest first", arguments: StoreBackend.enabled)
     func deploysInStates(_ backend: StoreBackend) throws {
-        try backend.withStore { store in
+        try backend.withStore { store throws in
             try store.write { w throws in
                 try w.insert(F.deploy(id: "d-3", state: .committing, createdAt: F.at(3)))
                 try w.insert(F.deploy(id: "d-1", state: .requested, createdAt: F.at(1)))
@@ -97,7 +97,7 @@ struct StoreBehaviourTests {
 
     @Test("recent deploys: newest first, filtered, limited", arguments: StoreBackend.enabled)
     func recentDeploys(_ backend: StoreBackend) throws {
-        try backend.withStore { store in
+        try backend.withStore { store throws in
             try store.write { w throws in
                 try w.insert(F.deploy(id: "api-stg-1", service: "api", environment: "staging", createdAt: F.at(1)))
                 try w.insert(
@@ -142,7 +142,7 @@ struct StoreBehaviourTests {
     @Test("a write that throws leaves nothing behind", arguments: StoreBackend.enabled)
     func writeRollsBack(_ backend: StoreBackend) throws {
         struct Refused: Error {}
-        try backend.withStore { store in
+        try backend.withStore { store throws in
             #expect(throws: Refused.self) {
                 try store.write { w throws in
                     try w.insert(F.deploy(id: "d-doomed"))
@@ -179,7 +179,7 @@ struct StoreBehaviourTests {
 
     @Test("outbox: dedup by key, ordering keys, due time, delivery states, counts", arguments: StoreBackend.enabled)
     func outbox(_ backend: StoreBackend) throws {
-        try backend.withStore { store in
+        try backend.withStore { store throws in
             let now = F.at(100)
             try store.write { w throws in
                 #expect(try w.enqueue(F.message("a1", orderingKey: "d-a", createdAt: F.at(1))))
@@ -248,7 +248,7 @@ struct StoreBehaviourTests {
 
     @Test("idempotency keys expire and are then taken over", arguments: StoreBackend.enabled)
     func idempotency(_ backend: StoreBackend) throws {
-        try backend.withStore { store in
+        try backend.withStore { store throws in
             let key = "nortinia/api:0123456:staging"
             #expect(
                 try store.write { w throws in
@@ -274,7 +274,7 @@ struct StoreBehaviourTests {
 
     @Test("locks are set only when absent and removed once", arguments: StoreBackend.enabled)
     func locks(_ backend: StoreBackend) throws {
-        try backend.withStore { store in
+        try backend.withStore { store throws in
             let lock = EnvironmentLock(
                 service: "api", environment: "prod", reason: "release freeze", lockedBy: "U0ALICE", lockedAt: F.t0)
             #expect(try store.write { w in try w.insertLock(lock) } == nil)
@@ -301,7 +301,7 @@ struct StoreBehaviourTests {
 
     @Test("environment records are upserted", arguments: StoreBackend.enabled)
     func environments(_ backend: StoreBackend) throws {
-        try backend.withStore { store in
+        try backend.withStore { store throws in
             let prod = EnvironmentRecord(
                 service: "api", environment: "prod", currentTag: "v1", liveTag: nil, updatedAt: F.t0)
             let staging = EnvironmentRecord(
@@ -325,7 +325,7 @@ struct StoreBehaviourTests {
 
     @Test("images by tag or sha prefix of at least seven characters", arguments: StoreBackend.enabled)
     func images(_ backend: StoreBackend) throws {
-        try backend.withStore { store in
+        try backend.withStore { store throws in
             let old = F.image(sha: "abcdef0123456789abcdef0123456789abcdef01", tag: "main-abcdef0", builtAt: F.at(1))
             let new = F.image(sha: "abcdef9999999999999999999999999999999999", tag: "main-abcdef9", builtAt: F.at(2))
             let other = F.image(sha: "1234567000000000000000000000000000000000", tag: "v1.0.0", builtAt: F.at(3))
@@ -356,7 +356,7 @@ struct StoreBehaviourTests {
 
     @Test("cached values expire", arguments: StoreBackend.enabled)
     func cache(_ backend: StoreBackend) throws {
-        try backend.withStore { store in
+        try backend.withStore { store throws in
             try store.write { w throws in
                 try w.setCachedValue(key: "slack-user:ada@example.com", value: "U0ADA", expiresAt: F.at(60))
             }
@@ -373,7 +373,7 @@ struct StoreBehaviourTests {
 
     @Test("audit events by deploy (oldest first) and by environment (newest first)", arguments: StoreBackend.enabled)
     func audit(_ backend: StoreBackend) throws {
-        try backend.withStore { store in
+        try backend.withStore { store throws in
             func event(_ deployId: String?, _ action: String, _ seconds: Double, environment: String = "prod")
                 -> AuditEvent
             {
@@ -402,7 +402,7 @@ struct StoreBehaviourTests {
 
     @Test("migrations apply once; opening again changes nothing", arguments: StoreBackend.enabled)
     func migrationsIdempotent(_ backend: StoreBackend) throws {
-        try backend.withLocation { location in
+        try backend.withLocation { location throws in
             do {
                 let store = try location.open()
                 try store.write { w in try w.insert(F.deploy(id: "d-kept")) }
@@ -415,7 +415,7 @@ struct StoreBehaviourTests {
 
     @Test("an old database is migrated and keeps its data", arguments: StoreBackend.enabled)
     func migratesOldDatabase(_ backend: StoreBackend) throws {
-        try backend.withLocation { location in
+        try backend.withLocation { location throws in
             do {
                 let old = try location.open(schemaVersion: 1)
                 try old.write { w in try w.insert(F.deploy(id: "d-from-v1")) }
@@ -434,7 +434,7 @@ struct StoreBehaviourTests {
 
     @Test("1,000 concurrent writes of one idempotency key remember one deploy", arguments: StoreBackend.enabled)
     func concurrentIdempotency(_ backend: StoreBackend) throws {
-        try backend.withStore { store in
+        try backend.withStore { store throws in
             let key = "nortinia/api:feedface:staging"
             let seen = LockedValue<[String]>([])
             _ = try StoreBenchmark.measure(threads: 32, count: 1_000) { index in
@@ -462,7 +462,7 @@ struct StoreBehaviourTests {
 
     @Test("a reader cannot write, and a transaction cannot be used after its body", arguments: StoreBackend.enabled)
     func transactionBoundaries(_ backend: StoreBackend) throws {
-        try backend.withStore { store in
+        try backend.withStore { store throws in
             #expect(throws: StoreError.self) {
                 try store.read { r in try (r as? any StoreWriter)?.insert(F.deploy(id: "d-sneaky")) }
             }

@@ -11,7 +11,7 @@ struct StoreBenchmarkTests {
     @Test("image-built writes and /status reads", arguments: StoreBackend.enabled)
     func benchmark(_ backend: StoreBackend) throws {
         let count = ProcessInfo.processInfo.environment["SLIPWAY_STORE_BENCH_COUNT"].flatMap(Int.init) ?? 1_000
-        try backend.withStore { store in
+        try backend.withStore { store throws in
             let serial = try StoreBenchmark.imageBuiltWritesPerSecond(store: store, count: count)
             let parallel = try StoreBenchmark.imageBuiltWritesPerSecond(store: store, count: count, threads: 8)
             let reads = try StoreBenchmark.statusReadsPerSecond(store: store, threads: 8, count: count * 10)
