@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayApp
 
-let status = await CommandLineTool.main(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+let status = await CommandLineTool.main(
+    Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
 exit(status)

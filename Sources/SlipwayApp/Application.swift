@@ -37,8 +37,10 @@ public final class Application: Sendable {
             func value(_ name: String?) -> String? { name.flatMap { environment[$0] } }
             let urlEnv: String? = if case .postgres(let env) = config.store { env } else { nil }
             return Secrets(
-                signingSecret: environment[config.slack.signingSecretEnv]!, botToken: environment[config.slack.botTokenEnv]!,
-                ciWebhookSecret: environment[config.ciWebhookSecretEnv]!, fluxWebhookSecret: value(config.fluxWebhookSecretEnv),
+                signingSecret: environment[config.slack.signingSecretEnv]!,
+                botToken: environment[config.slack.botTokenEnv]!,
+                ciWebhookSecret: environment[config.ciWebhookSecretEnv]!,
+                fluxWebhookSecret: value(config.fluxWebhookSecretEnv),
                 pagerDutyRoutingKey: value(config.pagerDuty?.routingKeyEnv), databaseURL: value(urlEnv))
         }
     }
@@ -55,7 +57,8 @@ public final class Application: Sendable {
         public init(
             clock: @escaping @Sendable () -> Date = { Date() },
             slackClock: @escaping @Sendable () -> Int64 = SlackRequestVerifier.systemClock,
-            channelPaceSeconds: Double = 1, log: Log = Log(), baseDirectory: String = FileManager.default.currentDirectoryPath
+            channelPaceSeconds: Double = 1, log: Log = Log(),
+            baseDirectory: String = FileManager.default.currentDirectoryPath
         ) {
             self.clock = clock
             self.slackClock = slackClock
@@ -110,7 +113,8 @@ public final class Application: Sendable {
         let verifier = SlackRequestVerifier(
             signingSecret: secrets.signingSecret, clock: options.slackClock, teamId: config.slack.teamId)
         let slackEndpoints = SlackEndpoints(verifier: verifier, commands: commands, interactions: interactions)
-        let imageBuilt = ImageBuiltEndpoint(secret: secrets.ciWebhookSecret, coordinator: coordinator, policy: config.policy)
+        let imageBuilt = ImageBuiltEndpoint(
+            secret: secrets.ciWebhookSecret, coordinator: coordinator, policy: config.policy)
 
         var router = Router()
         let readiness = self.readiness
@@ -129,12 +133,14 @@ public final class Application: Sendable {
         router.add(.post, "/slack/interactions", slackEndpoints.interaction)
         router.add(.post, "/api/v1/deploy/image-built", imageBuilt.handle)
         if let fluxSecret = secrets.fluxWebhookSecret {
-            let flux = FluxEventsEndpoint(secret: fluxSecret, store: store, catalog: config.catalog, monitorWake: monitorWake)
+            let flux = FluxEventsEndpoint(
+                secret: fluxSecret, store: store, catalog: config.catalog, monitorWake: monitorWake)
             router.add(.post, "/api/v1/flux/events", flux.handle)
         }
         router.onResponse = { route, status in metrics.recordRequest(route: route, status: status) }
         server = HTTPServer(
-            configuration: .init(host: config.server.host, port: config.server.port, maxBodyBytes: config.server.maxBodyBytes),
+            configuration: .init(
+                host: config.server.host, port: config.server.port, maxBodyBytes: config.server.maxBodyBytes),
             handler: router.handler)
     }
 

@@ -200,7 +200,9 @@ public struct KustomizationImageEditor: Sendable {
         func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
         guard let first = bytes.first, isDigit(first) else { return false }
         if bytes.count > 2, first == UInt8(ascii: "0"), "xXoObB".utf8.contains(bytes[1]) {
-            return bytes.dropFirst(2).allSatisfy { $0 == UInt8(ascii: "_") || isDigit($0) || "abcdefABCDEF".utf8.contains($0) }
+            return bytes.dropFirst(2).allSatisfy {
+                $0 == UInt8(ascii: "_") || isDigit($0) || "abcdefABCDEF".utf8.contains($0)
+            }
         }
         var index = 0
         while index < bytes.count && (isDigit(bytes[index]) || bytes[index] == UInt8(ascii: "_")) { index += 1 }

@@ -535,7 +535,8 @@ extension KustomizationImages {
         }
 
         private func isDocumentMarker(at position: Int, end: Int) -> Bool {
-            (hasPrefix(Array("---".utf8), at: position, end: end) || hasPrefix(Array("...".utf8), at: position, end: end))
+            (hasPrefix(Array("---".utf8), at: position, end: end)
+                || hasPrefix(Array("...".utf8), at: position, end: end))
                 && isSeparated(position + 3, end: end)
         }
 

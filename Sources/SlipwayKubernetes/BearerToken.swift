@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where the API bearer token comes from. The token itself never appears in `description` or any log.
@@ -39,7 +39,9 @@ public final class BearerToken: @unchecked Sendable, CustomStringConvertible {
     /// - Parameters:
     ///   - path: e.g. `/var/run/secrets/kubernetes.io/serviceaccount/token`.
     ///   - maxAge: Re-read at least this often, in seconds, whatever the modification time says.
-    public static func file(_ path: String, maxAge: Double = 60) -> BearerToken { BearerToken(.file(path: path, maxAge: maxAge)) }
+    public static func file(_ path: String, maxAge: Double = 60) -> BearerToken {
+        BearerToken(.file(path: path, maxAge: maxAge))
+    }
 
     /// The current token, or nil when there is none (or the file cannot be read).
     public func current() -> String? {
@@ -87,9 +89,9 @@ public final class BearerToken: @unchecked Sendable, CustomStringConvertible {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         #if canImport(Darwin)
-        return info.st_mtimespec
+            return info.st_mtimespec
         #else
-        return info.st_mtim
+            return info.st_mtim
         #endif
     }
 

@@ -59,15 +59,22 @@ public struct ClusterObserver: Sendable {
 
         // 2. Pods, only for deploys whose answer depends on them.
         let needPods = evidence.keys.sorted().filter { index in
-            switch RolloutAssessment.assess(targets[index].deploy, evidence: evidence[index]!, policy: targets[index].policy, now: now) {
+            switch RolloutAssessment.assess(
+                targets[index].deploy, evidence: evidence[index]!, policy: targets[index].policy, now: now)
+            {
             case .waitingForFlux, .applied: false
             default: true
             }
         }
-        let podQueries = Self.podQueries(needPods.map { (index: $0, namespace: targets[$0].workload.namespace, deployment: evidence[$0]!.deployment) })
+        let podQueries = Self.podQueries(
+            needPods.map {
+                (index: $0, namespace: targets[$0].workload.namespace, deployment: evidence[$0]!.deployment)
+            })
         let podLists = await listQueries(.pods, podQueries)
         for index in needPods {
-            guard let labels = evidence[index]!.deployment?.spec?.selector?.matchLabels, !labels.isEmpty else { continue }
+            guard let labels = evidence[index]!.deployment?.spec?.selector?.matchLabels, !labels.isEmpty else {
+                continue
+            }
             let namespace = targets[index].workload.namespace
             for query in podQueries where query.namespace == namespace && query.indices.contains(index) {
                 switch podLists[query] {
@@ -85,13 +92,15 @@ public struct ClusterObserver: Sendable {
         // 3. Assess; fetch diagnosis evidence for deploys that look failed or stuck, and assess those again.
         var observations: [Int: RolloutObservation] = [:]
         for (index, item) in evidence {
-            observations[index] = RolloutAssessment.assess(targets[index].deploy, evidence: item, policy: targets[index].policy, now: now)
+            observations[index] = RolloutAssessment.assess(
+                targets[index].deploy, evidence: item, policy: targets[index].policy, now: now)
         }
         for _ in 0..<3 {
             var needs: [Int: ClusterEvidence.Detail] = [:]
             for (index, observation) in observations {
                 let need = RolloutAssessment.diagnosisNeeds(
-                    observation, deploy: targets[index].deploy, evidence: evidence[index]!, policy: targets[index].policy,
+                    observation, deploy: targets[index].deploy, evidence: evidence[index]!,
+                    policy: targets[index].policy,
                     now: now)
                 if !need.isEmpty { needs[index] = need }
             }
@@ -114,7 +123,8 @@ public struct ClusterObserver: Sendable {
                 if need.contains(.configMaps) { item.configMaps = fetched.configMaps }
                 item.collected.formUnion(need)
                 evidence[index] = item
-                observations[index] = RolloutAssessment.assess(targets[index].deploy, evidence: item, policy: targets[index].policy, now: now)
+                observations[index] = RolloutAssessment.assess(
+                    targets[index].deploy, evidence: item, policy: targets[index].policy, now: now)
             }
         }
         for (index, observation) in observations { result.observations[targets[index].deployId] = observation }
@@ -124,7 +134,9 @@ public struct ClusterObserver: Sendable {
     // MARK: - Fetching
 
     /// `namespace → names` of the objects wanted there.
-    private static func names(_ targets: [WatchTarget], _ key: (WatchTarget) -> (String, String)) -> [String: Set<String>] {
+    private static func names(_ targets: [WatchTarget], _ key: (WatchTarget) -> (String, String)) -> [String: Set<
+        String
+    >] {
         var names: [String: Set<String>] = [:]
         for target in targets {
             let (namespace, name) = key(target)
@@ -174,8 +186,10 @@ public struct ClusterObserver: Sendable {
         for (namespace, keys) in single {
             for (key, entries) in keys {
                 let values = Set(entries.map(\.value)).sorted()
-                let selector = values.count == 1 ? "\(key)=\(values[0])" : "\(key) in (\(values.joined(separator: ",")))"
-                queries.append(PodQuery(namespace: namespace, labelSelector: selector, indices: Set(entries.map(\.index))))
+                let selector =
+                    values.count == 1 ? "\(key)=\(values[0])" : "\(key) in (\(values.joined(separator: ",")))"
+                queries.append(
+                    PodQuery(namespace: namespace, labelSelector: selector, indices: Set(entries.map(\.index))))
             }
         }
         for (namespace, selectors) in multi {
@@ -192,7 +206,10 @@ public struct ClusterObserver: Sendable {
         await withTaskGroup(of: (PodQuery, Result<[K8s.Pod], KubernetesError>).self) { group in
             for query in queries {
                 group.addTask {
-                    (query, await self.listResult(resource, namespace: query.namespace, labelSelector: query.labelSelector))
+                    (
+                        query,
+                        await self.listResult(resource, namespace: query.namespace, labelSelector: query.labelSelector)
+                    )
                 }
             }
             var lists: [PodQuery: Result<[K8s.Pod], KubernetesError>] = [:]
@@ -216,7 +233,9 @@ public struct ClusterObserver: Sendable {
                     var details = Details()
                     do {
                         if kinds.contains(.events) {
-                            details.events = try await listResult(.events, namespace: namespace, fieldSelector: "type=Warning").get()
+                            details.events = try await listResult(
+                                .events, namespace: namespace, fieldSelector: "type=Warning"
+                            ).get()
                         }
                         if kinds.contains(.sealedSecrets) {
                             switch await listResult(.sealedSecrets, namespace: namespace) {
@@ -248,13 +267,16 @@ public struct ClusterObserver: Sendable {
         let client = self.client
         do {
             let list = try await retry.run {
-                try await client.list(resource, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector)
+                try await client.list(
+                    resource, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector)
             }
             return .success(list.items)
         } catch let error as KubernetesError {
             return .failure(error)
         } catch {
-            return .failure(.transport(.other, detail: "\(error)", method: "GET", path: resource.collectionPath(namespace: namespace)))
+            return .failure(
+                .transport(
+                    .other, detail: "\(error)", method: "GET", path: resource.collectionPath(namespace: namespace)))
         }
     }
 }

@@ -49,7 +49,9 @@ public struct FluxReconciler: Sendable {
     /// - Throws: `KubernetesError`.
     public func isHandled(token: String, kustomization: String, namespace: String) async throws -> Bool {
         let client = self.client
-        let object = try await retry.run { try await client.get(.kustomizations, namespace: namespace, name: kustomization) }
+        let object = try await retry.run {
+            try await client.get(.kustomizations, namespace: namespace, name: kustomization)
+        }
         return Self.isHandled(object, token: token)
     }
 

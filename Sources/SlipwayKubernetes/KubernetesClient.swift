@@ -25,7 +25,9 @@ public struct KubernetesClient: Sendable {
 
     /// Reads one object.
     /// - Throws: `KubernetesError` (`isNotFound` when it does not exist).
-    public func get<Object>(_ resource: KubernetesResource<Object>, namespace: String, name: String) async throws -> Object {
+    public func get<Object>(_ resource: KubernetesResource<Object>, namespace: String, name: String) async throws
+        -> Object
+    {
         let path = try objectPath(resource, namespace: namespace, name: name, method: "GET")
         return try decode(Object.self, await send(.get, path: path), path: path, method: "GET")
     }
@@ -41,7 +43,8 @@ public struct KubernetesClient: Sendable {
     ) async throws -> K8s.List<Object> {
         guard Self.isValidName(namespace) else {
             throw KubernetesError.invalidRequest(
-                "namespace \"\(namespace)\" is not a valid name", method: "GET", path: resource.collectionPath(namespace: "…"))
+                "namespace \"\(namespace)\" is not a valid name", method: "GET",
+                path: resource.collectionPath(namespace: "…"))
         }
         let path = resource.collectionPath(namespace: namespace)
         var query: [(String, String)] = []
@@ -77,7 +80,8 @@ public struct KubernetesClient: Sendable {
     ) async throws -> [UInt8] {
         var url = configuration.baseURL + path
         if !query.isEmpty {
-            url += "?" + query.map { "\(Self.percentEncoded($0.0))=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
+            url +=
+                "?" + query.map { "\(Self.percentEncoded($0.0))=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
         }
         var response = try await perform(method, url: url, path: path, body: body, contentType: contentType)
         if response.status == 401, configuration.token.isRefreshable {

@@ -38,7 +38,8 @@ public struct KubernetesConfiguration: Sendable, CustomStringConvertible {
     ) throws -> KubernetesConfiguration {
         if apiServer == "in-cluster" {
             return try inCluster(
-                environment: environment, serviceAccountDirectory: serviceAccountDirectory, requestTimeout: requestTimeout)
+                environment: environment, serviceAccountDirectory: serviceAccountDirectory,
+                requestTimeout: requestTimeout)
         }
         guard apiServer.hasPrefix("https://") || apiServer.hasPrefix("http://"), URL(string: apiServer)?.host != nil
         else {

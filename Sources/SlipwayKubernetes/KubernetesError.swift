@@ -39,7 +39,8 @@ public struct KubernetesError: Error, Sendable, CustomStringConvertible {
     static func status(
         _ status: Int, reason: String?, message: String?, retryAfter: Double?, method: String, path: String
     ) -> KubernetesError {
-        KubernetesError(.status(status, reason: reason, message: message, retryAfter: retryAfter), method: method, path: path)
+        KubernetesError(
+            .status(status, reason: reason, message: message, retryAfter: retryAfter), method: method, path: path)
     }
 
     static func transport(_ kind: Transport, detail: String, method: String, path: String) -> KubernetesError {

@@ -25,15 +25,21 @@ public struct KubernetesResource<Object: Decodable & Sendable>: Sendable, Hashab
     public func collectionPath(namespace: String) -> String { "\(apiPrefix)/namespaces/\(namespace)/\(plural)" }
 
     /// One object's path, e.g. `/apis/apps/v1/namespaces/shop/deployments/shop`.
-    public func objectPath(namespace: String, name: String) -> String { "\(collectionPath(namespace: namespace))/\(name)" }
+    public func objectPath(namespace: String, name: String) -> String {
+        "\(collectionPath(namespace: namespace))/\(name)"
+    }
 }
 
 extension KubernetesResource where Object == K8s.Kustomization {
-    public static var kustomizations: Self { .init(group: "kustomize.toolkit.fluxcd.io", version: "v1", plural: "kustomizations") }
+    public static var kustomizations: Self {
+        .init(group: "kustomize.toolkit.fluxcd.io", version: "v1", plural: "kustomizations")
+    }
 }
 
 extension KubernetesResource where Object == K8s.GitRepository {
-    public static var gitRepositories: Self { .init(group: "source.toolkit.fluxcd.io", version: "v1", plural: "gitrepositories") }
+    public static var gitRepositories: Self {
+        .init(group: "source.toolkit.fluxcd.io", version: "v1", plural: "gitrepositories")
+    }
 }
 
 extension KubernetesResource where Object == K8s.Deployment {

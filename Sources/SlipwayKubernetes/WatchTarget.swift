@@ -10,7 +10,10 @@ public struct WatchTarget: Sendable, Equatable {
     public var workload: EnvironmentEntry.Workload
     public var policy: RolloutPolicy
 
-    public init(deploy: WatchedDeploy, flux: EnvironmentEntry.FluxRef, workload: EnvironmentEntry.Workload, policy: RolloutPolicy) {
+    public init(
+        deploy: WatchedDeploy, flux: EnvironmentEntry.FluxRef, workload: EnvironmentEntry.Workload,
+        policy: RolloutPolicy
+    ) {
         self.deploy = deploy
         self.flux = flux
         self.workload = workload
@@ -39,7 +42,8 @@ public struct WatchTarget: Sendable, Equatable {
             deploy: WatchedDeploy(
                 deployId: deployId, commit: commit, branch: branch, expectedImage: expectedImage, startedAt: startedAt,
                 rolledOutAt: rolledOutAt),
-            flux: EnvironmentEntry.FluxRef(namespace: fluxNamespace, kustomization: kustomization, gitRepository: gitRepository),
+            flux: EnvironmentEntry.FluxRef(
+                namespace: fluxNamespace, kustomization: kustomization, gitRepository: gitRepository),
             workload: EnvironmentEntry.Workload(namespace: namespace, deployment: deployment),
             policy: policy)
     }

@@ -24,7 +24,9 @@ final class PostgresConnection: SQLConnection, PooledConnection {
                 PQconnectdbParams(keywordPointers, valuePointers, 1)
             }
         }
-        guard let connection else { throw StoreError.open("cannot connect to PostgreSQL at \(endpoint): out of memory") }
+        guard let connection else {
+            throw StoreError.open("cannot connect to PostgreSQL at \(endpoint): out of memory")
+        }
         guard PQstatus(connection) == CONNECTION_OK else {
             let reason = Self.message(PQerrorMessage(connection))
             PQfinish(connection)
@@ -57,7 +59,8 @@ final class PostgresConnection: SQLConnection, PooledConnection {
         prepared.removeAll()
         guard PQstatus(handle) == CONNECTION_OK else {
             throw StoreError.busy(
-                "lost the connection to PostgreSQL at \(endpoint) and cannot reconnect: \(Self.message(PQerrorMessage(handle)))")
+                "lost the connection to PostgreSQL at \(endpoint) and cannot reconnect: \(Self.message(PQerrorMessage(handle)))"
+            )
         }
         try configureSession()
     }
@@ -90,7 +93,7 @@ final class PostgresConnection: SQLConnection, PooledConnection {
         let sql = writable ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
         do {
             _ = try simple(sql)
-        } catch where PQstatus(handle) != CONNECTION_OK {
+        } catch  where PQstatus(handle) != CONNECTION_OK {
             // The server dropped the idle connection (restart, idle timeout): nothing was sent yet, so reconnect.
             try reconnect()
             _ = try simple(sql)

@@ -63,7 +63,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
                         throw error
                     }
                 }
-            } catch where conflicted && attempt < maxWriteAttempts {
+            } catch  where conflicted && attempt < maxWriteAttempts {
                 // Jittered backoff so the conflicting transactions do not meet again.
                 usleep(UInt32.random(in: 1_000...(5_000 * UInt32(attempt))))
                 attempt += 1

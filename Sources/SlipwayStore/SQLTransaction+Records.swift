@@ -2,7 +2,8 @@ import DeployCore
 import Foundation
 
 private enum SQL {
-    static let appendAudit = "INSERT INTO audit_events (\(StoreRows.auditColumns)) VALUES (\(StoreRows.placeholders(8)))"
+    static let appendAudit =
+        "INSERT INTO audit_events (\(StoreRows.auditColumns)) VALUES (\(StoreRows.placeholders(8)))"
     static let auditOfDeploy =
         "SELECT \(StoreRows.auditColumns) FROM audit_events WHERE deploy_id = $1 ORDER BY at, seq"
     static let auditOfTarget = """

@@ -21,7 +21,8 @@ final class SQLiteConnection: SQLConnection, PooledConnection {
         }
         handle = database
         sqlite3_extended_result_codes(handle, 1)
-        let milliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds =
+            busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
         slipway_sqlite_busy_timeout(handle, Int32(clamping: milliseconds))
         do {
             try executeScript("PRAGMA foreign_keys = ON")

@@ -40,7 +40,8 @@ public final class SQLiteStore: Store, @unchecked Sendable {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw StoreError.open("cannot create directory \(directory) for the database: \(error.localizedDescription)")
+                throw StoreError.open(
+                    "cannot create directory \(directory) for the database: \(error.localizedDescription)")
             }
         }
         self.path = path

@@ -34,7 +34,9 @@ enum StoreMigrator {
                 )
                 """)
             let applied = Set(
-                try connection.query("SELECT version FROM schema_migrations", []) { try $0.requiredInt(at: 0, "version") })
+                try connection.query("SELECT version FROM schema_migrations", []) {
+                    try $0.requiredInt(at: 0, "version")
+                })
             if let newest = applied.max(), newest > StoreSchema.latestVersion {
                 throw NewerSchema(version: newest)
             }

@@ -138,7 +138,10 @@ enum StoreRows {
     static let lockColumns = "service, environment, reason, locked_by, locked_at"
 
     static func lockValues(_ lock: EnvironmentLock) -> [SQLValue] {
-        [.text(lock.service), .text(lock.environment), .text(lock.reason), .text(lock.lockedBy), SQLValue(lock.lockedAt)]
+        [
+            .text(lock.service), .text(lock.environment), .text(lock.reason), .text(lock.lockedBy),
+            SQLValue(lock.lockedAt),
+        ]
     }
 
     static func lock<Row: SQLRow>(_ row: Row) throws -> EnvironmentLock {

@@ -150,7 +150,9 @@ public final class FakeKubernetes: @unchecked Sendable {
             throw FakeKubernetesError(description: "not a JSON object")
         }
         var items: [[String: Any]] = [object]
-        if let kind = object["kind"] as? String, kind.hasSuffix("List"), let listItems = object["items"] as? [[String: Any]] {
+        if let kind = object["kind"] as? String, kind.hasSuffix("List"),
+            let listItems = object["items"] as? [[String: Any]]
+        {
             let itemKind = String(kind.dropLast(4))
             items = listItems.map { item in
                 var item = item
@@ -162,9 +164,13 @@ public final class FakeKubernetes: @unchecked Sendable {
             for item in items {
                 guard let kind = item["kind"] as? String,
                     let plural = Self.kinds.first(where: { $0.value.kind == kind })?.key,
-                    let namespace = Self.string(item, "metadata", "namespace") ?? Self.string(item, "involvedObject", "namespace"),
+                    let namespace = Self.string(item, "metadata", "namespace")
+                        ?? Self.string(item, "involvedObject", "namespace"),
                     let name = Self.string(item, "metadata", "name")
-                else { throw FakeKubernetesError(description: "object needs a known kind, metadata.namespace and metadata.name") }
+                else {
+                    throw FakeKubernetesError(
+                        description: "object needs a known kind, metadata.namespace and metadata.name")
+                }
                 store(plural, namespace, name, item)
             }
         }
@@ -181,7 +187,9 @@ public final class FakeKubernetes: @unchecked Sendable {
         let labels = labels ?? ["app": name]
         var container: [String: Any] = ["name": name, "image": image]
         if let memoryLimit {
-            container["resources"] = ["requests": ["memory": memoryLimit, "cpu": "100m"], "limits": ["memory": memoryLimit]]
+            container["resources"] = [
+                "requests": ["memory": memoryLimit, "cpu": "100m"], "limits": ["memory": memoryLimit],
+            ]
         }
         let hash = Self.templateHash(image)
         let deployment: [String: Any] = [
@@ -194,7 +202,8 @@ public final class FakeKubernetes: @unchecked Sendable {
                 "replicas": replicas, "progressDeadlineSeconds": 600, "selector": ["matchLabels": labels],
                 "template": ["metadata": ["labels": labels], "spec": ["containers": [container]]],
             ],
-            "status": Self.deploymentStatus(generation: 1, desired: replicas, replicas: replicas, updated: replicas, available: replicas),
+            "status": Self.deploymentStatus(
+                generation: 1, desired: replicas, replicas: replicas, updated: replicas, available: replicas),
         ]
         lock.withLock {
             store("deployments", namespace, name, deployment)
@@ -213,14 +222,21 @@ public final class FakeKubernetes: @unchecked Sendable {
         branch: String = "main", path: String, workloadNamespace: String, deployment: String, image: String
     ) {
         let link = FluxLink(
-            namespace: namespace, kustomization: kustomization, gitRepository: gitRepository, gitDirectory: gitDirectory,
+            namespace: namespace, kustomization: kustomization, gitRepository: gitRepository,
+            gitDirectory: gitDirectory,
             branch: branch, path: path, workloadNamespace: workloadNamespace, deployment: deployment, image: image)
         let head = Self.git(["--git-dir", gitDirectory, "rev-parse", "refs/heads/\(branch)"])
         let revision = head.map { "\(branch)@sha1:\($0)" }
         lock.withLock {
             fluxLinks["\(namespace)/\(kustomization)"] = link
             gitLinks["\(namespace)/\(gitRepository)"] = link
-            var status: [String: Any] = ["observedGeneration": 1, "conditions": [Self.readyCondition(true, "ReconciliationSucceeded", revision.map { "Applied revision: \($0)" } ?? "Applied")]]
+            var status: [String: Any] = [
+                "observedGeneration": 1,
+                "conditions": [
+                    Self.readyCondition(
+                        true, "ReconciliationSucceeded", revision.map { "Applied revision: \($0)" } ?? "Applied")
+                ],
+            ]
             if let revision {
                 status["lastAppliedRevision"] = revision
                 status["lastAttemptedRevision"] = revision
@@ -237,7 +253,9 @@ public final class FakeKubernetes: @unchecked Sendable {
                     "status": status,
                 ])
             if objects["gitrepositories/\(namespace)/\(gitRepository)"] == nil {
-                var gitStatus: [String: Any] = ["observedGeneration": 1, "conditions": [Self.readyCondition(true, "Succeeded", "stored artifact")]]
+                var gitStatus: [String: Any] = [
+                    "observedGeneration": 1, "conditions": [Self.readyCondition(true, "Succeeded", "stored artifact")],
+                ]
                 if let revision { gitStatus["artifact"] = ["revision": revision] }
                 store(
                     "gitrepositories", namespace, gitRepository,
@@ -318,7 +336,9 @@ public final class FakeKubernetes: @unchecked Sendable {
         let query = Self.decodeQuery(request.query)
         lock.withLock {
             recorded.append(
-                Request(method: request.method.rawValue, path: request.path, query: query, contentType: request.headers["Content-Type"]))
+                Request(
+                    method: request.method.rawValue, path: request.path, query: query,
+                    contentType: request.headers["Content-Type"]))
         }
         guard request.headers["Authorization"] == "Bearer \(token)" else {
             return Self.status(401, "Unauthorized", "Unauthorized")
@@ -335,7 +355,8 @@ public final class FakeKubernetes: @unchecked Sendable {
             case (.patch, let name?):
                 return patch(route, name: name, request: request)
             default:
-                return Self.status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+                return Self.status(
+                    405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
             }
         }
     }
@@ -348,7 +369,8 @@ public final class FakeKubernetes: @unchecked Sendable {
 
     private static func route(_ path: String) -> Route? {
         for (plural, info) in kinds where path.hasPrefix(info.prefix + "/namespaces/") {
-            let rest = path.dropFirst(info.prefix.count + "/namespaces/".count).split(separator: "/", omittingEmptySubsequences: false)
+            let rest = path.dropFirst(info.prefix.count + "/namespaces/".count).split(
+                separator: "/", omittingEmptySubsequences: false)
             guard rest.count == 2 || rest.count == 3, rest[1] == plural, !rest[0].isEmpty else { continue }
             if rest.count == 3 && rest[2].isEmpty { return nil }
             return Route(plural: plural, namespace: String(rest[0]), name: rest.count == 3 ? String(rest[2]) : nil)
@@ -365,22 +387,32 @@ public final class FakeKubernetes: @unchecked Sendable {
             }
             selectors = parsed
         }
-        let fields = (query["fieldSelector"] ?? "").split(separator: ",").compactMap { term -> (String, String, Bool)? in
-            if let range = term.range(of: "!=") { return (String(term[..<range.lowerBound]), String(term[range.upperBound...]), false) }
+        let fields = (query["fieldSelector"] ?? "").split(separator: ",").compactMap {
+            term -> (String, String, Bool)? in
+            if let range = term.range(of: "!=") {
+                return (String(term[..<range.lowerBound]), String(term[range.upperBound...]), false)
+            }
             let parts = term.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { return nil }
-            return (parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "=")), parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "=")), true)
+            return (
+                parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "=")),
+                parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "=")), true
+            )
         }
         var items: [[String: Any]] = []
         for key in objects.keys.sorted() where key.hasPrefix(prefix) {
-            if route.plural == "deployments" { advanceRollout(namespace: route.namespace, deployment: String(key.dropFirst(prefix.count))) }
+            if route.plural == "deployments" {
+                advanceRollout(namespace: route.namespace, deployment: String(key.dropFirst(prefix.count)))
+            }
             let object = objects[key]!
             let labels = (object["metadata"] as? [String: Any])?["labels"] as? [String: String] ?? [:]
             guard selectors.allSatisfy({ $0.matches(labels) }) else { continue }
-            guard fields.allSatisfy({ field in
-                let found = Self.value(object, path: field.0.split(separator: ".").map(String.init))
-                return ((found as? String ?? "") == field.1) == field.2
-            }) else { continue }
+            guard
+                fields.allSatisfy({ field in
+                    let found = Self.value(object, path: field.0.split(separator: ".").map(String.init))
+                    return ((found as? String ?? "") == field.1) == field.2
+                })
+            else { continue }
             items.append(object)
         }
         let kind = Self.kinds[route.plural]!.kind
@@ -400,9 +432,14 @@ public final class FakeKubernetes: @unchecked Sendable {
     }
 
     private func patch(_ route: Route, name: String, request: HTTPRequest) -> HTTPResponse {
-        let contentType = request.headers["Content-Type"]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let contentType = request.headers["Content-Type"]?.split(separator: ";").first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
         guard contentType == "application/merge-patch+json" else {
-            return Self.status(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
+            return Self.status(
+                415, "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+            )
         }
         let key = "\(route.plural)/\(route.namespace)/\(name)"
         guard let object = objects[key] else { return Self.notFound(route, name) }
@@ -415,7 +452,9 @@ public final class FakeKubernetes: @unchecked Sendable {
         }
         bumpVersion(&patched)
         objects[key] = patched
-        if let requested = Self.string(patched, "metadata", "annotations", "reconcile.fluxcd.io/requestedAt"), requested != before {
+        if let requested = Self.string(patched, "metadata", "annotations", "reconcile.fluxcd.io/requestedAt"),
+            requested != before
+        {
             switch route.plural {
             case "gitrepositories": reconcileSource(namespace: route.namespace, name: name, token: requested)
             case "kustomizations": reconcileKustomization(namespace: route.namespace, name: name, token: requested)
@@ -466,7 +505,9 @@ public final class FakeKubernetes: @unchecked Sendable {
         status["conditions"] = [Self.readyCondition(true, "ReconciliationSucceeded", "Applied revision: \(revision)")]
         let file = Self.git(["--git-dir", link.gitDirectory, "show", "\(head):\(link.path)"]) ?? ""
         if let tag = Self.newTag(of: link.image, in: file) {
-            startRollout(namespace: link.workloadNamespace, deployment: link.deployment, image: "\(link.image):\(tag)", outcome: outcome)
+            startRollout(
+                namespace: link.workloadNamespace, deployment: link.deployment, image: "\(link.image):\(tag)",
+                outcome: outcome)
         }
     }
 
@@ -475,13 +516,18 @@ public final class FakeKubernetes: @unchecked Sendable {
     private func startRollout(namespace: String, deployment name: String, image: String, outcome: Outcome) {
         let key = "deployments/\(namespace)/\(name)"
         guard var deployment = objects[key] else { return }
-        let current = (Self.value(deployment, path: ["spec", "template", "spec", "containers"]) as? [[String: Any]])?.first?["image"] as? String
+        let current =
+            (Self.value(deployment, path: ["spec", "template", "spec", "containers"]) as? [[String: Any]])?.first?[
+                "image"] as? String
         guard current != image else { return }
         let generation = (Self.value(deployment, path: ["metadata", "generation"]) as? Int ?? 1) + 1
-        let revision = Int(Self.string(deployment, "metadata", "annotations", "deployment.kubernetes.io/revision") ?? "1") ?? 1
+        let revision =
+            Int(Self.string(deployment, "metadata", "annotations", "deployment.kubernetes.io/revision") ?? "1") ?? 1
         Self.setValue(&deployment, path: ["metadata", "generation"], generation)
-        Self.setValue(&deployment, path: ["metadata", "annotations", "deployment.kubernetes.io/revision"], String(revision + 1))
-        var containers = Self.value(deployment, path: ["spec", "template", "spec", "containers"]) as? [[String: Any]] ?? []
+        Self.setValue(
+            &deployment, path: ["metadata", "annotations", "deployment.kubernetes.io/revision"], String(revision + 1))
+        var containers =
+            Self.value(deployment, path: ["spec", "template", "spec", "containers"]) as? [[String: Any]] ?? []
         if !containers.isEmpty { containers[0]["image"] = image }
         if case .fail(.oomKilled) = outcome, !containers.isEmpty, containers[0]["resources"] == nil {
             containers[0]["resources"] = ["requests": ["memory": "256Mi"], "limits": ["memory": "256Mi"]]
@@ -493,7 +539,9 @@ public final class FakeKubernetes: @unchecked Sendable {
         let desired = Self.value(deployment, path: ["spec", "replicas"]) as? Int ?? 1
         deployment["status"] = Self.deploymentStatus(
             generation: generation, desired: desired, replicas: desired + 1, updated: 1, available: desired,
-            progressing: ("True", "ReplicaSetUpdated", "ReplicaSet \"\(name)-\(Self.templateHash(image))\" is progressing."))
+            progressing: (
+                "True", "ReplicaSetUpdated", "ReplicaSet \"\(name)-\(Self.templateHash(image))\" is progressing."
+            ))
         bumpVersion(&deployment)
         objects[key] = deployment
 
@@ -505,14 +553,18 @@ public final class FakeKubernetes: @unchecked Sendable {
         if case .fail(.unschedulable) = outcome {
             createEvent(
                 namespace: namespace, podName: lastPodName, reason: "FailedScheduling",
-                message: "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.")
+                message:
+                    "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
+            )
         }
         if case .fail(.missingSecretVolume(let secret)) = outcome {
             createEvent(
                 namespace: namespace, podName: lastPodName, reason: "FailedMount",
                 message: "MountVolume.SetUp failed for volume \"creds\" : secret \"\(secret)\" not found")
         }
-        if case .fail(.missingSecret(let secret, let state)) = outcome { storeSealedSecret(namespace: namespace, name: secret, state: state) }
+        if case .fail(.missingSecret(let secret, let state)) = outcome {
+            storeSealedSecret(namespace: namespace, name: secret, state: state)
+        }
         if case .fail(.configMapKeyTypo(_, let configMap, let keys)) = outcome,
             objects["configmaps/\(namespace)/\(configMap)"] == nil
         {
@@ -529,7 +581,9 @@ public final class FakeKubernetes: @unchecked Sendable {
     /// One step of the rollout, taken each time the Deployment is read.
     private func advanceRollout(namespace: String, deployment name: String) {
         let id = "\(namespace)/\(name)"
-        guard var rollout = rollouts[id], !rollout.complete, let deployment = objects["deployments/\(id)"] else { return }
+        guard var rollout = rollouts[id], !rollout.complete, let deployment = objects["deployments/\(id)"] else {
+            return
+        }
         rollout.step += 1
         defer { rollouts[id] = rollout }
         let desired = Self.value(deployment, path: ["spec", "replicas"]) as? Int ?? 1
@@ -540,14 +594,26 @@ public final class FakeKubernetes: @unchecked Sendable {
         case .succeed, .hold:
             let updated = max(1, min(desired - 1, desired * rollout.step / rolloutSteps))
             let newPods = objects.keys.filter { $0.hasPrefix("pods/\(namespace)/\(name)-\(rollout.newHash)-") }.count
-            if newPods < updated { createPod(deployment: deployment, hash: rollout.newHash, image: rollout.newImage, failure: nil) }
-            setDeploymentStatus(id, Self.deploymentStatus(
-                generation: generation, desired: desired, replicas: desired + 1, updated: updated, available: desired,
-                progressing: ("True", "ReplicaSetUpdated", "ReplicaSet \"\(name)-\(rollout.newHash)\" is progressing.")))
+            if newPods < updated {
+                createPod(deployment: deployment, hash: rollout.newHash, image: rollout.newImage, failure: nil)
+            }
+            setDeploymentStatus(
+                id,
+                Self.deploymentStatus(
+                    generation: generation, desired: desired, replicas: desired + 1, updated: updated,
+                    available: desired,
+                    progressing: (
+                        "True", "ReplicaSetUpdated", "ReplicaSet \"\(name)-\(rollout.newHash)\" is progressing."
+                    )))
         case .fail(.progressDeadlineExceeded) where rollout.step >= rolloutSteps:
-            setDeploymentStatus(id, Self.deploymentStatus(
-                generation: generation, desired: desired, replicas: desired + 1, updated: 1, available: desired,
-                progressing: ("False", "ProgressDeadlineExceeded", "ReplicaSet \"\(name)-\(rollout.newHash)\" has timed out progressing.")))
+            setDeploymentStatus(
+                id,
+                Self.deploymentStatus(
+                    generation: generation, desired: desired, replicas: desired + 1, updated: 1, available: desired,
+                    progressing: (
+                        "False", "ProgressDeadlineExceeded",
+                        "ReplicaSet \"\(name)-\(rollout.newHash)\" has timed out progressing."
+                    )))
         case .fail:
             break
         }
@@ -569,9 +635,14 @@ public final class FakeKubernetes: @unchecked Sendable {
             createPod(deployment: deployment, hash: rollout.newHash, image: rollout.newImage, failure: nil)
             newPods += 1
         }
-        setDeploymentStatus(id, Self.deploymentStatus(
-            generation: generation, desired: desired, replicas: desired, updated: desired, available: desired,
-            progressing: ("True", "NewReplicaSetAvailable", "ReplicaSet \"\(name)-\(rollout.newHash)\" has successfully progressed.")))
+        setDeploymentStatus(
+            id,
+            Self.deploymentStatus(
+                generation: generation, desired: desired, replicas: desired, updated: desired, available: desired,
+                progressing: (
+                    "True", "NewReplicaSetAvailable",
+                    "ReplicaSet \"\(name)-\(rollout.newHash)\" has successfully progressed."
+                )))
         rollout.complete = true
     }
 
@@ -584,22 +655,30 @@ public final class FakeKubernetes: @unchecked Sendable {
 
     private static func deploymentStatus(
         generation: Int, desired: Int, replicas: Int, updated: Int, available: Int,
-        progressing: (String, String, String) = ("True", "NewReplicaSetAvailable", "ReplicaSet has successfully progressed.")
+        progressing: (String, String, String) = (
+            "True", "NewReplicaSetAvailable", "ReplicaSet has successfully progressed."
+        )
     ) -> [String: Any] {
         [
             "observedGeneration": generation, "replicas": replicas, "updatedReplicas": updated,
             "readyReplicas": available, "availableReplicas": available,
             "unavailableReplicas": max(0, replicas - available),
             "conditions": [
-                ["type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "message": "Deployment has minimum availability."],
+                [
+                    "type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
+                    "message": "Deployment has minimum availability.",
+                ],
                 ["type": "Progressing", "status": progressing.0, "reason": progressing.1, "message": progressing.2],
             ],
         ]
     }
 
     private func createReplicaSet(deployment: [String: Any], hash: String, revision: Int) {
-        guard let namespace = Self.string(deployment, "metadata", "namespace"), let name = Self.string(deployment, "metadata", "name") else { return }
-        var labels = Self.value(deployment, path: ["spec", "template", "metadata", "labels"]) as? [String: String] ?? [:]
+        guard let namespace = Self.string(deployment, "metadata", "namespace"),
+            let name = Self.string(deployment, "metadata", "name")
+        else { return }
+        var labels =
+            Self.value(deployment, path: ["spec", "template", "metadata", "labels"]) as? [String: String] ?? [:]
         labels["pod-template-hash"] = hash
         store(
             "replicasets", namespace, "\(name)-\(hash)",
@@ -609,8 +688,10 @@ public final class FakeKubernetes: @unchecked Sendable {
                     "name": "\(name)-\(hash)", "namespace": namespace, "labels": labels,
                     "annotations": ["deployment.kubernetes.io/revision": String(revision)],
                     "ownerReferences": [
-                        ["apiVersion": "apps/v1", "kind": "Deployment", "name": name, "controller": true,
-                         "uid": Self.string(deployment, "metadata", "uid") ?? ""]
+                        [
+                            "apiVersion": "apps/v1", "kind": "Deployment", "name": name, "controller": true,
+                            "uid": Self.string(deployment, "metadata", "uid") ?? "",
+                        ]
                     ],
                 ],
             ])
@@ -619,7 +700,9 @@ public final class FakeKubernetes: @unchecked Sendable {
     private var lastPodName = ""
 
     private func createPod(deployment: [String: Any], hash: String, image: String, failure: Failure?) {
-        guard let namespace = Self.string(deployment, "metadata", "namespace"), let name = Self.string(deployment, "metadata", "name") else { return }
+        guard let namespace = Self.string(deployment, "metadata", "namespace"),
+            let name = Self.string(deployment, "metadata", "name")
+        else { return }
         nameCounter += 1
         let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
         var suffix = ""
@@ -629,15 +712,19 @@ public final class FakeKubernetes: @unchecked Sendable {
             number /= alphabet.count
         }
         let podName = "\(name)-\(hash)-\(suffix)"
-        var labels = Self.value(deployment, path: ["spec", "template", "metadata", "labels"]) as? [String: String] ?? [:]
+        var labels =
+            Self.value(deployment, path: ["spec", "template", "metadata", "labels"]) as? [String: String] ?? [:]
         labels["pod-template-hash"] = hash
-        var containers = Self.value(deployment, path: ["spec", "template", "spec", "containers"]) as? [[String: Any]] ?? []
+        var containers =
+            Self.value(deployment, path: ["spec", "template", "spec", "containers"]) as? [[String: Any]] ?? []
         if !containers.isEmpty { containers[0]["image"] = image }
         var pod: [String: Any] = [
             "apiVersion": "v1", "kind": "Pod",
             "metadata": [
                 "name": podName, "namespace": namespace, "labels": labels,
-                "ownerReferences": [["apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "\(name)-\(hash)", "controller": true]],
+                "ownerReferences": [
+                    ["apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "\(name)-\(hash)", "controller": true]
+                ],
             ],
             "spec": ["containers": containers],
             "status": [:] as [String: Any],
@@ -680,16 +767,19 @@ public final class FakeKubernetes: @unchecked Sendable {
     private static func runningPod(_ pod: [String: Any]) -> [String: Any] {
         var pod = pod
         let containers = value(pod, path: ["spec", "containers"]) as? [[String: Any]] ?? []
-        pod["status"] = [
-            "phase": "Running",
-            "conditions": [["type": "PodScheduled", "status": "True"], ["type": "Ready", "status": "True"]],
-            "containerStatuses": containers.map { container -> [String: Any] in
-                [
-                    "name": container["name"] ?? "app", "image": container["image"] ?? "", "ready": true, "restartCount": 0,
-                    "state": ["running": ["startedAt": K8s.Timestamp.format(Date())]], "lastState": [:] as [String: Any],
-                ]
-            },
-        ] as [String: Any]
+        pod["status"] =
+            [
+                "phase": "Running",
+                "conditions": [["type": "PodScheduled", "status": "True"], ["type": "Ready", "status": "True"]],
+                "containerStatuses": containers.map { container -> [String: Any] in
+                    [
+                        "name": container["name"] ?? "app", "image": container["image"] ?? "", "ready": true,
+                        "restartCount": 0,
+                        "state": ["running": ["startedAt": K8s.Timestamp.format(Date())]],
+                        "lastState": [:] as [String: Any],
+                    ]
+                },
+            ] as [String: Any]
         return pod
     }
 
@@ -700,16 +790,21 @@ public final class FakeKubernetes: @unchecked Sendable {
         let containers = value(pod, path: ["spec", "containers"]) as? [[String: Any]] ?? []
         let container = containers.first?["name"] as? String ?? "app"
         let image = containers.first?["image"] as? String ?? ""
-        func waiting(_ reason: String, _ message: String, phase: String = "Pending", restarts: Int = 0,
-                     last: [String: Any] = [:]) {
-            pod["status"] = [
-                "phase": phase,
-                "conditions": [["type": "PodScheduled", "status": "True"], ["type": "Ready", "status": "False"]],
-                "containerStatuses": [[
-                    "name": container, "image": image, "ready": false, "restartCount": restarts,
-                    "state": ["waiting": ["reason": reason, "message": message]], "lastState": last,
-                ]],
-            ] as [String: Any]
+        func waiting(
+            _ reason: String, _ message: String, phase: String = "Pending", restarts: Int = 0,
+            last: [String: Any] = [:]
+        ) {
+            pod["status"] =
+                [
+                    "phase": phase,
+                    "conditions": [["type": "PodScheduled", "status": "True"], ["type": "Ready", "status": "False"]],
+                    "containerStatuses": [
+                        [
+                            "name": container, "image": image, "ready": false, "restartCount": restarts,
+                            "state": ["waiting": ["reason": reason, "message": message]], "lastState": last,
+                        ]
+                    ],
+                ] as [String: Any]
         }
         switch failure {
         case .buildFailed:
@@ -719,15 +814,23 @@ public final class FakeKubernetes: @unchecked Sendable {
                 "CrashLoopBackOff",
                 "back-off 1m20s restarting failed container=\(container) pod=\(name)_\(namespace)(0f1e2d3c-aaaa-bbbb-cccc-123456789abc)",
                 phase: "Running", restarts: 4,
-                last: ["terminated": ["reason": "OOMKilled", "exitCode": 137, "startedAt": finishedAt, "finishedAt": finishedAt]])
+                last: [
+                    "terminated": [
+                        "reason": "OOMKilled", "exitCode": 137, "startedAt": finishedAt, "finishedAt": finishedAt,
+                    ]
+                ])
         case .unschedulable:
-            pod["status"] = [
-                "phase": "Pending",
-                "conditions": [[
-                    "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                    "message": "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
-                ]],
-            ] as [String: Any]
+            pod["status"] =
+                [
+                    "phase": "Pending",
+                    "conditions": [
+                        [
+                            "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                            "message":
+                                "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
+                        ]
+                    ],
+                ] as [String: Any]
         case .missingSecret(let secret, _):
             waiting("CreateContainerConfigError", "secret \"\(secret)\" not found")
         case .missingSecretVolume:
@@ -739,7 +842,9 @@ public final class FakeKubernetes: @unchecked Sendable {
         case .imagePull:
             waiting("ImagePullBackOff", "Back-off pulling image \"\(image)\"")
         case .crashLoop(let exitCode, let message):
-            var terminated: [String: Any] = ["reason": "Error", "exitCode": exitCode, "startedAt": finishedAt, "finishedAt": finishedAt]
+            var terminated: [String: Any] = [
+                "reason": "Error", "exitCode": exitCode, "startedAt": finishedAt, "finishedAt": finishedAt,
+            ]
             if let message { terminated["message"] = message }
             waiting(
                 "CrashLoopBackOff",
@@ -782,10 +887,12 @@ public final class FakeKubernetes: @unchecked Sendable {
 
     /// A `Status` object, as the API server sends with every error.
     private static func status(_ code: Int, _ reason: String, _ message: String) -> HTTPResponse {
-        .json(code, serialize([
-            "kind": "Status", "apiVersion": "v1", "metadata": [:] as [String: Any], "status": "Failure",
-            "message": message, "reason": reason, "code": code,
-        ]))
+        .json(
+            code,
+            serialize([
+                "kind": "Status", "apiVersion": "v1", "metadata": [:] as [String: Any], "status": "Failure",
+                "message": message, "reason": reason, "code": code,
+            ]))
     }
 
     private static func readyCondition(_ ready: Bool, _ reason: String, _ message: String) -> [String: Any] {
@@ -851,7 +958,9 @@ public final class FakeKubernetes: @unchecked Sendable {
         var entries: [[String: String]] = []
         var inImages = false
         for rawLine in kustomization.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let line =
+                rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)
+                ?? ""
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             if !line.hasPrefix(" ") && !line.hasPrefix("-") {
@@ -946,7 +1055,8 @@ public final class FakeKubernetes: @unchecked Sendable {
             func values(_ rest: Substring) -> Set<String>? {
                 let inner = rest.trimmingCharacters(in: .whitespaces)
                 guard inner.hasPrefix("("), inner.hasSuffix(")") else { return nil }
-                return Set(inner.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                return Set(
+                    inner.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
             }
             if let range = term.range(of: " notin ") {
                 guard let set = values(term[range.upperBound...]) else { return nil }

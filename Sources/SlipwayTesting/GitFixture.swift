@@ -95,7 +95,8 @@ public struct GitFixture: Sendable {
     public func raceNextFetches(of checkout: String, times: Int) throws {
         let script = root + "/race-\(UUID().uuidString.prefix(8)).sh"
         let counter = script + ".count"
-        let git = "env -u GIT_DIR -u GIT_WORK_TREE -u GIT_INDEX_FILE git -C '\(otherClone)' "
+        let git =
+            "env -u GIT_DIR -u GIT_WORK_TREE -u GIT_INDEX_FILE git -C '\(otherClone)' "
             + "-c user.name=Other -c user.email=other@nortinia.example -c commit.gpgSign=false -c core.hooksPath=/dev/null"
         let text = """
             #!/bin/sh

@@ -1,8 +1,8 @@
 import DeployCore
 import Foundation
 import SlipwayApp
-import SlipwayHTTP
 import SlipwayCrypto
+import SlipwayHTTP
 
 /// A whole Slipway on loopback for end-to-end tests: real HTTP server, real SQLite (or PostgreSQL) store, real git
 /// with a bare remote, fake Slack and PagerDuty servers. Requests are signed like Slack and CI sign them.
@@ -37,7 +37,9 @@ public final class SlipwayHarness: @unchecked Sendable {
         pagerDuty = try FakePagerDuty()
         var json = Self.configJSON(
             remote: git.remote, checkout: directory + "/checkout", slackURL: slack.baseURL,
-            pagerDutyURL: pagerDuty.eventsURL, store: databaseURL == nil ? ["sqlite": ["path": directory + "/slipway.sqlite"]] : ["postgres": ["urlEnv": "DATABASE_URL"]])
+            pagerDutyURL: pagerDuty.eventsURL,
+            store: databaseURL == nil
+                ? ["sqlite": ["path": directory + "/slipway.sqlite"]] : ["postgres": ["urlEnv": "DATABASE_URL"]])
         adjust(&json)
         let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: URL(fileURLWithPath: directory + "/slipway.json"))
@@ -135,7 +137,8 @@ public final class SlipwayHarness: @unchecked Sendable {
     public func send(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], body: [UInt8] = []) throws
         -> HTTPResponse
     {
-        try client.send(HTTPClientRequest(method: method, url: baseURL + path, headers: headers, body: body, timeout: 10))
+        try client.send(
+            HTTPClientRequest(method: method, url: baseURL + path, headers: headers, body: body, timeout: 10))
     }
 
     /// Slack v0 headers for `body` at `timestamp` (now by default).
@@ -149,7 +152,10 @@ public final class SlipwayHarness: @unchecked Sendable {
     }
 
     /// A slash command form body like Slack's.
-    public func commandBody(_ line: String, user: String = "U0ALICE", channel: String = "C0DEPLOYS", responseURL: String? = nil, team: String = teamId) -> [UInt8] {
+    public func commandBody(
+        _ line: String, user: String = "U0ALICE", channel: String = "C0DEPLOYS", responseURL: String? = nil,
+        team: String = teamId
+    ) -> [UInt8] {
         let command = String(line.prefix { $0 != " " })
         let text = String(line.dropFirst(command.count)).trimmingCharacters(in: .whitespaces)
         let fields: [(String, String)] = [
@@ -162,7 +168,8 @@ public final class SlipwayHarness: @unchecked Sendable {
     }
 
     /// Sends a signed slash command and returns the HTTP response.
-    public func command(_ line: String, user: String = "U0ALICE", channel: String = "C0DEPLOYS") throws -> HTTPResponse {
+    public func command(_ line: String, user: String = "U0ALICE", channel: String = "C0DEPLOYS") throws -> HTTPResponse
+    {
         let body = commandBody(line, user: user, channel: channel)
         return try send(.post, "/slack/commands", headers: slackHeaders(body), body: body)
     }
@@ -183,7 +190,9 @@ public final class SlipwayHarness: @unchecked Sendable {
             "container": ["type": "message", "message_ts": "1.1", "channel_id": "C0DEPLOYS", "is_ephemeral": false],
             "channel": ["id": "C0DEPLOYS", "name": "deploys"],
             "response_url": slack.responseURL("click-\(UUID().uuidString.prefix(8))"),
-            "actions": [["action_id": actionId, "block_id": "b", "value": value, "type": "button", "action_ts": "1.2"]],
+            "actions": [
+                ["action_id": actionId, "block_id": "b", "value": value, "type": "button", "action_ts": "1.2"]
+            ],
         ]
         let json = String(decoding: try JSONSerialization.data(withJSONObject: payload), as: UTF8.self)
         let body = Array("payload=\(Self.formEncode(json))".utf8)
@@ -198,7 +207,9 @@ public final class SlipwayHarness: @unchecked Sendable {
 
     public func imageBuilt(raw body: [UInt8], secret: String = webhookSecret) throws -> HTTPResponse {
         let signature = "sha256=" + HMAC.sha256Hex(key: secret, message: body)
-        return try send(.post, "/api/v1/deploy/image-built", headers: ["X-Slipway-Signature": signature, "Content-Type": "application/json"], body: body)
+        return try send(
+            .post, "/api/v1/deploy/image-built",
+            headers: ["X-Slipway-Signature": signature, "Content-Type": "application/json"], body: body)
     }
 
     // MARK: Observing
@@ -251,6 +262,7 @@ public final class SlipwayHarness: @unchecked Sendable {
     static func formEncode(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._*")
-        return (text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text).replacingOccurrences(of: "%20", with: "+")
+        return (text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text).replacingOccurrences(
+            of: "%20", with: "+")
     }
 }

@@ -114,7 +114,8 @@ public enum TestPostgres {
             components.password = nil
             target = components.string ?? url
         }
-        return try run("psql", ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", target, "-c", sql],
+        return try run(
+            "psql", ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", target, "-c", sql],
             environment: environment)
     }
 
@@ -216,7 +217,8 @@ public enum TestPostgres {
                     + "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
                 do {
                     try run(
-                        "pg_ctl", ["-D", data, "-l", directory + "/server.log", "-w", "-t", "30", "-o", options, "start"],
+                        "pg_ctl",
+                        ["-D", data, "-l", directory + "/server.log", "-w", "-t", "30", "-o", options, "start"],
                         asUser: user)
                     return "postgresql://slipway@127.0.0.1:\(port)/postgres"
                 } catch {

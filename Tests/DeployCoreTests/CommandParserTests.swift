@@ -3,36 +3,46 @@ import Testing
 
 @Suite("Slash command grammar")
 struct CommandParserTests {
-    @Test("deploy, lock, unlock, rollback, status and help parse", arguments: [
-        ("/deploy", "shop staging", SlashCommand.deploy(service: "shop", environment: "staging", ref: nil)),
-        ("/deploy", "Shop PROD main-1a2b3c4", .deploy(service: "shop", environment: "prod", ref: "main-1a2b3c4")),
-        ("/deploy", "  shop   prod\t5d6e7f8 ", .deploy(service: "shop", environment: "prod", ref: "5d6e7f8")),
-        ("/deploy", "lock shop prod db migration running", .lock(service: "shop", environment: "prod", reason: "db migration running")),
-        ("/deploy", "unlock shop prod", .unlock(service: "shop", environment: "prod")),
-        ("/rollback", "shop prod", .rollback(service: "shop", environment: "prod", tag: nil)),
-        ("/rollback", "shop prod main-1a2b3c4", .rollback(service: "shop", environment: "prod", tag: "main-1a2b3c4")),
-        ("/status", "", .status(service: nil, environment: nil)),
-        ("/status", "shop", .status(service: "shop", environment: nil)),
-        ("/status", "shop prod", .status(service: "shop", environment: "prod")),
-        ("/status", "stats", .stats),
-        ("/deploy", "help", .help(.deploy)),
-        ("/ROLLBACK", "--help", .help(.rollback)),
-    ])
+    @Test(
+        "deploy, lock, unlock, rollback, status and help parse",
+        arguments: [
+            ("/deploy", "shop staging", SlashCommand.deploy(service: "shop", environment: "staging", ref: nil)),
+            ("/deploy", "Shop PROD main-1a2b3c4", .deploy(service: "shop", environment: "prod", ref: "main-1a2b3c4")),
+            ("/deploy", "  shop   prod\t5d6e7f8 ", .deploy(service: "shop", environment: "prod", ref: "5d6e7f8")),
+            (
+                "/deploy", "lock shop prod db migration running",
+                .lock(service: "shop", environment: "prod", reason: "db migration running")
+            ),
+            ("/deploy", "unlock shop prod", .unlock(service: "shop", environment: "prod")),
+            ("/rollback", "shop prod", .rollback(service: "shop", environment: "prod", tag: nil)),
+            (
+                "/rollback", "shop prod main-1a2b3c4",
+                .rollback(service: "shop", environment: "prod", tag: "main-1a2b3c4")
+            ),
+            ("/status", "", .status(service: nil, environment: nil)),
+            ("/status", "shop", .status(service: "shop", environment: nil)),
+            ("/status", "shop prod", .status(service: "shop", environment: "prod")),
+            ("/status", "stats", .stats),
+            ("/deploy", "help", .help(.deploy)),
+            ("/ROLLBACK", "--help", .help(.rollback)),
+        ])
     func parses(_ command: String, _ text: String, _ expected: SlashCommand) throws {
         #expect(try CommandParser.parse(command: command, text: text) == expected)
     }
 
-    @Test("malformed input explains what to type", arguments: [
-        ("/deploy", "", "Usage: `/deploy <service> <env> [tag|sha]`"),
-        ("/deploy", "shop", "takes a service, an environment"),
-        ("/deploy", "shop prod main-1 extra", "takes a service, an environment"),
-        ("/deploy", "lock shop prod", "A reason is required"),
-        ("/deploy", "unlock shop", "Usage: `/deploy unlock <service> <env>`"),
-        ("/deploy", "shop prod <!channel>", "is not an image tag"),
-        ("/rollback", "shop", "Usage: `/rollback <service> <env> [tag]`"),
-        ("/status", "a b c", "Usage: `/status [service] [env]`"),
-        ("/ship", "shop prod", "Slipway does not handle `/ship`"),
-    ])
+    @Test(
+        "malformed input explains what to type",
+        arguments: [
+            ("/deploy", "", "Usage: `/deploy <service> <env> [tag|sha]`"),
+            ("/deploy", "shop", "takes a service, an environment"),
+            ("/deploy", "shop prod main-1 extra", "takes a service, an environment"),
+            ("/deploy", "lock shop prod", "A reason is required"),
+            ("/deploy", "unlock shop", "Usage: `/deploy unlock <service> <env>`"),
+            ("/deploy", "shop prod <!channel>", "is not an image tag"),
+            ("/rollback", "shop", "Usage: `/rollback <service> <env> [tag]`"),
+            ("/status", "a b c", "Usage: `/status [service] [env]`"),
+            ("/ship", "shop prod", "Slipway does not handle `/ship`"),
+        ])
     func rejects(_ command: String, _ text: String, _ message: String) {
         #expect {
             try CommandParser.parse(command: command, text: text)
@@ -56,9 +66,11 @@ struct CommandParserTests {
 
 @Suite("Suggestions")
 struct SuggestionTests {
-    @Test("typos map to the closest name", arguments: [
-        ("shpo", "shop"), ("stagin", "staging"), ("prdo", "prod"), ("prod", "prod"), ("api", "api"), ("ap", "api"),
-    ])
+    @Test(
+        "typos map to the closest name",
+        arguments: [
+            ("shpo", "shop"), ("stagin", "staging"), ("prdo", "prod"), ("prod", "prod"), ("api", "api"), ("ap", "api"),
+        ])
     func closest(_ input: String, _ expected: String) {
         #expect(Suggestion.closest(to: input, among: ["shop", "api", "staging", "prod", "billing"]) == expected)
     }

@@ -86,18 +86,40 @@ struct ConfigLoaderTests {
         #expect(config.catalog.service(forRepo: "Nortinia-Ltd/Shop")?.name == "shop")
     }
 
-    @Test("errors name the JSON path and the problem", arguments: [
-        (#""promoteFrom": "staging""#, #""promoteFrom": "stagin""#,
-         #"services.shop.environments.prod.promoteFrom: no environment "stagin" (did you mean "staging"?)"#),
-        (#""port": 8080"#, #""port": "8080""#, "server.port: must be a number"),
-        (#""port": 8080"#, #""prot": 8080"#, #"server.prot: unknown field (did you mean "port"?)"#),
-        (#""botTokenEnv": "SLACK_BOT_TOKEN""#, #""botTokenEnv": "xoxb-123-abc""#, "slack.botTokenEnv: must name an environment variable"),
-        (#""autoDeploy": true"#, #""autoDeploy": "yes""#, "services.shop.environments.staging.autoDeploy: must be true or false"),
-        (#""approvers": ["U0DANA", "U0ONCALL"]"#, #""approvers": []"#, "services.shop.environments.prod.approvers: requireApproval is set but no approvers"),
-        (#""image": "ghcr.io/nortinia-ltd/shop""#, #""image": "ghcr.io/nortinia-ltd/shop:latest""#, "services.shop.image: give the image without a tag"),
-        (#""apiBaseURL": "https://slack.com/api""#, #""apiBaseURL": "slack.com""#, "slack.apiBaseURL: must be an http(s) URL"),
-        (#""alice@nortinia.example": "U0ALICE""#, #""alice@nortinia.example": "alice""#, "people.alice@nortinia.example: must be a Slack user id"),
-    ])
+    @Test(
+        "errors name the JSON path and the problem",
+        arguments: [
+            (
+                #""promoteFrom": "staging""#, #""promoteFrom": "stagin""#,
+                #"services.shop.environments.prod.promoteFrom: no environment "stagin" (did you mean "staging"?)"#
+            ),
+            (#""port": 8080"#, #""port": "8080""#, "server.port: must be a number"),
+            (#""port": 8080"#, #""prot": 8080"#, #"server.prot: unknown field (did you mean "port"?)"#),
+            (
+                #""botTokenEnv": "SLACK_BOT_TOKEN""#, #""botTokenEnv": "xoxb-123-abc""#,
+                "slack.botTokenEnv: must name an environment variable"
+            ),
+            (
+                #""autoDeploy": true"#, #""autoDeploy": "yes""#,
+                "services.shop.environments.staging.autoDeploy: must be true or false"
+            ),
+            (
+                #""approvers": ["U0DANA", "U0ONCALL"]"#, #""approvers": []"#,
+                "services.shop.environments.prod.approvers: requireApproval is set but no approvers"
+            ),
+            (
+                #""image": "ghcr.io/nortinia-ltd/shop""#, #""image": "ghcr.io/nortinia-ltd/shop:latest""#,
+                "services.shop.image: give the image without a tag"
+            ),
+            (
+                #""apiBaseURL": "https://slack.com/api""#, #""apiBaseURL": "slack.com""#,
+                "slack.apiBaseURL: must be an http(s) URL"
+            ),
+            (
+                #""alice@nortinia.example": "U0ALICE""#, #""alice@nortinia.example": "alice""#,
+                "people.alice@nortinia.example: must be a Slack user id"
+            ),
+        ])
     func pathErrors(_ find: String, _ replace: String, _ expected: String) throws {
         let broken = Self.sample.replacingOccurrences(of: find, with: replace)
         #expect(broken != Self.sample)

@@ -16,7 +16,8 @@ struct DeployStateMachineTests {
     @Test("a deploy without approval runs requested → committing → reconciling → rolling_out → verifying → succeeded")
     func happyPath() throws {
         var d = deploy()
-        var t = try machine.apply(.submit(requiresApproval: false, approvalToken: "a-x"), to: d, actor: "U0ALICE", now: t0)
+        var t = try machine.apply(
+            .submit(requiresApproval: false, approvalToken: "a-x"), to: d, actor: "U0ALICE", now: t0)
         #expect(t.deploy.state == .committing)
         #expect(t.actions.contains(.commit))
         d = t.deploy
@@ -42,12 +43,14 @@ struct DeployStateMachineTests {
 
     @Test("approval: pending until an approver decides; expiry is checked against the injected clock")
     func approval() throws {
-        let submitted = try machine.apply(.submit(requiresApproval: true, approvalToken: "a-x"), to: deploy(), actor: "U0ALICE", now: t0)
+        let submitted = try machine.apply(
+            .submit(requiresApproval: true, approvalToken: "a-x"), to: deploy(), actor: "U0ALICE", now: t0)
         #expect(submitted.deploy.state == .awaitingApproval)
         #expect(submitted.deploy.approval?.expiresAt == t0.addingTimeInterval(1800))
         #expect(submitted.actions == [.requestApproval])
 
-        let approved = try machine.apply(.approve(by: "U0DANA"), to: submitted.deploy, actor: "U0DANA", now: t0.addingTimeInterval(60))
+        let approved = try machine.apply(
+            .approve(by: "U0DANA"), to: submitted.deploy, actor: "U0DANA", now: t0.addingTimeInterval(60))
         #expect(approved.deploy.state == .committing)
         #expect(approved.deploy.approval?.decidedBy == "U0DANA")
 
@@ -55,19 +58,22 @@ struct DeployStateMachineTests {
             try machine.apply(.approve(by: "U0ONCALL"), to: approved.deploy, actor: "U0ONCALL", now: t0)
         }
         #expect(throws: TransitionError.self) {
-            try machine.apply(.approve(by: "U0DANA"), to: submitted.deploy, actor: "U0DANA", now: t0.addingTimeInterval(1800))
+            try machine.apply(
+                .approve(by: "U0DANA"), to: submitted.deploy, actor: "U0DANA", now: t0.addingTimeInterval(1800))
         }
         #expect(throws: TransitionError.self) {
             try machine.apply(.expireApproval, to: submitted.deploy, actor: "slipway", now: t0.addingTimeInterval(100))
         }
-        let expired = try machine.apply(.expireApproval, to: submitted.deploy, actor: "slipway", now: t0.addingTimeInterval(1800))
+        let expired = try machine.apply(
+            .expireApproval, to: submitted.deploy, actor: "slipway", now: t0.addingTimeInterval(1800))
         #expect(expired.deploy.state == .cancelled)
         #expect(expired.deploy.note == "approval expired")
     }
 
     @Test("failures after the commit alert on-call; failures before do not")
     func failureAlerts() throws {
-        let failure = FailureRecord(cause: "memory_limit", title: "Out of memory", summary: "OOMKilled", runbook: "memory-limits.md")
+        let failure = FailureRecord(
+            cause: "memory_limit", title: "Out of memory", summary: "OOMKilled", runbook: "memory-limits.md")
         var d = deploy()
         d.state = .rollingOut
         d.gitCommit = "abc"
@@ -79,7 +85,9 @@ struct DeployStateMachineTests {
         early.state = .committing
         let e = try machine.apply(.fail(failure), to: early, actor: "slipway", now: t0)
         #expect(!e.actions.contains(.alertOnCall))
-        #expect(throws: TransitionError.self) { try machine.apply(.fail(failure), to: t.deploy, actor: "slipway", now: t0) }
+        #expect(throws: TransitionError.self) {
+            try machine.apply(.fail(failure), to: t.deploy, actor: "slipway", now: t0)
+        }
     }
 
     @Test("a successful rollback locks the environment; supersede ends unfinished deploys")
@@ -92,7 +100,9 @@ struct DeployStateMachineTests {
         old.state = .reconciling
         let s = try machine.apply(.supersede(by: "d-2"), to: old, actor: "slipway", now: t0)
         #expect(s.deploy.state == .superseded)
-        #expect(throws: TransitionError.self) { try machine.apply(.supersede(by: "d-3"), to: s.deploy, actor: "slipway", now: t0) }
+        #expect(throws: TransitionError.self) {
+            try machine.apply(.supersede(by: "d-3"), to: s.deploy, actor: "slipway", now: t0)
+        }
     }
 
     @Test("events out of order are refused with a readable reason")

@@ -57,7 +57,10 @@ struct DeployFlowTests {
         let token = try #require(deploy.approval?.token)
         #expect(!token.contains("shop") && !token.contains("main-"))
         // The approval request is posted in the channel through response_url.
-        #expect(await h.waitUntil { h.slack.calls().contains { $0.bodyText.contains("deploy.approve") && $0.bodyText.contains(token) } })
+        #expect(
+            await h.waitUntil {
+                h.slack.calls().contains { $0.bodyText.contains("deploy.approve") && $0.bodyText.contains(token) }
+            })
 
         let own = try h.click(actionId: ActionID.approve, value: token, user: "U0ALICE")
         #expect(own.bodyText.contains("someone else must approve"))
@@ -107,7 +110,9 @@ struct DeployFlowTests {
         let refused = try h.reply("/deploy shop staging main-1a2b3c4", user: "U0BOB")
         #expect(refused.text.contains("locked by <@U0ALICE>"))
         #expect(refused.text.contains("database migration"))
-        let ci = try h.imageBuilt(["repo": "nortinia-ltd/shop", "sha": "1a2b3c4d5e6f", "tag": "main-1a2b3c4", "env": "staging"])
+        let ci = try h.imageBuilt([
+            "repo": "nortinia-ltd/shop", "sha": "1a2b3c4d5e6f", "tag": "main-1a2b3c4", "env": "staging",
+        ])
         #expect(ci.status == 202)
         #expect(ci.bodyText.contains("blocked"))
         let status = try h.reply("/status shop staging")

@@ -65,7 +65,9 @@ struct ImageBuiltWebhookTests {
         #expect(ids.allSatisfy { $0 == id })
         #expect(await h.waitUntil { try h.deploy(id)?.state == .reconciling })
         try await Task.sleep(nanoseconds: 300_000_000)
-        let deploys = try h.app.store.read { r in try r.recentDeploys(service: "shop", environment: "staging", limit: 10) }
+        let deploys = try h.app.store.read { r in
+            try r.recentDeploys(service: "shop", environment: "staging", limit: 10)
+        }
         #expect(deploys.count == 1)
         let commits = try h.git.remoteLog().filter { $0.contains("deploy(shop/staging)") }
         #expect(commits.count == 1)

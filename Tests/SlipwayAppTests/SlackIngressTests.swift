@@ -18,7 +18,9 @@ struct SlackIngressTests {
         #expect(reply.text.contains("nothing recorded yet"))
     }
 
-    @Test("bad signatures get 401 and change nothing", arguments: ["missing", "malformed-ts", "stale", "future", "wrong", "no-ts"])
+    @Test(
+        "bad signatures get 401 and change nothing",
+        arguments: ["missing", "malformed-ts", "stale", "future", "wrong", "no-ts"])
     func rejectedSignatures(_ kind: String) async throws {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }

@@ -155,7 +155,8 @@ struct GitOpsRepositoryTests {
         let subjects = try fixture.remoteLog(format: "%s")
         #expect(
             subjects == [
-                "deploy(shop/prod): main-0000000 → main-5d6e7f8", "chore: concurrent push 3", "chore: concurrent push 2",
+                "deploy(shop/prod): main-0000000 → main-5d6e7f8", "chore: concurrent push 3",
+                "chore: concurrent push 2",
                 "chore: concurrent push 1", "Seed GitOps layout",
             ])
         #expect(outcome == .committed(commit: try fixture.remoteHead(), oldTag: GitFixture.initialTag))

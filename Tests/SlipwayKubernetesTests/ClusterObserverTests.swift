@@ -15,15 +15,20 @@ struct ClusterObserverTests {
         try await FluxReconciler(client: scenario.client).requestReconcile(
             gitRepository: "gitops", kustomization: "shop-prod", namespace: "flux-system", at: start)
         let observer = ClusterObserver(client: scenario.client)
-        let seen = await scenario.watch(scenario.target(commit: sha, tag: "main-5394cb7", startedAt: start), observer: observer)
+        let seen = await scenario.watch(
+            scenario.target(commit: sha, tag: "main-5394cb7", startedAt: start), observer: observer)
 
         #expect(seen.first == .rollingOut(updated: 1, ready: 3, desired: 3))
         #expect(seen.contains(.rolledOut))
         #expect(seen.last == .stable)
-        let deployment = try #require(scenario.fake.object(K8s.Deployment.self, "deployments", namespace: "shop", name: "shop"))
+        let deployment = try #require(
+            scenario.fake.object(K8s.Deployment.self, "deployments", namespace: "shop", name: "shop"))
         #expect(deployment.containers.first?.image == "ghcr.io/nortinia-ltd/shop:main-5394cb7")
         // Nothing looked failed, so no diagnosis evidence was fetched.
-        #expect(scenario.fake.requests().allSatisfy { !$0.path.hasSuffix("/events") && !$0.path.hasSuffix("/sealedsecrets") })
+        #expect(
+            scenario.fake.requests().allSatisfy {
+                !$0.path.hasSuffix("/events") && !$0.path.hasSuffix("/sealedsecrets")
+            })
     }
 
     @Test func waitsForFluxUntilTheReconcileIsRequested() async throws {
@@ -35,7 +40,10 @@ struct ClusterObserverTests {
         #expect(await observer.observe([target], now: start + 5) == ["d-1": .waitingForFlux])
         // Kustomization and Deployment LISTs only: no pods while Flux has not applied the commit.
         #expect(observer.apiCallCount - before == 2)
-        #expect(await observer.observe([target], now: start + 900) == ["d-1": .failed(.timeout(stage: .reconcile, seconds: 900))])
+        #expect(
+            await observer.observe([target], now: start + 900) == [
+                "d-1": .failed(.timeout(stage: .reconcile, seconds: 900))
+            ])
     }
 
     struct FailureCase: Sendable, CustomTestStringConvertible {
@@ -45,38 +53,64 @@ struct ClusterObserverTests {
     }
 
     static let failureCases: [FailureCase] = [
-        FailureCase(failure: .oomKilled, expected: {
-            if case .memoryLimit("shop", "512Mi", let pod, 4) = $0 { return pod.hasPrefix("shop-") }
-            return false
-        }, testDescription: "OOMKilled"),
-        FailureCase(failure: .unschedulable, expected: {
-            if case .memoryRequestTooLarge("shop", "64Gi", let message) = $0 { return message.contains("Insufficient memory") }
-            return false
-        }, testDescription: "Unschedulable"),
         FailureCase(
-            failure: .missingSecret(name: "shop-db-credentials", sealedSecret: .notSynced(message: "no key could decrypt secret (password)")),
-            expected: { $0 == .missingSecret(name: "shop-db-credentials", sealedSecret: .notSynced(message: "no key could decrypt secret (password)")) },
+            failure: .oomKilled,
+            expected: {
+                if case .memoryLimit("shop", "512Mi", let pod, 4) = $0 { return pod.hasPrefix("shop-") }
+                return false
+            }, testDescription: "OOMKilled"),
+        FailureCase(
+            failure: .unschedulable,
+            expected: {
+                if case .memoryRequestTooLarge("shop", "64Gi", let message) = $0 {
+                    return message.contains("Insufficient memory")
+                }
+                return false
+            }, testDescription: "Unschedulable"),
+        FailureCase(
+            failure: .missingSecret(
+                name: "shop-db-credentials", sealedSecret: .notSynced(message: "no key could decrypt secret (password)")
+            ),
+            expected: {
+                $0
+                    == .missingSecret(
+                        name: "shop-db-credentials",
+                        sealedSecret: .notSynced(message: "no key could decrypt secret (password)"))
+            },
             testDescription: "missing secret, SealedSecret not synced"),
         FailureCase(
             failure: .missingSecretVolume(name: "db-creds"),
             expected: { $0 == .missingSecret(name: "db-creds", sealedSecret: .absent) },
             testDescription: "missing secret volume (FailedMount event)"),
         FailureCase(
-            failure: .configMapKeyTypo(key: "DATABSE_URL", configMap: "shop-config", keys: ["DATABASE_URL", "LOG_LEVEL", "FEATURE_FLAGS"]),
-            expected: { $0 == .configMapKeyTypo(key: "DATABSE_URL", configMap: "shop-config", closestKeys: ["DATABASE_URL"]) },
+            failure: .configMapKeyTypo(
+                key: "DATABSE_URL", configMap: "shop-config", keys: ["DATABASE_URL", "LOG_LEVEL", "FEATURE_FLAGS"]),
+            expected: {
+                $0 == .configMapKeyTypo(key: "DATABSE_URL", configMap: "shop-config", closestKeys: ["DATABASE_URL"])
+            },
             testDescription: "ConfigMap key typo"),
-        FailureCase(failure: .missingConfigMap(name: "app-config"), expected: { $0 == .missingConfigMap(name: "app-config") }, testDescription: "missing ConfigMap"),
-        FailureCase(failure: .imagePull, expected: {
-            if case .imagePull("ghcr.io/nortinia-ltd/shop:main-5394cb7", _) = $0 { return true }
-            return false
-        }, testDescription: "image pull"),
-        FailureCase(failure: .crashLoop(exitCode: 1, message: "panic: config"), expected: {
-            $0 == .crashLoop(container: "shop", exitCode: 1, message: "panic: config")
-        }, testDescription: "crash loop"),
-        FailureCase(failure: .progressDeadlineExceeded, expected: { $0 == .timeout(stage: .rollout, seconds: 600) }, testDescription: "progress deadline"),
-        FailureCase(failure: .buildFailed(message: "kustomize build failed: missing metadata.name"), expected: {
-            $0 == .invalidManifest(message: "kustomize build failed: missing metadata.name")
-        }, testDescription: "build failed"),
+        FailureCase(
+            failure: .missingConfigMap(name: "app-config"), expected: { $0 == .missingConfigMap(name: "app-config") },
+            testDescription: "missing ConfigMap"),
+        FailureCase(
+            failure: .imagePull,
+            expected: {
+                if case .imagePull("ghcr.io/nortinia-ltd/shop:main-5394cb7", _) = $0 { return true }
+                return false
+            }, testDescription: "image pull"),
+        FailureCase(
+            failure: .crashLoop(exitCode: 1, message: "panic: config"),
+            expected: {
+                $0 == .crashLoop(container: "shop", exitCode: 1, message: "panic: config")
+            }, testDescription: "crash loop"),
+        FailureCase(
+            failure: .progressDeadlineExceeded, expected: { $0 == .timeout(stage: .rollout, seconds: 600) },
+            testDescription: "progress deadline"),
+        FailureCase(
+            failure: .buildFailed(message: "kustomize build failed: missing metadata.name"),
+            expected: {
+                $0 == .invalidManifest(message: "kustomize build failed: missing metadata.name")
+            }, testDescription: "build failed"),
     ]
 
     @Test(arguments: failureCases)
@@ -87,7 +121,8 @@ struct ClusterObserverTests {
         try await FluxReconciler(client: scenario.client).requestReconcile(
             gitRepository: "gitops", kustomization: "shop-prod", namespace: "flux-system", at: start)
         let seen = await scenario.watch(
-            scenario.target(commit: sha, tag: "main-5394cb7", startedAt: start), observer: ClusterObserver(client: scenario.client))
+            scenario.target(commit: sha, tag: "main-5394cb7", startedAt: start),
+            observer: ClusterObserver(client: scenario.client))
         guard case .failed(let cause)? = seen.last else {
             Issue.record("expected a failure, saw \(seen)")
             return
@@ -106,7 +141,8 @@ struct ClusterObserverTests {
         target.deploy.rolledOutAt = start + 30
         #expect(await observer.observe([target], now: start + 90) == ["d-1": .rolledOut])
 
-        scenario.fake.failPods(namespace: "shop", deployment: "shop", with: .crashLoop(exitCode: 2, message: nil), at: start + 100)
+        scenario.fake.failPods(
+            namespace: "shop", deployment: "shop", with: .crashLoop(exitCode: 2, message: nil), at: start + 100)
         let observation = await observer.observe([target], now: start + 120)["d-1"]
         guard case .failed(.crashLoop("shop", 2, _))? = observation else {
             Issue.record("got \(String(describing: observation))")
@@ -148,7 +184,8 @@ struct ClusterObserverTests {
         #expect(alone == 3)  // Kustomizations, Deployments, Pods.
 
         for index in 0..<40 {
-            scenario.fake.addDeployment(namespace: "idle-\(index % 8)", name: "svc-\(index)", image: "ghcr.io/x/svc-\(index):1", replicas: 1)
+            scenario.fake.addDeployment(
+                namespace: "idle-\(index % 8)", name: "svc-\(index)", image: "ghcr.io/x/svc-\(index):1", replicas: 1)
             scenario.fake.linkFlux(
                 kustomization: "svc-\(index)", gitRepository: "gitops", gitDirectory: scenario.git.remote,
                 path: "clusters/prod/svc-\(index)/kustomization.yaml", workloadNamespace: "idle-\(index % 8)",
@@ -171,7 +208,8 @@ struct ClusterObserverTests {
             targets.append(
                 WatchTarget(
                     deployId: "d-\(index)", fluxNamespace: "flux-system", kustomization: name, gitRepository: "gitops",
-                    namespace: "apps", deployment: name, commit: head, branch: "main", expectedImage: "ghcr.io/x/\(name):1",
+                    namespace: "apps", deployment: name, commit: head, branch: "main",
+                    expectedImage: "ghcr.io/x/\(name):1",
                     startedAt: start))
         }
         let observer = ClusterObserver(client: scenario.client)
@@ -189,7 +227,8 @@ struct ClusterObserverTests {
         let fake = try FakeKubernetes()
         let url = fake.baseURL
         fake.stop()
-        let client = KubernetesClient(configuration: KubernetesConfiguration(baseURL: url, token: .fixed("t"), requestTimeout: 2))
+        let client = KubernetesClient(
+            configuration: KubernetesConfiguration(baseURL: url, token: .fixed("t"), requestTimeout: 2))
         let observer = ClusterObserver(client: client, retry: .never)
         let target = WatchTarget(
             deployId: "d-1", fluxNamespace: "flux-system", kustomization: "shop-prod", gitRepository: "gitops",

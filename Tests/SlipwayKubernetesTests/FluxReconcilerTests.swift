@@ -13,7 +13,8 @@ struct FluxReconcilerTests {
         #expect(now.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z/) != nil)
         #expect(
             String(decoding: FluxReconciler.patchBody(token: token), as: UTF8.self)
-                == #"{"metadata":{"annotations":{"reconcile.fluxcd.io/requestedAt":"2026-11-20T10:00:00.500000000Z"}}}"#)
+                == #"{"metadata":{"annotations":{"reconcile.fluxcd.io/requestedAt":"2026-11-20T10:00:00.500000000Z"}}}"#
+        )
     }
 
     @Test func annotatesSourceThenKustomizationAndSeesItHandled() async throws {
@@ -28,10 +29,11 @@ struct FluxReconcilerTests {
         #expect(token.hasPrefix("2026-11-20T10:00:00.123"))
 
         let patches = scenario.fake.requests().filter { $0.method == "PATCH" }
-        #expect(patches.map(\.path) == [
-            "/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/gitops",
-            "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/shop-prod",
-        ])
+        #expect(
+            patches.map(\.path) == [
+                "/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/gitops",
+                "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/shop-prod",
+            ])
         #expect(patches.allSatisfy { $0.contentType == "application/merge-patch+json" })
 
         let kustomization = try #require(

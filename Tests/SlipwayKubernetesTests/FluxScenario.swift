@@ -16,11 +16,13 @@ final class FluxScenario: @unchecked Sendable {
         git = try GitFixture()
         fake = try FakeKubernetes(rolloutSteps: rolloutSteps)
         fake.addDeployment(
-            namespace: "shop", name: "shop", image: "\(Self.image):\(GitFixture.initialTag)", replicas: 3, memoryLimit: "512Mi")
+            namespace: "shop", name: "shop", image: "\(Self.image):\(GitFixture.initialTag)", replicas: 3,
+            memoryLimit: "512Mi")
         fake.linkFlux(
             namespace: "flux-system", kustomization: "shop-prod", gitRepository: "gitops", gitDirectory: git.remote,
             path: Self.path, workloadNamespace: "shop", deployment: "shop", image: Self.image)
-        client = KubernetesClient(configuration: KubernetesConfiguration(baseURL: fake.baseURL, token: .fixed(fake.token)))
+        client = KubernetesClient(
+            configuration: KubernetesConfiguration(baseURL: fake.baseURL, token: .fixed(fake.token)))
     }
 
     deinit { git.remove() }
@@ -34,18 +36,23 @@ final class FluxScenario: @unchecked Sendable {
         return try git.pushFromOtherClone(file: Self.path, text: updated, message: "deploy shop prod \(tag)")
     }
 
-    func target(deployId: String = "d-1", commit: String, tag: String, startedAt: Date, rolledOutAt: Date? = nil,
-                policy: RolloutPolicy = RolloutPolicy(stabilityWindowSeconds: 300, rolloutTimeoutSeconds: 900)) -> WatchTarget {
+    func target(
+        deployId: String = "d-1", commit: String, tag: String, startedAt: Date, rolledOutAt: Date? = nil,
+        policy: RolloutPolicy = RolloutPolicy(stabilityWindowSeconds: 300, rolloutTimeoutSeconds: 900)
+    ) -> WatchTarget {
         WatchTarget(
             deployId: deployId, fluxNamespace: "flux-system", kustomization: "shop-prod", gitRepository: "gitops",
-            namespace: "shop", deployment: "shop", commit: commit, branch: "main", expectedImage: "\(Self.image):\(tag)",
+            namespace: "shop", deployment: "shop", commit: commit, branch: "main",
+            expectedImage: "\(Self.image):\(tag)",
             startedAt: startedAt, rolledOutAt: rolledOutAt, policy: policy)
     }
 
     /// Polls with a clock that moves `step` seconds per poll, persisting `rolledOutAt` like the deploy state
     /// machine does, until the deploy is stable or failed (or `maxPolls` pass).
     /// - Returns: Every observation, in order.
-    func watch(_ start: WatchTarget, observer: ClusterObserver, step: Double = 60, maxPolls: Int = 20) async -> [RolloutObservation] {
+    func watch(_ start: WatchTarget, observer: ClusterObserver, step: Double = 60, maxPolls: Int = 20) async
+        -> [RolloutObservation]
+    {
         var target = start
         var seen: [RolloutObservation] = []
         var now = target.deploy.startedAt

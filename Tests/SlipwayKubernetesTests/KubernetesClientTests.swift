@@ -9,13 +9,16 @@ import Testing
 struct KubernetesClientTests {
     private func client(_ fake: FakeKubernetes, token: String? = nil) -> KubernetesClient {
         KubernetesClient(
-            configuration: KubernetesConfiguration(baseURL: fake.baseURL, token: .fixed(token ?? fake.token), requestTimeout: 5))
+            configuration: KubernetesConfiguration(
+                baseURL: fake.baseURL, token: .fixed(token ?? fake.token), requestTimeout: 5))
     }
 
     @Test func listsPodsWithALabelSelector() async throws {
         let fake = try FakeKubernetes()
-        fake.addDeployment(namespace: "shop", name: "shop", image: "ghcr.io/nortinia-ltd/shop:main-0000000", replicas: 3)
-        fake.addDeployment(namespace: "shop", name: "cart", image: "ghcr.io/nortinia-ltd/cart:main-0000000", replicas: 2)
+        fake.addDeployment(
+            namespace: "shop", name: "shop", image: "ghcr.io/nortinia-ltd/shop:main-0000000", replicas: 3)
+        fake.addDeployment(
+            namespace: "shop", name: "cart", image: "ghcr.io/nortinia-ltd/cart:main-0000000", replicas: 2)
         let client = client(fake)
 
         let shop = try await client.list(.pods, namespace: "shop", labelSelector: "app=shop")
@@ -48,7 +51,10 @@ struct KubernetesClientTests {
 
     @Test func mergePatchSendsTheMergePatchContentType() async throws {
         let fake = try FakeKubernetes()
-        try fake.put(json: #"{"apiVersion":"kustomize.toolkit.fluxcd.io/v1","kind":"Kustomization","metadata":{"name":"shop-prod","namespace":"flux-system","annotations":{"keep":"me"}}}"#)
+        try fake.put(
+            json:
+                #"{"apiVersion":"kustomize.toolkit.fluxcd.io/v1","kind":"Kustomization","metadata":{"name":"shop-prod","namespace":"flux-system","annotations":{"keep":"me"}}}"#
+        )
         let client = client(fake)
         let patched = try await client.mergePatch(
             .kustomizations, namespace: "flux-system", name: "shop-prod",
@@ -89,7 +95,8 @@ struct KubernetesClientTests {
         let fake = try FakeKubernetes()
         let url = fake.baseURL
         fake.stop()
-        let client = KubernetesClient(configuration: KubernetesConfiguration(baseURL: url, token: .fixed("t"), requestTimeout: 2))
+        let client = KubernetesClient(
+            configuration: KubernetesConfiguration(baseURL: url, token: .fixed("t"), requestTimeout: 2))
         let error = try await #require(throws: KubernetesError.self) {
             _ = try await client.list(.pods, namespace: "shop")
         }
@@ -116,7 +123,8 @@ struct KubernetesClientTests {
         try "first-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
 
         let fake = try FakeKubernetes(token: "first-token")
-        let client = KubernetesClient(configuration: KubernetesConfiguration(baseURL: fake.baseURL, token: .file(tokenFile, maxAge: 3600)))
+        let client = KubernetesClient(
+            configuration: KubernetesConfiguration(baseURL: fake.baseURL, token: .file(tokenFile, maxAge: 3600)))
         _ = try await client.list(.pods, namespace: "shop")
 
         // The kubelet writes a new token; the old one stops working.
@@ -129,14 +137,16 @@ struct KubernetesClientTests {
 
     @Test func retriesOnlyRetryableErrors() async throws {
         let flaky = ScriptedHTTPClient(statuses: [503, 429, 200])
-        let client = KubernetesClient(configuration: KubernetesConfiguration(baseURL: "http://127.0.0.1:1"), http: flaky)
+        let client = KubernetesClient(
+            configuration: KubernetesConfiguration(baseURL: "http://127.0.0.1:1"), http: flaky)
         let retry = KubernetesRetry(attempts: 3, initialDelay: 0.01, sleep: { _ in })
         let list = try await retry.run { try await client.list(.pods, namespace: "shop") }
         #expect(list.items.isEmpty)
         #expect(flaky.count == 3)
 
         let forbidden = ScriptedHTTPClient(statuses: [403, 200])
-        let client2 = KubernetesClient(configuration: KubernetesConfiguration(baseURL: "http://127.0.0.1:1"), http: forbidden)
+        let client2 = KubernetesClient(
+            configuration: KubernetesConfiguration(baseURL: "http://127.0.0.1:1"), http: forbidden)
         let error = try await #require(throws: KubernetesError.self) {
             try await retry.run { try await client2.list(.pods, namespace: "shop") }
         }

@@ -46,7 +46,8 @@ struct KubernetesConfigurationTests {
         #expect(!configuration.description.contains("abc"))
 
         let missing = #expect(throws: KubernetesError.self) {
-            try KubernetesConfiguration.resolve(apiServer: "https://k8s.example", tokenEnv: "K8S_TOKEN", environment: [:])
+            try KubernetesConfiguration.resolve(
+                apiServer: "https://k8s.example", tokenEnv: "K8S_TOKEN", environment: [:])
         }
         #expect(missing?.description.contains("K8S_TOKEN") == true)
         #expect(throws: KubernetesError.self) { try KubernetesConfiguration.resolve(apiServer: "k8s.example") }

@@ -38,7 +38,8 @@ final class StoreLocation {
         self.backend = backend
         switch backend {
         case .sqlite:
-            directory = FileManager.default.temporaryDirectory
+            directory =
+                FileManager.default.temporaryDirectory
                 .appendingPathComponent("slipway-store-\(UUID().uuidString.prefix(8))").path
             database = nil
         case .postgres:

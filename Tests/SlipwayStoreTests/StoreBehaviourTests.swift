@@ -40,7 +40,8 @@ struct StoreBehaviourTests {
         }
     }
 
-    @Test("update is optimistic: of two writers with the same version exactly one wins", arguments: StoreBackend.enabled)
+    @Test(
+        "update is optimistic: of two writers with the same version exactly one wins", arguments: StoreBackend.enabled)
     func optimisticUpdate(_ backend: StoreBackend) throws {
         try backend.withStore { store throws in
             let original = F.deploy(id: "d-race")
@@ -186,7 +187,8 @@ struct StoreBehaviourTests {
                 #expect(try w.enqueue(F.message("a2", orderingKey: "d-a", createdAt: F.at(2))))
                 #expect(try w.enqueue(F.message("free", createdAt: F.at(3))))
                 // d-b: the older message is not due yet, so the due newer one must wait behind it.
-                #expect(try w.enqueue(F.message("b1", orderingKey: "d-b", createdAt: F.at(4), nextAttemptAt: F.at(500))))
+                #expect(
+                    try w.enqueue(F.message("b1", orderingKey: "d-b", createdAt: F.at(4), nextAttemptAt: F.at(500))))
                 #expect(try w.enqueue(F.message("b2", orderingKey: "d-b", createdAt: F.at(5))))
                 #expect(try w.enqueue(F.message("later", createdAt: F.at(6), nextAttemptAt: F.at(200))))
                 // Same key again: ignored, first payload kept.
@@ -266,7 +268,8 @@ struct StoreBehaviourTests {
                 } == nil)
             #expect(try store.read { r in try r.idempotentResult(key: key, now: F.at(11)) } == "d-3")
             // Recorded without a deploy.
-            _ = try store.write { w in try w.rememberIdempotent(key: "k2", deployId: "", now: F.t0, expiresAt: F.at(5)) }
+            _ = try store.write { w in try w.rememberIdempotent(key: "k2", deployId: "", now: F.t0, expiresAt: F.at(5))
+            }
             #expect(try store.read { r in try r.idempotentResult(key: "k2", now: F.t0) } == "")
             #expect(try store.read { r in try r.idempotentResult(key: "unknown", now: F.t0) } == nil)
         }
@@ -360,7 +363,8 @@ struct StoreBehaviourTests {
             try store.write { w throws in
                 try w.setCachedValue(key: "slack-user:ada@example.com", value: "U0ADA", expiresAt: F.at(60))
             }
-            #expect(try store.read { r in try r.cachedValue(key: "slack-user:ada@example.com", now: F.at(59)) } == "U0ADA")
+            #expect(
+                try store.read { r in try r.cachedValue(key: "slack-user:ada@example.com", now: F.at(59)) } == "U0ADA")
             #expect(try store.read { r in try r.cachedValue(key: "slack-user:ada@example.com", now: F.at(60)) } == nil)
             try store.write { w throws in
                 try w.setCachedValue(key: "slack-user:ada@example.com", value: "U0ADA2", expiresAt: F.at(120))
@@ -391,9 +395,10 @@ struct StoreBehaviourTests {
             }
             try store.read { r throws in
                 #expect(try r.auditEvents(deployId: "d-1") == [events[0], events[1], events[4]])
-                #expect(try r.auditEvents(service: "api", environment: "prod", limit: 10) == [
-                    events[4], events[2], events[1], events[0],
-                ])
+                #expect(
+                    try r.auditEvents(service: "api", environment: "prod", limit: 10) == [
+                        events[4], events[2], events[1], events[0],
+                    ])
                 #expect(try r.auditEvents(service: "api", environment: "prod", limit: 2) == [events[4], events[2]])
                 #expect(try r.auditEvents(deployId: "d-none").isEmpty)
             }

@@ -60,7 +60,8 @@ enum StoreFixtures {
         service: String = "api", sha: String, tag: String, builtAt: Date = t0
     ) -> BuiltImage {
         BuiltImage(
-            service: service, repo: "nortinia/\(service)", sha: sha, tag: tag, image: "ghcr.io/nortinia/\(service):\(tag)",
+            service: service, repo: "nortinia/\(service)", sha: sha, tag: tag,
+            image: "ghcr.io/nortinia/\(service):\(tag)",
             author: CommitAuthor(name: "Ada", email: nil), message: "Build \(tag)", builtAt: builtAt)
     }
 }

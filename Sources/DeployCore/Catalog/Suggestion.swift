@@ -6,7 +6,9 @@ public enum Suggestion {
         var best: (name: String, distance: Int)?
         for candidate in candidates {
             let distance = editDistance(needle, Array(candidate.lowercased().unicodeScalars))
-            if let current = best, current.distance < distance || (current.distance == distance && current.name <= candidate) {
+            if let current = best,
+                current.distance < distance || (current.distance == distance && current.name <= candidate)
+            {
                 continue
             }
             best = (candidate, distance)

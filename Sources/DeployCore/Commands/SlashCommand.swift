@@ -64,7 +64,8 @@ public enum CommandParser {
             }
             guard rest.count >= 3 else {
                 throw CommandError(
-                    "Usage: `/deploy lock <service> <env> <reason>`, e.g. `/deploy lock shop prod database migration`. A reason is required so others know why.")
+                    "Usage: `/deploy lock <service> <env> <reason>`, e.g. `/deploy lock shop prod database migration`. A reason is required so others know why."
+                )
             }
             return .lock(
                 service: rest[0].lowercased(), environment: rest[1].lowercased(),
@@ -74,7 +75,8 @@ public enum CommandParser {
             throw CommandError(
                 words.isEmpty
                     ? "Usage: `/deploy <service> <env> [tag|sha]`, e.g. `/deploy shop staging` or `/deploy shop prod main-1a2b3c4`. Type `/deploy help` for more."
-                    : "`/deploy` takes a service, an environment and optionally a tag or commit sha, e.g. `/deploy shop prod main-1a2b3c4`. Type `/deploy help` for more.")
+                    : "`/deploy` takes a service, an environment and optionally a tag or commit sha, e.g. `/deploy shop prod main-1a2b3c4`. Type `/deploy help` for more."
+            )
         }
         let ref = words.count == 3 ? words[2] : nil
         if let ref { try validateRef(ref) }
@@ -84,7 +86,8 @@ public enum CommandParser {
     private static func parseRollback(_ words: [String]) throws(CommandError) -> SlashCommand {
         guard words.count == 2 || words.count == 3 else {
             throw CommandError(
-                "Usage: `/rollback <service> <env> [tag]`, e.g. `/rollback shop prod` (last known good tag) or `/rollback shop prod main-1a2b3c4`.")
+                "Usage: `/rollback <service> <env> [tag]`, e.g. `/rollback shop prod` (last known good tag) or `/rollback shop prod main-1a2b3c4`."
+            )
         }
         let tag = words.count == 3 ? words[2] : nil
         if let tag { try validateRef(tag) }
@@ -119,7 +122,8 @@ public enum CommandParser {
     private static func validateRef(_ ref: String) throws(CommandError) {
         guard isValidTag(ref) else {
             throw CommandError(
-                "`\(ref.prefix(60))` is not an image tag or commit sha. Tags look like `main-1a2b3c4` (letters, digits, `_`, `.`, `-`).")
+                "`\(ref.prefix(60))` is not an image tag or commit sha. Tags look like `main-1a2b3c4` (letters, digits, `_`, `.`, `-`)."
+            )
         }
     }
 }

@@ -56,7 +56,8 @@ public enum ConfigLoader {
         } else {
             throw ConfigError(
                 path: storeNode.path,
-                problem: #"needs {"sqlite": {"path": "var/slipway.sqlite"}} or {"postgres": {"urlEnv": "DATABASE_URL"}}"#)
+                problem:
+                    #"needs {"sqlite": {"path": "var/slipway.sqlite"}} or {"postgres": {"urlEnv": "DATABASE_URL"}}"#)
         }
 
         let slackNode = try top.required("slack").object(
@@ -166,7 +167,9 @@ public enum ConfigLoader {
             var environments: [String: EnvironmentEntry] = [:]
             let envsNode = try s.required("environments")
             let envEntries = try envsNode.entries()
-            if envEntries.isEmpty { throw ConfigError(path: envsNode.path, problem: "configure at least one environment") }
+            if envEntries.isEmpty {
+                throw ConfigError(path: envsNode.path, problem: "configure at least one environment")
+            }
             for (envName, envNode) in envEntries {
                 try Node.checkName(envName, path: envNode.path, what: "environment")
                 environments[envName] = try buildEnvironment(envName, envNode)
@@ -175,10 +178,14 @@ public enum ConfigLoader {
                 guard let from = environments[envName]?.promoteFrom else { continue }
                 let fromPath = envNode.path + ".promoteFrom"
                 if environments[from] == nil {
-                    let hint = Suggestion.closest(to: from, among: environments.keys).map { " (did you mean \"\($0)\"?)" }
+                    let hint = Suggestion.closest(to: from, among: environments.keys).map {
+                        " (did you mean \"\($0)\"?)"
+                    }
                     throw ConfigError(path: fromPath, problem: "no environment \"\(from)\"" + (hint ?? ""))
                 }
-                if from == envName { throw ConfigError(path: fromPath, problem: "an environment cannot promote from itself") }
+                if from == envName {
+                    throw ConfigError(path: fromPath, problem: "an environment cannot promote from itself")
+                }
                 var seen: Set<String> = [envName]
                 var current = from
                 while let next = environments[current]?.promoteFrom {
@@ -195,15 +202,19 @@ public enum ConfigLoader {
 
     private static func buildEnvironment(_ name: String, _ node: Node) throws(ConfigError) -> EnvironmentEntry {
         let e = try node.object(allowed: [
-            "kustomization", "flux", "workload", "autoDeploy", "promoteFrom", "requireApproval", "deployers", "approvers",
+            "kustomization", "flux", "workload", "autoDeploy", "promoteFrom", "requireApproval", "deployers",
+            "approvers",
         ])
         let kNode = try e.required("kustomization")
         let kustomization = try kNode.nonEmptyString()
         if kustomization.hasPrefix("/") || kustomization.split(separator: "/").contains("..") {
-            throw ConfigError(path: kNode.path, problem: "must be a path inside the GitOps repository, without .. or a leading /")
+            throw ConfigError(
+                path: kNode.path, problem: "must be a path inside the GitOps repository, without .. or a leading /")
         }
         if !(kustomization.hasSuffix(".yaml") || kustomization.hasSuffix(".yml")) {
-            throw ConfigError(path: kNode.path, problem: "must name the kustomization.yaml file, e.g. clusters/prod/shop/kustomization.yaml")
+            throw ConfigError(
+                path: kNode.path,
+                problem: "must name the kustomization.yaml file, e.g. clusters/prod/shop/kustomization.yaml")
         }
         let flux = try e.required("flux").object(allowed: ["namespace", "kustomization", "gitRepository"])
         let workload = try e.required("workload").object(allowed: ["namespace", "deployment"])
@@ -211,7 +222,8 @@ public enum ConfigLoader {
         let approvers = try e.optional("approvers")?.stringArray() ?? []
         if requireApproval && approvers.isEmpty {
             throw ConfigError(
-                path: e.path + ".approvers", problem: "requireApproval is set but no approvers are listed; add Slack user ids or \"*\"")
+                path: e.path + ".approvers",
+                problem: "requireApproval is set but no approvers are listed; add Slack user ids or \"*\"")
         }
         return EnvironmentEntry(
             name: name,
@@ -274,13 +286,17 @@ private struct Node {
 
     func nonEmptyString() throws(ConfigError) -> String {
         let s = try string()
-        if s.trimmingCharacters(in: .whitespaces).isEmpty { throw ConfigError(path: path, problem: "must not be empty") }
+        if s.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ConfigError(path: path, problem: "must not be empty")
+        }
         return s
     }
 
     func envName() throws(ConfigError) -> String {
         let s = try nonEmptyString()
-        let ok = s.utf8.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
+        let ok = s.utf8.allSatisfy {
+            ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95
+        }
         guard ok, let first = s.utf8.first, !(first >= 48 && first <= 57) else {
             throw ConfigError(
                 path: path,
@@ -310,7 +326,10 @@ private struct Node {
         }
         let d = n.doubleValue
         guard range.contains(d) else {
-            throw ConfigError(path: path, problem: "must be between \(format(range.lowerBound)) and \(format(range.upperBound)), got \(format(d))")
+            throw ConfigError(
+                path: path,
+                problem: "must be between \(format(range.lowerBound)) and \(format(range.upperBound)), got \(format(d))"
+            )
         }
         return d
     }
@@ -335,16 +354,20 @@ private struct Node {
 
     func slackUserId() throws(ConfigError) -> String {
         let s = try nonEmptyString()
-        guard let f = s.first, f == "U" || f == "W", s.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) else {
+        guard let f = s.first, f == "U" || f == "W", s.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) })
+        else {
             throw ConfigError(path: path, problem: "must be a Slack user id like U0ALICE")
         }
         return s
     }
 
     static func checkName(_ name: String, path: String, what: String) throws(ConfigError) {
-        let ok = !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }
+        let ok =
+            !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }
         if !ok {
-            throw ConfigError(path: path, problem: "\(what) names must be lowercase letters, digits, - or _ (they are typed in Slack)")
+            throw ConfigError(
+                path: path, problem: "\(what) names must be lowercase letters, digits, - or _ (they are typed in Slack)"
+            )
         }
     }
 

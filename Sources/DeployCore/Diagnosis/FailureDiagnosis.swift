@@ -37,8 +37,10 @@ public enum FailureDiagnosis {
             return .invalidManifest(message: message)
         case "ReconciliationFailed":
             let lower = message.lowercased()
-            let validation = ["dry-run failed", "is invalid", "invalid", "validation", "unknown field", "failed to decode",
-                "cannot unmarshal", "no matches for kind", "admission webhook", "denied the request"]
+            let validation = [
+                "dry-run failed", "is invalid", "invalid", "validation", "unknown field", "failed to decode",
+                "cannot unmarshal", "no matches for kind", "admission webhook", "denied the request",
+            ]
             return validation.contains { lower.contains($0) } ? .invalidManifest(message: message) : nil
         default:
             return nil
@@ -58,9 +60,13 @@ public enum FailureDiagnosis {
             for status in pod.allContainerStatuses {
                 let spec = pod.container(named: status.name)
                 let restarts = status.restartCount ?? 0
-                if status.state?.terminated?.reason == "OOMKilled" || status.lastState?.terminated?.reason == "OOMKilled"
+                if status.state?.terminated?.reason == "OOMKilled"
+                    || status.lastState?.terminated?.reason == "OOMKilled"
                 {
-                    offer(0, .memoryLimit(container: status.name, limit: spec?.memoryLimit, pod: pod.name, restarts: restarts))
+                    offer(
+                        0,
+                        .memoryLimit(
+                            container: status.name, limit: spec?.memoryLimit, pod: pod.name, restarts: restarts))
                 }
                 guard let waiting = status.state?.waiting, let reason = waiting.reason else { continue }
                 let message = waiting.message ?? ""
@@ -76,8 +82,11 @@ public enum FailureDiagnosis {
                     offer(5, .imagePull(image: image, message: clip(message.isEmpty ? reason : message)))
                 case "CrashLoopBackOff":
                     let terminated = status.lastState?.terminated
-                    offer(6, .crashLoop(container: status.name, exitCode: terminated?.exitCode,
-                        message: crashMessage(terminated, restarts: restarts)))
+                    offer(
+                        6,
+                        .crashLoop(
+                            container: status.name, exitCode: terminated?.exitCode,
+                            message: crashMessage(terminated, restarts: restarts)))
                 default:
                     break
                 }
@@ -112,7 +121,8 @@ public enum FailureDiagnosis {
             for status in pod.allContainerStatuses {
                 for terminated in [status.state?.terminated, status.lastState?.terminated].compactMap({ $0 })
                 where (terminated.exitCode ?? 0) != 0 {
-                    return .crashLoop(container: status.name, exitCode: terminated.exitCode,
+                    return .crashLoop(
+                        container: status.name, exitCode: terminated.exitCode,
                         message: crashMessage(terminated, restarts: status.restartCount ?? 0))
                 }
             }
@@ -131,7 +141,9 @@ public enum FailureDiagnosis {
         if let ready = evidence.kustomization?.ready, ready.isFalse, let message = ready.message, !message.isEmpty {
             return clip(message)
         }
-        if let deployment = evidence.deployment, case .progressing(_, _, _, let message) = RolloutStatus.evaluate(deployment) {
+        if let deployment = evidence.deployment,
+            case .progressing(_, _, _, let message) = RolloutStatus.evaluate(deployment)
+        {
             return message
         }
         if let event = relevantEvents(evidence).last(where: { $0.type == "Warning" }), let message = event.message {
@@ -148,8 +160,12 @@ public enum FailureDiagnosis {
             return (2, .missingSecret(name: name, sealedSecret: sealedSecretState(name, evidence.sealedSecrets)))
         }
         if let (key, configMap) = missingConfigMapKey(in: message) {
-            return (3, .configMapKeyTypo(key: key, configMap: configMap,
-                closestKeys: closestKeys(to: key, in: configMap, evidence.configMaps)))
+            return (
+                3,
+                .configMapKeyTypo(
+                    key: key, configMap: configMap,
+                    closestKeys: closestKeys(to: key, in: configMap, evidence.configMaps))
+            )
         }
         if let name = notFoundName(in: message, kinds: ["configmap", "configmaps"]) {
             return (4, .missingConfigMap(name: name))
@@ -239,7 +255,9 @@ public enum FailureDiagnosis {
         return evidence.events.filter { event in
             guard let name = event.involvedObject?.name else { return false }
             if podNames.contains(name) { return true }
-            if podNames.isEmpty, let deploymentName { return name == deploymentName || name.hasPrefix(deploymentName + "-") }
+            if podNames.isEmpty, let deploymentName {
+                return name == deploymentName || name.hasPrefix(deploymentName + "-")
+            }
             return false
         }
     }
@@ -262,7 +280,9 @@ public enum FailureDiagnosis {
 
     /// Parses a Go duration (`1h2m3.5s`, `300ms`) into seconds.
     static func goDurationSeconds(_ text: String) -> Double? {
-        let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("h", 3600), ("m", 60), ("s", 1)]
+        let units: [(String, Double)] = [
+            ("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("h", 3600), ("m", 60), ("s", 1),
+        ]
         var rest = Substring(text)
         var total = 0.0
         guard !rest.isEmpty else { return nil }

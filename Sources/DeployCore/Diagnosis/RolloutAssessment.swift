@@ -106,7 +106,8 @@ public enum RolloutAssessment {
             }
         }
         if hashes.isEmpty {
-            for pod in pods where (pod.spec?.containers ?? []).contains(where: { imageMatches($0.image, expectedImage) }) {
+            for pod in pods
+            where (pod.spec?.containers ?? []).contains(where: { imageMatches($0.image, expectedImage) }) {
                 if let hash = pod.podTemplateHash { hashes.insert(hash) }
             }
         }
@@ -171,7 +172,8 @@ public enum RolloutAssessment {
                     continue
                 }
                 let times = (status.restartCount ?? 0) == 1 ? "once" : "\(status.restartCount ?? 0) times"
-                let message = terminated.message.map { FailureDiagnosis.clip($0) }
+                let message =
+                    terminated.message.map { FailureDiagnosis.clip($0) }
                     ?? "restarted \(times) during the stability window (last termination reason: \(terminated.reason ?? "unknown"))"
                 return .crashLoop(container: status.name, exitCode: terminated.exitCode, message: message)
             }

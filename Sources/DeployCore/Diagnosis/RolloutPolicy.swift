@@ -7,8 +7,9 @@ public struct RolloutPolicy: Sendable, Hashable, Codable {
     /// How long new pods may sit pending before Slipway fetches events to look for a cause.
     public var stuckAfterSeconds: Double
 
-    public init(stabilityWindowSeconds: Double = 300, rolloutTimeoutSeconds: Double = 900, stuckAfterSeconds: Double = 60)
-    {
+    public init(
+        stabilityWindowSeconds: Double = 300, rolloutTimeoutSeconds: Double = 900, stuckAfterSeconds: Double = 60
+    ) {
         self.stabilityWindowSeconds = stabilityWindowSeconds
         self.rolloutTimeoutSeconds = rolloutTimeoutSeconds
         self.stuckAfterSeconds = stuckAfterSeconds

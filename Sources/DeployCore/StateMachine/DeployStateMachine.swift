@@ -78,7 +78,8 @@ public struct DeployStateMachine: Sendable {
     ///   - actor: Who caused it (Slack user id, `ci`, `slipway`).
     ///   - now: The current time (injected).
     /// - Throws: `TransitionError` when the event does not apply in the deploy's state; its message is user-facing.
-    public func apply(_ event: Event, to deploy: Deploy, actor: String, now: Date) throws(TransitionError) -> Transition {
+    public func apply(_ event: Event, to deploy: Deploy, actor: String, now: Date) throws(TransitionError) -> Transition
+    {
         var next = deploy
         var actions: [Action] = []
         let from = deploy.state
@@ -126,7 +127,12 @@ public struct DeployStateMachine: Sendable {
             next.state = .cancelled
             next.note = "approval expired"
             next.finishedAt = now
-            actions = [.updateMessage, .tellRequester("Your \(deploy.kind.rawValue) of \(deploy.target) expired without approval. Ask an approver and run it again.")]
+            actions = [
+                .updateMessage,
+                .tellRequester(
+                    "Your \(deploy.kind.rawValue) of \(deploy.target) expired without approval. Ask an approver and run it again."
+                ),
+            ]
             why = "approval expired"
 
         case .committed(let commit, let previousTag):
@@ -222,10 +228,13 @@ public struct DeployStateMachine: Sendable {
 
         next.updatedAt = now
         let verb = next.state == from ? "update" : "state:\(next.state.rawValue)"
-        return Transition(deploy: next, actions: actions, audit: audit(deploy, actor, verb, "\(from.rawValue) → \(next.state.rawValue): \(why)", now))
+        return Transition(
+            deploy: next, actions: actions,
+            audit: audit(deploy, actor, verb, "\(from.rawValue) → \(next.state.rawValue): \(why)", now))
     }
 
-    private func audit(_ deploy: Deploy, _ actor: String, _ action: String, _ detail: String, _ now: Date) -> AuditEvent {
+    private func audit(_ deploy: Deploy, _ actor: String, _ action: String, _ detail: String, _ now: Date) -> AuditEvent
+    {
         AuditEvent(
             deployId: deploy.id, service: deploy.service, environment: deploy.environment, actor: actor, action: action,
             detail: detail, at: now)

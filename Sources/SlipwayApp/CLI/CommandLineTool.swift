@@ -74,7 +74,8 @@ public enum CommandLineTool {
             guard let secret = environment[config.slack.signingSecretEnv], !secret.isEmpty else {
                 throw ConfigError(
                     path: "slack.signingSecretEnv",
-                    problem: "environment variable \(config.slack.signingSecretEnv) is not set; export the signing secret")
+                    problem:
+                        "environment variable \(config.slack.signingSecretEnv) is not set; export the signing secret")
             }
             return try tryCommand(
                 options.positional[0], config: config, secret: secret, user: options.values["--as"] ?? "U0SLIPWAYCLI",
@@ -128,13 +129,16 @@ public enum CommandLineTool {
             throw UsageError(
                 message: positional == 0
                     ? "unexpected argument `\(result.positional[0])`"
-                    : "expected \(positional) argument(s), got \(result.positional.count); quote the slash command: '/deploy shop staging'")
+                    : "expected \(positional) argument(s), got \(result.positional.count); quote the slash command: '/deploy shop staging'"
+            )
         }
         return result
     }
 
     static func require(_ options: ParsedOptions, _ flag: String) throws -> String {
-        guard let value = options.values[flag], !value.isEmpty else { throw UsageError(message: "missing \(flag) FILE") }
+        guard let value = options.values[flag], !value.isEmpty else {
+            throw UsageError(message: "missing \(flag) FILE")
+        }
         return value
     }
 
@@ -143,7 +147,9 @@ public enum CommandLineTool {
     }
 
     static func positiveInt(_ text: String, _ flag: String) throws -> Int {
-        guard let n = Int(text), n > 0 else { throw UsageError(message: "\(flag) needs a positive number, got `\(text)`") }
+        guard let n = Int(text), n > 0 else {
+            throw UsageError(message: "\(flag) needs a positive number, got `\(text)`")
+        }
         return n
     }
 
@@ -161,7 +167,8 @@ public enum CommandLineTool {
             ("channel_id", channel), ("channel_name", "slipway-try"), ("user_id", user), ("user_name", user),
             ("command", command), ("text", text), ("response_url", ""), ("trigger_id", "try"),
         ]
-        let body = Array(fields.map { "\(FormEncoding.encode($0.0))=\(FormEncoding.encode($0.1))" }.joined(separator: "&").utf8)
+        let body = Array(
+            fields.map { "\(FormEncoding.encode($0.0))=\(FormEncoding.encode($0.1))" }.joined(separator: "&").utf8)
         let verifier = SlackRequestVerifier(signingSecret: secret)
         var headers = verifier.signedHeaders(body: body, timestamp: Int64(Date().timeIntervalSince1970))
         headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -169,7 +176,8 @@ public enum CommandLineTool {
         let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(config.server.port)/slack/commands"
         let response: HTTPResponse
         do {
-            response = try CurlHTTPClient().send(HTTPClientRequest(method: .post, url: url, headers: headers, body: body, timeout: 5))
+            response = try CurlHTTPClient().send(
+                HTTPClientRequest(method: .post, url: url, headers: headers, body: body, timeout: 5))
         } catch {
             throw UsageError(message: "cannot reach Slipway at \(url): \(error); is `slipway serve` running?")
         }
@@ -191,7 +199,8 @@ enum FormEncoding {
     static func encode(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._*")
-        return (text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text).replacingOccurrences(of: "%20", with: "+")
+        return (text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text).replacingOccurrences(
+            of: "%20", with: "+")
     }
 }
 

@@ -53,14 +53,17 @@ public final class DeployCoordinator: Sendable {
                     + (deploy.previousTag.map { " (now \($0))" } ?? ""),
                 origin: origin, at: now))
         let token = Identifiers.approvalToken()
-        return try apply(.submit(requiresApproval: requiresApproval, approvalToken: token), to: deploy,
+        return try apply(
+            .submit(requiresApproval: requiresApproval, approvalToken: token), to: deploy,
             actor: deploy.requestedBy, in: writer)
     }
 
     /// Creates and submits a deploy in its own transaction.
     @discardableResult
     public func create(_ deploy: Deploy, requiresApproval: Bool, origin: String) throws -> Deploy {
-        let stored = try store.write { w in try create(deploy, requiresApproval: requiresApproval, origin: origin, in: w) }
+        let stored = try store.write { w in
+            try create(deploy, requiresApproval: requiresApproval, origin: origin, in: w)
+        }
         signal()
         return stored
     }
@@ -100,9 +103,10 @@ public final class DeployCoordinator: Sendable {
         return saved
     }
 
-    private func perform(_ action: DeployStateMachine.Action, for deploy: Deploy, previous: Deploy,
-        in w: any StoreWriter, now: Date) throws
-    {
+    private func perform(
+        _ action: DeployStateMachine.Action, for deploy: Deploy, previous: Deploy,
+        in w: any StoreWriter, now: Date
+    ) throws {
         switch action {
         case .requestApproval:
             for message in outbox.approvalRequest(for: deploy, now: now) { try w.enqueue(message) }
@@ -137,7 +141,8 @@ public final class DeployCoordinator: Sendable {
                         actor: "slipway", action: "locked", detail: reason, at: now))
             }
         case .recordCommittedTag:
-            var record = try w.environment(service: deploy.service, environment: deploy.environment)
+            var record =
+                try w.environment(service: deploy.service, environment: deploy.environment)
                 ?? EnvironmentRecord(
                     service: deploy.service, environment: deploy.environment, currentTag: nil, liveTag: nil,
                     updatedAt: now)
@@ -145,7 +150,8 @@ public final class DeployCoordinator: Sendable {
             record.updatedAt = now
             try w.upsert(record)
         case .recordLiveTag:
-            var record = try w.environment(service: deploy.service, environment: deploy.environment)
+            var record =
+                try w.environment(service: deploy.service, environment: deploy.environment)
                 ?? EnvironmentRecord(
                     service: deploy.service, environment: deploy.environment, currentTag: deploy.targetTag,
                     liveTag: nil, updatedAt: now)

@@ -48,9 +48,10 @@ public struct OutboxComposer: Sendable {
     public var catalog: Catalog
     public var renderer: DeployMessageRenderer
 
-    public init(deployChannel: String, onCall: [String], pagingEnabled: Bool, catalog: Catalog,
-        renderer: DeployMessageRenderer)
-    {
+    public init(
+        deployChannel: String, onCall: [String], pagingEnabled: Bool, catalog: Catalog,
+        renderer: DeployMessageRenderer
+    ) {
         self.deployChannel = deployChannel
         self.onCall = onCall
         self.pagingEnabled = pagingEnabled

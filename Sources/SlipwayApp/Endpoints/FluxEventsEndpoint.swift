@@ -35,7 +35,8 @@ public struct FluxEventsEndpoint: Sendable {
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         guard WebhookSignature.verify(header: request.headers["X-Signature"], body: request.body, secret: secret) else {
-            return .jsonError(401, "missing or bad X-Signature (sha256=<hex HMAC-SHA256 of the body> with the Provider token)")
+            return .jsonError(
+                401, "missing or bad X-Signature (sha256=<hex HMAC-SHA256 of the body> with the Provider token)")
         }
         let event: Event
         do {
@@ -47,11 +48,13 @@ public struct FluxEventsEndpoint: Sendable {
             return .json(202, #"{"watched":false}"#)
         }
         let namespace = event.involvedObject.namespace ?? "flux-system"
-        let watched = (try? store.read { r in try r.deploys(in: DeployState.inFlight) })?.contains { deploy in
-            guard let env = catalog.services[deploy.service]?.environments[deploy.environment] else { return false }
-            let name = event.involvedObject.kind == "Kustomization" ? env.flux.kustomization : env.flux.gitRepository
-            return env.flux.namespace == namespace && name == event.involvedObject.name
-        } ?? false
+        let watched =
+            (try? store.read { r in try r.deploys(in: DeployState.inFlight) })?.contains { deploy in
+                guard let env = catalog.services[deploy.service]?.environments[deploy.environment] else { return false }
+                let name =
+                    event.involvedObject.kind == "Kustomization" ? env.flux.kustomization : env.flux.gitRepository
+                return env.flux.namespace == namespace && name == event.involvedObject.name
+            } ?? false
         if watched { monitorWake.signal() }
         return .json(202, watched ? #"{"watched":true}"# : #"{"watched":false}"#)
     }

@@ -33,9 +33,11 @@ public struct ImageBuiltEndpoint: Sendable {
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
-        guard WebhookSignature.verify(header: request.headers["X-Slipway-Signature"], body: request.body, secret: secret)
+        guard
+            WebhookSignature.verify(header: request.headers["X-Slipway-Signature"], body: request.body, secret: secret)
         else {
-            let reason = request.headers["X-Slipway-Signature"] == nil
+            let reason =
+                request.headers["X-Slipway-Signature"] == nil
                 ? "missing X-Slipway-Signature header (sha256=<hex HMAC-SHA256 of the body>)"
                 : "bad signature: X-Slipway-Signature must be sha256=<hex HMAC-SHA256 of the raw body> with the webhook secret"
             return .jsonError(401, reason)
@@ -49,15 +51,21 @@ public struct ImageBuiltEndpoint: Sendable {
             return .jsonError(400, "body must be JSON: {\"repo\",\"sha\",\"tag\",\"env\"}")
         }
         guard let service = coordinator.catalog.service(forRepo: body.repo) else {
-            return .jsonError(404, "unknown repo \(body.repo): no service in the Slipway config has \"repo\": \"\(body.repo)\"", field: "repo")
+            return .jsonError(
+                404, "unknown repo \(body.repo): no service in the Slipway config has \"repo\": \"\(body.repo)\"",
+                field: "repo")
         }
         guard let env = service.environments[body.env] else {
-            let hint = Suggestion.closest(to: body.env, among: service.environments.keys).map { " (did you mean \"\($0)\"?)" } ?? ""
+            let hint =
+                Suggestion.closest(to: body.env, among: service.environments.keys).map { " (did you mean \"\($0)\"?)" }
+                ?? ""
             return .jsonError(404, "service \(service.name) has no environment \"\(body.env)\"\(hint)", field: "env")
         }
         let now = coordinator.clock()
         let key = "\(body.repo.lowercased()):\(body.sha.lowercased()):\(env.name)"
-        let author = body.author.flatMap { a in a.name.map { CommitAuthor(name: $0, email: a.email) } ?? a.email.map { CommitAuthor(name: $0, email: $0) } }
+        let author = body.author.flatMap { a in
+            a.name.map { CommitAuthor(name: $0, email: a.email) } ?? a.email.map { CommitAuthor(name: $0, email: $0) }
+        }
         do {
             let outcome = try coordinator.store.write { w -> (id: String, state: String, duplicate: Bool) in
                 let newId = Identifiers.deployId()
@@ -66,7 +74,8 @@ public struct ImageBuiltEndpoint: Sendable {
                     key: key, deployId: autoDeploy ? newId : "", now: now,
                     expiresAt: now.addingTimeInterval(policy.idempotencyWindowSeconds))
                 {
-                    let state = existing.isEmpty ? "recorded" : (try w.deploy(id: existing)?.state.rawValue ?? "unknown")
+                    let state =
+                        existing.isEmpty ? "recorded" : (try w.deploy(id: existing)?.state.rawValue ?? "unknown")
                     return (existing, state, true)
                 }
                 try w.record(
@@ -81,7 +90,8 @@ public struct ImageBuiltEndpoint: Sendable {
                     author: author, commitMessage: body.message, requestedBy: "ci", createdAt: now)
                 if let lock = try w.lock(service: service.name, environment: env.name) {
                     deploy.state = .blocked
-                    deploy.note = "blocked: \(service.name)/\(env.name) is locked by <@\(lock.lockedBy)> (\(SlackText.escape(lock.reason)))"
+                    deploy.note =
+                        "blocked: \(service.name)/\(env.name) is locked by <@\(lock.lockedBy)> (\(SlackText.escape(lock.reason)))"
                     deploy.finishedAt = now
                     try w.insert(deploy)
                     try w.append(
@@ -99,7 +109,8 @@ public struct ImageBuiltEndpoint: Sendable {
                     try w.append(
                         AuditEvent(
                             deployId: newId, service: service.name, environment: env.name, actor: "ci",
-                            action: "state:cancelled", detail: "tag \(body.tag) already current", origin: "ci", at: now))
+                            action: "state:cancelled", detail: "tag \(body.tag) already current", origin: "ci", at: now)
+                    )
                     return (newId, DeployState.cancelled.rawValue, false)
                 }
                 let stored = try coordinator.create(deploy, requiresApproval: env.requireApproval, origin: "ci", in: w)
@@ -143,7 +154,8 @@ public struct ImageBuiltEndpoint: Sendable {
         }
         let tag = try string("tag")!
         guard CommandParser.isValidTag(tag) else {
-            throw FieldError(field: "tag", message: "tag must be a Docker image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})")
+            throw FieldError(
+                field: "tag", message: "tag must be a Docker image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})")
         }
         let env = try string("env")!
         var author: Body.Author?
@@ -153,8 +165,12 @@ public struct ImageBuiltEndpoint: Sendable {
             }
             let name = dict["name"] as? String
             let email = dict["email"] as? String
-            if dict["name"] != nil && name == nil { throw FieldError(field: "author.name", message: "author.name must be a string") }
-            if dict["email"] != nil && email == nil { throw FieldError(field: "author.email", message: "author.email must be a string") }
+            if dict["name"] != nil && name == nil {
+                throw FieldError(field: "author.name", message: "author.name must be a string")
+            }
+            if dict["email"] != nil && email == nil {
+                throw FieldError(field: "author.email", message: "author.email must be a string")
+            }
             author = Body.Author(name: name, email: email)
         }
         return Body(

@@ -69,4 +69,3 @@ public struct SlackEndpoints: Sendable {
         .jsonError(error.httpStatus, error.reason)
     }
 }
-

@@ -57,21 +57,28 @@ public final class DeployWorker: Sendable {
         guard let service = coordinator.catalog.services[deploy.service],
             let env = service.environments[deploy.environment]
         else {
-            fail(deploy, FailureRecord(cause: "not_configured", title: "Environment no longer configured",
-                summary: "\(deploy.target) is not in the configuration any more; nothing was committed."))
+            fail(
+                deploy,
+                FailureRecord(
+                    cause: "not_configured", title: "Environment no longer configured",
+                    summary: "\(deploy.target) is not in the configuration any more; nothing was committed."))
             return
         }
         let change = ImageTagChange(
             file: env.kustomization, image: service.image, newTag: deploy.targetTag, service: deploy.service,
             environment: deploy.environment, deployId: deploy.id,
-            requestedBy: deploy.source == .ci ? "ci" : "\(deploy.requestedByName.map { "@\($0) " } ?? "")(\(deploy.requestedBy))",
+            requestedBy: deploy.source == .ci
+                ? "ci" : "\(deploy.requestedByName.map { "@\($0) " } ?? "")(\(deploy.requestedBy))",
             sourceCommit: deploy.sourceCommit)
         do {
             let outcome = try await gitops.commitImageTag(change)
             switch outcome {
             case .committed(let commit, let oldTag):
-                log.info("\(deploy.id) committed \(deploy.target) \(oldTag ?? "(none)") → \(deploy.targetTag) as \(commit.prefix(12))")
-                _ = try coordinator.apply(.committed(commit: commit, previousTag: oldTag), deployId: deploy.id, actor: "slipway")
+                log.info(
+                    "\(deploy.id) committed \(deploy.target) \(oldTag ?? "(none)") → \(deploy.targetTag) as \(commit.prefix(12))"
+                )
+                _ = try coordinator.apply(
+                    .committed(commit: commit, previousTag: oldTag), deployId: deploy.id, actor: "slipway")
             case .alreadyCurrent:
                 log.info("\(deploy.id) \(deploy.target) already at \(deploy.targetTag); nothing committed")
                 _ = try coordinator.apply(.alreadyCurrent, deployId: deploy.id, actor: "slipway")
@@ -88,9 +95,11 @@ public final class DeployWorker: Sendable {
                 }
             }
             attempts.reset(deploy.id)
-            fail(deploy, FailureRecord(
-                cause: "commit_failed", title: "Could not commit to the GitOps repository",
-                summary: error.message, runbook: nil))
+            fail(
+                deploy,
+                FailureRecord(
+                    cause: "commit_failed", title: "Could not commit to the GitOps repository",
+                    summary: error.message, runbook: nil))
         } catch {
             log.error("\(deploy.id) commit step failed: \(error)")
         }

@@ -81,7 +81,8 @@ public final class Metrics: @unchecked Sendable {
         out += "# HELP slipway_outbox_deliveries_total Outbound messages delivered.\n"
         out += "# TYPE slipway_outbox_deliveries_total counter\nslipway_outbox_deliveries_total \(delivered)\n"
         out += "# HELP slipway_outbox_delivery_failures_total Failed delivery attempts (retried or given up).\n"
-        out += "# TYPE slipway_outbox_delivery_failures_total counter\nslipway_outbox_delivery_failures_total \(failures)\n"
+        out +=
+            "# TYPE slipway_outbox_delivery_failures_total counter\nslipway_outbox_delivery_failures_total \(failures)\n"
         if let snapshot = try? store.read({ r in
             (
                 try r.outboxCount(status: .pending), try r.outboxCount(status: .failed),
@@ -98,9 +99,11 @@ public final class Metrics: @unchecked Sendable {
             out += "# HELP slipway_dora_rollbacks Successful rollbacks in the last 90 days.\n"
             out += "# TYPE slipway_dora_rollbacks gauge\nslipway_dora_rollbacks \(stats.rollbacks)\n"
             out += "# HELP slipway_dora_change_failure_rate Failed ÷ finished deploys in the last 90 days.\n"
-            out += "# TYPE slipway_dora_change_failure_rate gauge\nslipway_dora_change_failure_rate \(stats.changeFailureRate)\n"
+            out +=
+                "# TYPE slipway_dora_change_failure_rate gauge\nslipway_dora_change_failure_rate \(stats.changeFailureRate)\n"
             out += "# HELP slipway_dora_lead_time_median_seconds Median time from image built to live, last 90 days.\n"
-            out += "# TYPE slipway_dora_lead_time_median_seconds gauge\nslipway_dora_lead_time_median_seconds \(stats.medianLeadTime ?? 0)\n"
+            out +=
+                "# TYPE slipway_dora_lead_time_median_seconds gauge\nslipway_dora_lead_time_median_seconds \(stats.medianLeadTime ?? 0)\n"
         }
         return out
     }

@@ -19,10 +19,11 @@ public final class OutboxDeliverer: Sendable {
         public var pagerDutyRoutingKey: String?
         public var runbooksBaseURL: String
 
-        public init(deployChannel: String, channelPaceSeconds: Double = 1, maxBackoffSeconds: Double = 300,
+        public init(
+            deployChannel: String, channelPaceSeconds: Double = 1, maxBackoffSeconds: Double = 300,
             maxAttempts: Int = 500, people: [String: String] = [:], pagerDutyRoutingKey: String? = nil,
-            runbooksBaseURL: String)
-        {
+            runbooksBaseURL: String
+        ) {
             self.deployChannel = deployChannel
             self.channelPaceSeconds = channelPaceSeconds
             self.maxBackoffSeconds = maxBackoffSeconds
@@ -101,11 +102,16 @@ public final class OutboxDeliverer: Sendable {
         let attempts = message.attempts + 1
         do {
             if failure.retryable && attempts < configuration.maxAttempts {
-                let backoff = failure.retryAfter ?? min(configuration.maxBackoffSeconds, 0.5 * pow(2, Double(min(attempts, 20))))
+                let backoff =
+                    failure.retryAfter ?? min(configuration.maxBackoffSeconds, 0.5 * pow(2, Double(min(attempts, 20))))
                 let jitter = failure.retryAfter == nil ? Double.random(in: 0...(backoff * 0.2)) : 0
                 let next = clock().addingTimeInterval(backoff + jitter)
-                try store.write { w in try w.reschedule(key: message.key, attempts: attempts, nextAttemptAt: next, error: failure.reason) }
-                log.warning("outbox: \(message.target) for \(message.deployId ?? "-") failed (\(failure.reason)); retry in \(Int(backoff))s")
+                try store.write { w in
+                    try w.reschedule(key: message.key, attempts: attempts, nextAttemptAt: next, error: failure.reason)
+                }
+                log.warning(
+                    "outbox: \(message.target) for \(message.deployId ?? "-") failed (\(failure.reason)); retry in \(Int(backoff))s"
+                )
             } else {
                 try store.write { w in
                     try w.markFailed(key: message.key, attempts: attempts, error: failure.reason)
@@ -127,7 +133,8 @@ public final class OutboxDeliverer: Sendable {
             let deploy = try? store.read({ r in try r.deploy(id: deployId) }),
             let url = deploy.responseURL
         else { return nil }
-        let text = "⚠️ Slipway could not post to <#\(configuration.deployChannel)> (\(failure.reason)). Invite the bot there with `/invite @Slipway` so deploy updates appear. Your deploy `\(deploy.id)` continues; follow it with `/status \(deploy.service) \(deploy.environment)`."
+        let text =
+            "⚠️ Slipway could not post to <#\(configuration.deployChannel)> (\(failure.reason)). Invite the bot there with `/invite @Slipway` so deploy updates appear. Your deploy `\(deploy.id)` continues; follow it with `/status \(deploy.service) \(deploy.environment)`."
         return OutboxMessage(
             key: "\(deployId):not-in-channel", deployId: deployId, channel: .slackResponse, target: url,
             payload: OutboxPayload(message: SlackMessage(text: text, blocks: [], responseType: .ephemeral)).encoded(),
@@ -150,7 +157,10 @@ public final class OutboxDeliverer: Sendable {
             }
             let context = try await context(for: deploy)
             let dm = try await slackCall { try await slack.openConversation(users: [user]) }
-            _ = try await slackCall { try await slack.postMessage(channel: dm, message: renderer.failureDirectMessage(for: deploy, context: context, now: clock())) }
+            _ = try await slackCall {
+                try await slack.postMessage(
+                    channel: dm, message: renderer.failureDirectMessage(for: deploy, context: context, now: clock()))
+            }
             try markDelivered(message)
         case (.slack, OutboxTarget.postMessage):
             guard let channel = payload.channel, let body = payload.message else {
@@ -161,7 +171,8 @@ public final class OutboxDeliverer: Sendable {
             try markDelivered(message)
         case (.slack, OutboxTarget.postEphemeral):
             guard let channel = payload.channel, let user = payload.user, let body = payload.message else {
-                throw DeliveryFailure(reason: "ephemeral without channel, user or message", retryable: false, retryAfter: nil)
+                throw DeliveryFailure(
+                    reason: "ephemeral without channel, user or message", retryable: false, retryAfter: nil)
             }
             try await slackCall { try await slack.postEphemeral(channel: channel, user: user, message: body) }
             try markDelivered(message)
@@ -180,7 +191,8 @@ public final class OutboxDeliverer: Sendable {
 
     private func sendDeployMessage(_ message: OutboxMessage, _ payload: OutboxPayload) async throws {
         guard let deploy = try loadDeploy(payload.deployId) else {
-            throw DeliveryFailure(reason: "deploy \(payload.deployId ?? "?") not found", retryable: false, retryAfter: nil)
+            throw DeliveryFailure(
+                reason: "deploy \(payload.deployId ?? "?") not found", retryable: false, retryAfter: nil)
         }
         let context = try await context(for: deploy)
         let body = renderer.liveMessage(for: deploy, context: context, now: clock())
@@ -217,15 +229,21 @@ public final class OutboxDeliverer: Sendable {
             } else {
                 var links: [PagerDutyClient.Link] = []
                 if let ref = deploy.message {
-                    links.append(.init(href: "https://slack.com/archives/\(ref.channel)/p\(ref.ts.replacingOccurrences(of: ".", with: ""))", text: "Slack deploy message"))
+                    links.append(
+                        .init(
+                            href:
+                                "https://slack.com/archives/\(ref.channel)/p\(ref.ts.replacingOccurrences(of: ".", with: ""))",
+                            text: "Slack deploy message"))
                 }
                 if let runbook = deploy.failure?.runbook {
-                    links.append(.init(href: "\(configuration.runbooksBaseURL)/\(runbook)", text: "Runbook: \(runbook)"))
+                    links.append(
+                        .init(href: "\(configuration.runbooksBaseURL)/\(runbook)", text: "Runbook: \(runbook)"))
                 }
                 let cause = deploy.failure.map { "\($0.title): \($0.summary)" } ?? "unknown cause"
                 _ = try await pagerDuty.trigger(
                     routingKey: routingKey, dedupKey: deploy.id,
-                    summary: "Deploy of \(deploy.service) \(deploy.targetTag) to \(deploy.environment) failed — \(cause)",
+                    summary:
+                        "Deploy of \(deploy.service) \(deploy.targetTag) to \(deploy.environment) failed — \(cause)",
                     source: "slipway/\(deploy.service)/\(deploy.environment)", severity: .error,
                     component: deploy.service, group: deploy.environment, links: links,
                     customDetails: [
@@ -268,7 +286,8 @@ public final class OutboxDeliverer: Sendable {
         do {
             let id = try await slack.lookupUserByEmail(email)
             _ = try? store.write { w in
-                try w.setCachedValue(key: key, value: id ?? "", expiresAt: now.addingTimeInterval(id == nil ? 3600 : 86_400))
+                try w.setCachedValue(
+                    key: key, value: id ?? "", expiresAt: now.addingTimeInterval(id == nil ? 3600 : 86_400))
             }
             return id.map { SlackText.mention(userId: $0) } ?? fallback
         } catch {

@@ -11,9 +11,10 @@ public struct CommandInvocation: Sendable {
     public var channelName: String?
     public var responseURL: String?
 
-    public init(userId: String, userName: String? = nil, channelId: String? = nil, channelName: String? = nil,
-        responseURL: String? = nil)
-    {
+    public init(
+        userId: String, userName: String? = nil, channelId: String? = nil, channelName: String? = nil,
+        responseURL: String? = nil
+    ) {
         self.userId = userId
         self.userName = userName
         self.channelId = channelId
@@ -88,7 +89,9 @@ public struct CommandHandler: Sendable {
         let created = try coordinator.store.write { w -> Deploy in
             if let lock = try w.lock(service: svc.name, environment: env.name) {
                 throw Refusal(
-                    message: "`\(svc.name)/\(env.name)` is locked by \(SlackText.mention(userId: lock.lockedBy)): “\(e(lock.reason))”. Run `/deploy unlock \(svc.name) \(env.name)` first if the reason no longer holds.")
+                    message:
+                        "`\(svc.name)/\(env.name)` is locked by \(SlackText.mention(userId: lock.lockedBy)): “\(e(lock.reason))”. Run `/deploy unlock \(svc.name) \(env.name)` first if the reason no longer holds."
+                )
             }
             let record = try w.environment(service: svc.name, environment: env.name)
             var image: BuiltImage?
@@ -99,27 +102,36 @@ public struct CommandHandler: Sendable {
                     tag = image.tag
                 } else if CommandParser.isCommitSHA(ref), ref.utf8.count >= 7, !ref.contains("-") {
                     throw Refusal(
-                        message: "No image built from commit `\(e(ref))` is known for `\(svc.name)`. CI reports images to Slipway when they are built; give the image tag instead, e.g. `/deploy \(svc.name) \(env.name) main-\(e(String(ref.prefix(7))))`.")
+                        message:
+                            "No image built from commit `\(e(ref))` is known for `\(svc.name)`. CI reports images to Slipway when they are built; give the image tag instead, e.g. `/deploy \(svc.name) \(env.name) main-\(e(String(ref.prefix(7))))`."
+                    )
                 } else {
                     tag = ref
                 }
             } else {
                 guard let source = env.promoteFrom else {
                     throw Refusal(
-                        message: "`\(svc.name)/\(env.name)` does not promote from another environment, so say which image: `/deploy \(svc.name) \(env.name) <tag|sha>`.")
+                        message:
+                            "`\(svc.name)/\(env.name)` does not promote from another environment, so say which image: `/deploy \(svc.name) \(env.name) <tag|sha>`."
+                    )
                 }
                 let sourceRecord = try w.environment(service: svc.name, environment: source)
                 guard let sourceTag = sourceRecord?.liveTag ?? sourceRecord?.currentTag else {
                     throw Refusal(
-                        message: "Slipway has no record of what runs in `\(svc.name)/\(source)` yet, so there is nothing to promote. Deploy there first, or give a tag: `/deploy \(svc.name) \(env.name) <tag>`.")
+                        message:
+                            "Slipway has no record of what runs in `\(svc.name)/\(source)` yet, so there is nothing to promote. Deploy there first, or give a tag: `/deploy \(svc.name) \(env.name) <tag>`."
+                    )
                 }
                 tag = sourceTag
                 image = try w.images(service: svc.name, matching: sourceTag).first
             }
             if let current = record?.currentTag, current == tag,
-                try w.deploys(in: DeployState.inFlight).contains(where: { $0.service == svc.name && $0.environment == env.name }) == false
+                try w.deploys(in: DeployState.inFlight).contains(where: {
+                    $0.service == svc.name && $0.environment == env.name
+                }) == false
             {
-                throw Refusal(message: "`\(e(tag))` is already the current tag of `\(svc.name)/\(env.name)`; nothing to deploy.")
+                throw Refusal(
+                    message: "`\(e(tag))` is already the current tag of `\(svc.name)/\(env.name)`; nothing to deploy.")
             }
             var deploy = Deploy(
                 id: Identifiers.deployId(), service: svc.name, environment: env.name, kind: .deploy, source: .slack,
@@ -161,12 +173,16 @@ public struct CommandHandler: Sendable {
                 let good = LastKnownGood.tag(current: record?.currentTag, history: history)
             else {
                 throw Refusal(
-                    message: "Slipway knows no earlier successful deploy of `\(svc.name)/\(env.name)` to go back to. Name the tag: `/rollback \(svc.name) \(env.name) <tag>`.")
+                    message:
+                        "Slipway knows no earlier successful deploy of `\(svc.name)/\(env.name)` to go back to. Name the tag: `/rollback \(svc.name) \(env.name) <tag>`."
+                )
             }
             target = good
         }
         if let current = record?.currentTag, current == target {
-            throw Refusal(message: "`\(e(target))` is already the current tag of `\(svc.name)/\(env.name)`; nothing to roll back.")
+            throw Refusal(
+                message: "`\(e(target))` is already the current tag of `\(svc.name)/\(env.name)`; nothing to roll back."
+            )
         }
         let now = coordinator.clock()
         let image = try w.images(service: svc.name, matching: target).first
@@ -197,10 +213,12 @@ public struct CommandHandler: Sendable {
         }
         if let existing {
             return .ephemeral(
-                "`\(svc.name)/\(env.name)` is already locked by \(SlackText.mention(userId: existing.lockedBy)): “\(e(existing.reason))”.")
+                "`\(svc.name)/\(env.name)` is already locked by \(SlackText.mention(userId: existing.lockedBy)): “\(e(existing.reason))”."
+            )
         }
         return .inChannel(
-            "🔒 \(SlackText.mention(userId: who.userId)) locked `\(svc.name)/\(env.name)`: “\(e(reason))”. Deploys (manual and CI) are blocked until `/deploy unlock \(svc.name) \(env.name)`.")
+            "🔒 \(SlackText.mention(userId: who.userId)) locked `\(svc.name)/\(env.name)`: “\(e(reason))”. Deploys (manual and CI) are blocked until `/deploy unlock \(svc.name) \(env.name)`."
+        )
     }
 
     private func unlock(service: String, environment: String, by who: CommandInvocation) throws -> SlackMessage {
@@ -218,26 +236,32 @@ public struct CommandHandler: Sendable {
         guard removed != nil else {
             return .ephemeral("`\(svc.name)/\(env.name)` is not locked.")
         }
-        return .inChannel("🔓 \(SlackText.mention(userId: who.userId)) unlocked `\(svc.name)/\(env.name)`. Deploys are open again.")
+        return .inChannel(
+            "🔓 \(SlackText.mention(userId: who.userId)) unlocked `\(svc.name)/\(env.name)`. Deploys are open again.")
     }
 
     private func checkDeployer(_ env: EnvironmentEntry, _ svc: ServiceEntry, _ who: CommandInvocation) throws {
         guard env.mayDeploy(who.userId) else {
             throw Refusal(
-                message: "You are not allowed to deploy `\(svc.name)/\(env.name)`. Ask one of its deployers (\(env.deployers.map { SlackText.mention(userId: $0) }.joined(separator: ", "))) or the platform team to add you.")
+                message:
+                    "You are not allowed to deploy `\(svc.name)/\(env.name)`. Ask one of its deployers (\(env.deployers.map { SlackText.mention(userId: $0) }.joined(separator: ", "))) or the platform team to add you."
+            )
         }
     }
 
     private func accepted(_ deploy: Deploy, verb: String) -> SlackMessage {
         let e = SlackText.escape
-        let what = "`\(deploy.service)/\(deploy.environment)`: `\(e(deploy.previousTag ?? "?"))` → `\(e(deploy.targetTag))`"
+        let what =
+            "`\(deploy.service)/\(deploy.environment)`: `\(e(deploy.previousTag ?? "?"))` → `\(e(deploy.targetTag))`"
         switch deploy.state {
         case .awaitingApproval:
             return .inChannel(
-                "📝 \(SlackText.mention(userId: deploy.requestedBy)) requested \(deploy.kind == .rollback ? "a rollback of" : "a deploy of") \(what) (`\(deploy.id)`). Waiting for an approver; the request expires if nobody decides.")
+                "📝 \(SlackText.mention(userId: deploy.requestedBy)) requested \(deploy.kind == .rollback ? "a rollback of" : "a deploy of") \(what) (`\(deploy.id)`). Waiting for an approver; the request expires if nobody decides."
+            )
         default:
             return .inChannel(
-                "🚀 \(verb) \(what) (`\(deploy.id)`), requested by \(SlackText.mention(userId: deploy.requestedBy)). Follow it in <#\(coordinatorChannel)> or with `/status \(deploy.service) \(deploy.environment)`.")
+                "🚀 \(verb) \(what) (`\(deploy.id)`), requested by \(SlackText.mention(userId: deploy.requestedBy)). Follow it in <#\(coordinatorChannel)> or with `/status \(deploy.service) \(deploy.environment)`."
+            )
         }
     }
 

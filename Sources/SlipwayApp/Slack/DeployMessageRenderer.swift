@@ -71,14 +71,17 @@ public struct DeployMessageRenderer: Sendable {
         if let note = deploy.note {
             blocks.append(.context([noteText(note)]))
         }
-        blocks.append(.context(["Deploy `\(deploy.id)`" + (deploy.gitCommit.map { " · GitOps commit `\($0.prefix(12))`" } ?? "")]))
+        blocks.append(
+            .context(["Deploy `\(deploy.id)`" + (deploy.gitCommit.map { " · GitOps commit `\($0.prefix(12))`" } ?? "")])
+        )
         return SlackMessage(text: Self.plain(headline), blocks: blocks)
     }
 
     /// The DM sent to each on-call engineer when a deploy fails.
     public func failureDirectMessage(for deploy: Deploy, context: Context, now: Date) -> SlackMessage {
         let e = SlackText.escape
-        let headline = "🚨 \(deploy.kind == .rollback ? "Rollback" : "Deploy") of *\(e(deploy.service))* to *\(e(deploy.environment))* failed (`\(e(deploy.targetTag))`). You are on call."
+        let headline =
+            "🚨 \(deploy.kind == .rollback ? "Rollback" : "Deploy") of *\(e(deploy.service))* to *\(e(deploy.environment))* failed (`\(e(deploy.targetTag))`). You are on call."
         var blocks: [SlackBlock] = [.section(headline)]
         if let failure = deploy.failure {
             blocks.append(contentsOf: failureBlocks(failure, deploy: deploy, context: context))
@@ -95,7 +98,9 @@ public struct DeployMessageRenderer: Sendable {
             "🔐 \(verb) *\(e(deploy.service))* to *\(e(deploy.environment))*: `\(e(deploy.previousTag ?? "?"))` → `\(e(deploy.targetTag))`, requested by \(requester(deploy)). Needs approval by an approver other than the requester."
         var blocks: [SlackBlock] = [.section(text)]
         if let token = deploy.approval?.token {
-            let expiry = deploy.approval.map { "Expires <!date^\(Int($0.expiresAt.timeIntervalSince1970))^{time}|in time>." } ?? ""
+            let expiry =
+                deploy.approval.map { "Expires <!date^\(Int($0.expiresAt.timeIntervalSince1970))^{time}|in time>." }
+                ?? ""
             blocks.append(
                 .actions(
                     [
@@ -117,12 +122,16 @@ public struct DeployMessageRenderer: Sendable {
         let e = SlackText.escape
         let decision: String
         if let by = deploy.approval?.decidedBy, let approved = deploy.approval?.approved {
-            decision = approved ? "✅ Approved by \(SlackText.mention(userId: by))" : "🚫 Denied by \(SlackText.mention(userId: by))"
+            decision =
+                approved
+                ? "✅ Approved by \(SlackText.mention(userId: by))" : "🚫 Denied by \(SlackText.mention(userId: by))"
         } else {
             decision = "⌛️ \(deploy.state.label.capitalized)"
         }
-        let text = "\(decision): \(deploy.kind.rawValue) *\(e(deploy.service))* to *\(e(deploy.environment))* `\(e(deploy.targetTag))`."
-        return SlackMessage(text: Self.plain(text), blocks: [.section(text)], responseType: .inChannel, replaceOriginal: true)
+        let text =
+            "\(decision): \(deploy.kind.rawValue) *\(e(deploy.service))* to *\(e(deploy.environment))* `\(e(deploy.targetTag))`."
+        return SlackMessage(
+            text: Self.plain(text), blocks: [.section(text)], responseType: .inChannel, replaceOriginal: true)
     }
 
     private func failureBlocks(_ failure: FailureRecord, deploy: Deploy, context: Context) -> [SlackBlock] {

@@ -25,7 +25,8 @@ public struct InteractionHandler: Sendable {
         do {
             switch action.actionId {
             case ActionID.approve, ActionID.deny:
-                return try decide(payload, token: action.value ?? "", approve: action.actionId == ActionID.approve, user: user)
+                return try decide(
+                    payload, token: action.value ?? "", approve: action.actionId == ActionID.approve, user: user)
             case ActionID.rollback:
                 return try rollback(payload, deployId: action.value ?? "", user: user)
             default:
@@ -42,7 +43,9 @@ public struct InteractionHandler: Sendable {
         }
     }
 
-    private func decide(_ payload: InteractionPayload, token: String, approve: Bool, user: String) throws -> SlackMessage {
+    private func decide(_ payload: InteractionPayload, token: String, approve: Bool, user: String) throws
+        -> SlackMessage
+    {
         let now = coordinator.clock()
         let outcome = try coordinator.store.write { w -> Result<Deploy, CommandHandler.Refusal> in
             guard let deploy = try w.deploy(approvalToken: token) else {
@@ -53,20 +56,24 @@ public struct InteractionHandler: Sendable {
             }
             if deploy.state == .awaitingApproval, let approval = deploy.approval, approval.expiresAt <= now {
                 let expired = try coordinator.apply(.expireApproval, to: deploy, actor: "slipway", in: w)
-                if let m = replaceOriginal(payload, renderer.approvalDecided(for: expired), key: "\(deploy.id):decided") {
+                if let m = replaceOriginal(payload, renderer.approvalDecided(for: expired), key: "\(deploy.id):decided")
+                {
                     try w.enqueue(m)
                 }
-                return .failure(.init(message: "This approval request expired; ask the requester to run the command again."))
+                return .failure(
+                    .init(message: "This approval request expired; ask the requester to run the command again."))
             }
             if approve || deploy.requestedBy != user {
                 guard env.mayApprove(user, requestedBy: deploy.requestedBy) else {
-                    let reason = user == deploy.requestedBy
+                    let reason =
+                        user == deploy.requestedBy
                         ? "You requested this \(deploy.kind.rawValue), so someone else must approve it."
                         : "You are not an approver for `\(deploy.service)/\(deploy.environment)`. Approvers: \(env.approvers.map { SlackText.mention(userId: $0) }.joined(separator: ", "))."
                     return .failure(.init(message: reason))
                 }
             }
-            let decided = try coordinator.apply(approve ? .approve(by: user) : .deny(by: user), to: deploy, actor: user, in: w)
+            let decided = try coordinator.apply(
+                approve ? .approve(by: user) : .deny(by: user), to: deploy, actor: user, in: w)
             if let m = replaceOriginal(payload, renderer.approvalDecided(for: decided), key: "\(deploy.id):decided") {
                 try w.enqueue(m)
             }
@@ -90,19 +97,26 @@ public struct InteractionHandler: Sendable {
             return reply(payload, "You are not allowed to roll back `\(svc.name)/\(env.name)`.")
         }
         let who = CommandInvocation(
-            userId: user, userName: payload.user.username, channelId: payload.channel?.id ?? payload.container?.channelId,
+            userId: user, userName: payload.user.username,
+            channelId: payload.channel?.id ?? payload.container?.channelId,
             channelName: payload.channel?.name, responseURL: nil)
         let created = try coordinator.store.write { w -> Deploy in
             let record = try w.environment(service: svc.name, environment: env.name)
             let history = try w.deploys(service: svc.name, environment: env.name, state: .succeeded, limit: 50)
             let current = record?.currentTag ?? failed.targetTag
             guard let tag = LastKnownGood.tag(current: current, history: history) ?? failed.previousTag else {
-                throw CommandHandler.Refusal(message: "Slipway knows no earlier good tag of `\(svc.name)/\(env.name)`; use `/rollback \(svc.name) \(env.name) <tag>`.")
+                throw CommandHandler.Refusal(
+                    message:
+                        "Slipway knows no earlier good tag of `\(svc.name)/\(env.name)`; use `/rollback \(svc.name) \(env.name) <tag>`."
+                )
             }
             return try commands.createRollback(svc: svc, env: env, tag: tag, by: who, in: w)
         }
         coordinator.signal()
-        return reply(payload, "Rollback of `\(svc.name)/\(env.name)` to `\(SlackText.escape(created.targetTag))` requested (`\(created.id)`); it needs an approver other than you.")
+        return reply(
+            payload,
+            "Rollback of `\(svc.name)/\(env.name)` to `\(SlackText.escape(created.targetTag))` requested (`\(created.id)`); it needs an approver other than you."
+        )
     }
 
     /// An ephemeral reply to the clicker, delivered through `response_url`, and returned for the HTTP answer.
@@ -121,7 +135,8 @@ public struct InteractionHandler: Sendable {
         return message
     }
 
-    private func replaceOriginal(_ payload: InteractionPayload, _ message: SlackMessage, key: String) -> OutboxMessage? {
+    private func replaceOriginal(_ payload: InteractionPayload, _ message: SlackMessage, key: String) -> OutboxMessage?
+    {
         let now = coordinator.clock()
         guard let url = payload.responseURL else { return nil }
         return OutboxMessage(

@@ -45,14 +45,16 @@ public struct StatusReport: Sendable {
                     line += " 🔒 locked by \(SlackText.mention(userId: lock.lockedBy)): “\(e(lock.reason))”"
                 }
                 for deploy in inFlight where deploy.service == service && deploy.environment == envName {
-                    line += "\n    ⏳ `\(deploy.id)` \(deploy.kind.rawValue) → `\(e(deploy.targetTag))` — \(deploy.state.label)"
+                    line +=
+                        "\n    ⏳ `\(deploy.id)` \(deploy.kind.rawValue) → `\(e(deploy.targetTag))` — \(deploy.state.label)"
                 }
                 lines.append(line)
             }
             blocks.append(.section("*\(service)*\n" + lines.joined(separator: "\n")))
         }
         blocks.append(contentsOf: problemBlocks(problems))
-        blocks.append(.context(["`/status <service> [env]` for history · `/status stats` for DORA figures · `/deploy help`"]))
+        blocks.append(
+            .context(["`/status <service> [env]` for history · `/status stats` for DORA figures · `/deploy help`"]))
         return .ephemeral("Slipway status: \(catalog.services.count) services", blocks: blocks)
     }
 
@@ -73,18 +75,22 @@ public struct StatusReport: Sendable {
         for (env, record, lock, deploys) in snapshot {
             var text = "*\(env)*: \(tagText(record))"
             if let lock {
-                text += "\n🔒 Locked by \(SlackText.mention(userId: lock.lockedBy)) \(ago(lock.lockedAt)): “\(e(lock.reason))”"
+                text +=
+                    "\n🔒 Locked by \(SlackText.mention(userId: lock.lockedBy)) \(ago(lock.lockedAt)): “\(e(lock.reason))”"
             }
             if deploys.isEmpty {
                 text += "\n_No deploys recorded yet._"
             }
             for deploy in deploys {
                 let who = deploy.source == .ci ? "CI" : SlackText.mention(userId: deploy.requestedBy)
-                var line = "\n\(icon(deploy.state)) `\(deploy.id)` \(deploy.kind.rawValue) `\(e(deploy.previousTag ?? "?"))` → `\(e(deploy.targetTag))` — *\(deploy.state.label)*"
+                var line =
+                    "\n\(icon(deploy.state)) `\(deploy.id)` \(deploy.kind.rawValue) `\(e(deploy.previousTag ?? "?"))` → `\(e(deploy.targetTag))` — *\(deploy.state.label)*"
                 if deploy.state == .reconciling { line += " (committed; waiting for Flux to apply it)" }
                 if let progress = deploy.progress, !deploy.state.isTerminal { line += " (\(e(progress)))" }
                 line += " · \(who) · \(ago(deploy.createdAt))"
-                if let failure = deploy.failure { line += "\n      ↳ \(e(failure.title)): \(e(String(failure.summary.prefix(300))))" }
+                if let failure = deploy.failure {
+                    line += "\n      ↳ \(e(failure.title)): \(e(String(failure.summary.prefix(300))))"
+                }
                 if let note = deploy.note { line += "\n      ↳ \(note)" }
                 text += line
             }
@@ -100,14 +106,20 @@ public struct StatusReport: Sendable {
         let deploys = try store.read { r in try r.deploys(createdSince: now.addingTimeInterval(-90 * 86_400)) }
         let stats = DeliveryStats(deploys: deploys)
         let text = "📈 Last 90 days: " + stats.summary
-        return .ephemeral(text, blocks: [.section(text), .context(["Change failure rate = failed ÷ finished deploys. Lead time = commit built → live."])])
+        return .ephemeral(
+            text,
+            blocks: [
+                .section(text),
+                .context(["Change failure rate = failed ÷ finished deploys. Lead time = commit built → live."]),
+            ])
     }
 
     private func problemBlocks(_ problems: [OutboxMessage]) -> [SlackBlock] {
         guard !problems.isEmpty else { return [] }
         let lines = problems.map { message -> String in
             let error = message.lastError ?? "unknown error"
-            var line = "• `\(message.target.hasPrefix("http") ? "response_url" : message.target)` for `\(message.deployId ?? "-")`: \(SlackText.escape(error))"
+            var line =
+                "• `\(message.target.hasPrefix("http") ? "response_url" : message.target)` for `\(message.deployId ?? "-")`: \(SlackText.escape(error))"
             if error.contains("not_in_channel") {
                 line += " — invite the bot to the deploy channel: `/invite @Slipway`"
             }
@@ -157,7 +169,11 @@ public struct DeliveryStats: Sendable, Equatable {
             guard d.state == .succeeded, d.kind == .deploy, let done = d.finishedAt else { return nil }
             return done.timeIntervalSince(d.createdAt)
         }.sorted()
-        medianLeadTime = leads.isEmpty ? nil : (leads.count % 2 == 1 ? leads[leads.count / 2] : (leads[leads.count / 2 - 1] + leads[leads.count / 2]) / 2)
+        medianLeadTime =
+            leads.isEmpty
+            ? nil
+            : (leads.count % 2 == 1
+                ? leads[leads.count / 2] : (leads[leads.count / 2 - 1] + leads[leads.count / 2]) / 2)
     }
 
     /// Failed ÷ (succeeded + failed), 0 when nothing finished.
@@ -169,8 +185,10 @@ public struct DeliveryStats: Sendable, Equatable {
     /// "1,247 successful deploys, 23 rollbacks (1.8%), 9.1-minute median".
     public var summary: String {
         let rate = (changeFailureRate * 1000).rounded() / 10
-        let lead = medianLeadTime.map { "\(String(format: "%.1f", $0 / 60))-minute median lead time" } ?? "no lead time yet"
-        return "\(Self.grouped(succeeded)) successful deploys, \(Self.grouped(rollbacks)) rollbacks, \(Self.grouped(failed)) failed (\(rate)% change failure rate), \(lead)"
+        let lead =
+            medianLeadTime.map { "\(String(format: "%.1f", $0 / 60))-minute median lead time" } ?? "no lead time yet"
+        return
+            "\(Self.grouped(succeeded)) successful deploys, \(Self.grouped(rollbacks)) rollbacks, \(Self.grouped(failed)) failed (\(rate)% change failure rate), \(lead)"
     }
 
     static func grouped(_ n: Int) -> String {

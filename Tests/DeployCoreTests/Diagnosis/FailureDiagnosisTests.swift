@@ -43,7 +43,9 @@ struct FailureDiagnosisTests {
                         "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
                 ))
         #expect(cause.summary.hasPrefix("No node can run the new pods: container \"shop\" requests 6Gi of memory"))
-        #expect(cause.runbookURL(baseURL: "https://git.example/runbooks/") == "https://git.example/runbooks/memory-limits.md#memory-request-too-large")
+        #expect(
+            cause.runbookURL(baseURL: "https://git.example/runbooks/")
+                == "https://git.example/runbooks/memory-limits.md#memory-request-too-large")
     }
 
     @Test func unschedulableForMemoryFromEventOnly() throws {
@@ -64,7 +66,9 @@ struct FailureDiagnosisTests {
     @Test func olderSchedulerWording() throws {
         let old = "No nodes are available that match all of the following predicates:: Insufficient memory (3)."
         var list = try pods(KubernetesFixtures.podsUnschedulable)
-        list[0].status?.conditions = [K8s.Condition(type: "PodScheduled", status: "False", reason: "Unschedulable", message: old)]
+        list[0].status?.conditions = [
+            K8s.Condition(type: "PodScheduled", status: "False", reason: "Unschedulable", message: old)
+        ]
         let cause = FailureDiagnosis.diagnose(ClusterEvidence(pods: list))
         #expect(cause == .memoryRequestTooLarge(container: "shop", request: "6Gi", message: old))
     }
@@ -83,7 +87,8 @@ struct FailureDiagnosisTests {
         #expect(
             cause
                 == .missingSecret(
-                    name: "shop-db-credentials", sealedSecret: .notSynced(message: "no key could decrypt secret (password)")))
+                    name: "shop-db-credentials",
+                    sealedSecret: .notSynced(message: "no key could decrypt secret (password)")))
         #expect(cause.title == "SealedSecret could not be unsealed")
         #expect(
             cause.summary
@@ -131,7 +136,8 @@ struct FailureDiagnosisTests {
     }
 
     @Test func missingConfigMapFromContainerAndFromVolume() throws {
-        let container = try pods(podJSON(waiting: "CreateContainerConfigError", message: "configmap \"app-config\" not found"))
+        let container = try pods(
+            podJSON(waiting: "CreateContainerConfigError", message: "configmap \"app-config\" not found"))
         #expect(FailureDiagnosis.diagnose(ClusterEvidence(pods: container)) == .missingConfigMap(name: "app-config"))
 
         let pending = try pods(podJSON(waiting: "ContainerCreating", message: ""))
@@ -143,7 +149,8 @@ struct FailureDiagnosisTests {
                 """)
         let cause = FailureDiagnosis.diagnose(ClusterEvidence(pods: pending, events: [event]))
         #expect(cause == .missingConfigMap(name: "app-config"))
-        #expect(cause.runbookURL(baseURL: "https://h/runbooks") == "https://h/runbooks/configmap-typo.md#missing-configmap")
+        #expect(
+            cause.runbookURL(baseURL: "https://h/runbooks") == "https://h/runbooks/configmap-typo.md#missing-configmap")
     }
 
     @Test func imagePull() throws {
@@ -201,7 +208,8 @@ struct FailureDiagnosisTests {
     }
 
     @Test func healthCheckFailedLooksAtTheWorkloadFirst() throws {
-        let kustomization = try K8s.decode(K8s.Kustomization.self, from: KubernetesFixtures.kustomizationHealthcheckFailed)
+        let kustomization = try K8s.decode(
+            K8s.Kustomization.self, from: KubernetesFixtures.kustomizationHealthcheckFailed)
         let withPods = ClusterEvidence(kustomization: kustomization, pods: try pods(KubernetesFixtures.podsImagepull))
         #expect(FailureDiagnosis.diagnose(withPods).code == "image_pull")
 
@@ -229,15 +237,21 @@ struct FailureDiagnosisTests {
     @Test func unknownCarriesTheReadyMessage() throws {
         var kustomization = try K8s.decode(K8s.Kustomization.self, from: KubernetesFixtures.kustomizationReady)
         kustomization.status?.conditions = [
-            K8s.Condition(type: "Ready", status: "False", reason: "DependencyNotReady", message: "dependency 'flux-system/infra' is not ready")
+            K8s.Condition(
+                type: "Ready", status: "False", reason: "DependencyNotReady",
+                message: "dependency 'flux-system/infra' is not ready")
         ]
         let cause = FailureDiagnosis.diagnose(ClusterEvidence(kustomization: kustomization))
         #expect(cause == .unknown(message: "dependency 'flux-system/infra' is not ready"))
-        #expect(cause.summary == "Slipway could not name the cause. Last status: dependency 'flux-system/infra' is not ready")
+        #expect(
+            cause.summary
+                == "Slipway could not name the cause. Last status: dependency 'flux-system/infra' is not ready")
     }
 
     @Test func secretKeyTypoIsReportedVerbatim() throws {
-        let list = try pods(podJSON(waiting: "CreateContainerConfigError", message: "couldn't find key password in Secret shop/db-creds"))
+        let list = try pods(
+            podJSON(
+                waiting: "CreateContainerConfigError", message: "couldn't find key password in Secret shop/db-creds"))
         #expect(
             FailureDiagnosis.diagnose(ClusterEvidence(pods: list))
                 == .unknown(message: "CreateContainerConfigError: couldn't find key password in Secret shop/db-creds"))

@@ -11,11 +11,14 @@ struct RolloutAssessmentTests {
 
     private func deploy(rolledOutAt: Date? = nil) -> WatchedDeploy {
         WatchedDeploy(
-            deployId: "d-1", commit: Self.pushed, branch: "main", expectedImage: "ghcr.io/nortinia-ltd/shop:main-5394cb7",
+            deployId: "d-1", commit: Self.pushed, branch: "main",
+            expectedImage: "ghcr.io/nortinia-ltd/shop:main-5394cb7",
             startedAt: start, rolledOutAt: rolledOutAt)
     }
 
-    private func kustomization(_ fixture: String = KubernetesFixtures.kustomizationReady, attempted: String? = nil, applied: String? = nil)
+    private func kustomization(
+        _ fixture: String = KubernetesFixtures.kustomizationReady, attempted: String? = nil, applied: String? = nil
+    )
         throws -> K8s.Kustomization
     {
         var object = try K8s.decode(K8s.Kustomization.self, from: fixture)
@@ -34,8 +37,11 @@ struct RolloutAssessmentTests {
         try K8s.decode(K8s.List<K8s.Pod>.self, from: fixture).items
     }
 
-    private func runningPod(name: String, image: String, hash: String, restarts: Int = 0, finishedAt: String? = nil) throws -> K8s.Pod {
-        let lastState = finishedAt.map { #"{"terminated":{"reason":"Error","exitCode":2,"finishedAt":"\#($0)"}}"# } ?? "{}"
+    private func runningPod(name: String, image: String, hash: String, restarts: Int = 0, finishedAt: String? = nil)
+        throws -> K8s.Pod
+    {
+        let lastState =
+            finishedAt.map { #"{"terminated":{"reason":"Error","exitCode":2,"finishedAt":"\#($0)"}}"# } ?? "{}"
         return try K8s.decode(
             K8s.Pod.self,
             from: """
@@ -46,21 +52,25 @@ struct RolloutAssessmentTests {
                 """)
     }
 
-    private func assess(_ evidence: ClusterEvidence, at seconds: Double, rolledOutAt: Date? = nil) -> RolloutObservation {
-        RolloutAssessment.assess(deploy(rolledOutAt: rolledOutAt), evidence: evidence, policy: policy, now: start + seconds)
+    private func assess(_ evidence: ClusterEvidence, at seconds: Double, rolledOutAt: Date? = nil) -> RolloutObservation
+    {
+        RolloutAssessment.assess(
+            deploy(rolledOutAt: rolledOutAt), evidence: evidence, policy: policy, now: start + seconds)
     }
 
     @Test func waitsWhileFluxIsAtAnOlderRevision() throws {
         let evidence = ClusterEvidence(
             kustomization: try kustomization(attempted: "main@sha1:\(Self.older)", applied: "main@sha1:\(Self.older)"),
-            deployment: try deployment(KubernetesFixtures.deploymentComplete, image: "ghcr.io/nortinia-ltd/shop:main-1111111"))
+            deployment: try deployment(
+                KubernetesFixtures.deploymentComplete, image: "ghcr.io/nortinia-ltd/shop:main-1111111"))
         #expect(assess(evidence, at: 10) == .waitingForFlux)
         #expect(assess(evidence, at: 900) == .failed(.timeout(stage: .reconcile, seconds: 900)))
     }
 
     @Test func readyFalseAtAnOlderRevisionIsNotThisDeploysFailure() throws {
         let evidence = ClusterEvidence(
-            kustomization: try kustomization(KubernetesFixtures.kustomizationBuildFailed, attempted: "main@sha1:\(Self.older)"))
+            kustomization: try kustomization(
+                KubernetesFixtures.kustomizationBuildFailed, attempted: "main@sha1:\(Self.older)"))
         #expect(assess(evidence, at: 30) == .waitingForFlux)
     }
 
@@ -76,14 +86,16 @@ struct RolloutAssessmentTests {
 
     @Test func legacyRevisionFormCounts() throws {
         let evidence = ClusterEvidence(
-            kustomization: try kustomization(KubernetesFixtures.kustomizationBuildFailed, attempted: "main/\(Self.pushed)"))
+            kustomization: try kustomization(
+                KubernetesFixtures.kustomizationBuildFailed, attempted: "main/\(Self.pushed)"))
         #expect(assess(evidence, at: 30).deployState == .failed)
     }
 
     @Test func appliedBeforeTheDeploymentChanges() throws {
         let evidence = ClusterEvidence(
             kustomization: try kustomization(),
-            deployment: try deployment(KubernetesFixtures.deploymentComplete, image: "ghcr.io/nortinia-ltd/shop:main-1111111"))
+            deployment: try deployment(
+                KubernetesFixtures.deploymentComplete, image: "ghcr.io/nortinia-ltd/shop:main-1111111"))
         #expect(assess(evidence, at: 20) == .applied)
         #expect(assess(evidence, at: 20).deployState == .reconciling)
     }
@@ -110,7 +122,8 @@ struct RolloutAssessmentTests {
 
     @Test func stabilityWindow() throws {
         let newPods = [
-            try runningPod(name: "shop-7c9d8f6b5d-aaaaa", image: "ghcr.io/nortinia-ltd/shop:main-5394cb7", hash: "7c9d8f6b5d"),
+            try runningPod(
+                name: "shop-7c9d8f6b5d-aaaaa", image: "ghcr.io/nortinia-ltd/shop:main-5394cb7", hash: "7c9d8f6b5d"),
             // An old pod that crashed after the rollout is not the new ReplicaSet's.
             try runningPod(
                 name: "shop-5f5f5f5f5f-zzzzz", image: "ghcr.io/nortinia-ltd/shop:main-1111111", hash: "5f5f5f5f5f",
@@ -202,14 +215,17 @@ struct RolloutAssessmentTests {
 
     @Test func deadlineExceededFails() throws {
         let evidence = ClusterEvidence(
-            kustomization: try kustomization(), deployment: try deployment(KubernetesFixtures.deploymentDeadlineExceeded))
+            kustomization: try kustomization(),
+            deployment: try deployment(KubernetesFixtures.deploymentDeadlineExceeded))
         #expect(assess(evidence, at: 100) == .failed(.timeout(stage: .rollout, seconds: 600)))
     }
 
     @Test func missingSecretWhoseSealedSecretSyncedIsGivenTime() throws {
         let synced = try K8s.decode(
             K8s.SealedSecret.self,
-            from: #"{"metadata":{"name":"shop-db-credentials"},"status":{"conditions":[{"type":"Synced","status":"True"}]}}"#)
+            from:
+                #"{"metadata":{"name":"shop-db-credentials"},"status":{"conditions":[{"type":"Synced","status":"True"}]}}"#
+        )
         let evidence = ClusterEvidence(
             kustomization: try kustomization(), deployment: try deployment(KubernetesFixtures.deploymentProgressing),
             pods: try pods(KubernetesFixtures.podsMissingSecret), sealedSecrets: [synced])
@@ -218,7 +234,8 @@ struct RolloutAssessmentTests {
         var unchecked = evidence
         unchecked.sealedSecrets = []
         unchecked.collected = []
-        #expect(assess(unchecked, at: 45) == .failed(.missingSecret(name: "shop-db-credentials", sealedSecret: .absent)))
+        #expect(
+            assess(unchecked, at: 45) == .failed(.missingSecret(name: "shop-db-credentials", sealedSecret: .absent)))
     }
 
     @Test func diagnosisNeeds() throws {
@@ -227,11 +244,13 @@ struct RolloutAssessmentTests {
             pods: try pods(KubernetesFixtures.podsMissingSecret), collected: [])
         let failed = assess(evidence, at: 45)
         #expect(
-            RolloutAssessment.diagnosisNeeds(failed, deploy: deploy(), evidence: evidence, policy: policy, now: start + 45)
+            RolloutAssessment.diagnosisNeeds(
+                failed, deploy: deploy(), evidence: evidence, policy: policy, now: start + 45)
                 == .sealedSecrets)
         evidence.collected = .sealedSecrets
         #expect(
-            RolloutAssessment.diagnosisNeeds(failed, deploy: deploy(), evidence: evidence, policy: policy, now: start + 45)
+            RolloutAssessment.diagnosisNeeds(
+                failed, deploy: deploy(), evidence: evidence, policy: policy, now: start + 45)
                 == [])
 
         // A pending pod with no explanation: fetch events once it has been stuck a while.
@@ -243,10 +262,12 @@ struct RolloutAssessmentTests {
         let observation = assess(stuck, at: 30)
         #expect(observation == .rollingOut(updated: 1, ready: 3, desired: 3))
         #expect(
-            RolloutAssessment.diagnosisNeeds(observation, deploy: deploy(), evidence: stuck, policy: policy, now: start + 30)
+            RolloutAssessment.diagnosisNeeds(
+                observation, deploy: deploy(), evidence: stuck, policy: policy, now: start + 30)
                 == [])
         #expect(
-            RolloutAssessment.diagnosisNeeds(observation, deploy: deploy(), evidence: stuck, policy: policy, now: start + 60)
+            RolloutAssessment.diagnosisNeeds(
+                observation, deploy: deploy(), evidence: stuck, policy: policy, now: start + 60)
                 == .events)
     }
 

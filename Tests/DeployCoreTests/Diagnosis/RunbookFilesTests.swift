@@ -10,7 +10,8 @@ struct RunbookFilesTests {
             .memoryLimit(container: "shop", limit: "6Gi", pod: "shop-1", restarts: 4),
             .memoryRequestTooLarge(container: "shop", request: "6Gi", message: "0/3 nodes are available"),
             .missingSecret(name: "shop-db-credentials", sealedSecret: .absent),
-            .missingSecret(name: "shop-db-credentials", sealedSecret: .notSynced(message: "no key could decrypt secret")),
+            .missingSecret(
+                name: "shop-db-credentials", sealedSecret: .notSynced(message: "no key could decrypt secret")),
             .missingSecret(name: "shop-db-credentials", sealedSecret: .synced),
             .configMapKeyTypo(key: "DATABSE_URL", configMap: "shop-config", closestKeys: ["DATABASE_URL"]),
             .missingConfigMap(name: "app-config"),
