@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import SlipwayGitOps
 import SlipwayHTTP
+import SlipwayKubernetes
 import SlipwaySlack
 import SlipwayStore
 
@@ -18,6 +19,7 @@ public final class Application: Sendable {
     public let deliverer: OutboxDeliverer
     public let gitops: GitOpsRepository
     public let monitorWake: Wakeup
+    public let monitor: RolloutMonitor
     let readiness = Readiness()
     let log: Log
 
@@ -68,7 +70,10 @@ public final class Application: Sendable {
         }
     }
 
-    public init(config: SlipwayConfig, secrets: Secrets, options: Options = Options()) throws {
+    public init(
+        config: SlipwayConfig, secrets: Secrets, options: Options = Options(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         self.config = config
         self.log = options.log
         func resolve(_ path: String) -> String {
@@ -97,6 +102,12 @@ public final class Application: Sendable {
                 url: config.gitops.url, branch: config.gitops.branch, checkoutPath: resolve(config.gitops.checkout),
                 authorName: config.gitops.authorName, authorEmail: config.gitops.authorEmail))
         worker = DeployWorker(coordinator: coordinator, gitops: gitops, log: options.log)
+        let kubernetes = try KubernetesConfiguration.resolve(
+            apiServer: config.kubernetes.apiServer, tokenEnv: config.kubernetes.tokenEnv,
+            caFile: config.kubernetes.caFile, environment: environment)
+        monitor = RolloutMonitor(
+            coordinator: coordinator, client: KubernetesClient(configuration: kubernetes, http: http),
+            policy: config.policy, branch: config.gitops.branch, wake: monitorWake, log: options.log)
         let slack = SlackWebClient(httpClient: http, token: secrets.botToken, baseURL: config.slack.apiBaseURL)
         let pagerDuty = config.pagerDuty.map { PagerDutyClient(httpClient: http, eventsURL: $0.eventsURL) }
         deliverer = OutboxDeliverer(
@@ -165,6 +176,7 @@ public final class Application: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.worker.run() }
             group.addTask { await self.deliverer.run() }
+            group.addTask { await self.monitor.run() }
             await group.waitForAll()
         }
     }

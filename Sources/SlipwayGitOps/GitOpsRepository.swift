@@ -90,7 +90,7 @@ public actor GitOpsRepository {
             do {
                 try write(edit.text, to: path)
                 try commit(change, oldTag: edit.oldTag, path: path)
-                let commit = try revision("HEAD")
+                let commit = try committedRevision()
                 switch try push() {
                 case .pushed:
                     return .committed(commit: commit, oldTag: edit.oldTag)
@@ -169,7 +169,7 @@ public actor GitOpsRepository {
             "fetch",
             git.run(
                 [
-                    "fetch", "-q", "--no-tags", "--no-show-forced-updates", "origin",
+                    "fetch", "-q", "--no-tags", "origin",
                     "+refs/heads/\(branch):\(remoteRef)",
                 ], in: checkout))
     }
@@ -187,6 +187,21 @@ public actor GitOpsRepository {
         let output = try git.run(["rev-parse", "--verify", "-q", name + "^{commit}"], in: checkout)
         try check("rev-parse", output)
         return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The commit just made on the branch. git has just written it as a loose ref, so reading that file
+    /// saves a `rev-parse` process; any other ref storage falls back to asking git.
+    private func committedRevision() throws -> String {
+        let files = FileManager.default
+        let branchRef = "refs/heads/" + configuration.branch
+        if let head = files.contents(atPath: checkout + "/.git/HEAD"),
+            String(decoding: head, as: UTF8.self) == "ref: \(branchRef)\n",
+            let data = files.contents(atPath: checkout + "/.git/" + branchRef)
+        {
+            let sha = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if sha.count == 40 || sha.count == 64, sha.allSatisfy(\.isHexDigit) { return sha }
+        }
+        return try revision("HEAD")
     }
 
     private func readFile(_ path: String) throws -> String {

@@ -120,16 +120,17 @@ public struct KustomizationImageEditor: Sendable {
                     + "and kustomize ignores newTag: while digest: is set; remove the digest: line to deploy by tag.")
         }
         if entry.unreadableKeys["digest"] != nil {
-            throw unsupported(entry, image: image, "its digest: cannot be read")
+            throw unsupported(entry, image: image, "digest: cannot be read")
         }
         return entry
     }
 
     private func tag(of entry: KustomizationImages.Entry, image: String) throws(GitOpsError) -> String? {
         if let problem = entry.unreadableKeys["newTag"] {
-            throw unsupported(entry, image: image, "its newTag: \(problem)")
+            throw unsupported(entry, image: image, "newTag: \(problem)")
         }
         guard let scalar = entry.scalars["newTag"], scalar.style != .empty else { return nil }
+        if scalar.style == .plain && ["~", "null", "Null", "NULL"].contains(scalar.value) { return nil }
         return scalar.value
     }
 

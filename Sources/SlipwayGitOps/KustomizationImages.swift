@@ -213,8 +213,8 @@ extension KustomizationImages {
             if let problem = key.valueProblem {
                 throw GitOpsError(
                     .unsupportedLayout,
-                    "\(path) line \(lineNumber(key.line)): images: cannot be edited (\(problem)); write it as a block list "
-                        + "(- name: ... / newTag: ...) so Slipway can edit it.")
+                    "\(path) line \(lineNumber(key.line)): images: \(problem); "
+                        + "write it as a block list (- name: ... / newTag: ...) so Slipway can edit it.")
             }
             if let value = key.value, value.style != .empty {
                 throw GitOpsError(
@@ -305,7 +305,7 @@ extension KustomizationImages {
                 } else if column > keyIndent, let lastKey {
                     // The previous key's value goes on over more lines (or is a nested structure).
                     entry.scalars[lastKey] = nil
-                    entry.unreadableKeys[lastKey] = "its value spans several lines"
+                    entry.unreadableKeys[lastKey] = "spans several lines"
                 } else {
                     entry.problem = entry.problem ?? "line \(lineNumber(index)) is indented unexpectedly"
                 }
@@ -331,7 +331,7 @@ extension KustomizationImages {
             if let value = blockScalar(from: key.valueStart, end: line.contentEnd, problem: &problem) {
                 entry.scalars[key.name] = value
             } else {
-                entry.unreadableKeys[key.name] = problem ?? "its value cannot be read"
+                entry.unreadableKeys[key.name] = problem ?? "cannot be read"
             }
         }
 
@@ -422,23 +422,23 @@ extension KustomizationImages {
             switch bytes[position] {
             case singleQuote, doubleQuote:
                 guard let quoted = quotedScalar(at: position, end: end) else {
-                    problem = "its quoted value does not end on the same line"
+                    problem = "has a quoted value that does not end on the same line"
                     return nil
                 }
                 let rest = skipBlanks(from: quoted.range.upperBound, end: end)
                 guard rest == end || bytes[rest] == hash else {
-                    problem = "it has text after its quoted value"
+                    problem = "has text after its quoted value"
                     return nil
                 }
                 return quoted
             case openBracket, openBrace:
-                problem = "it is written in flow style"
+                problem = "is written in flow style"
                 return nil
             case UInt8(ascii: "|"), UInt8(ascii: ">"):
-                problem = "it is a block scalar"
+                problem = "is a block scalar"
                 return nil
             case UInt8(ascii: "&"), UInt8(ascii: "*"), UInt8(ascii: "!"):
-                problem = "it uses a YAML anchor, alias or tag"
+                problem = "uses a YAML anchor, alias or tag"
                 return nil
             default:
                 var valueEnd = position

@@ -131,8 +131,9 @@ public struct InteractionPayload: Sendable, Hashable, Decodable {
         case .valueNotFound(_, let context):
             return .missingField(path(context.codingPath))
         case .typeMismatch(_, let context):
-            let where_ = path(context.codingPath)
-            return .malformed(where_.isEmpty ? "payload is not a JSON object" : "field `\(where_)` has the wrong type")
+            let fieldPath = path(context.codingPath)
+            return .malformed(
+                fieldPath.isEmpty ? "payload is not a JSON object" : "field `\(fieldPath)` has the wrong type")
         case .dataCorrupted(let context):
             return context.codingPath.isEmpty
                 ? .malformed("payload is not valid JSON") : .malformed("field `\(path(context.codingPath))` is invalid")

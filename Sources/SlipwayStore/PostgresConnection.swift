@@ -175,10 +175,11 @@ final class PostgresConnection: SQLConnection, PooledConnection {
             .replacingOccurrences(of: "\n", with: " ")
     }
 
-    /// Calls `body` with a C array of NUL-terminated copies of `strings` (nil stays a null pointer).
+    /// Calls `body` with a C array of NUL-terminated copies of `strings` (nil stays a null pointer), followed by
+    /// a null pointer that ends the array for libpq calls without a count (`PQconnectdbParams`).
     private static func withCStrings<T>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> T) -> T {
         let copies = strings.map { $0.flatMap { strdup($0) } }
         defer { copies.forEach { free($0) } }
-        return body(copies.map { $0.map { UnsafePointer($0) } })
+        return body(copies.map { $0.map { UnsafePointer($0) } } + [nil])
     }
 }

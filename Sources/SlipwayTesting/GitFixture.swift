@@ -97,7 +97,8 @@ public struct GitFixture: Sendable {
         let counter = script + ".count"
         let git =
             "env -u GIT_DIR -u GIT_WORK_TREE -u GIT_INDEX_FILE git -C '\(otherClone)' "
-            + "-c user.name=Other -c user.email=other@nortinia.example -c commit.gpgSign=false -c core.hooksPath=/dev/null"
+            + "-c user.name=Other -c user.email=other@nortinia.example "
+            + "-c commit.gpgSign=false -c core.hooksPath=/dev/null"
         let text = """
             #!/bin/sh
             git upload-pack "$@"

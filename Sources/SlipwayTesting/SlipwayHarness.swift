@@ -17,6 +17,7 @@ public final class SlipwayHarness: @unchecked Sendable {
     public let git: GitFixture
     public let slack: FakeSlack
     public let pagerDuty: FakePagerDuty
+    public let kubernetes: FakeKubernetes
     public let config: SlipwayConfig
     public let app: Application
     public let client = CurlHTTPClient()
@@ -35,8 +36,22 @@ public final class SlipwayHarness: @unchecked Sendable {
         git = try GitFixture()
         slack = try FakeSlack(users: ["carol@nortinia.example": "U0CAROL"])
         pagerDuty = try FakePagerDuty()
+        kubernetes = try FakeKubernetes(rolloutSteps: 2)
+        for service in ["shop", "api"] {
+            for env in ["staging", "prod"] {
+                let namespace = env == "prod" ? service : "\(service)-\(env)"
+                kubernetes.addDeployment(
+                    namespace: namespace, name: service, image: "\(GitFixture.image(service)):\(GitFixture.initialTag)",
+                    replicas: 2)
+                kubernetes.linkFlux(
+                    kustomization: "\(service)-\(env)", gitRepository: "gitops", gitDirectory: git.remote,
+                    path: GitFixture.kustomization(service, env), workloadNamespace: namespace, deployment: service,
+                    image: GitFixture.image(service))
+            }
+        }
         var json = Self.configJSON(
-            remote: git.remote, checkout: directory + "/checkout", slackURL: slack.baseURL,
+            kubernetesURL: kubernetes.baseURL, remote: git.remote, checkout: directory + "/checkout",
+            slackURL: slack.baseURL,
             pagerDutyURL: pagerDuty.eventsURL,
             store: databaseURL == nil
                 ? ["sqlite": ["path": directory + "/slipway.sqlite"]] : ["postgres": ["urlEnv": "DATABASE_URL"]])
@@ -47,19 +62,20 @@ public final class SlipwayHarness: @unchecked Sendable {
         var environment = [
             "SLACK_SIGNING_SECRET": Self.signingSecret, "SLACK_BOT_TOKEN": slack.token,
             "SLIPWAY_WEBHOOK_SECRET": Self.webhookSecret, "FLUX_WEBHOOK_TOKEN": Self.fluxToken,
-            "PAGERDUTY_ROUTING_KEY": Self.routingKey,
+            "PAGERDUTY_ROUTING_KEY": Self.routingKey, "KUBE_TOKEN": kubernetes.token,
         ]
         if let databaseURL { environment["DATABASE_URL"] = databaseURL }
         let secrets = try Application.Secrets.load(config, environment: environment)
         var options = Application.Options(channelPaceSeconds: 0, log: Log(minimum: .error), baseDirectory: directory)
         if let clock { options.clock = clock }
-        app = try Application(config: config, secrets: secrets, options: options)
+        app = try Application(config: config, secrets: secrets, options: options, environment: environment)
         try app.start()
     }
 
     /// The configuration used by default: the shared sample's shape with two services.
     public static func configJSON(
-        remote: String, checkout: String, slackURL: String, pagerDutyURL: String, store: [String: Any]
+        kubernetesURL: String = "http://127.0.0.1:9", remote: String, checkout: String, slackURL: String,
+        pagerDutyURL: String, store: [String: Any]
     ) -> [String: Any] {
         func env(_ service: String, _ name: String, prod: Bool) -> [String: Any] {
             var e: [String: Any] = [
@@ -98,7 +114,7 @@ public final class SlipwayHarness: @unchecked Sendable {
                 "url": remote, "branch": "main", "checkout": checkout,
                 "author": ["name": "Slipway", "email": "slipway@nortinia.example"],
             ],
-            "kubernetes": ["apiServer": "http://127.0.0.1:9"],
+            "kubernetes": ["apiServer": kubernetesURL, "tokenEnv": "KUBE_TOKEN"],
             "pagerduty": ["routingKeyEnv": "PAGERDUTY_ROUTING_KEY", "eventsURL": pagerDutyURL],
             "runbooks": ["baseURL": "https://runbooks.example/slipway"],
             "onCall": ["slackUserIds": ["U0ONCALL"]],
@@ -127,6 +143,7 @@ public final class SlipwayHarness: @unchecked Sendable {
         _ = await services?.value
         slack.stop()
         pagerDuty.stop()
+        kubernetes.stop()
         git.remove()
         try? FileManager.default.removeItem(atPath: directory)
     }
@@ -134,10 +151,10 @@ public final class SlipwayHarness: @unchecked Sendable {
     // MARK: Requests
 
     /// Sends a raw request to Slipway.
-    public func send(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], body: [UInt8] = []) throws
+    public func send(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], body: [UInt8] = []) async throws
         -> HTTPResponse
     {
-        try client.send(
+        try await client.perform(
             HTTPClientRequest(method: method, url: baseURL + path, headers: headers, body: body, timeout: 10))
     }
 
@@ -168,21 +185,22 @@ public final class SlipwayHarness: @unchecked Sendable {
     }
 
     /// Sends a signed slash command and returns the HTTP response.
-    public func command(_ line: String, user: String = "U0ALICE", channel: String = "C0DEPLOYS") throws -> HTTPResponse
+    public func command(_ line: String, user: String = "U0ALICE", channel: String = "C0DEPLOYS") async throws
+        -> HTTPResponse
     {
         let body = commandBody(line, user: user, channel: channel)
-        return try send(.post, "/slack/commands", headers: slackHeaders(body), body: body)
+        return try await send(.post, "/slack/commands", headers: slackHeaders(body), body: body)
     }
 
     /// The reply of a signed slash command: response type and all text in it.
-    public func reply(_ line: String, user: String = "U0ALICE") throws -> (type: String?, text: String) {
-        let response = try command(line, user: user)
+    public func reply(_ line: String, user: String = "U0ALICE") async throws -> (type: String?, text: String) {
+        let response = try await command(line, user: user)
         guard response.status == 200 else { return (nil, "HTTP \(response.status): \(response.bodyText)") }
         return Self.replyText(response.body)
     }
 
     /// Clicks a button: a signed `payload=` block_actions interaction.
-    public func click(actionId: String, value: String, user: String) throws -> HTTPResponse {
+    public func click(actionId: String, value: String, user: String) async throws -> HTTPResponse {
         let payload: [String: Any] = [
             "type": "block_actions", "team": ["id": Self.teamId, "domain": "nortinia"],
             "user": ["id": user, "username": user.lowercased(), "name": user.lowercased(), "team_id": Self.teamId],
@@ -196,18 +214,18 @@ public final class SlipwayHarness: @unchecked Sendable {
         ]
         let json = String(decoding: try JSONSerialization.data(withJSONObject: payload), as: UTF8.self)
         let body = Array("payload=\(Self.formEncode(json))".utf8)
-        return try send(.post, "/slack/interactions", headers: slackHeaders(body), body: body)
+        return try await send(.post, "/slack/interactions", headers: slackHeaders(body), body: body)
     }
 
     /// Sends a signed CI image-built webhook.
-    public func imageBuilt(_ object: [String: Any], secret: String = webhookSecret) throws -> HTTPResponse {
+    public func imageBuilt(_ object: [String: Any], secret: String = webhookSecret) async throws -> HTTPResponse {
         let body = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
-        return try imageBuilt(raw: body, secret: secret)
+        return try await imageBuilt(raw: body, secret: secret)
     }
 
-    public func imageBuilt(raw body: [UInt8], secret: String = webhookSecret) throws -> HTTPResponse {
+    public func imageBuilt(raw body: [UInt8], secret: String = webhookSecret) async throws -> HTTPResponse {
         let signature = "sha256=" + HMAC.sha256Hex(key: secret, message: body)
-        return try send(
+        return try await send(
             .post, "/api/v1/deploy/image-built",
             headers: ["X-Slipway-Signature": signature, "Content-Type": "application/json"], body: body)
     }

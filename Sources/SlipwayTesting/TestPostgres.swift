@@ -143,21 +143,28 @@ public enum TestPostgres {
         }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = FileHandle.nullDevice
-        let output = Pipe()
-        let errors = Pipe()
+        // Output goes to files, not pipes: reading a pipe can fail with EINTR on Linux Foundation.
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-pgtool-\(UUID().uuidString)")
+        let outputPath = base.path + ".out"
+        let errorPath = base.path + ".err"
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: outputPath)
+            try? FileManager.default.removeItem(atPath: errorPath)
+        }
+        guard let output = FileHandle(forWritingAtPath: outputPath),
+            let errors = FileHandle(forWritingAtPath: errorPath)
+        else { throw Unavailable(description: "cannot create output files for \(tool)") }
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        // Read both pipes to the end before waiting, so a chatty tool cannot block on a full pipe.
-        let errorData = LockedData()
-        let errorReader = Thread { errorData.set(errors.fileHandleForReading.readDataToEndOfFile()) }
-        errorReader.start()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errorData.isSet { usleep(1_000) }
-        let stdout = String(decoding: outputData, as: UTF8.self)
+        try? output.close()
+        try? errors.close()
+        let stdout = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         guard process.terminationStatus == 0 else {
-            let stderr = String(decoding: errorData.value, as: UTF8.self)
+            let stderr = ((try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             throw Unavailable(description: "\(tool) exited with \(process.terminationStatus): \(stderr)")
         }
@@ -175,15 +182,6 @@ public enum TestPostgres {
             return directory + "/" + tool
         }
         throw Unavailable(description: "`\(tool)` not found (install postgresql and postgresql-client)")
-    }
-
-    /// Bytes handed from a reader thread.
-    private final class LockedData: @unchecked Sendable {
-        private let lock = NSLock()
-        private var data: Data?
-        func set(_ value: Data) { lock.withLock { data = value } }
-        var isSet: Bool { lock.withLock { data != nil } }
-        var value: Data { lock.withLock { data ?? Data() } }
     }
 
     // MARK: Private cluster

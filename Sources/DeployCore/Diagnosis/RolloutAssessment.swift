@@ -2,8 +2,9 @@ import Foundation
 
 /// Judges a watched deploy from one poll's evidence. Pure: the time comes in as a parameter.
 ///
-/// A deploy succeeds when the Kustomization's applied revision is the pushed commit with Ready=True, the Deployment's
-/// rollout is complete, and no pod of the new ReplicaSet fails during the stability window.
+/// A deploy succeeds when the Kustomization's applied revision is the pushed commit (or a later one that carries it)
+/// with Ready=True, the Deployment's rollout is complete, and no pod of the new ReplicaSet fails during the stability
+/// window.
 public enum RolloutAssessment {
     /// Assesses one deploy.
     /// - Parameters:
@@ -19,7 +20,11 @@ public enum RolloutAssessment {
         let attempted = FluxRevision.sameCommit(kustomization?.status?.lastAttemptedRevision, deploy.commit)
         let applied = FluxRevision.sameCommit(kustomization?.status?.lastAppliedRevision, deploy.commit)
         let ready = kustomization?.ready
-        let fluxReady = applied && ready?.isTrue == true
+        let runsImage = evidence.deployment.map { runsExpectedImage($0, deploy.expectedImage) } ?? false
+        // Someone may push after us: Flux then applies a later revision that carries our change. With no git here
+        // to check ancestry, "Ready at another revision and the Deployment runs our image" counts as applied.
+        let carried = !applied && kustomization?.status?.lastAppliedRevision != nil && runsImage
+        let fluxReady = ready?.isTrue == true && (applied || carried)
         let focused = focus(evidence, on: deploy)
         let timedOut = now.timeIntervalSince(deploy.startedAt) >= policy.rolloutTimeoutSeconds
 
@@ -28,7 +33,7 @@ public enum RolloutAssessment {
             return .failed(FailureDiagnosis.diagnose(focused))
         }
 
-        guard let deployment = evidence.deployment, runsExpectedImage(deployment, deploy.expectedImage) else {
+        guard let deployment = evidence.deployment, runsImage else {
             if timedOut { return .failed(timeoutCause(focused, stage: fluxReady ? .rollout : .reconcile, policy)) }
             return fluxReady ? .applied : .waitingForFlux
         }
@@ -75,7 +80,7 @@ public enum RolloutAssessment {
             needs.insert(.sealedSecrets)
         case .failed(.configMapKeyTypo):
             needs.insert(.configMaps)
-        case .failed(.timeout), .failed(.unknown), .failed(.crashLoop):
+        case .failed(.timeout), .failed(.unknown):
             needs.insert(.events)
         case .failed, .stable, .waitingForFlux:
             break

@@ -165,7 +165,7 @@ public enum CommandLineTool {
         let fields: [(String, String)] = [
             ("token", "slipway-try"), ("team_id", config.slack.teamId ?? "T0SLIPWAY"), ("team_domain", "slipway-try"),
             ("channel_id", channel), ("channel_name", "slipway-try"), ("user_id", user), ("user_name", user),
-            ("command", command), ("text", text), ("response_url", ""), ("trigger_id", "try"),
+            ("command", command), ("text", text), ("response_url", "slipway-try:none"), ("trigger_id", "try"),
         ]
         let body = Array(
             fields.map { "\(FormEncoding.encode($0.0))=\(FormEncoding.encode($0.1))" }.joined(separator: "&").utf8)

@@ -38,7 +38,7 @@ public struct SlackEndpoints: Sendable {
         }
         let who = CommandInvocation(
             userId: payload.userId, userName: payload.userName, channelId: payload.channelId,
-            channelName: payload.channelName, responseURL: payload.responseURL.isEmpty ? nil : payload.responseURL)
+            channelName: payload.channelName, responseURL: Self.usableResponseURL(payload.responseURL))
         let reply = commands.handle(command: payload.command, text: payload.text, from: who)
         return .json(200, reply.jsonBytes())
     }
@@ -63,6 +63,11 @@ public struct SlackEndpoints: Sendable {
         }
         let reply = interactions.handle(payload)
         return .json(200, reply.jsonBytes())
+    }
+
+    /// Only http(s) response URLs are used; `slipway try` sends a placeholder that must not be posted to.
+    static func usableResponseURL(_ url: String) -> String? {
+        url.hasPrefix("https://") || url.hasPrefix("http://") ? url : nil
     }
 
     static func rejected(_ error: SlackVerificationError) -> HTTPResponse {

@@ -8,10 +8,10 @@ struct FailureDiagnosisTests {
 
     private func podJSON(waiting reason: String, message: String, name: String = "shop-7c9d8f6b5d-a1b2c") -> String {
         """
-        {"metadata":{"name":"\(name)","labels":{"app":"shop","pod-template-hash":"7c9d8f6b5d"}},
+        {"items":[{"metadata":{"name":"\(name)","labels":{"app":"shop","pod-template-hash":"7c9d8f6b5d"}},
          "spec":{"containers":[{"name":"shop","image":"ghcr.io/nortinia-ltd/shop:main-5394cb7"}]},
          "status":{"phase":"Pending","containerStatuses":[{"name":"shop","ready":false,"restartCount":0,
-           "state":{"waiting":{"reason":"\(reason)","message":\(jsonString(message))}},"lastState":{}}]}}
+           "state":{"waiting":{"reason":"\(reason)","message":\(jsonString(message))}},"lastState":{}}]}}]}
         """
     }
 

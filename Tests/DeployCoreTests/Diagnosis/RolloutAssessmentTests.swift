@@ -120,6 +120,22 @@ struct RolloutAssessmentTests {
         #expect(assess(complete, at: 60) == .rollingOut(updated: 3, ready: 3, desired: 3))
     }
 
+    @Test func aLaterRevisionCarryingTheImageCounts() throws {
+        // Someone pushed an unrelated commit after ours; Flux went straight to it.
+        let later = "2222222222222222222222222222222222222222"
+        let evidence = ClusterEvidence(
+            kustomization: try kustomization(attempted: "main@sha1:\(later)", applied: "main@sha1:\(later)"),
+            deployment: try deployment(KubernetesFixtures.deploymentComplete))
+        #expect(assess(evidence, at: 60) == .rolledOut)
+        #expect(assess(evidence, at: 400, rolledOutAt: start + 60) == .stable)
+        // A later revision that does not run our image (it changed the tag again) is not ours.
+        let replaced = ClusterEvidence(
+            kustomization: evidence.kustomization,
+            deployment: try deployment(
+                KubernetesFixtures.deploymentComplete, image: "ghcr.io/nortinia-ltd/shop:main-9999999"))
+        #expect(assess(replaced, at: 60) == .waitingForFlux)
+    }
+
     @Test func stabilityWindow() throws {
         let newPods = [
             try runningPod(

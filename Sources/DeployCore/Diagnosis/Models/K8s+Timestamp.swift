@@ -12,13 +12,17 @@ extension K8s {
             let digits = min(max(fractionDigits, 0), 9)
             let interval = date.timeIntervalSince1970
             var seconds = Int64(interval.rounded(.down))
+            // A Date (a Double) resolves about a microsecond today: digits past the sixth are padded with zeros
+            // rather than filled with floating-point noise.
+            let significant = min(digits, 6)
             var scale: Int64 = 1
-            for _ in 0..<digits { scale *= 10 }
+            for _ in 0..<significant { scale *= 10 }
             var fraction = Int64(((interval - Double(seconds)) * Double(scale)).rounded())
             if fraction >= scale {
                 fraction -= scale
                 seconds += 1
             }
+            for _ in significant..<digits { fraction *= 10 }
             let days = floorDivide(seconds, 86_400)
             let secondOfDay = seconds - days * 86_400
             let (year, month, day) = civil(fromDays: days)

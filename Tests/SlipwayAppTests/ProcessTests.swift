@@ -1,0 +1,138 @@
+import Foundation
+import SlipwayHTTP
+import SlipwayTesting
+import Testing
+
+/// The `slipway` executable, built next to the test bundle.
+private func slipwayBinary() -> String? {
+    let candidates = [
+        URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "slipway"
+        ).path,
+        FileManager.default.currentDirectoryPath + "/.build/debug/slipway",
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+private struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+private func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try #require(slipwayBinary()))
+    process.arguments = arguments
+    process.environment = environment
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(
+        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+        stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+@Suite("The slipway executable", .enabled(if: slipwayBinary() != nil, "the slipway product is not built"))
+struct ProcessTests {
+    static let secrets = [
+        "SLACK_SIGNING_SECRET": SlipwayHarness.signingSecret, "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLIPWAY_WEBHOOK_SECRET": "w", "FLUX_WEBHOOK_TOKEN": "f", "PAGERDUTY_ROUTING_KEY": "r", "KUBE_TOKEN": "k",
+    ]
+
+    func writeConfig(_ mutate: (inout [String: Any]) -> Void = { _ in }) throws -> (path: String, dir: String) {
+        let dir = NSTemporaryDirectory() + "slipway-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var json = SlipwayHarness.configJSON(
+            remote: dir + "/missing-remote.git", checkout: dir + "/checkout", slackURL: "http://127.0.0.1:9/api",
+            pagerDutyURL: "http://127.0.0.1:9/pd", store: ["sqlite": ["path": dir + "/s.sqlite"]])
+        mutate(&json)
+        let path = dir + "/slipway.json"
+        try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted]).write(
+            to: URL(fileURLWithPath: path))
+        return (path, dir)
+    }
+
+    @Test("version, bad flags and unknown commands")
+    func basics() throws {
+        let version = try run(["version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.hasPrefix("slipway "))
+        let badFlag = try run(["serve", "--confgi", "x.json"])
+        #expect(badFlag.status == 2)
+        #expect(badFlag.stderr == "slipway: unknown option --confgi (did you mean --config?)\n")
+        let unknown = try run(["srve"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("did you mean `serve`?"))
+    }
+
+    @Test("check-config: 0 when valid, 2 with the JSON path and problem otherwise")
+    func checkConfig() throws {
+        let good = try writeConfig()
+        let ok = try run(["check-config", "--config", good.path], environment: Self.secrets)
+        #expect(ok.status == 0)
+        let noSecrets = try run(["check-config", "--config", good.path])
+        #expect(noSecrets.status == 2)
+        #expect(
+            noSecrets.stderr.contains("slack.signingSecretEnv: environment variable SLACK_SIGNING_SECRET is not set"))
+        let bad = try writeConfig { json in
+            var services = json["services"] as! [String: Any]
+            var shop = services["shop"] as! [String: Any]
+            var envs = shop["environments"] as! [String: Any]
+            var prod = envs["prod"] as! [String: Any]
+            prod["promoteFrom"] = "stagin"
+            envs["prod"] = prod
+            shop["environments"] = envs
+            services["shop"] = shop
+            json["services"] = services
+        }
+        let failed = try run(["check-config", "--config", bad.path], environment: Self.secrets)
+        #expect(failed.status == 2)
+        #expect(
+            failed.stderr.contains(
+                #"services.shop.environments.prod.promoteFrom: no environment "stagin" (did you mean "staging"?)"#))
+        #expect(!failed.stderr.contains(SlipwayHarness.signingSecret))
+    }
+
+    @Test("serve answers `slipway try`, then on SIGTERM turns unready and exits 0 within drainSeconds")
+    func serveTryAndDrain() async throws {
+        let port = 20_000 + Int.random(in: 0..<20_000)
+        let config = try writeConfig { json in
+            json["server"] = ["host": "127.0.0.1", "port": port, "maxBodyBytes": 65536, "drainSeconds": 3]
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(slipwayBinary()))
+        process.arguments = ["serve", "--config", config.path]
+        process.environment = Self.secrets
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let client = CurlHTTPClient()
+        let ready = HTTPClientRequest(method: .get, url: "http://127.0.0.1:\(port)/ready", timeout: 1)
+        var isReady = false
+        for _ in 0..<100 where !isReady {
+            isReady = (try? client.send(ready).status) == 200
+            if !isReady { try await Task.sleep(nanoseconds: 100_000_000) }
+        }
+        #expect(isReady)
+        let tried = try run(["try", "--config", config.path, "/status shop"], environment: Self.secrets)
+        #expect(tried.status == 0)
+        #expect(tried.stdout.contains("[ephemeral]"))
+        #expect(tried.stdout.contains("staging"))
+
+        let started = Date()
+        kill(process.processIdentifier, SIGTERM)
+        while process.isRunning && Date().timeIntervalSince(started) < 6 {
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 0)
+        #expect(Date().timeIntervalSince(started) < 3.5)
+        #expect((try? client.send(ready))?.status != 200)
+    }
+}
