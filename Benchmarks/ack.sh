@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Signed /status ack throughput and p99 at 32 connections against a running Slipway, and nginx serving a static
+# 200 in the same run; prints both and the ratio (goal ≥ 0.8× nginx, p99 ≤ 5 ms).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-packages.sh libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev git nginx wrk
+swift build -c release --product slipway >/dev/null
+dir=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$dir"' EXIT
+scripts/demo-gitops.sh "$dir/gitops.git" >/dev/null
+python3 - "$dir" <<'PY'
+import json, sys
+d = sys.argv[1]
+c = json.load(open("Config/slipway.example.json"))
+c["server"]["port"] = 18080
+c["store"] = {"sqlite": {"path": d + "/slipway.sqlite"}}
+c["gitops"]["url"] = d + "/gitops.git"
+c["gitops"]["checkout"] = d + "/checkout"
+json.dump(c, open(d + "/slipway.json", "w"))
+PY
+export SLACK_SIGNING_SECRET=bench-secret SLACK_BOT_TOKEN=xoxb-bench SLIPWAY_WEBHOOK_SECRET=w FLUX_WEBHOOK_TOKEN=f PAGERDUTY_ROUTING_KEY=r
+.build/release/slipway serve --config "$dir/slipway.json" 2>"$dir/slipway.log" &
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18080/ready >/dev/null && break; sleep 0.1; done
+
+cat > "$dir/nginx.conf" <<NGINX
+worker_processes 2;
+pid $dir/nginx.pid;
+error_log $dir/nginx-error.log;
+events { worker_connections 1024; }
+http { access_log off; server { listen 127.0.0.1:18081; location / { return 200 "ok"; } } }
+NGINX
+nginx -c "$dir/nginx.conf" -g 'daemon off;' &
+sleep 0.5
+
+ts=$(date +%s)
+body="token=x&team_id=T0001&team_domain=bench&channel_id=C0DEPLOYS&channel_name=deploys&user_id=U0ALICE&user_name=alice&command=%2Fstatus&text=shop+prod&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1%2F2%2F3&trigger_id=1.2.3"
+sig="v0=$(printf 'v0:%s:%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$SLACK_SIGNING_SECRET" | awk '{print $NF}')"
+cat > "$dir/status.lua" <<LUA
+wrk.method = "POST"
+wrk.body = "$body"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["X-Slack-Request-Timestamp"] = "$ts"
+wrk.headers["X-Slack-Signature"] = "$sig"
+LUA
+check=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "X-Slack-Request-Timestamp: $ts" -H "X-Slack-Signature: $sig" --data "$body" http://127.0.0.1:18080/slack/commands)
+[ "$check" = 200 ] || { echo "signed /status answered $check" >&2; exit 1; }
+
+duration=${DURATION:-10s}
+slip=$(wrk -t2 -c32 -d"$duration" --latency -s "$dir/status.lua" http://127.0.0.1:18080/slack/commands)
+ngx=$(wrk -t2 -c32 -d"$duration" --latency http://127.0.0.1:18081/)
+rps() { awk '/Requests\/sec/ {print $2}' <<<"$1"; }
+p99() { awk '/ 99%/ {print $2}' <<<"$1"; }
+s=$(rps "$slip"); n=$(rps "$ngx")
+echo "slipway signed /status: $s req/s, p99 $(p99 "$slip")"
+echo "nginx static 200:       $n req/s, p99 $(p99 "$ngx")"
+echo "ratio: $(python3 -c "print(round($s/$n, 2))")× nginx (goal ≥ 0.8×, p99 ≤ 5 ms)"
