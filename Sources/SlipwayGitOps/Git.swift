@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The `git` command line, run synchronously on the calling thread.
 ///
@@ -61,33 +60,39 @@ struct Git: Sendable {
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         let stdout = Pipe()
-        let stderr = Pipe()
         process.standardOutput = stdout
-        process.standardError = stderr
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
         do {
+            // stderr goes to an unlinked scratch file: it cannot fill up and stall git while stdout is
+            // read, and needs no second reader thread.
+            let stderr = try Self.scratchFile()
+            defer { try? stderr.close() }
+            process.standardError = stderr
             try process.run()
+            let outData = stdout.fileHandleForReading.readDataToEndOfFile()
+            exited.wait()
+            try stderr.seek(toOffset: 0)
+            let errData = try stderr.readToEnd() ?? Data()
+            return Output(
+                status: process.terminationStatus,
+                stdout: String(decoding: outData, as: UTF8.self),
+                stderr: String(decoding: errData, as: UTF8.self))
         } catch {
             throw GitOpsError(
                 .gitFailed,
                 "Cannot run git at \(executable.path): \(error.localizedDescription). Install git or put it on PATH.")
         }
-        // Drain both pipes at once so a chatty command cannot fill one and stall.
-        let errorText = DrainedBytes()
-        let drained = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            let data = stderr.fileHandleForReading.readDataToEndOfFile()
-            errorText.bytes.withLock { $0 = data }
-            drained.signal()
+    }
+
+    /// A read-write file with no name, gone when closed.
+    private static func scratchFile() throws -> FileHandle {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-git-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
         }
-        let outData = stdout.fileHandleForReading.readDataToEndOfFile()
-        drained.wait()
-        exited.wait()
-        return Output(
-            status: process.terminationStatus,
-            stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errorText.bytes.withLock { $0 }, as: UTF8.self))
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try FileHandle(forUpdating: url)
     }
 
     /// Finds `git` on PATH once, rather than paying for `/usr/bin/env` on every command.
@@ -98,9 +103,4 @@ struct Git: Sendable {
         }
         return URL(fileURLWithPath: "/usr/bin/git")
     }
-}
-
-/// The stderr bytes handed from the draining thread back to the waiting one.
-private final class DrainedBytes: Sendable {
-    let bytes = Mutex(Data())
 }

@@ -54,6 +54,10 @@ public actor GitOpsRepository {
     /// - Throws: `GitOpsError` (`.fileMissing`, `.notAKustomization`, `.imageEntryMissing`, `.gitFailed`, ...).
     public func currentTag(file: String, image: String) async throws -> String? {
         let path = try repositoryPath(file)
+        return try healing { try tag(at: path, image: image) }
+    }
+
+    private func tag(at path: String, image: String) throws -> String? {
         try ensurePrepared()
         try fetch()
         let output = try git.run(["cat-file", "blob", "\(remoteRef):\(path)"], in: checkout)
@@ -77,8 +81,12 @@ public actor GitOpsRepository {
     /// - Throws: `GitOpsError`; the checkout is left reset to the remote branch.
     public func commitImageTag(_ change: ImageTagChange) async throws -> CommitOutcome {
         let path = try repositoryPath(change.file)
-        let editor = KustomizationImageEditor(path: path)
         try KustomizationImageEditor.validate(tag: change.newTag)
+        return try healing { try applyAndPush(change, path: path) }
+    }
+
+    private func applyAndPush(_ change: ImageTagChange, path: String) throws -> CommitOutcome {
+        let editor = KustomizationImageEditor(path: path)
         try ensurePrepared()
         let attempts = max(1, configuration.maxPushAttempts)
         var attempt = 1
@@ -115,17 +123,30 @@ public actor GitOpsRepository {
     /// - Returns: a 40-hex commit id.
     /// - Throws: `GitOpsError` (`.gitFailed`).
     public func headCommit() async throws -> String {
-        try ensurePrepared()
-        try fetch()
-        return try revision(remoteRef)
+        try healing {
+            try ensurePrepared()
+            try fetch()
+            return try revision(remoteRef)
+        }
     }
 
     // MARK: - Steps
 
     private var remoteRef: String { "refs/remotes/origin/\(configuration.branch)" }
 
+    /// Runs `body`; when git fails, the next call prepares the checkout again (re-cloning it if it vanished).
+    private func healing<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as GitOpsError where error.kind == .gitFailed {
+            prepared = false
+            throw error
+        }
+    }
+
+    /// Prepares once, and again whenever the checkout has vanished since.
     private func ensurePrepared() throws {
-        if !prepared { try prepareCheckout() }
+        if !prepared || !FileManager.default.fileExists(atPath: checkout + "/.git") { try prepareCheckout() }
     }
 
     private func prepareCheckout() throws {

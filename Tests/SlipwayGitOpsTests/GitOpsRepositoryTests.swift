@@ -271,12 +271,25 @@ struct GitOpsRepositoryTests {
         try fixture.pushFromOtherClone()
         let marker = checkout + "/.git/slipway-marker"
         try Data().write(to: URL(fileURLWithPath: marker))
+        try fixture.git(["remote", "set-url", "origin", fixture.path("moved.git")], in: checkout)
 
         let restarted = repository()
         try await restarted.prepare()
         #expect(FileManager.default.fileExists(atPath: marker), "prepare must not re-clone")
+        #expect(try fixture.git(["config", "--get", "remote.origin.url"], in: checkout) == fixture.remote + "\n")
         try expectClean("slipway")
         #expect(!FileManager.default.fileExists(atPath: checkout + "/stray.txt"))
+    }
+
+    @Test func aDeletedCheckoutIsClonedAgain() async throws {
+        defer { fixture.remove() }
+        let repository = repository()
+        _ = try await repository.commitImageTag(change(tag: "main-1111111"))
+        try FileManager.default.removeItem(atPath: fixture.path("slipway"))
+        #expect(
+            try await repository.commitImageTag(change(tag: "main-2222222"))
+                == .committed(commit: try fixture.remoteHead(), oldTag: "main-1111111"))
+        try expectClean("slipway")
     }
 
     @Test func errorsNeverShowCredentials() async throws {

@@ -150,7 +150,7 @@ struct ClusterObserverTests {
         }
     }
 
-    @Test func oneRolloutPerCommitAndCompleteOnDemand() async throws {
+    @Test func heldRolloutCompletesOnDemand() async throws {
         let scenario = try FluxScenario(rolloutSteps: 1)
         scenario.fake.script(namespace: "shop", deployment: "shop", outcome: .hold)
         let sha = try scenario.push(tag: "main-5394cb7")

@@ -110,14 +110,19 @@ struct RolloutAssessmentTests {
     }
 
     @Test func rolloutProgressIsVisibleBeforeFluxRecordsTheRevision() throws {
-        // Flux with `wait: true` keeps lastAppliedRevision old until its health check passes.
+        // Flux with `wait: true` keeps lastAppliedRevision old, and Ready Unknown, until its health check passes.
+        var waiting = try kustomization(applied: "main@sha1:\(Self.older)")
+        waiting.status?.conditions = [
+            K8s.Condition(
+                type: "Ready", status: "Unknown", reason: "Progressing", message: "Reconciliation in progress")
+        ]
         let evidence = ClusterEvidence(
-            kustomization: try kustomization(applied: "main@sha1:\(Self.older)"),
-            deployment: try deployment(KubernetesFixtures.deploymentProgressing))
+            kustomization: waiting, deployment: try deployment(KubernetesFixtures.deploymentProgressing))
         #expect(assess(evidence, at: 40) == .rollingOut(updated: 1, ready: 3, desired: 3))
         let complete = ClusterEvidence(
-            kustomization: evidence.kustomization, deployment: try deployment(KubernetesFixtures.deploymentComplete))
+            kustomization: waiting, deployment: try deployment(KubernetesFixtures.deploymentComplete))
         #expect(assess(complete, at: 60) == .rollingOut(updated: 3, ready: 3, desired: 3))
+        #expect(assess(complete, at: 900) == .failed(.timeout(stage: .healthCheck, seconds: 900)))
     }
 
     @Test func aLaterRevisionCarryingTheImageCounts() throws {
