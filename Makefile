@@ -35,7 +35,7 @@ format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
 test: test-deps lint
-	@source scripts/test-postgres.sh && $(SWIFT) test --parallel --num-workers 2
+	@source scripts/test-postgres.sh && $(SWIFT) test --no-parallel
 
 bench: deps
 	Benchmarks/ack.sh

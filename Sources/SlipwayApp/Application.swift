@@ -106,7 +106,7 @@ public final class Application: Sendable {
             apiServer: config.kubernetes.apiServer, tokenEnv: config.kubernetes.tokenEnv,
             caFile: config.kubernetes.caFile, environment: environment)
         monitor = RolloutMonitor(
-            coordinator: coordinator, client: KubernetesClient(configuration: kubernetes, http: http),
+            coordinator: coordinator, client: KubernetesClient(configuration: kubernetes),
             policy: config.policy, branch: config.gitops.branch, wake: monitorWake, log: options.log)
         let slack = SlackWebClient(httpClient: http, token: secrets.botToken, baseURL: config.slack.apiBaseURL)
         let pagerDuty = config.pagerDuty.map { PagerDutyClient(httpClient: http, eventsURL: $0.eventsURL) }

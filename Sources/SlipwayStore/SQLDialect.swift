@@ -20,9 +20,19 @@ enum SQLDialect: Sendable {
         }
     }
 
-    /// Replaces the `{seq}` and `{binary}` placeholders of schema text.
+    /// Table option for tables looked up only by their primary key: SQLite then keeps one b-tree instead of two,
+    /// which is one page less to write per insert.
+    var withoutRowID: String {
+        switch self {
+        case .sqlite: "WITHOUT ROWID"
+        case .postgres: ""
+        }
+    }
+
+    /// Replaces the `{seq}`, `{binary}` and `{without_rowid}` placeholders of schema text.
     func schema(_ template: String) -> String {
         template.replacingOccurrences(of: "{seq}", with: sequenceColumn)
             .replacingOccurrences(of: "{binary}", with: binaryCollation)
+            .replacingOccurrences(of: "{without_rowid}", with: withoutRowID)
     }
 }

@@ -23,7 +23,15 @@ private enum SQL {
     /// In a PostgreSQL write transaction: rows another replica is claiming right now are skipped, not waited for.
     static let dueClaiming = due + "\nFOR UPDATE OF o SKIP LOCKED"
     static let byKey = "\(select) WHERE key = $1"
-    static let count = "SELECT count(*) FROM outbox WHERE status = $1"
+    /// One statement per status, with the status as a literal so the partial indexes can serve the pending and
+    /// failed counts.
+    static func count(_ status: OutboxStatus) -> String {
+        switch status {
+        case .pending: "SELECT count(*) FROM outbox WHERE status = 'pending'"
+        case .delivered: "SELECT count(*) FROM outbox WHERE status = 'delivered'"
+        case .failed: "SELECT count(*) FROM outbox WHERE status = 'failed'"
+        }
+    }
     static let failed = "\(select) WHERE status = 'failed' ORDER BY created_at DESC, seq DESC LIMIT $1"
     static let delivered = "UPDATE outbox SET status = 'delivered', delivered_at = $2 WHERE key = $1"
     static let reschedule = """
@@ -43,7 +51,7 @@ extension SQLTransaction {
     }
 
     func outboxCount(status: OutboxStatus) throws -> Int {
-        try first(SQL.count, [.text(status.rawValue)]) { try $0.requiredInt(at: 0, "count") } ?? 0
+        try first(SQL.count(status), []) { try $0.requiredInt(at: 0, "count") } ?? 0
     }
 
     func failedOutbox(limit: Int) throws -> [OutboxMessage] {

@@ -17,11 +17,11 @@ private enum SQL {
             author_email = excluded.author_email, message = excluded.message, built_at = excluded.built_at
         """
     static let imagesByTag =
-        "SELECT \(StoreRows.imageColumns) FROM images WHERE service = $1 AND tag = $2 ORDER BY built_at DESC, seq DESC"
+        "SELECT \(StoreRows.imageColumns) FROM images WHERE service = $1 AND tag = $2 ORDER BY built_at DESC, sha"
     static let imagesByTagOrSha = """
         SELECT \(StoreRows.imageColumns) FROM images
         WHERE service = $1 AND (tag = $2 OR (sha >= $3 AND sha < $4))
-        ORDER BY built_at DESC, seq DESC
+        ORDER BY built_at DESC, tag, sha
         """
     /// Inserts the key, or takes over an expired one; returns a row only when it changed something.
     static let remember = """

@@ -7,6 +7,8 @@ final class SQLiteConnection: SQLConnection, PooledConnection {
     let dialect = SQLDialect.sqlite
     private let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
+    /// Told about the WAL size after each commit; kept alive by the connection that calls it.
+    private var walObserver: SQLiteCheckpointer?
 
     /// Opens (and creates, when `readOnly` is false) the database at `path`.
     /// - Parameter readOnly: a reader: `query_only` is set, so a stray write fails instead of taking the lock.
@@ -33,8 +35,29 @@ final class SQLiteConnection: SQLConnection, PooledConnection {
     }
 
     deinit {
+        if walObserver != nil { sqlite3_wal_hook(handle, nil, nil) }
         statements.removeAll()
         sqlite3_close_v2(handle)
+    }
+
+    /// Hands checkpoints to `checkpointer` instead of running them inside commits.
+    func delegateCheckpoints(to checkpointer: SQLiteCheckpointer) {
+        walObserver = checkpointer
+        // Installing a WAL hook also turns off the automatic checkpoint of this connection.
+        sqlite3_wal_hook(
+            handle,
+            { context, _, _, frames in
+                guard let context else { return SQLITE_OK }
+                Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().walCommitted(frames: frames)
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(checkpointer).toOpaque())
+    }
+
+    /// Runs a checkpoint: PASSIVE (copies what it can without waiting for anyone), or RESTART (waits for writers
+    /// and readers, within the busy timeout, so the next write starts the WAL over).
+    func checkpoint(restart: Bool) {
+        let mode = restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE
+        sqlite3_wal_checkpoint_v2(handle, nil, mode, nil, nil)
     }
 
     func prepareForUse() throws {}

@@ -19,6 +19,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     private var writerBusy = false
     /// Nil for `:memory:`, where every connection would see its own empty database: reads share the writer.
     private let readers: ConnectionPool<SQLiteConnection>?
+    private let checkpointer: SQLiteCheckpointer?
 
     /// Opens (creating it and its parent directory when needed) and migrates the database at `path`.
     /// - Parameters:
@@ -48,6 +49,9 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         let busyTimeout = Duration.seconds(5)
         writer = try SQLiteConnection(path: path, readOnly: false, busyTimeout: busyTimeout)
         do {
+            if let size = ProcessInfo.processInfo.environment["XPAGESIZE"] {
+                try writer.executeScript("PRAGMA page_size = \(size)")
+            }
             if !isMemory {
                 let mode = try writer.query("PRAGMA journal_mode = WAL", []) { $0.text(at: 0) }.first ?? nil
                 guard mode?.lowercased() == "wal" else {
@@ -55,17 +59,32 @@ public final class SQLiteStore: Store, @unchecked Sendable {
                 }
             }
             try writer.executeScript("PRAGMA synchronous = NORMAL")
+            for pragma in (ProcessInfo.processInfo.environment["XPRAGMAS"] ?? "").split(separator: ";") {
+                try writer.executeScript("PRAGMA \(pragma)")
+            }
             try writer.executeScript("PRAGMA journal_size_limit = 67108864")
         } catch let error as StoreError {
             throw StoreError.open("cannot set up \(path): \(error.message)")
         }
         try StoreMigrator.migrate(writer, to: schemaVersion)
-        readers =
-            isMemory
-            ? nil
-            : ConnectionPool(maximum: maxReaders, waitTimeout: .seconds(30)) {
+        if isMemory {
+            readers = nil
+            checkpointer = nil
+        } else {
+            readers = ConnectionPool(maximum: maxReaders, waitTimeout: .seconds(30)) {
                 try SQLiteConnection(path: path, readOnly: true, busyTimeout: busyTimeout)
             }
+            let checkpointer = SQLiteCheckpointer(
+                connection: try SQLiteConnection(path: path, readOnly: false, busyTimeout: busyTimeout),
+                interval: 2_000, restartFrames: 50_000)
+            checkpointer.start()
+            writer.delegateCheckpoints(to: checkpointer)
+            self.checkpointer = checkpointer
+        }
+    }
+
+    deinit {
+        checkpointer?.stop()
     }
 
     /// Runs `body` in a read snapshot on a reader connection.

@@ -1,3 +1,4 @@
+// swift-format-ignore-file
 import DeployCore
 import Foundation
 import SlipwayCrypto
@@ -40,7 +41,9 @@ enum Bench {
         let gitBaseline = Date().timeIntervalSince(baselineStart) * 1000 / 5
         latencies.sort()
         let median = latencies[latencies.count / 2]
-        print("approval click → commit on remote: median \(fmt(median)) ms over \(deploys) deploys (goal ≤ 150 ms); p90 \(fmt(latencies[latencies.count * 9 / 10])) ms")
+        print(
+            "approval click → commit on remote: median \(fmt(median)) ms over \(deploys) deploys (goal ≤ 150 ms); p90 \(fmt(latencies[latencies.count * 9 / 10])) ms"
+        )
         print("  baseline: one `git rev-parse` process \(fmt(gitBaseline)) ms; ratio \(fmt(median / gitBaseline))× ")
 
         // 2. Distinct image-built webhooks persisted per second (SQLite), through the real handler.
@@ -48,9 +51,14 @@ enum Bench {
         var bodies: [HTTPRequest] = []
         bodies.reserveCapacity(requests)
         for i in 0..<requests {
-            let body = Array(#"{"repo":"nortinia-ltd/shop","sha":"\#(String(format: "%040x", i + 1))","tag":"main-\#(String(format: "%07x", i + 1))","env":"staging","author":{"name":"A","email":"a@example.com"}}"#.utf8)
+            let body = Array(
+                #"{"repo":"nortinia-ltd/shop","sha":"\#(String(format: "%040x", i + 1))","tag":"main-\#(String(format: "%07x", i + 1))","env":"staging","author":{"name":"A","email":"a@example.com"}}"#
+                    .utf8)
             let signature = "sha256=" + HMAC.sha256Hex(key: "bench-webhook", message: body)
-            bodies.append(HTTPRequest(method: .post, path: "/api/v1/deploy/image-built", headers: ["X-Slipway-Signature": signature], body: body))
+            bodies.append(
+                HTTPRequest(
+                    method: .post, path: "/api/v1/deploy/image-built", headers: ["X-Slipway-Signature": signature],
+                    body: body))
         }
         let requestsToSend = bodies
         let start = Date()
@@ -69,7 +77,8 @@ enum Bench {
         let hmacStart = Date()
         for request in bodies { _ = HMAC.sha256Hex(key: "bench-webhook", message: request.body) }
         let hmacRate = Double(requests) / Date().timeIntervalSince(hmacStart)
-        print("image-built webhooks persisted: \(Int(rate))/s (\(requests) distinct, \(threads) threads; goal ≥ 5,000/s)")
+        print(
+            "image-built webhooks persisted: \(Int(rate))/s (\(requests) distinct, \(threads) threads; goal ≥ 5,000/s)")
         print("  baseline: HMAC verification alone \(Int(hmacRate))/s; persisted/verify ratio \(fmt(rate / hmacRate))")
         app.server.stop()
     }
@@ -88,7 +97,9 @@ enum Bench {
         if quiet { process.standardOutput = FileHandle.nullDevice }
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Failure(message: "\(arguments.joined(separator: " ")) failed") }
+        guard process.terminationStatus == 0 else {
+            throw Failure(message: "\(arguments.joined(separator: " ")) failed")
+        }
     }
 
     static func configJSON(dir: String, remote: String) -> String {
