@@ -130,6 +130,32 @@ public actor GitOpsRepository {
         }
     }
 
+    /// The commit on the branch that carries `deployId` in its `Slipway-Deploy-Id:` trailer, if any.
+    ///
+    /// A process that crashed between pushing and recording the push leaves the deploy in `committing`; on restart
+    /// this finds the pushed commit, so the deploy is not committed twice.
+    /// - Parameter searchDepth: how many recent commits of the branch to search.
+    public func commit(forDeployId deployId: String, searchDepth: Int = 500) async throws -> String? {
+        try healing {
+            try ensurePrepared()
+            try fetch()
+            let output = try git.run(
+                [
+                    "log", "-n", String(searchDepth), "--fixed-strings", "--grep=Slipway-Deploy-Id: \(deployId)",
+                    "--format=%H %(trailers:key=Slipway-Deploy-Id,valueonly,separator=%x2C)", remoteRef,
+                ], in: checkout)
+            try check("log", output)
+            // --grep matches substrings; the trailer must be exactly this id.
+            for line in output.stdout.split(whereSeparator: \.isNewline) {
+                let parts = line.split(separator: " ", maxSplits: 1)
+                guard parts.count == 2 else { continue }
+                let ids = parts[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                if ids.contains(deployId) { return String(parts[0]) }
+            }
+            return nil
+        }
+    }
+
     // MARK: - Steps
 
     private var remoteRef: String { "refs/remotes/origin/\(configuration.branch)" }

@@ -312,4 +312,18 @@ struct GitOpsRepositoryTests {
             GitOpsRepository.redactingCredentials(in: "fatal: unable to access 'https://u:p@h.example/x.git/': 403")
                 == "fatal: unable to access 'https://***@h.example/x.git/': 403")
     }
+
+    @Test("a pushed deploy is found again by its Slipway-Deploy-Id trailer, from another checkout")
+    func findsCommitByDeployId() async throws {
+        let first = repository("first")
+        guard case .committed(let commit, _) = try await first.commitImageTag(change()) else {
+            Issue.record("expected a commit")
+            return
+        }
+        // A new process (another checkout) looks the deploy up after a crash.
+        let restarted = repository("after-restart")
+        #expect(try await restarted.commit(forDeployId: "dep-shop-prod-main-5d6e7f8") == commit)
+        #expect(try await restarted.commit(forDeployId: "dep-shop-prod-main-0000000") == nil)
+        #expect(try await restarted.commit(forDeployId: "dep-shop-prod") == nil)
+    }
 }

@@ -11,6 +11,7 @@ public final class DeployWorker: Sendable {
     let log: Log
     let maxTransientAttempts = 5
     private let attempts = LockedCounter()
+    private let startedAt = Date()
 
     public init(coordinator: DeployCoordinator, gitops: GitOpsRepository, log: Log) {
         self.coordinator = coordinator
@@ -71,6 +72,15 @@ public final class DeployWorker: Sendable {
                 ? "ci" : "\(deploy.requestedByName.map { "@\($0) " } ?? "")(\(deploy.requestedBy))",
             sourceCommit: deploy.sourceCommit)
         do {
+            // A crash between push and record leaves the deploy here with its commit already on the branch; only a
+            // deploy that entered this step before this process started (or failed a try) can be in that case.
+            let mayBePushed = deploy.updatedAt < startedAt || attempts.value(deploy.id) > 0
+            if mayBePushed, let pushed = try await gitops.commit(forDeployId: deploy.id) {
+                log.info("\(deploy.id) was already pushed as \(pushed.prefix(12)); recording it")
+                _ = try coordinator.apply(
+                    .committed(commit: pushed, previousTag: deploy.previousTag), deployId: deploy.id, actor: "slipway")
+                return
+            }
             let outcome = try await gitops.commitImageTag(change)
             switch outcome {
             case .committed(let commit, let oldTag):
@@ -124,6 +134,12 @@ final class LockedCounter: @unchecked Sendable {
         defer { lock.unlock() }
         counts[key, default: 0] += 1
         return counts[key]!
+    }
+
+    func value(_ key: String) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return counts[key] ?? 0
     }
 
     func reset(_ key: String) {
