@@ -79,12 +79,14 @@ public final class Application: Sendable {
         func resolve(_ path: String) -> String {
             path.hasPrefix("/") || path == ":memory:" ? path : options.baseDirectory + "/" + path
         }
+        let base: any Store
         switch config.store {
         case .sqlite(let path):
-            store = try SQLiteStore(path: resolve(path))
+            base = try SQLiteStore(path: resolve(path))
         case .postgres:
-            store = try PostgresStore(url: secrets.databaseURL ?? "")
+            base = try PostgresStore(url: secrets.databaseURL ?? "")
         }
+        store = ObservedStore(base)
         let http = CurlHTTPClient()
         let renderer = DeployMessageRenderer(runbooksBaseURL: config.runbooksBaseURL, onCall: config.onCallSlackUserIds)
         let composer = OutboxComposer(

@@ -9,6 +9,7 @@ public struct StatusReport: Sendable {
     let store: any Store
     let catalog: Catalog
     let clock: @Sendable () -> Date
+    private let cache = StatusCache(ttl: 1)
 
     public init(store: any Store, catalog: Catalog, clock: @escaping @Sendable () -> Date) {
         self.store = store
@@ -16,8 +17,20 @@ public struct StatusReport: Sendable {
         self.clock = clock
     }
 
-    /// `/status [service] [env]`.
+    /// `/status [service] [env]`. Replies are cached until this process writes to the store, and for at most a
+    /// second (other replicas' writes).
     public func render(service: String?, environment: String?) throws -> SlackMessage {
+        guard let observed = store as? ObservedStore else {
+            return try renderUncached(service: service, environment: environment)
+        }
+        return try cache.message(
+            for: "\(service ?? "")/\(environment ?? "")", generation: observed.generation, now: Date()
+        ) {
+            try renderUncached(service: service, environment: environment)
+        }
+    }
+
+    private func renderUncached(service: String?, environment: String?) throws -> SlackMessage {
         if let service {
             let entry = try catalog.resolve(service: service)
             if let environment { _ = try catalog.resolve(service: service, environment: environment) }
