@@ -137,4 +137,23 @@ struct DeployFlowTests {
         #expect(deploy.kind == .rollback)
         #expect(deploy.state == .awaitingApproval)
     }
+
+    @Test("a newer deploy that reaches git supersedes an unfinished older one")
+    func supersede() async throws {
+        let h = try SlipwayHarness()
+        defer { Task { await h.stop() } }
+        _ = try await h.reply("/deploy shop prod main-aaaaaaa")
+        let older = try #require(try h.latestDeploy("shop", "prod"))
+        _ = try await h.reply("/deploy shop prod main-bbbbbbb", user: "U0BOB")
+        let newer = try #require(try h.latestDeploy("shop", "prod"))
+        #expect(newer.id != older.id)
+        _ = try await h.click(actionId: ActionID.approve, value: newer.approval!.token, user: "U0DANA")
+        h.startServices()
+        #expect(await h.waitUntil { try h.deploy(newer.id)?.gitCommit != nil })
+        #expect(try h.deploy(older.id)?.state == .superseded)
+        #expect(try h.deploy(older.id)?.note == "superseded by \(newer.id)")
+        let late = try await h.click(actionId: ActionID.approve, value: older.approval!.token, user: "U0DANA")
+        #expect(late.bodyText.contains("no longer waiting for approval"))
+        #expect(try h.remoteTag("shop", "prod") == "main-bbbbbbb")
+    }
 }
