@@ -11,6 +11,13 @@ public final class FakePagerDuty: @unchecked Sendable {
     public struct Event: Sendable {
         public let headers: HTTPHeaders
         public let body: [UInt8]
+        /// When the fake received it.
+        public let receivedAt: Date
+        /// The HTTP status the fake answered with (0 until answered).
+        public internal(set) var httpStatus: Int = 0
+
+        /// Whether PagerDuty accepted the event (HTTP 202).
+        public var accepted: Bool { httpStatus == 202 }
 
         /// The JSON body as an object.
         public var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] }
@@ -63,6 +70,9 @@ public final class FakePagerDuty: @unchecked Sendable {
     /// Recorded requests, oldest first (including rejected ones).
     public var events: [Event] { lock.withLock { recorded } }
 
+    /// Events PagerDuty accepted, oldest first.
+    public var acceptedEvents: [Event] { events.filter(\.accepted) }
+
     /// Dedup keys of alerts triggered and not yet resolved.
     public var openAlerts: Set<String> { lock.withLock { open } }
 
@@ -79,12 +89,19 @@ public final class FakePagerDuty: @unchecked Sendable {
     private func handle(_ request: HTTPRequest) -> HTTPResponse {
         guard request.path == "/v2/enqueue" else { return .json(404, #"{"status":"not found"}"#) }
         guard request.method == .post else { return .json(405, #"{"status":"method not allowed"}"#) }
-        let event = Event(headers: request.headers, body: request.body)
-        let (isOutage, failure): (Bool, Failure?) = lock.withLock {
+        let event = Event(headers: request.headers, body: request.body, receivedAt: Date())
+        let (index, isOutage, failure): (Int, Bool, Failure?) = lock.withLock {
             recorded.append(event)
-            if outage { return (true, nil) }
-            return (false, pendingFailures.isEmpty ? nil : pendingFailures.removeFirst())
+            let index = recorded.count - 1
+            if outage { return (index, true, nil) }
+            return (index, false, pendingFailures.isEmpty ? nil : pendingFailures.removeFirst())
         }
+        let response = answer(event, isOutage: isOutage, failure: failure)
+        lock.withLock { if index < recorded.count { recorded[index].httpStatus = response.status } }
+        return response
+    }
+
+    private func answer(_ event: Event, isOutage: Bool, failure: Failure?) -> HTTPResponse {
         if isOutage { return .text(503, "Service Unavailable") }
         switch failure {
         case .rateLimit(let seconds)?:

@@ -22,6 +22,15 @@ public final class FakeSlack: @unchecked Sendable {
         public let query: String
         public let headers: HTTPHeaders
         public let body: [UInt8]
+        /// When the fake received it.
+        public let receivedAt: Date
+        /// The HTTP status the fake answered with (0 until answered).
+        public internal(set) var httpStatus: Int = 0
+        /// Slack's error code when the answer was `ok:false` or a non-2xx status; nil when it succeeded.
+        public internal(set) var error: String?
+
+        /// Whether Slack accepted the call (HTTP 200 with `ok:true`).
+        public var succeeded: Bool { httpStatus == 200 && error == nil }
 
         /// The JSON body as an object, or nil when it is not a JSON object.
         public var json: [String: Any]? {
@@ -53,6 +62,8 @@ public final class FakeSlack: @unchecked Sendable {
     private let server: HTTPServer
     private let lock = NSLock()
     private var recorded: [Call] = []
+    private var callSequence = 0
+    private var sequenceOfRecorded: [Int] = []
     private var pendingFailures: [String: [Failure]] = [:]
     private var outage = false
     private var channelsWithoutBot: Set<String> = []
@@ -96,8 +107,16 @@ public final class FakeSlack: @unchecked Sendable {
         lock.withLock { method.map { name in recorded.filter { $0.method == name } } ?? recorded }
     }
 
+    /// Successful calls of `method`, oldest first.
+    public func succeededCalls(method: String) -> [Call] { calls(method: method).filter(\.succeeded) }
+
     /// Forgets the recorded calls.
-    public func clearCalls() { lock.withLock { recorded.removeAll() } }
+    public func clearCalls() {
+        lock.withLock {
+            recorded.removeAll()
+            sequenceOfRecorded.removeAll()
+        }
+    }
 
     /// Makes the next call of `method` fail (failures queue up, one per call).
     public func failNext(method: String, with failure: Failure) {
@@ -117,6 +136,24 @@ public final class FakeSlack: @unchecked Sendable {
     /// Adds a user to the `users.lookupByEmail` directory.
     public func addUser(email: String, id: String) { lock.withLock { directory[email.lowercased()] = id } }
 
+    /// Every message posted to `channel` (not ephemeral ones), oldest first, with its latest content.
+    public func postedMessages(channel: String) -> [(ts: String, message: [String: Any])] {
+        let prefix = "\(channel)/"
+        let stored = lock.withLock { messages.filter { $0.key.hasPrefix(prefix) } }
+        return stored.keys.sorted().compactMap { key in
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(stored[key]!))) as? [String: Any] else {
+                return nil
+            }
+            return (ts: String(key.dropFirst(prefix.count)), message: object)
+        }
+    }
+
+    /// Deletes a posted message, as a person with the rights to do so can; `chat.update` on it then answers
+    /// `message_not_found`.
+    public func deleteMessage(channel: String, ts: String) {
+        lock.withLock { _ = messages.removeValue(forKey: "\(channel)/\(ts)") }
+    }
+
     /// The latest content of a posted message (after any `chat.update`), as the JSON object that was sent.
     public func message(channel: String, ts: String) -> [String: Any]? {
         guard let body = lock.withLock({ messages["\(channel)/\(ts)"] }) else { return nil }
@@ -130,25 +167,50 @@ public final class FakeSlack: @unchecked Sendable {
     }
 
     private func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let (sequence, response) = answer(request)
+        guard let sequence else { return response }
+        let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
+        let error: String? =
+            if response.status == 200, object?["ok"] as? Bool == true { nil } else {
+                object?["error"] as? String ?? "http_\(response.status)"
+            }
+        lock.withLock {
+            guard let index = sequenceOfRecorded.lastIndex(of: sequence) else { return }
+            recorded[index].httpStatus = response.status
+            recorded[index].error = error
+        }
+        return response
+    }
+
+    /// Records the call and answers it. - Returns: the call's sequence number (nil when not recorded) and the answer.
+    private func answer(_ request: HTTPRequest) -> (Int?, HTTPResponse) {
         let method: String
         if request.path.hasPrefix("/api/") {
             method = String(request.path.dropFirst(5))
         } else if request.path.hasPrefix("/response/") {
             method = "response_url"
         } else {
-            return .json(404, #"{"ok":false,"error":"unknown_method"}"#)
+            return (nil, .json(404, #"{"ok":false,"error":"unknown_method"}"#))
         }
         let call = Call(
             method: method, httpMethod: request.method.rawValue, path: request.path, query: request.query,
-            headers: request.headers, body: request.body)
-        let (isOutage, failure): (Bool, Failure?) = lock.withLock {
+            headers: request.headers, body: request.body, receivedAt: Date())
+        let (sequence, isOutage, failure): (Int, Bool, Failure?) = lock.withLock {
+            callSequence += 1
             recorded.append(call)
-            if outage { return (true, nil) }
-            guard var queue = pendingFailures[method], !queue.isEmpty else { return (false, nil) }
+            sequenceOfRecorded.append(callSequence)
+            if outage { return (callSequence, true, nil) }
+            guard var queue = pendingFailures[method], !queue.isEmpty else { return (callSequence, false, nil) }
             let next = queue.removeFirst()
             pendingFailures[method] = queue
-            return (false, next)
+            return (callSequence, false, next)
         }
+        return (sequence, respond(to: request, call: call, method: method, isOutage: isOutage, failure: failure))
+    }
+
+    private func respond(to request: HTTPRequest, call: Call, method: String, isOutage: Bool, failure: Failure?)
+        -> HTTPResponse
+    {
         if isOutage { return .text(503, "Service Unavailable") }
         switch failure {
         case .error(let code)?: return Self.error(code)

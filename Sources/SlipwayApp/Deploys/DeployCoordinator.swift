@@ -99,7 +99,14 @@ public final class DeployCoordinator: Sendable {
         if case .committed = event {
             try supersedeOlder(than: saved, in: w)
         }
-        if saved.state.isTerminal && !deploy.state.isTerminal { onFinished(saved) }
+        if saved.state.isTerminal && !deploy.state.isTerminal {
+            let onFinished = self.onFinished
+            if let observed = store as? ObservedStore {
+                observed.afterCommit { onFinished(saved) }
+            } else {
+                onFinished(saved)
+            }
+        }
         return saved
     }
 

@@ -1,11 +1,13 @@
 import Foundation
 import SlipwayStore
 
-/// A store that counts its committed writes, so caches of what the store says know when they are stale.
+/// A store that counts its writes, so caches of what the store says know when they are stale, and runs
+/// after-commit actions (metrics) only once a write has committed — a retried or rolled-back body runs none.
 public final class ObservedStore: Store, @unchecked Sendable {
     private let base: any Store
     private let lock = NSLock()
     private var writes: UInt64 = 0
+    private static let pendingKey = "slipway.afterCommit"
 
     public init(_ base: any Store) { self.base = base }
 
@@ -16,6 +18,35 @@ public final class ObservedStore: Store, @unchecked Sendable {
 
     public func write<T>(_ body: (any StoreWriter) throws -> T) throws -> T {
         defer { lock.withLock { writes &+= 1 } }
-        return try base.write(body)
+        let thread = Thread.current
+        let outer = thread.threadDictionary[Self.pendingKey] as? AfterCommitActions
+        if outer != nil { return try base.write(body) }  // joined an enclosing write: its commit runs the actions
+        let actions = AfterCommitActions()
+        thread.threadDictionary[Self.pendingKey] = actions
+        defer { thread.threadDictionary[Self.pendingKey] = nil }
+        let result = try base.write { writer in
+            actions.removeAll()  // a retried body starts over
+            return try body(writer)
+        }
+        thread.threadDictionary[Self.pendingKey] = nil
+        actions.runAll()
+        return result
     }
+
+    /// Runs `action` after the write in progress on this thread commits, or now when there is none.
+    public func afterCommit(_ action: @escaping @Sendable () -> Void) {
+        if let actions = Thread.current.threadDictionary[Self.pendingKey] as? AfterCommitActions {
+            actions.append(action)
+        } else {
+            action()
+        }
+    }
+}
+
+/// Actions queued during one write body.
+private final class AfterCommitActions {
+    private var actions: [@Sendable () -> Void] = []
+    func append(_ action: @escaping @Sendable () -> Void) { actions.append(action) }
+    func removeAll() { actions.removeAll() }
+    func runAll() { for action in actions { action() } }
 }

@@ -110,10 +110,13 @@ public struct OutboxComposer: Sendable {
     public func resolvePage(for failed: Deploy, resolvedBy: Deploy, now: Date) -> OutboxMessage? {
         guard pagingEnabled, pages(failed), failed.gitCommit != nil else { return nil }
         return OutboxMessage(
-            key: "\(failed.id):pd:resolve", deployId: failed.id, channel: .pagerDuty,
+            key: Self.resolveKey(deployId: failed.id), deployId: failed.id, channel: .pagerDuty,
             target: OutboxTarget.pagerDutyResolve, payload: OutboxPayload(deployId: failed.id).encoded(),
             orderingKey: "pd:\(failed.id)", createdAt: now)
     }
+
+    /// The outbox key of the resolve event for the page of `deployId`.
+    public static func resolveKey(deployId: String) -> String { "\(deployId):pd:resolve" }
 
     /// A private note to the requester in the channel they used.
     public func tellRequester(_ deploy: Deploy, text: String, now: Date) -> OutboxMessage? {

@@ -12,6 +12,7 @@ public final class Metrics: @unchecked Sendable {
     private var durationCount: [String: Int] = [:]
     private var deliveryFailures = 0
     private var deliveries = 0
+    private let buildTimes = DeliveryStats.BuildTimes()
     /// Upper bounds (seconds) of the deploy duration histogram.
     static let bounds: [Double] = [30, 60, 120, 300, 600, 900, 1800, 3600]
 
@@ -19,7 +20,7 @@ public final class Metrics: @unchecked Sendable {
 
     /// Counts one HTTP response.
     public func recordRequest(route: String, status: Int) {
-        let key = "route=\"\(route)\",status=\"\(status)\""
+        let key = "route=\"\(Self.label(route))\",status=\"\(status)\""
         lock.lock()
         requests[key, default: 0] += 1
         lock.unlock()
@@ -27,7 +28,7 @@ public final class Metrics: @unchecked Sendable {
 
     /// Counts a deploy that ended, with its duration.
     public func recordFinished(_ deploy: Deploy) {
-        let labels = "service=\"\(deploy.service)\",env=\"\(deploy.environment)\""
+        let labels = "service=\"\(Self.label(deploy.service))\",env=\"\(Self.label(deploy.environment))\""
         let key = labels + ",kind=\"\(deploy.kind.rawValue)\",result=\"\(deploy.state.rawValue)\""
         let seconds = (deploy.finishedAt ?? deploy.updatedAt).timeIntervalSince(deploy.createdAt)
         lock.lock()
@@ -83,27 +84,46 @@ public final class Metrics: @unchecked Sendable {
         out += "# HELP slipway_outbox_delivery_failures_total Failed delivery attempts (retried or given up).\n"
         out +=
             "# TYPE slipway_outbox_delivery_failures_total counter\nslipway_outbox_delivery_failures_total \(failures)\n"
+        let buildTimes = self.buildTimes
         if let snapshot = try? store.read({ r in
             (
                 try r.outboxCount(status: .pending), try r.outboxCount(status: .failed),
-                try r.deploys(createdSince: now.addingTimeInterval(-90 * 86_400))
+                try DeliveryStats.lastNinetyDays(in: r, now: now, buildTimes: buildTimes)
             )
         }) {
             out += "# HELP slipway_outbox_depth Outbound messages waiting for delivery.\n"
             out += "# TYPE slipway_outbox_depth gauge\nslipway_outbox_depth \(snapshot.0)\n"
             out += "# HELP slipway_outbox_failed Outbound messages given up on (see /status).\n"
             out += "# TYPE slipway_outbox_failed gauge\nslipway_outbox_failed \(snapshot.1)\n"
-            let stats = DeliveryStats(deploys: snapshot.2)
+            let stats = snapshot.2
             out += "# HELP slipway_dora_deploys Successful deploys in the last 90 days.\n"
             out += "# TYPE slipway_dora_deploys gauge\nslipway_dora_deploys \(stats.succeeded)\n"
+            out += "# HELP slipway_dora_failed_deploys Deploys that failed or were rolled back, last 90 days.\n"
+            out += "# TYPE slipway_dora_failed_deploys gauge\nslipway_dora_failed_deploys \(stats.failed)\n"
             out += "# HELP slipway_dora_rollbacks Successful rollbacks in the last 90 days.\n"
             out += "# TYPE slipway_dora_rollbacks gauge\nslipway_dora_rollbacks \(stats.rollbacks)\n"
             out += "# HELP slipway_dora_change_failure_rate Failed ÷ finished deploys in the last 90 days.\n"
             out +=
                 "# TYPE slipway_dora_change_failure_rate gauge\nslipway_dora_change_failure_rate \(stats.changeFailureRate)\n"
-            out += "# HELP slipway_dora_lead_time_median_seconds Median time from image built to live, last 90 days.\n"
+            out +=
+                "# HELP slipway_dora_lead_time_median_seconds Median time from the commit's image build to live, last 90 days.\n"
             out +=
                 "# TYPE slipway_dora_lead_time_median_seconds gauge\nslipway_dora_lead_time_median_seconds \(stats.medianLeadTime ?? 0)\n"
+        }
+        return out
+    }
+
+    /// A label value with `\`, `"` and newlines escaped as the text format requires.
+    static func label(_ value: String) -> String {
+        guard value.contains(where: { $0 == "\\" || $0 == "\"" || $0 == "\n" }) else { return value }
+        var out = ""
+        for character in value {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(character)
+            }
         }
         return out
     }

@@ -6,6 +6,10 @@ import SlipwayStore
 /// Delivers the durable outbox: Slack posts and updates, DMs, `response_url` replies and PagerDuty events. One
 /// worker, oldest first, one message per ordering key at a time; retryable failures (429 with `Retry-After`, 5xx,
 /// timeouts) wait and retry with backoff; permanent ones are recorded as failed and shown in `/status`.
+///
+/// A 429 holds back every message for that service (not only the one that got it) until `Retry-After` has passed.
+/// A deploy message is rendered from the deploy as it is when delivered, so after an outage the first delivery
+/// already shows the latest state and the queued edits that would send the same content again are skipped.
 public final class OutboxDeliverer: Sendable {
     public struct Configuration: Sendable {
         public var deployChannel: String
@@ -44,12 +48,18 @@ public final class OutboxDeliverer: Sendable {
     let metrics: Metrics
     let log: Log
     private let pacing = ChannelPacing()
+    private let holdOff = HoldOff()
+    private let sent = DeployMessageMemory()
 
     public init(
         configuration: Configuration, store: any Store, slack: SlackWebClient, pagerDuty: PagerDutyClient?,
         renderer: DeployMessageRenderer, clock: @escaping @Sendable () -> Date, wake: Wakeup, metrics: Metrics,
         log: Log
     ) {
+        var configuration = configuration
+        // Git author emails are compared lower-cased; so are the keys of the `people` table.
+        configuration.people = Dictionary(
+            configuration.people.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         self.configuration = configuration
         self.store = store
         self.slack = slack
@@ -69,7 +79,8 @@ public final class OutboxDeliverer: Sendable {
         }
     }
 
-    /// Delivers every message due now. - Returns: how many were attempted.
+    /// Delivers every message due now, except those of a service that asked to wait (429).
+    /// - Returns: how many were attempted.
     @discardableResult
     public func deliverDue(limit: Int = 50) async -> Int {
         let due: [OutboxMessage]
@@ -79,11 +90,17 @@ public final class OutboxDeliverer: Sendable {
             log.error("outbox: cannot read the store: \(error)")
             return 0
         }
+        var attempted = 0
         for message in due where !Task.isCancelled {
+            if holdOff.isHolding(Self.service(of: message), now: clock()) { continue }
             await deliver(message)
+            attempted += 1
         }
-        return due.count
+        return attempted
     }
+
+    /// The rate-limited service a message goes to: the Web API, `response_url`s or PagerDuty.
+    private static func service(of message: OutboxMessage) -> String { message.channel.rawValue }
 
     private func deliver(_ message: OutboxMessage) async {
         do {
@@ -104,8 +121,10 @@ public final class OutboxDeliverer: Sendable {
             if failure.retryable && attempts < configuration.maxAttempts {
                 let backoff =
                     failure.retryAfter ?? min(configuration.maxBackoffSeconds, 0.5 * pow(2, Double(min(attempts, 20))))
-                let jitter = failure.retryAfter == nil ? Double.random(in: 0...(backoff * 0.2)) : 0
+                // Retry-After is a floor: add a millisecond so the stored (millisecond) time never falls before it.
+                let jitter = failure.retryAfter == nil ? Double.random(in: 0...(backoff * 0.2)) : 0.001
                 let next = clock().addingTimeInterval(backoff + jitter)
+                if failure.retryAfter != nil { holdOff.hold(Self.service(of: message), until: next) }
                 try store.write { w in
                     try w.reschedule(key: message.key, attempts: attempts, nextAttemptAt: next, error: failure.reason)
                 }
@@ -113,9 +132,11 @@ public final class OutboxDeliverer: Sendable {
                     "outbox: \(message.target) for \(message.deployId ?? "-") failed (\(failure.reason)); retry in \(Int(backoff))s"
                 )
             } else {
+                // Built before the transaction: a write body makes only store calls (it may run more than once).
+                let note = notInChannelNote(message, failure)
                 try store.write { w in
                     try w.markFailed(key: message.key, attempts: attempts, error: failure.reason)
-                    if let note = notInChannelNote(message, failure) { try w.enqueue(note) }
+                    if let note { try w.enqueue(note) }
                 }
                 log.error("outbox: gave up on \(message.target) for \(message.deployId ?? "-"): \(failure.reason)")
             }
@@ -127,7 +148,7 @@ public final class OutboxDeliverer: Sendable {
     /// When the bot is not in the deploy channel, tell the requester how to fix it (through their response_url,
     /// which works without channel membership).
     private func notInChannelNote(_ message: OutboxMessage, _ failure: DeliveryFailure) -> OutboxMessage? {
-        guard failure.reason.contains("not_in_channel") || failure.reason.contains("channel_not_found"),
+        guard failure.code == "not_in_channel" || failure.code == "channel_not_found",
             message.target == OutboxTarget.deployMessage,
             let deployId = message.deployId,
             let deploy = try? store.read({ r in try r.deploy(id: deployId) }),
@@ -196,24 +217,47 @@ public final class OutboxDeliverer: Sendable {
         }
         let context = try await context(for: deploy)
         let body = renderer.liveMessage(for: deploy, context: context, now: clock())
-        if let ref = deploy.message {
+        // A post whose reference could not be stored yet is remembered here, so a retry edits it instead of posting
+        // a second message.
+        if let ref = deploy.message ?? sent.reference(deployId: deploy.id) {
+            if sent.alreadyShows(body, deployId: deploy.id, ref: ref) {
+                try recordDelivery(message, deployId: deploy.id, newReference: deploy.message == nil ? ref : nil)
+                return
+            }
             await pacing.wait(channel: ref.channel, pace: configuration.channelPaceSeconds)
-            try await slackCall { try await slack.update(channel: ref.channel, ts: ref.ts, message: body) }
-            try markDelivered(message)
-            return
+            do {
+                try await slackCall { try await slack.update(channel: ref.channel, ts: ref.ts, message: body) }
+                sent.remember(body, deployId: deploy.id, ref: ref)
+                try recordDelivery(message, deployId: deploy.id, newReference: deploy.message == nil ? ref : nil)
+                return
+            } catch let failure as DeliveryFailure where failure.code == "message_not_found" {
+                // Someone deleted the message: post a new one rather than leave the deploy without a message.
+                log.warning("outbox: the message of \(deploy.id) was deleted; posting it again")
+            }
         }
         let channel = configuration.deployChannel
         await pacing.wait(channel: channel, pace: configuration.channelPaceSeconds)
         let posted = try await slackCall { try await slack.postMessage(channel: channel, message: body) }
-        // Record the message reference together with the delivery, so a retry updates instead of posting again.
+        let ref = SlackMessageRef(channel: posted.channel, ts: posted.ts)
+        sent.posted(deployId: deploy.id, ref: ref)
+        sent.remember(body, deployId: deploy.id, ref: ref)
+        try recordDelivery(message, deployId: deploy.id, newReference: ref)
+    }
+
+    /// Marks `message` delivered and, in the same transaction, stores where the deploy's message now lives.
+    private func recordDelivery(_ message: OutboxMessage, deployId: String, newReference: SlackMessageRef?) throws {
         try store.write { w in
-            for _ in 0..<5 {
-                guard var current = try w.deploy(id: deploy.id) else { break }
-                current.message = SlackMessageRef(channel: posted.channel, ts: posted.ts)
-                if try w.update(current) != nil { break }
+            if let newReference {
+                for _ in 0..<5 {
+                    guard var current = try w.deploy(id: deployId) else { break }
+                    if current.message == newReference { break }
+                    current.message = newReference
+                    if try w.update(current) != nil { break }
+                }
             }
             try w.markDelivered(key: message.key, at: clock())
         }
+        if newReference != nil { sent.stored(deployId: deployId) }
     }
 
     private func sendPagerDuty(_ message: OutboxMessage, action: String, _ payload: OutboxPayload) async throws {
@@ -222,6 +266,14 @@ public final class OutboxDeliverer: Sendable {
         }
         guard let deploy = try loadDeploy(payload.deployId) else {
             throw DeliveryFailure(reason: "deploy not found", retryable: false, retryAfter: nil)
+        }
+        if action == OutboxTarget.pagerDutyTrigger,
+            try store.read({ r in try r.outbox(key: OutboxComposer.resolveKey(deployId: deploy.id)) }) != nil
+        {
+            // Already fixed while PagerDuty could not be reached: nobody needs to be woken for it.
+            log.info("outbox: not paging for \(deploy.id): a later deploy already resolved it")
+            try markDelivered(message)
+            return
         }
         do {
             if action == OutboxTarget.pagerDutyResolve {
@@ -312,7 +364,7 @@ public final class OutboxDeliverer: Sendable {
         } catch let error as SlackAPIError {
             throw DeliveryFailure(
                 reason: error.description, retryable: error.isRetryable,
-                retryAfter: error.retryAfterSeconds.map(Double.init))
+                retryAfter: error.retryAfterSeconds.map(Double.init), code: error.code)
         }
     }
 }
@@ -322,6 +374,8 @@ struct DeliveryFailure: Error {
     var reason: String
     var retryable: Bool
     var retryAfter: Double?
+    /// Slack's error code (`not_in_channel`), when Slack answered.
+    var code: String? = nil
 }
 
 /// Spaces posts to one channel at least `pace` seconds apart.
@@ -340,4 +394,60 @@ final class ChannelPacing: @unchecked Sendable {
         let delay = start.timeIntervalSince(now)
         if delay > 0 { try? await Task.sleep(nanoseconds: UInt64(delay * 1e9)) }
     }
+}
+
+/// Until when each service asked Slipway to hold off (HTTP 429 `Retry-After`).
+final class HoldOff: @unchecked Sendable {
+    private let lock = NSLock()
+    private var until: [String: Date] = [:]
+
+    func hold(_ service: String, until date: Date) {
+        lock.withLock { until[service] = max(until[service] ?? .distantPast, date) }
+    }
+
+    func isHolding(_ service: String, now: Date) -> Bool {
+        lock.withLock {
+            guard let date = until[service] else { return false }
+            if date > now { return true }
+            until[service] = nil
+            return false
+        }
+    }
+}
+
+/// What this process last showed in each deploy's message, and posts whose reference is not stored yet.
+///
+/// States only move forward, so content this process sent is never the wrong thing to leave in place, even when
+/// another replica edited the message in between.
+final class DeployMessageMemory: @unchecked Sendable {
+    private struct Shown {
+        var ref: SlackMessageRef
+        var content: SlackMessage
+    }
+    private let lock = NSLock()
+    private var shown: [String: Shown] = [:]
+    private var unstored: [String: SlackMessageRef] = [:]
+    private let capacity = 2000
+
+    /// Whether the message at `ref` already shows exactly `body`.
+    func alreadyShows(_ body: SlackMessage, deployId: String, ref: SlackMessageRef) -> Bool {
+        lock.withLock { shown[deployId].map { $0.ref == ref && $0.content == body } ?? false }
+    }
+
+    /// Records that the message at `ref` now shows `body`.
+    func remember(_ body: SlackMessage, deployId: String, ref: SlackMessageRef) {
+        lock.withLock {
+            if shown.count >= capacity { shown.removeAll(keepingCapacity: true) }
+            shown[deployId] = Shown(ref: ref, content: body)
+        }
+    }
+
+    /// Keeps the reference of a message just posted until `stored(deployId:)`.
+    func posted(deployId: String, ref: SlackMessageRef) { lock.withLock { unstored[deployId] = ref } }
+
+    /// A posted message whose reference the store does not have yet.
+    func reference(deployId: String) -> SlackMessageRef? { lock.withLock { unstored[deployId] } }
+
+    /// The store now has the reference.
+    func stored(deployId: String) { lock.withLock { _ = unstored.removeValue(forKey: deployId) } }
 }

@@ -44,7 +44,7 @@ public struct StatusReport: Sendable {
         let (records, locks, inFlight, problems) = try store.read { r in
             (
                 try r.environments(), try r.locks(), try r.deploys(in: DeployState.inFlight),
-                try r.failedOutbox(limit: 5)
+                try r.failedOutbox(limit: 20)
             )
         }
         var blocks: [SlackBlock] = [.header("Slipway status")]
@@ -84,7 +84,7 @@ public struct StatusReport: Sendable {
                 )
             }
         }
-        let problems = try store.read { r in try r.failedOutbox(limit: 5) }
+        let problems = try store.read { r in try r.failedOutbox(limit: 20) }
         for (env, record, lock, deploys) in snapshot {
             var text = "*\(env)*: \(tagText(record))"
             if let lock {
@@ -116,30 +116,47 @@ public struct StatusReport: Sendable {
     /// `/status stats`: the last 90 days.
     public func renderStats() throws -> SlackMessage {
         let now = clock()
-        let deploys = try store.read { r in try r.deploys(createdSince: now.addingTimeInterval(-90 * 86_400)) }
-        let stats = DeliveryStats(deploys: deploys)
+        let stats = try store.read { r in try DeliveryStats.lastNinetyDays(in: r, now: now) }
         let text = "📈 Last 90 days: " + stats.summary
         return .ephemeral(
             text,
             blocks: [
                 .section(text),
-                .context(["Change failure rate = failed ÷ finished deploys. Lead time = commit built → live."]),
+                .context([
+                    "All environments. Change failure rate = failed or rolled-back deploys ÷ finished deploys. Lead time = image built from the commit → live."
+                ]),
             ])
     }
 
+    /// Messages given up on in the last day, one line per deploy and target (a deploy's later stages usually fail
+    /// for the same reason), most recent first.
     private func problemBlocks(_ problems: [OutboxMessage]) -> [SlackBlock] {
-        guard !problems.isEmpty else { return [] }
-        let lines = problems.map { message -> String in
+        let since = clock().addingTimeInterval(-Self.problemWindowSeconds)
+        var seen = Set<String>()
+        let recent = problems.filter { message in
+            max(message.createdAt, message.nextAttemptAt) >= since
+                && seen.insert("\(message.deployId ?? "-")|\(message.target)").inserted
+        }.prefix(5)
+        guard !recent.isEmpty else { return [] }
+        let lines = recent.map { message -> String in
             let error = message.lastError ?? "unknown error"
             var line =
                 "• `\(message.target.hasPrefix("http") ? "response_url" : message.target)` for `\(message.deployId ?? "-")`: \(SlackText.escape(error))"
-            if error.contains("not_in_channel") {
+            if error.contains("not_in_channel") || error.contains("channel_not_found") {
                 line += " — invite the bot to the deploy channel: `/invite @Slipway`"
             }
             return line
         }
-        return [.section("⚠️ *Messages Slipway could not deliver*\n" + lines.joined(separator: "\n"))]
+        return [
+            .section(
+                SlackText.truncate(
+                    "⚠️ *Messages Slipway could not deliver* (last 24 h)\n" + lines.joined(separator: "\n"),
+                    to: BlockKitLimits.sectionText))
+        ]
     }
+
+    /// How long a message Slipway gave up on stays listed in `/status`.
+    static let problemWindowSeconds: Double = 86_400
 
     private func tagText(_ record: EnvironmentRecord?) -> String {
         guard let record, let current = record.currentTag ?? record.liveTag else { return "_nothing recorded yet_" }
@@ -167,20 +184,30 @@ public struct StatusReport: Sendable {
 }
 
 /// DORA-style delivery figures over a set of deploys.
+///
+/// Deploys (not rollbacks) count: succeeded ones are successful changes, failed ones and ones later rolled back are
+/// failed changes. Rollbacks that succeeded are counted separately. Lead time runs from the image being built from
+/// the commit (when Slipway heard of it) to the deploy going live, so a promotion typed a day after the build shows a
+/// day of lead time.
 public struct DeliveryStats: Sendable, Equatable {
     public var succeeded: Int
     public var failed: Int
     public var rollbacks: Int
-    /// Median seconds from the image being built (or requested) to live.
+    /// Median seconds from the image being built (or, when unknown, requested) to live.
     public var medianLeadTime: Double?
 
-    public init(deploys: [Deploy]) {
-        succeeded = deploys.filter { $0.state == .succeeded && $0.kind == .deploy }.count
-        failed = deploys.filter { ($0.state == .failed || $0.state == .rolledBack) }.count
+    /// - Parameters:
+    ///   - deploys: The deploys of the period.
+    ///   - builtAt: When the image a deploy ships was built, when known (from the CI webhook).
+    public init(deploys: [Deploy], builtAt: (Deploy) -> Date? = { _ in nil }) {
+        let changes = deploys.filter { $0.kind == .deploy }
+        succeeded = changes.filter { $0.state == .succeeded }.count
+        failed = changes.filter { $0.state == .failed || $0.state == .rolledBack }.count
         rollbacks = deploys.filter { $0.kind == .rollback && $0.state == .succeeded }.count
-        let leads = deploys.compactMap { d -> Double? in
-            guard d.state == .succeeded, d.kind == .deploy, let done = d.finishedAt else { return nil }
-            return done.timeIntervalSince(d.createdAt)
+        let leads = changes.compactMap { d -> Double? in
+            guard d.state == .succeeded, let live = d.finishedAt else { return nil }
+            let start = min(builtAt(d) ?? d.createdAt, d.createdAt)
+            return max(0, live.timeIntervalSince(start))
         }.sorted()
         medianLeadTime =
             leads.isEmpty
@@ -189,19 +216,62 @@ public struct DeliveryStats: Sendable, Equatable {
                 ? leads[leads.count / 2] : (leads[leads.count / 2 - 1] + leads[leads.count / 2]) / 2)
     }
 
-    /// Failed ÷ (succeeded + failed), 0 when nothing finished.
+    /// Failed ÷ (succeeded + failed) deploys, 0 when nothing finished.
     public var changeFailureRate: Double {
         let finished = succeeded + failed
         return finished == 0 ? 0 : Double(failed) / Double(finished)
     }
 
-    /// "1,247 successful deploys, 23 rollbacks (1.8%), 9.1-minute median".
+    /// "1,247 successful deploys, 23 rollbacks, 24 failed (1.9% change failure rate), 9.1-minute median lead time".
     public var summary: String {
         let rate = (changeFailureRate * 1000).rounded() / 10
-        let lead =
-            medianLeadTime.map { "\(String(format: "%.1f", $0 / 60))-minute median lead time" } ?? "no lead time yet"
+        let lead = medianLeadTime.map { "\(Self.oneDecimal($0 / 60))-minute median lead time" } ?? "no lead time yet"
         return
-            "\(Self.grouped(succeeded)) successful deploys, \(Self.grouped(rollbacks)) rollbacks, \(Self.grouped(failed)) failed (\(rate)% change failure rate), \(lead)"
+            "\(Self.count(succeeded, "successful deploy")), \(Self.count(rollbacks, "rollback")), \(Self.grouped(failed)) failed (\(rate)% change failure rate), \(lead)"
+    }
+
+    /// The figures of the deploys created in the 90 days before `now`, with build times from the store.
+    /// - Parameter buildTimes: Remembers build times between calls (they never change), so a scrape every few
+    ///   seconds does not look up every image again.
+    static func lastNinetyDays(in r: any StoreReader, now: Date, buildTimes: BuildTimes = BuildTimes()) throws
+        -> DeliveryStats
+    {
+        let deploys = try r.deploys(createdSince: now.addingTimeInterval(-90 * 86_400))
+        var built: [String: Date] = [:]
+        for d in deploys where d.kind == .deploy && d.state == .succeeded {
+            guard let sha = d.sourceCommit else { continue }
+            built[d.id] = try buildTimes.builtAt(service: d.service, sha: sha, in: r)
+        }
+        return DeliveryStats(deploys: deploys) { d in built[d.id] }
+    }
+
+    /// When the image of a service's commit was first built, looked up once per commit.
+    final class BuildTimes: @unchecked Sendable {
+        private let lock = NSLock()
+        private var known: [String: Date?] = [:]
+
+        func builtAt(service: String, sha: String, in r: any StoreReader) throws -> Date? {
+            let key = "\(service):\(sha.lowercased())"
+            if let hit = lock.withLock({ known[key] }) { return hit }
+            var found: Date?
+            if CommandParser.isCommitSHA(sha) {
+                found = try r.images(service: service, matching: sha)
+                    .filter { $0.sha.lowercased() == sha.lowercased() }.map(\.builtAt).min()
+            }
+            lock.withLock {
+                if known.count >= 10_000 { known.removeAll(keepingCapacity: true) }
+                known[key] = .some(found)
+            }
+            return found
+        }
+    }
+
+    static func count(_ n: Int, _ noun: String) -> String { "\(grouped(n)) \(noun)\(n == 1 ? "" : "s")" }
+
+    /// One decimal without `String(format:)`: 9.1, 0.0, 12.5.
+    static func oneDecimal(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(abs(tenths % 10))"
     }
 
     static func grouped(_ n: Int) -> String {
