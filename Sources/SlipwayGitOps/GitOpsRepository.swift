@@ -175,6 +175,16 @@ public actor GitOpsRepository {
         if !prepared || !FileManager.default.fileExists(atPath: checkout + "/.git") { try prepareCheckout() }
     }
 
+    /// The checkout belongs to this process alone, so lock files found while preparing it were left by a git
+    /// killed together with an earlier Slipway; without removing them every later commit would fail.
+    private func removeStaleLocks() {
+        let gitDirectory = checkout + "/.git"
+        guard let walker = FileManager.default.enumerator(atPath: gitDirectory) else { return }
+        for case let relative as String in walker where relative.hasSuffix(".lock") && !relative.hasPrefix("objects/") {
+            try? FileManager.default.removeItem(atPath: gitDirectory + "/" + relative)
+        }
+    }
+
     private func prepareCheckout() throws {
         let branch = configuration.branch
         guard !branch.isEmpty, !branch.hasPrefix("-"), !branch.contains(where: { $0 == " " || $0 == ":" }) else {
@@ -182,6 +192,7 @@ public actor GitOpsRepository {
         }
         let files = FileManager.default
         if files.fileExists(atPath: checkout + "/.git") {
+            removeStaleLocks()
             let origin = try git.run(["config", "--get", "remote.origin.url"], in: checkout)
             if !origin.succeeded {
                 try check("remote add", git.run(["remote", "add", "origin", configuration.url], in: checkout))

@@ -6,11 +6,16 @@ import Foundation
 /// The cost of a poll depends only on the targets passed in, never on how many services are configured:
 /// one Kustomization LIST per Flux namespace, one Deployment LIST per workload namespace (narrowed with
 /// `metadata.name=` when a namespace has one target), and pods by label selector per workload namespace, merged into
-/// one set-based selector where the Deployments' selectors allow it. Pods are not fetched while Flux has not applied
-/// the commit. Events, SealedSecrets and ConfigMaps are fetched only for deploys that look failed or stuck.
+/// one set-based selector where the Deployments' selectors allow it. A namespace whose last LIST held many more
+/// objects than the targets want (a `flux-system` with a Kustomization per service) is read with one
+/// `metadata.name=` LIST per wanted object instead, so neither bytes nor CPU grow with idle objects either.
+/// Pods are not fetched while Flux has not applied the commit. Events, SealedSecrets and ConfigMaps are fetched only
+/// for deploys that look failed or stuck.
 public struct ClusterObserver: Sendable {
     public let client: KubernetesClient
     public let retry: KubernetesRetry
+    /// Objects per namespace at the last full LIST, by collection path (shared by copies).
+    private let namespaceSizes = NamespaceSizes()
 
     /// - Parameters:
     ///   - client: The API client.
@@ -145,20 +150,61 @@ public struct ClusterObserver: Sendable {
         return names
     }
 
-    /// One LIST per namespace; `metadata.name=` narrows it when only one object is wanted there.
+    /// One LIST per namespace; `metadata.name=` narrows it when only one object is wanted there. A namespace known to
+    /// hold many more objects than wanted gets one narrowed LIST per wanted name instead.
     private func listByNamespace<Object>(
         _ resource: KubernetesResource<Object>, names: [String: Set<String>]
     ) async -> [String: Result<[Object], KubernetesError>] {
         await withTaskGroup(of: (String, Result<[Object], KubernetesError>).self) { group in
             for (namespace, wanted) in names {
-                let fieldSelector = wanted.count == 1 ? "metadata.name=\(wanted.first!)" : nil
-                group.addTask {
-                    (namespace, await self.listResult(resource, namespace: namespace, fieldSelector: fieldSelector))
+                let key = resource.collectionPath(namespace: namespace)
+                if wanted.count == 1 {
+                    group.addTask {
+                        let list = await self.listResult(
+                            resource, namespace: namespace, fieldSelector: "metadata.name=\(wanted.first!)")
+                        return (namespace, list)
+                    }
+                } else if let size = namespaceSizes[key], Self.prefersNames(namespaceSize: size, wanted: wanted.count) {
+                    group.addTask { (namespace, await self.listByName(resource, namespace: namespace, names: wanted)) }
+                } else {
+                    group.addTask {
+                        let list = await self.listResult(resource, namespace: namespace)
+                        if case .success(let items) = list { self.namespaceSizes[key] = items.count }
+                        return (namespace, list)
+                    }
                 }
             }
             var lists: [String: Result<[Object], KubernetesError>] = [:]
             for await (namespace, list) in group { lists[namespace] = list }
             return lists
+        }
+    }
+
+    /// Whether wanted objects are cheaper to read one by one than with a LIST of the whole namespace: a request costs
+    /// about as much as decoding a few objects, so by name once the namespace holds 4× more than wanted (and 16 more).
+    static func prefersNames(namespaceSize: Int, wanted: Int) -> Bool {
+        namespaceSize > 4 * wanted && namespaceSize - wanted > 16
+    }
+
+    /// One `metadata.name=` LIST per name, concurrently; the first failure fails the whole.
+    private func listByName<Object>(
+        _ resource: KubernetesResource<Object>, namespace: String, names: Set<String>
+    ) async -> Result<[Object], KubernetesError> {
+        await withTaskGroup(of: Result<[Object], KubernetesError>.self) { group in
+            for name in names {
+                group.addTask {
+                    await self.listResult(resource, namespace: namespace, fieldSelector: "metadata.name=\(name)")
+                }
+            }
+            var items: [Object] = []
+            var failure: KubernetesError?
+            for await result in group {
+                switch result {
+                case .success(let found): items += found
+                case .failure(let error): failure = failure ?? error
+                }
+            }
+            return failure.map { .failure($0) } ?? .success(items)
         }
     }
 
@@ -278,5 +324,16 @@ public struct ClusterObserver: Sendable {
                 .transport(
                     .other, detail: "\(error)", method: "GET", path: resource.collectionPath(namespace: namespace)))
         }
+    }
+}
+
+/// Object counts per collection seen by the last full LIST; shared by copies of a `ClusterObserver`.
+final class NamespaceSizes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sizes: [String: Int] = [:]
+
+    subscript(key: String) -> Int? {
+        get { lock.withLock { sizes[key] } }
+        set { lock.withLock { sizes[key] = newValue } }
     }
 }

@@ -326,4 +326,18 @@ struct GitOpsRepositoryTests {
         #expect(try await restarted.commit(forDeployId: "dep-shop-prod-main-0000000") == nil)
         #expect(try await restarted.commit(forDeployId: "dep-shop-prod") == nil)
     }
+
+    @Test("lock files left by a git killed with an earlier process do not block the next commit")
+    func staleLockAfterCrash() async throws {
+        _ = try await repository("crashed").commitImageTag(change(tag: "main-1111111"))
+        let lock = fixture.path("crashed") + "/.git/index.lock"
+        #expect(FileManager.default.createFile(atPath: lock, contents: Data()))
+        let restarted = repository("crashed")
+        let outcome = try await restarted.commitImageTag(change(tag: "main-2222222"))
+        guard case .committed = outcome else {
+            Issue.record("expected a commit, got \(outcome)")
+            return
+        }
+        #expect(!FileManager.default.fileExists(atPath: lock))
+    }
 }

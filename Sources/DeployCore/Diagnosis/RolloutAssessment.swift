@@ -58,7 +58,8 @@ public enum RolloutAssessment {
             if timedOut { return .failed(timeoutCause(focused, stage: .rollout, policy)) }
             return .rollingOut(updated: updated, ready: ready, desired: desired)
         case .complete:
-            if fluxReady { return .rolledOut }
+            // With no stability window there is nothing to wait for: succeed in this poll, not the next.
+            if fluxReady { return policy.stabilityWindowSeconds > 0 ? .rolledOut : .stable }
             // Flux with `wait: true` records the revision only after its own health check passes.
             if timedOut { return .failed(timeoutCause(focused, stage: .healthCheck, policy)) }
             let replicas = deployment.status?.updatedReplicas ?? 0

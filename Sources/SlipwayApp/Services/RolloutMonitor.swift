@@ -4,9 +4,14 @@ import SlipwayKubernetes
 import SlipwayStore
 
 /// Watches every deploy that is in the cluster's hands: asks Flux to reconcile the pushed commit now, then polls
-/// once per interval for all deploys in flight together (LIST per namespace, not per pod) and moves each deploy
-/// through applied → rolled out → stable, or to failed with a diagnosed cause. A Flux event wakes it early.
+/// for all deploys in flight together (LIST per namespace, not per pod) and moves each deploy through
+/// applied → rolled out → stable, or to failed with a diagnosed cause. A Flux event wakes it early.
 /// State lives in the store, so after a restart it resumes the same deploys and ends each exactly once.
+///
+/// Cadence: `policy.pollIntervalSeconds` while deploys wait (for Flux, or in their stability window);
+/// `rolloutPollInterval` while a Deployment is rolling out, so a finished rollout is noticed within about a second;
+/// at once when a stability window or a rollout timeout ends. Between polls it looks in the store (not the cluster)
+/// for newly pushed deploys, so the reconcile request follows the push without waiting for the next poll.
 public final class RolloutMonitor: Sendable {
     let coordinator: DeployCoordinator
     let observer: ClusterObserver
@@ -15,11 +20,22 @@ public final class RolloutMonitor: Sendable {
     let branch: String
     let wake: Wakeup
     let log: Log
+    /// Seconds between polls while a Deployment of a watched deploy is rolling out.
+    public let rolloutPollInterval: Double
+    /// Seconds between store checks for newly pushed deploys.
+    public let pushCheckInterval: Double
+    /// Deploys Flux was asked to reconcile.
     private let reconciled = LockedSet()
+    /// Deploys polled at least once by this process (a failed reconcile request is retried at the next poll,
+    /// not at every store check).
+    private let seen = LockedSet()
 
+    /// - Parameters:
+    ///   - rolloutPollInterval: Poll interval while a rollout is in progress; default `min(1, pollIntervalSeconds)`.
+    ///   - pushCheckInterval: How often the store is checked for newly pushed deploys between polls.
     public init(
         coordinator: DeployCoordinator, client: KubernetesClient, policy: DeployPolicy, branch: String, wake: Wakeup,
-        log: Log
+        log: Log, rolloutPollInterval: Double? = nil, pushCheckInterval: Double = 0.25
     ) {
         self.coordinator = coordinator
         self.observer = ClusterObserver(client: client)
@@ -28,6 +44,8 @@ public final class RolloutMonitor: Sendable {
         self.branch = branch
         self.wake = wake
         self.log = log
+        self.rolloutPollInterval = min(rolloutPollInterval ?? 1, policy.pollIntervalSeconds)
+        self.pushCheckInterval = max(0.01, pushCheckInterval)
     }
 
     /// Kubernetes API calls made so far (for the benchmark).
@@ -36,26 +54,65 @@ public final class RolloutMonitor: Sendable {
     /// Runs until cancelled.
     public func run() async {
         while !Task.isCancelled {
-            await pollOnce()
-            await wake.wait(timeout: policy.pollIntervalSeconds)
+            let cycle = await poll()
+            await waitForNextPoll(seconds: cycle.nextPollIn)
         }
     }
 
     /// One poll over every deploy in the cluster's hands. - Returns: the number of deploys watched.
     @discardableResult
     public func pollOnce() async -> Int {
+        await poll().watched
+    }
+
+    /// What one poll saw and when the next one is due.
+    struct Cycle {
+        var watched: Int
+        /// Seconds until the next poll.
+        var nextPollIn: Double
+    }
+
+    /// Waits until the next poll is due, a Flux event signals, or a newly pushed deploy shows up in the store.
+    private func waitForNextPoll(seconds: Double) async {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(seconds)
+        while !Task.isCancelled {
+            let remaining = clock.now.duration(to: deadline)
+            guard remaining > .zero else { return }
+            let slice = min(remaining, .seconds(pushCheckInterval))
+            let started = clock.now
+            await wake.wait(timeout: Self.seconds(slice))
+            // A timed-out wait never returns early, so an early return means a signal (or cancellation).
+            if started.duration(to: clock.now) < slice { return }
+            if hasNewlyPushedDeploys() { return }
+        }
+    }
+
+    /// Whether a deploy was pushed that this process has not polled yet.
+    private func hasNewlyPushedDeploys() -> Bool {
+        let pushed = (try? coordinator.store.read { r in try r.deploys(in: [.reconciling]) }) ?? []
+        return pushed.contains { $0.gitCommit != nil && !seen.contains($0.id) }
+    }
+
+    private func poll() async -> Cycle {
+        let idle = Cycle(watched: 0, nextPollIn: policy.pollIntervalSeconds)
         let watched: [Deploy]
         do {
             watched = try coordinator.store.read { r in try r.deploys(in: [.reconciling, .rollingOut, .verifying]) }
                 .filter { $0.gitCommit != nil }
         } catch {
             log.error("rollout monitor cannot read the store: \(error)")
-            return 0
+            return idle
         }
-        guard !watched.isEmpty else { return 0 }
+        // Forget deploys that ended some other way (superseded, cancelled, ended by another replica).
+        let ids = Set(watched.map(\.id))
+        seen.retain(ids)
+        reconciled.retain(ids)
+        guard !watched.isEmpty else { return idle }
         let now = coordinator.clock()
         var targets: [WatchTarget] = []
         for deploy in watched {
+            seen.insert(deploy.id)
             guard let service = coordinator.catalog.services[deploy.service],
                 let env = service.environments[deploy.environment], let commit = deploy.gitCommit
             else { continue }
@@ -83,15 +140,30 @@ public final class RolloutMonitor: Sendable {
         for (id, error) in poll.errors {
             log.warning("\(id): cluster poll failed: \(error)")
         }
+        var next = policy.pollIntervalSeconds
         for deploy in watched {
             guard let observation = poll.observations[deploy.id] else { continue }
-            advance(deploy, to: observation)
+            let current = advance(deploy, to: observation) ?? deploy
+            switch observation {
+            case .applied, .rollingOut: next = min(next, rolloutPollInterval)
+            default: break
+            }
+            // Be there when a stability window or a rollout timeout ends.
+            let due: Date? =
+                switch current.state {
+                case .verifying: current.rolledOutAt.map { $0.addingTimeInterval(policy.stabilityWindowSeconds) }
+                case .reconciling, .rollingOut:
+                    (current.committedAt ?? current.createdAt).addingTimeInterval(policy.rolloutTimeoutSeconds)
+                default: nil
+                }
+            if let due, due > now { next = min(next, due.timeIntervalSince(coordinator.clock()) + 0.01) }
         }
-        return targets.count
+        return Cycle(watched: targets.count, nextPollIn: max(0.01, next))
     }
 
     /// Applies the transitions that take the stored deploy to what the cluster shows.
-    private func advance(_ deploy: Deploy, to observation: RolloutObservation) {
+    /// - Returns: The deploy after the last transition applied, or nil when none applied.
+    private func advance(_ deploy: Deploy, to observation: RolloutObservation) -> Deploy? {
         var events: [DeployStateMachine.Event] = []
         let state = deploy.state
         switch observation {
@@ -101,7 +173,8 @@ public final class RolloutMonitor: Sendable {
             if state == .reconciling { events = [.applied] }
         case .rollingOut:
             if state == .reconciling { events.append(.applied) }
-            if let progress = observation.progress { events.append(.progress(progress)) }
+            // Only a change: the same progress again would still store a version and an audit event every poll.
+            if let progress = observation.progress, progress != deploy.progress { events.append(.progress(progress)) }
         case .rolledOut:
             if state == .reconciling { events.append(.applied) }
             if state != .verifying { events.append(.rolledOut) }
@@ -116,17 +189,27 @@ public final class RolloutMonitor: Sendable {
                 )
             ]
         }
+        var current: Deploy?
         for event in events {
             do {
-                _ = try coordinator.apply(event, deployId: deploy.id, actor: "slipway")
+                current = try coordinator.apply(event, deployId: deploy.id, actor: "slipway")
             } catch is TransitionError {
                 break  // someone else moved it (superseded, cancelled); nothing to do
             } catch {
                 log.error("\(deploy.id): cannot record \(event): \(error)")
-                return
+                return current
             }
         }
-        if observation.deployState.isTerminal { reconciled.remove(deploy.id) }
+        if observation.deployState.isTerminal {
+            reconciled.remove(deploy.id)
+            seen.remove(deploy.id)
+        }
+        return current
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
 
@@ -137,4 +220,5 @@ final class LockedSet: @unchecked Sendable {
     func contains(_ id: String) -> Bool { lock.withLock { items.contains(id) } }
     func insert(_ id: String) { _ = lock.withLock { items.insert(id) } }
     func remove(_ id: String) { _ = lock.withLock { items.remove(id) } }
+    func retain(_ ids: Set<String>) { lock.withLock { items.formIntersection(ids) } }
 }
