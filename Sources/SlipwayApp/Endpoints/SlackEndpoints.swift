@@ -39,8 +39,7 @@ public struct SlackEndpoints: Sendable {
         let who = CommandInvocation(
             userId: payload.userId, userName: payload.userName, channelId: payload.channelId,
             channelName: payload.channelName, responseURL: Self.usableResponseURL(payload.responseURL))
-        let reply = commands.handle(command: payload.command, text: payload.text, from: who)
-        return .json(200, reply.jsonBytes())
+        return .json(200, commands.handleJSON(command: payload.command, text: payload.text, from: who))
     }
 
     /// Button clicks (`payload=` JSON). 400 for a malformed payload; app-level problems are ephemeral replies.

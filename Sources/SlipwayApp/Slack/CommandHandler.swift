@@ -55,6 +55,16 @@ public struct CommandHandler: Sendable {
         }
     }
 
+    /// Like `handle`, but answers with the JSON reply body; `/status` replies come encoded from the cache.
+    public func handleJSON(command: String, text: String, from invocation: CommandInvocation) -> [UInt8] {
+        if case .status(let service, let environment)? = try? CommandParser.parse(command: command, text: text),
+            let json = try? status.renderJSON(service: service, environment: environment)
+        {
+            return json
+        }
+        return handle(command: command, text: text, from: invocation).jsonBytes()
+    }
+
     /// A user-facing refusal (permissions, locks, nothing to do).
     struct Refusal: Error {
         var message: String

@@ -8,6 +8,7 @@ final class StatusCache: @unchecked Sendable {
         var generation: UInt64
         var expiresAt: Date
         var message: SlackMessage
+        var json: [UInt8]
     }
 
     private let lock = NSLock()
@@ -21,14 +22,29 @@ final class StatusCache: @unchecked Sendable {
     func message(for key: String, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
         -> SlackMessage
     {
+        try entry(for: key, generation: generation, now: now, render: render).message
+    }
+
+    /// The cached reply already encoded as JSON, so the ack path does not encode it again.
+    func json(for key: String, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
+        -> [UInt8]
+    {
+        try entry(for: key, generation: generation, now: now, render: render).json
+    }
+
+    private func entry(for key: String, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
+        -> Entry
+    {
         if let hit = lock.withLock({ entries[key] }), hit.generation == generation, hit.expiresAt > now {
-            return hit.message
+            return hit
         }
         let message = try render()
+        let entry = Entry(
+            generation: generation, expiresAt: now.addingTimeInterval(ttl), message: message, json: message.jsonBytes())
         lock.withLock {
             if entries.count >= maxEntries { entries.removeAll(keepingCapacity: true) }
-            entries[key] = Entry(generation: generation, expiresAt: now.addingTimeInterval(ttl), message: message)
+            entries[key] = entry
         }
-        return message
+        return entry
     }
 }

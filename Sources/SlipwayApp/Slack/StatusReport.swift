@@ -30,6 +30,18 @@ public struct StatusReport: Sendable {
         }
     }
 
+    /// `/status [service] [env]` as the JSON reply body, from the cache when the store has not changed.
+    public func renderJSON(service: String?, environment: String?) throws -> [UInt8] {
+        guard let observed = store as? ObservedStore else {
+            return try renderUncached(service: service, environment: environment).jsonBytes()
+        }
+        return try cache.json(
+            for: "\(service ?? "")/\(environment ?? "")", generation: observed.generation, now: Date()
+        ) {
+            try renderUncached(service: service, environment: environment)
+        }
+    }
+
     private func renderUncached(service: String?, environment: String?) throws -> SlackMessage {
         if let service {
             let entry = try catalog.resolve(service: service)
