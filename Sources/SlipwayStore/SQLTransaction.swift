@@ -47,6 +47,11 @@ final class SQLTransaction<Connection: SQLConnection>: StoreWriter {
         return try body(transaction)
     }
 
+    /// Ends the transaction's validity: later calls throw.
+    func close() {
+        isOpen = false
+    }
+
     func query<T>(_ sql: String, _ parameters: [SQLValue], _ map: (Connection.Row) throws -> T) throws -> [T] {
         try checkOpen()
         return try connection.query(sql, parameters, map)

@@ -5,16 +5,17 @@ import Foundation
 /// and page copies of a checkpoint (SQLite's automatic checkpoint runs inside the committing call).
 ///
 /// The writer connection reports the WAL size after each commit (`walCommitted(frames:)`); every `interval`
-/// new frames wake this thread for a PASSIVE checkpoint, which never blocks writers or readers. A WAL that keeps
-/// growing past `restartFrames` (checkpoints cannot catch up under steady writes) gets a RESTART checkpoint, which
-/// briefly holds writers back so the WAL starts over from its beginning.
+/// new frames wake this thread for a PASSIVE checkpoint, which never blocks writers or readers. Under steady
+/// writes the WAL is never completely copied at the moment a writer could start it over (frames keep arriving
+/// while this thread copies), so it would only grow: once it is past `restartFrames`, the writer itself runs the
+/// PASSIVE checkpoint right after its commit instead (the pages are mostly copied already). With nothing written
+/// in between, the next write then starts the WAL over from its beginning, where its pages are still cached.
 final class SQLiteCheckpointer: @unchecked Sendable {
     private let connection: SQLiteConnection
     private let interval: Int32
     private let restartFrames: Int32
     private let condition = NSCondition()
     // Guarded by `condition`.
-    private var walFrames: Int32 = 0
     private var framesAtLastRequest: Int32 = 0
     private var requested = false
     private var stopping = false
@@ -23,7 +24,7 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     /// - Parameters:
     ///   - connection: a connection of its own to the database file.
     ///   - interval: new WAL frames between checkpoints.
-    ///   - restartFrames: WAL size above which a checkpoint also restarts the WAL.
+    ///   - restartFrames: WAL size above which the writer checkpoints after each commit until the WAL starts over.
     init(connection: SQLiteConnection, interval: Int32, restartFrames: Int32) {
         self.connection = connection
         self.interval = interval
@@ -41,16 +42,18 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     }
 
     /// Called by the writer after each commit with the number of frames now in the WAL. Cheap: it only signals.
-    func walCommitted(frames: Int32) {
+    /// - Returns: true when the WAL is so long that the writer should checkpoint it itself, now.
+    func walCommitted(frames: Int32) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        walFrames = frames
         if frames < framesAtLastRequest { framesAtLastRequest = 0 }  // the WAL started over
+        if frames >= restartFrames { return true }
         if frames - framesAtLastRequest >= interval {
             framesAtLastRequest = frames
             requested = true
             condition.signal()
         }
+        return false
     }
 
     /// Stops the thread after the checkpoint in progress, if any; returns when it has ended.
@@ -73,10 +76,9 @@ final class SQLiteCheckpointer: @unchecked Sendable {
                 return
             }
             requested = false
-            let restart = walFrames >= restartFrames
             condition.unlock()
-            // A failed checkpoint (busy) is simply tried again at the next request; nothing is lost.
-            connection.checkpoint(restart: restart)
+            // A checkpoint that cannot finish (busy) is simply tried again at the next request; nothing is lost.
+            connection.checkpoint()
         }
     }
 }

@@ -46,18 +46,21 @@ final class SQLiteConnection: SQLConnection, PooledConnection {
         // Installing a WAL hook also turns off the automatic checkpoint of this connection.
         sqlite3_wal_hook(
             handle,
-            { context, _, _, frames in
+            { context, database, _, frames in
                 guard let context else { return SQLITE_OK }
-                Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().walCommitted(frames: frames)
+                let checkpointer = Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue()
+                if checkpointer.walCommitted(frames: frames) {
+                    // SQLite's own automatic checkpoint runs from this hook the same way. PASSIVE never waits: if
+                    // the checkpoint thread is busy, the next commit tries again.
+                    sqlite3_wal_checkpoint_v2(database, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                }
                 return SQLITE_OK
             }, Unmanaged.passUnretained(checkpointer).toOpaque())
     }
 
-    /// Runs a checkpoint: PASSIVE (copies what it can without waiting for anyone), or RESTART (waits for writers
-    /// and readers, within the busy timeout, so the next write starts the WAL over).
-    func checkpoint(restart: Bool) {
-        let mode = restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE
-        sqlite3_wal_checkpoint_v2(handle, nil, mode, nil, nil)
+    /// Runs a PASSIVE checkpoint: copies what it can without waiting for writers or readers.
+    func checkpoint() {
+        sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
     }
 
     func prepareForUse() throws {}
@@ -110,8 +113,22 @@ final class SQLiteConnection: SQLConnection, PooledConnection {
     }
 
     func rollback() {
-        guard sqlite3_get_autocommit(handle) == 0 else { return }
+        guard isInTransaction else { return }
         _ = try? execute("ROLLBACK", [])
+    }
+
+    /// True while a transaction is open (SQLite ends one by itself after some failures).
+    var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// Undoes everything since `SAVEPOINT name` and removes the savepoint. - Returns: false when that failed.
+    func rollbackToSavepoint(_ name: String) -> Bool {
+        do {
+            try execute("ROLLBACK TO \(name)", [])
+            try execute("RELEASE \(name)", [])
+            return true
+        } catch {
+            return false
+        }
     }
 
     // MARK: Statements and errors

@@ -3,20 +3,18 @@ import Foundation
 
 /// The embedded store for a single Slipway replica: one SQLite file in WAL mode.
 ///
-/// Writes go through one connection, one at a time (`BEGIN IMMEDIATE`); reads run concurrently on a small pool of
+/// Writes go through one connection, one at a time (`BEGIN IMMEDIATE`), with group commit: writers that arrive
+/// while another one runs share its commit (see `SQLiteWriter`). Reads run concurrently on a small pool of
 /// reader connections, each seeing a consistent snapshot while writes continue. Every connection caches its
-/// prepared statements. `synchronous = NORMAL` means a commit is durable against a crash of Slipway, and against
-/// power loss up to the last checkpoint.
+/// prepared statements. `synchronous = NORMAL`: a commit survives a crash of Slipway, and a power loss up to the
+/// last checkpoint. Checkpoints run on a thread of their own (`SQLiteCheckpointer`), off the commit path.
 ///
-/// Do not call the store from inside a `write` body: a nested `write` throws. (A nested `read` works, and sees the
-/// database as it was before the write began, except with `:memory:`, where it sees the write in progress.)
+/// A `write` body must do nothing but store calls: in particular it must not wait for another thread that may be
+/// writing. A `write` inside a write body throws; a `read` inside one sees the last commit.
 public final class SQLiteStore: Store, @unchecked Sendable {
     /// The database file (or `:memory:`).
     public let path: String
-    private let writer: SQLiteConnection
-    /// Guards `writer` and `writerBusy`; recursive so a nested call on the writing thread can be detected.
-    private let writerLock = NSRecursiveLock()
-    private var writerBusy = false
+    private let writer: SQLiteWriter
     /// Nil for `:memory:`, where every connection would see its own empty database: reads share the writer.
     private let readers: ConnectionPool<SQLiteConnection>?
     private let checkpointer: SQLiteCheckpointer?
@@ -47,11 +45,13 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         }
         self.path = path
         let busyTimeout = Duration.seconds(5)
-        writer = try SQLiteConnection(path: path, readOnly: false, busyTimeout: busyTimeout)
+        let writer = try SQLiteConnection(path: path, readOnly: false, busyTimeout: busyTimeout)
         do {
-            if let size = ProcessInfo.processInfo.environment["XPAGESIZE"] {
-                try writer.executeScript("PRAGMA page_size = \(size)")
-            }
+            // Small pages for a new file (an existing one keeps its size): a commit appends every page it touched
+            // to the WAL, and every WAL byte reaches the disk at a checkpoint. The webhook's transaction touches
+            // ~20 b-tree pages, so 1 KiB pages write a quarter of the bytes of the 4 KiB default; measured 1.5–2×
+            // more writes per second, with reads unchanged.
+            try writer.executeScript("PRAGMA page_size = 1024")
             if !isMemory {
                 let mode = try writer.query("PRAGMA journal_mode = WAL", []) { $0.text(at: 0) }.first ?? nil
                 guard mode?.lowercased() == "wal" else {
@@ -59,14 +59,16 @@ public final class SQLiteStore: Store, @unchecked Sendable {
                 }
             }
             try writer.executeScript("PRAGMA synchronous = NORMAL")
-            for pragma in (ProcessInfo.processInfo.environment["XPRAGMAS"] ?? "").split(separator: ";") {
-                try writer.executeScript("PRAGMA \(pragma)")
-            }
+            try writer.executeScript("PRAGMA cache_size = -16000")
             try writer.executeScript("PRAGMA journal_size_limit = 67108864")
+            // Savepoints (one per write, for group commit) keep their undo pages in a sub-journal: in memory, not
+            // in a temporary file created and deleted for every write.
+            try writer.executeScript("PRAGMA temp_store = MEMORY")
         } catch let error as StoreError {
             throw StoreError.open("cannot set up \(path): \(error.message)")
         }
         try StoreMigrator.migrate(writer, to: schemaVersion)
+        self.writer = SQLiteWriter(connection: writer, maxGroupSize: isMemory ? 1 : 32)
         if isMemory {
             readers = nil
             checkpointer = nil
@@ -74,9 +76,11 @@ public final class SQLiteStore: Store, @unchecked Sendable {
             readers = ConnectionPool(maximum: maxReaders, waitTimeout: .seconds(30)) {
                 try SQLiteConnection(path: path, readOnly: true, busyTimeout: busyTimeout)
             }
+            // Checkpoint every 4 MiB of WAL; past 32 MiB the writer helps so the WAL starts over.
+            let pageSize = try writer.query("PRAGMA page_size", []) { $0.integer(at: 0) }.first.flatMap { $0 } ?? 4096
             let checkpointer = SQLiteCheckpointer(
                 connection: try SQLiteConnection(path: path, readOnly: false, busyTimeout: busyTimeout),
-                interval: 2_000, restartFrames: 50_000)
+                interval: Int32(4 << 20 / pageSize), restartFrames: Int32(32 << 20 / pageSize))
             checkpointer.start()
             writer.delegateCheckpoints(to: checkpointer)
             self.checkpointer = checkpointer
@@ -89,29 +93,15 @@ public final class SQLiteStore: Store, @unchecked Sendable {
 
     /// Runs `body` in a read snapshot on a reader connection.
     public func read<T>(_ body: (any StoreReader) throws -> T) throws -> T {
-        guard let readers else { return try withWriter(writable: false, body) }
+        guard let readers else { return try writer.read(body) }
         return try readers.withConnection { connection in
             try SQLTransaction.run(on: connection, writable: false, body)
         }
     }
 
-    /// Runs `body` in one `BEGIN IMMEDIATE` transaction on the writer connection, after any write in progress.
+    /// Runs `body` as one atomic write on the writer connection, after the writes before it; returns once it is
+    /// committed.
     public func write<T>(_ body: (any StoreWriter) throws -> T) throws -> T {
-        try withWriter(writable: true, body)
-    }
-
-    private func withWriter<T>(writable: Bool, _ body: (SQLTransaction<SQLiteConnection>) throws -> T) throws -> T {
-        writerLock.lock()
-        defer { writerLock.unlock() }
-        if writerBusy {
-            // Only the thread running a write body gets here (the lock is recursive).
-            guard !writable else {
-                throw StoreError.query("store.write called inside a write body; use the writer it was given")
-            }
-            return try SQLTransaction.joined(on: writer, body)
-        }
-        writerBusy = true
-        defer { writerBusy = false }
-        return try SQLTransaction.run(on: writer, writable: writable, body)
+        try writer.write(body)
     }
 }

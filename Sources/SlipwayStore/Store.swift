@@ -10,6 +10,9 @@ public protocol Store: Sendable {
     /// Runs `body` in a read-only snapshot.
     func read<T>(_ body: (any StoreReader) throws -> T) throws -> T
     /// Runs `body` in one write transaction; it commits when `body` returns and rolls back when it throws.
+    /// `body` must only make store calls: it may run more than once (PostgreSQL retries a transaction that hit a
+    /// serialization failure or deadlock), and it must not wait for another thread that may be writing (SQLite
+    /// shares one commit among concurrent writers). A `read` inside it sees the last commit.
     func write<T>(_ body: (any StoreWriter) throws -> T) throws -> T
 }
 
@@ -27,20 +30,25 @@ public protocol StoreReader {
     /// Deploys created at or after `since`, any environment (for statistics).
     func deploys(createdSince since: Date) throws -> [Deploy]
     func environment(service: String, environment: String) throws -> EnvironmentRecord?
+    /// All environment records, ordered by service, then environment.
     func environments() throws -> [EnvironmentRecord]
     func lock(service: String, environment: String) throws -> EnvironmentLock?
+    /// All locks, ordered by service, then environment.
     func locks() throws -> [EnvironmentLock]
     /// Built images of a service whose tag equals `ref` or whose sha starts with `ref` (≥ 7 chars), newest first.
     func images(service: String, matching ref: String) throws -> [BuiltImage]
     /// The deploy id remembered for an idempotency key that has not expired at `now` (empty string when the key
     /// was recorded without a deploy).
     func idempotentResult(key: String, now: Date) throws -> String?
+    /// A deploy's audit events, oldest first.
     func auditEvents(deployId: String) throws -> [AuditEvent]
+    /// An environment's audit events (deploys, locks, unlocks), most recent first.
     func auditEvents(service: String, environment: String, limit: Int) throws -> [AuditEvent]
     /// Pending messages due at `now`, oldest first, at most one per ordering key.
     func dueOutbox(now: Date, limit: Int) throws -> [OutboxMessage]
     func outbox(key: String) throws -> OutboxMessage?
     func outboxCount(status: OutboxStatus) throws -> Int
+    /// Messages given up on, most recent first.
     func failedOutbox(limit: Int) throws -> [OutboxMessage]
     /// A cached value (e.g. Slack user id for an email) that has not expired at `now`.
     func cachedValue(key: String, now: Date) throws -> String?

@@ -19,16 +19,20 @@ public enum StoreBenchmark {
         }
     }
 
-    /// Runs `count` `/status`-like read snapshots from `threads` threads at once: the environments, the locks and
-    /// the ten most recent deploys of one service. Seeds benchmark environments and deploys first when missing.
+    /// Runs `count` read snapshots of `/status <service>` from `threads` threads at once: for each of the
+    /// service's three environments, its record, its lock and its five most recent deploys. Seeds benchmark
+    /// environments and deploys first when missing.
     /// - Returns: read transactions per second.
     public static func statusReadsPerSecond(store: any Store, threads: Int, count: Int) throws -> Double {
         try seedStatus(store)
         return try measure(threads: threads, count: count) { index in
+            let service = "bench-\(index % serviceCount)"
             try store.read { reader in
-                _ = try reader.environments()
-                _ = try reader.locks()
-                _ = try reader.recentDeploys(service: "bench-\(index % serviceCount)", environment: nil, limit: 10)
+                for environment in environmentNames {
+                    _ = try reader.environment(service: service, environment: environment)
+                    _ = try reader.lock(service: service, environment: environment)
+                    _ = try reader.recentDeploys(service: service, environment: environment, limit: 5)
+                }
             }
         }
     }
@@ -37,12 +41,14 @@ public enum StoreBenchmark {
     private static let environmentNames = ["dev", "staging", "prod"]
 
     /// One CI webhook's transaction.
-    static func imageBuilt(_ writer: any StoreWriter, run: String, index: Int, now: Date) throws {
+    static func imageBuilt(
+        _ writer: any StoreWriter, run: String, index: Int, now: Date, environment: String = "staging"
+    ) throws {
         let serial = String(index, radix: 16)
         let sha = run + String(repeating: "0", count: max(0, 32 - serial.count)) + serial
         let service = "bench-\(index % serviceCount)"
         let deployId = "d-\(run)-\(serial)"
-        let key = "bench/\(service):\(sha):staging"
+        let key = "bench/\(service):\(sha):\(environment)"
         if try writer.rememberIdempotent(key: key, deployId: deployId, now: now, expiresAt: now + 86_400) != nil {
             return
         }
@@ -54,12 +60,12 @@ public enum StoreBenchmark {
                 builtAt: now))
         try writer.insert(
             Deploy(
-                id: deployId, service: service, environment: "staging", kind: .deploy, source: .ci,
+                id: deployId, service: service, environment: environment, kind: .deploy, source: .ci,
                 targetTag: "v1.\(index)-\(run)", sourceCommit: sha, author: author, commitMessage: "Benchmark commit",
                 requestedBy: "ci", createdAt: now))
         try writer.append(
             AuditEvent(
-                deployId: deployId, service: service, environment: "staging", actor: "ci", action: "requested",
+                deployId: deployId, service: service, environment: environment, actor: "ci", action: "requested",
                 detail: "image v1.\(index) built", origin: "ci", at: now))
         try writer.enqueue(
             OutboxMessage(
@@ -81,7 +87,7 @@ public enum StoreBenchmark {
                 }
             }
             for index in 0..<(serviceCount * 20) {
-                try imageBuilt(writer, run: run, index: index, now: now)
+                try imageBuilt(writer, run: run, index: index, now: now, environment: environmentNames[index % 3])
             }
         }
     }

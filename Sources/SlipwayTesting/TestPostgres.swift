@@ -10,6 +10,8 @@ import Foundation
 ///    (run as the `postgres` user when the tests run as root, since `initdb` refuses root). It is stopped when
 ///    the test process exits; one left behind by a crashed run is stopped by the next run.
 ///
+/// `SLIPWAY_TEST_POSTGRES_PRIVATE=1` goes straight to 4 (ignores the URL and the default server).
+///
 /// When none of these works, `makeDatabase()` throws an error that says what to do, so PostgreSQL tests fail
 /// rather than pass silently. Databases are created and dropped with `psql`, the password passed in `PGPASSWORD`.
 public enum TestPostgres {
@@ -17,6 +19,8 @@ public enum TestPostgres {
     public static let urlVariable = "SLIPWAY_TEST_DATABASE_URL"
     /// Environment variable that, set to `1`, leaves PostgreSQL tests out.
     public static let skipVariable = "SLIPWAY_SKIP_POSTGRES"
+    /// Environment variable that, set to `1`, always uses a private throwaway cluster.
+    public static let privateClusterVariable = "SLIPWAY_TEST_POSTGRES_PRIVATE"
     /// Where the setup of `make test` puts the server.
     public static let defaultURL = "postgresql://slipway:slipway@127.0.0.1:5432/slipway"
 
@@ -70,6 +74,14 @@ public enum TestPostgres {
 
     private static func resolve() throws -> String {
         let environment = ProcessInfo.processInfo.environment
+        if environment[privateClusterVariable] == "1" {
+            do {
+                return try PrivateCluster.start()
+            } catch {
+                throw Unavailable(
+                    description: "\(privateClusterVariable)=1 but starting a private cluster failed: \(error)")
+            }
+        }
         if let url = environment[urlVariable], !url.isEmpty {
             do {
                 try psql(url, "SELECT 1")
@@ -133,40 +145,46 @@ public enum TestPostgres {
         _ tool: String, _ arguments: [String], environment: [String: String] = [:], asUser user: String? = nil
     ) throws -> String {
         let executable = try locate(tool)
-        let process = Process()
-        if let user {
-            process.executableURL = URL(fileURLWithPath: try locate("runuser"))
-            process.arguments = ["-u", user, "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        }
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        // Output goes to files, not pipes: reading a pipe can fail with EINTR on Linux Foundation.
+        let command = try user.map { [try locate("runuser"), "-u", $0, "--", executable] } ?? [executable]
+        // posix_spawn + waitpid rather than Foundation's Process: Process.waitUntilExit can hang on Linux when the
+        // child leaves a daemon behind (`pg_ctl start`), and reading its pipes can fail with EINTR. Output goes to
+        // files, so a chatty tool never blocks on a full pipe.
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-pgtool-\(UUID().uuidString)")
         let outputPath = base.path + ".out"
         let errorPath = base.path + ".err"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
         defer {
             try? FileManager.default.removeItem(atPath: outputPath)
             try? FileManager.default.removeItem(atPath: errorPath)
         }
-        guard let output = FileHandle(forWritingAtPath: outputPath),
-            let errors = FileHandle(forWritingAtPath: errorPath)
-        else { throw Unavailable(description: "cannot create output files for \(tool)") }
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        try? output.close()
-        try? errors.close()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
+        let argv = (command + arguments).map { strdup($0) } + [nil]
+        let envp = variables.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, envp)
+        guard spawned == 0 else {
+            throw Unavailable(description: "cannot start \(tool): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let stdout = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
+        // WIFEXITED / WEXITSTATUS, which Swift does not import.
+        let exited = status & 0x7f == 0
+        let exitCode = (status >> 8) & 0xff
+        guard exited && exitCode == 0 else {
             let stderr = ((try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            throw Unavailable(description: "\(tool) exited with \(process.terminationStatus): \(stderr)")
+            let how = exited ? "exited with \(exitCode)" : "was killed by signal \(status & 0x7f)"
+            throw Unavailable(description: "\(tool) \(how): \(stderr)")
         }
         return stdout
     }

@@ -40,6 +40,22 @@ struct SQLiteStoreTests {
         }
     }
 
+    @Test("checkpoints keep the WAL bounded under steady writes")
+    func walStaysBounded() throws {
+        try StoreBackend.sqlite.withLocation { location throws in
+            let store = try location.open()
+            let now = Date()
+            _ = try StoreBenchmark.measure(threads: 4, count: 3_000) { index in
+                try store.write { w in try StoreBenchmark.imageBuilt(w, run: "0000wal0", index: index, now: now) }
+            }
+            let attributes = try FileManager.default.attributesOfItem(atPath: location.sqlitePath + "-wal")
+            let walBytes = try #require(attributes[.size] as? Int)
+            // 3,000 writes append ~60 MiB of pages; the WAL starts over past 32 MiB and is truncated to 64 MiB.
+            #expect(walBytes <= 64 * 1024 * 1024 + 20_000 * 4_096)
+            #expect(try store.read { r in try r.deploys(createdSince: now.addingTimeInterval(-1)).count } == 3_000)
+        }
+    }
+
     @Test("a write inside a write body is refused instead of deadlocking")
     func nestedWrite() throws {
         try StoreBackend.sqlite.withStore { store throws in

@@ -465,6 +465,36 @@ struct StoreBehaviourTests {
         }
     }
 
+    @Test(
+        "concurrent writes: each is atomic on its own, a failing one takes nothing else with it",
+        arguments: StoreBackend.enabled)
+    func concurrentWritesStayIndependent(_ backend: StoreBackend) throws {
+        struct Refused: Error {}
+        try backend.withStore { store throws in
+            let refused = LockedValue(0)
+            _ = try StoreBenchmark.measure(threads: 16, count: 400) { index in
+                do {
+                    try store.write { w in
+                        try w.insert(F.deploy(id: "d-group-\(index)", createdAt: F.at(Double(index))))
+                        try w.enqueue(F.message("m-group-\(index)"))
+                        if index % 5 == 0 { throw Refused() }
+                    }
+                } catch is Refused {
+                    refused.withLock { $0 += 1 }
+                }
+            }
+            #expect(refused.withLock { $0 } == 80)
+            try store.read { r throws in
+                let deploys = try r.deploys(createdSince: F.t0)
+                #expect(deploys.count == 320)
+                #expect(!deploys.contains { Int($0.id.dropFirst("d-group-".count))! % 5 == 0 })
+                #expect(try r.outboxCount(status: .pending) == 320)
+                #expect(try r.outbox(key: "m-group-5") == nil)
+                #expect(try r.outbox(key: "m-group-6") != nil)
+            }
+        }
+    }
+
     @Test("a reader cannot write, and a transaction cannot be used after its body", arguments: StoreBackend.enabled)
     func transactionBoundaries(_ backend: StoreBackend) throws {
         try backend.withStore { store throws in
