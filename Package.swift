@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(name: "Slipway", dependencies: ["SlipwayApp"], swiftSettings: strict),
         .target(
             name: "SlipwayTesting",
-            dependencies: ["SlipwayHTTP", "SlipwayCrypto", "DeployCore", "SlipwayApp"],
+            dependencies: ["SlipwayHTTP", "SlipwayCrypto", "SlipwaySlack", "DeployCore", "SlipwayApp"],
             swiftSettings: strict),
 
         // Tests mirror the source targets.

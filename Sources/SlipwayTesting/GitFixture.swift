@@ -181,7 +181,7 @@ public struct GitFixture: Sendable {
         let output = Pipe()
         let errors = FileManager.default.temporaryDirectory
             .appendingPathComponent("slipway-fixture-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errors) }
         process.standardOutput = output
         process.standardError = try FileHandle(forWritingTo: errors)

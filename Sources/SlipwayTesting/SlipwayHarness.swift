@@ -3,6 +3,7 @@ import Foundation
 import SlipwayApp
 import SlipwayCrypto
 import SlipwayHTTP
+import SlipwaySlack
 
 /// A whole Slipway on loopback for end-to-end tests: real HTTP server, real SQLite (or PostgreSQL) store, real git
 /// with a bare remote, fake Slack and PagerDuty servers. Requests are signed like Slack and CI sign them.
@@ -37,18 +38,7 @@ public final class SlipwayHarness: @unchecked Sendable {
         slack = try FakeSlack(users: ["carol@nortinia.example": "U0CAROL"])
         pagerDuty = try FakePagerDuty()
         kubernetes = try FakeKubernetes(rolloutSteps: 2)
-        for service in ["shop", "api"] {
-            for env in ["staging", "prod"] {
-                let namespace = env == "prod" ? service : "\(service)-\(env)"
-                kubernetes.addDeployment(
-                    namespace: namespace, name: service, image: "\(GitFixture.image(service)):\(GitFixture.initialTag)",
-                    replicas: 2)
-                kubernetes.linkFlux(
-                    kustomization: "\(service)-\(env)", gitRepository: "gitops", gitDirectory: git.remote,
-                    path: GitFixture.kustomization(service, env), workloadNamespace: namespace, deployment: service,
-                    image: GitFixture.image(service))
-            }
-        }
+        Self.linkCluster(kubernetes, to: git)
         var json = Self.configJSON(
             kubernetesURL: kubernetes.baseURL, remote: git.remote, checkout: directory + "/checkout",
             slackURL: slack.baseURL,
@@ -70,6 +60,23 @@ public final class SlipwayHarness: @unchecked Sendable {
         if let clock { options.clock = clock }
         app = try Application(config: config, secrets: secrets, options: options, environment: environment)
         try app.start()
+    }
+
+    /// Gives the fake cluster a Deployment and a Flux Kustomization for every service and environment of the
+    /// default configuration, applying commits of `git`'s bare remote.
+    public static func linkCluster(_ kubernetes: FakeKubernetes, to git: GitFixture) {
+        for service in ["shop", "api"] {
+            for env in ["staging", "prod"] {
+                let namespace = env == "prod" ? service : "\(service)-\(env)"
+                kubernetes.addDeployment(
+                    namespace: namespace, name: service, image: "\(GitFixture.image(service)):\(GitFixture.initialTag)",
+                    replicas: 2)
+                kubernetes.linkFlux(
+                    kustomization: "\(service)-\(env)", gitRepository: "gitops", gitDirectory: git.remote,
+                    path: GitFixture.kustomization(service, env), workloadNamespace: namespace, deployment: service,
+                    image: GitFixture.image(service))
+            }
+        }
     }
 
     /// The configuration used by default: the shared sample's shape with two services.
@@ -181,7 +188,7 @@ public final class SlipwayHarness: @unchecked Sendable {
             ("text", text), ("response_url", responseURL ?? slack.responseURL("cmd-\(UUID().uuidString.prefix(8))")),
             ("trigger_id", "1.2.3"),
         ]
-        return Array(fields.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&").utf8)
+        return FormEncoder.encode(fields)
     }
 
     /// Sends a signed slash command and returns the HTTP response.
@@ -213,7 +220,7 @@ public final class SlipwayHarness: @unchecked Sendable {
             ],
         ]
         let json = String(decoding: try JSONSerialization.data(withJSONObject: payload), as: UTF8.self)
-        let body = Array("payload=\(Self.formEncode(json))".utf8)
+        let body = Array("payload=\(FormEncoder.encode(json))".utf8)
         return try await send(.post, "/slack/interactions", headers: slackHeaders(body), body: body)
     }
 
@@ -275,12 +282,5 @@ public final class SlipwayHarness: @unchecked Sendable {
         }
         collect(object)
         return (object["response_type"] as? String, texts.joined(separator: "\n"))
-    }
-
-    static func formEncode(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._*")
-        return (text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text).replacingOccurrences(
-            of: "%20", with: "+")
     }
 }

@@ -198,7 +198,7 @@ struct CrashRecoveryTests {
         try "#!/bin/sh\nif [ -e '\(marker)' ]; then rm -f '\(marker)'; sleep 2; fi\nexit 0\n".write(
             toFile: hook, atomically: true, encoding: .utf8)
         chmod(hook, 0o755)
-        FileManager.default.createFile(atPath: marker, contents: Data())
+        _ = FileManager.default.createFile(atPath: marker, contents: Data())
 
         let first = try world.serve()
         defer { first.kill() }
@@ -269,18 +269,7 @@ final class ProcessWorld: @unchecked Sendable {
         slack = try FakeSlack(users: ["carol@nortinia.example": "U0CAROL"])
         pagerDuty = try FakePagerDuty()
         kubernetes = try FakeKubernetes(rolloutSteps: 2)
-        for service in ["shop", "api"] {
-            for env in ["staging", "prod"] {
-                let namespace = env == "prod" ? service : "\(service)-\(env)"
-                kubernetes.addDeployment(
-                    namespace: namespace, name: service, image: "\(GitFixture.image(service)):\(GitFixture.initialTag)",
-                    replicas: 2)
-                kubernetes.linkFlux(
-                    kustomization: "\(service)-\(env)", gitRepository: "gitops", gitDirectory: git.remote,
-                    path: GitFixture.kustomization(service, env), workloadNamespace: namespace, deployment: service,
-                    image: GitFixture.image(service))
-            }
-        }
+        SlipwayHarness.linkCluster(kubernetes, to: git)
         port = 20_000 + Int.random(in: 0..<20_000)
         var json = SlipwayHarness.configJSON(
             kubernetesURL: kubernetes.baseURL, remote: git.remote, checkout: directory + "/checkout",

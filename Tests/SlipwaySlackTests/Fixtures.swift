@@ -45,23 +45,4 @@ enum Fixtures {
         let url = repository.deletingLastPathComponent().appendingPathComponent("shared/fixtures/slack/\(name)")
         return FileManager.default.contents(atPath: url.path).map { [UInt8]($0) }
     }
-
-    /// Percent-encodes a form value the way Slack does (spaces as `+`).
-    static func formEncode(_ value: String) -> String {
-        var out = ""
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "*"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            case UInt8(ascii: " "):
-                out += "+"
-            default:
-                let hex = Array("0123456789ABCDEF")
-                out += "%\(hex[Int(byte >> 4)])\(hex[Int(byte & 0xF)])"
-            }
-        }
-        return out
-    }
 }

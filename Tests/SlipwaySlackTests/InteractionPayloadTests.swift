@@ -2,7 +2,7 @@ import SlipwaySlack
 import Testing
 
 @Suite struct InteractionPayloadTests {
-    func formBody(_ json: String) -> [UInt8] { Array("payload=\(Fixtures.formEncode(json))".utf8) }
+    func formBody(_ json: String) -> [UInt8] { Array("payload=\(FormEncoder.encode(json))".utf8) }
 
     func error(_ body: [UInt8]) -> SlackPayloadError? {
         do {

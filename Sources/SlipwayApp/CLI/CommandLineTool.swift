@@ -178,8 +178,7 @@ public enum CommandLineTool {
             ("channel_id", channel), ("channel_name", "slipway-try"), ("user_id", user), ("user_name", user),
             ("command", command), ("text", text), ("response_url", "slipway-try:none"), ("trigger_id", "try"),
         ]
-        let body = Array(
-            fields.map { "\(FormEncoding.encode($0.0))=\(FormEncoding.encode($0.1))" }.joined(separator: "&").utf8)
+        let body = FormEncoder.encode(fields)
         let verifier = SlackRequestVerifier(signingSecret: secret)
         var headers = verifier.signedHeaders(body: body, timestamp: Int64(Date().timeIntervalSince1970))
         headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -202,16 +201,6 @@ public enum CommandLineTool {
 
     static func printError(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
-    }
-}
-
-/// Percent-encoding for form fields (`application/x-www-form-urlencoded`).
-enum FormEncoding {
-    static func encode(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._*")
-        return (text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text).replacingOccurrences(
-            of: "%20", with: "+")
     }
 }
 
