@@ -20,6 +20,10 @@ public final class Application: Sendable {
     public let gitops: GitOpsRepository
     public let monitorWake: Wakeup
     public let monitor: RolloutMonitor
+    /// Deletes expired idempotency keys and cached values, and old finished outbox messages.
+    public let pruner: StorePruner
+    /// Decides whether this replica runs the background services (always, with SQLite).
+    public let leadership: LeaderElection
     let readiness = Readiness()
     let log: Log
 
@@ -55,18 +59,26 @@ public final class Application: Sendable {
         public var log: Log
         /// Resolves relative paths in the config (store, checkout).
         public var baseDirectory: String
+        /// How often the store is pruned and how long finished outbox messages are kept.
+        public var pruning: StorePruner.Configuration
+        /// How often a follower tries to become the leader, and the leader checks it still is (PostgreSQL).
+        public var leaderTiming: LeaderElection.Timing
 
         public init(
             clock: @escaping @Sendable () -> Date = { Date() },
             slackClock: @escaping @Sendable () -> Int64 = SlackRequestVerifier.systemClock,
             channelPaceSeconds: Double = 1, log: Log = Log(),
-            baseDirectory: String = FileManager.default.currentDirectoryPath
+            baseDirectory: String = FileManager.default.currentDirectoryPath,
+            pruning: StorePruner.Configuration = StorePruner.Configuration(),
+            leaderTiming: LeaderElection.Timing = LeaderElection.Timing()
         ) {
             self.clock = clock
             self.slackClock = slackClock
             self.channelPaceSeconds = channelPaceSeconds
             self.log = log
             self.baseDirectory = baseDirectory
+            self.pruning = pruning
+            self.leaderTiming = leaderTiming
         }
     }
 
@@ -80,13 +92,18 @@ public final class Application: Sendable {
             path.hasPrefix("/") || path == ":memory:" ? path : options.baseDirectory + "/" + path
         }
         let base: any Store
+        let leaderLock: any LeaderLock
         switch config.store {
         case .sqlite(let path):
             base = try SQLiteStore(path: resolve(path))
+            leaderLock = SingleProcessLock()
         case .postgres:
             base = try PostgresStore(url: secrets.databaseURL ?? "")
+            // A connection of its own: the lock lives exactly as long as that session.
+            leaderLock = try PostgresSessionLock(url: secrets.databaseURL ?? "", key: LeaderElection.advisoryLockKey)
         }
         store = ObservedStore(base)
+        leadership = LeaderElection(lock: leaderLock, timing: options.leaderTiming, log: options.log)
         let http = CurlHTTPClient()
         let renderer = DeployMessageRenderer(runbooksBaseURL: config.runbooksBaseURL, onCall: config.onCallSlackUserIds)
         let composer = OutboxComposer(
@@ -119,6 +136,7 @@ public final class Application: Sendable {
                 runbooksBaseURL: config.runbooksBaseURL),
             store: store, slack: slack, pagerDuty: pagerDuty, renderer: renderer, clock: options.clock,
             wake: coordinator.outboxAvailable, metrics: metrics, log: options.log)
+        pruner = StorePruner(configuration: options.pruning, store: store, clock: options.clock, log: options.log)
 
         let status = StatusReport(store: store, catalog: config.catalog, clock: options.clock)
         let commands = CommandHandler(coordinator: coordinator, status: status)
@@ -133,6 +151,7 @@ public final class Application: Sendable {
         let readiness = self.readiness
         let store = self.store
         let clock = options.clock
+        let leadership = self.leadership
         router.add(.get, "/healthz") { _ in .json(200, #"{"status":"alive"}"#) }
         router.add(.get, "/ready") { _ in
             readiness.isReady ? .json(200, #"{"status":"ready"}"#) : .json(503, #"{"status":"\#(readiness.phase)"}"#)
@@ -140,7 +159,7 @@ public final class Application: Sendable {
         router.add(.get, "/metrics") { _ in
             HTTPResponse(
                 status: 200, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
-                body: Array(metrics.render(store: store, now: clock()).utf8))
+                body: Array((metrics.render(store: store, now: clock()) + leadership.metricsText).utf8))
         }
         router.add(.post, "/slack/commands", slackEndpoints.command)
         router.add(.post, "/slack/interactions", slackEndpoints.interaction)
@@ -166,7 +185,8 @@ public final class Application: Sendable {
         log.info("listening on \(config.server.host):\(server.port)")
     }
 
-    /// Prepares dependencies, marks the server ready and runs the background services until cancelled.
+    /// Prepares dependencies, marks the server ready and, until cancelled, runs the background services whenever
+    /// this replica is the leader (see `LeaderElection`). Followers serve HTTP only; `/ready` is 200 on every replica.
     public func runServices() async {
         do {
             try await gitops.prepare()
@@ -174,12 +194,15 @@ public final class Application: Sendable {
             log.error("GitOps checkout not ready (deploys will retry): \(error)")
         }
         readiness.set(.ready)
-        coordinator.signal()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.worker.run() }
-            group.addTask { await self.deliverer.run() }
-            group.addTask { await self.monitor.run() }
-            await group.waitForAll()
+        await leadership.run { [self] in
+            coordinator.signal()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.worker.run() }
+                group.addTask { await self.deliverer.run() }
+                group.addTask { await self.monitor.run() }
+                group.addTask { await self.pruner.run() }
+                await group.waitForAll()
+            }
         }
     }
 

@@ -41,6 +41,15 @@ public enum ConstantTime {
         }
     }
 
+    /// Compares two byte arrays in time that depends only on their lengths (without copying them).
+    public static func equals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        if a.isEmpty { return true }
+        return a.withUnsafeBytes { ap in
+            b.withUnsafeBytes { bp in CRYPTO_memcmp(ap.baseAddress, bp.baseAddress, a.count) == 0 }
+        }
+    }
+
     /// Compares two strings by their UTF-8 bytes in constant time.
     public static func equals(_ a: String, _ b: String) -> Bool {
         equals(Array(a.utf8), Array(b.utf8))

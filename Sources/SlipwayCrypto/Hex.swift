@@ -17,15 +17,20 @@ public enum Hex {
 
     /// Decodes hex (either case); nil when the text is not valid hex.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
+        decode(utf8: Array(text.utf8))
+    }
+
+    /// Decodes hex digits given as ASCII bytes (either case); nil when they are not valid hex.
+    public static func decode(utf8: some RandomAccessCollection<UInt8>) -> [UInt8]? {
         guard utf8.count % 2 == 0 else { return nil }
         var out = [UInt8]()
         out.reserveCapacity(utf8.count / 2)
-        var i = 0
-        while i < utf8.count {
-            guard let hi = value(utf8[i]), let lo = value(utf8[i + 1]) else { return nil }
+        var i = utf8.startIndex
+        while i != utf8.endIndex {
+            let next = utf8.index(after: i)
+            guard let hi = value(utf8[i]), let lo = value(utf8[next]) else { return nil }
             out.append(hi << 4 | lo)
-            i += 2
+            i = utf8.index(after: next)
         }
         return out
     }

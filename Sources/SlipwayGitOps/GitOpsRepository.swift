@@ -139,21 +139,58 @@ public actor GitOpsRepository {
         try healing {
             try ensurePrepared()
             try fetch()
-            let output = try git.run(
-                [
-                    "log", "-n", String(searchDepth), "--fixed-strings", "--grep=Slipway-Deploy-Id: \(deployId)",
-                    "--format=%H %(trailers:key=Slipway-Deploy-Id,valueonly,separator=%x2C)", remoteRef,
-                ], in: checkout)
-            try check("log", output)
-            // --grep matches substrings; the trailer must be exactly this id.
-            for line in output.stdout.split(whereSeparator: \.isNewline) {
-                let parts = line.split(separator: " ", maxSplits: 1)
-                guard parts.count == 2 else { continue }
-                let ids = parts[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                if ids.contains(deployId) { return String(parts[0]) }
-            }
-            return nil
+            return try findCommit(carrying: deployId, searchDepth: searchDepth)
         }
+    }
+
+    /// The commit on the branch that carries `deployId` in its `Slipway-Deploy-Id:` trailer, with the tag it
+    /// replaced: the image's `newTag:` in `file` as it was in the commit's parent.
+    ///
+    /// A deploy pushed just before a crash is recorded by the next process from this, so its message and history
+    /// show the real old tag rather than none.
+    /// - Parameters:
+    ///   - deployId: the deploy's id, as written in the trailer.
+    ///   - file: the kustomization.yaml the deploy changed, relative to the repository root.
+    ///   - image: the image whose entry the deploy changed.
+    ///   - searchDepth: how many recent commits of the branch to search.
+    /// - Returns: the commit and previous tag, or nil when no commit on the branch carries the id.
+    /// - Throws: `GitOpsError` (`.gitFailed`) when git cannot fetch or search; `.fileMissing` when `file` is not a
+    ///   path inside the repository.
+    public func pushedDeploy(
+        forDeployId deployId: String, file: String, image: String, searchDepth: Int = 500
+    ) async throws -> PushedDeploy? {
+        let path = try repositoryPath(file)
+        return try healing {
+            try ensurePrepared()
+            try fetch()
+            guard let commit = try findCommit(carrying: deployId, searchDepth: searchDepth) else { return nil }
+            return PushedDeploy(commit: commit, previousTag: try tag(before: commit, at: path, image: image))
+        }
+    }
+
+    private func findCommit(carrying deployId: String, searchDepth: Int) throws -> String? {
+        let output = try git.run(
+            [
+                "log", "-n", String(searchDepth), "--fixed-strings", "--grep=Slipway-Deploy-Id: \(deployId)",
+                "--format=%H %(trailers:key=Slipway-Deploy-Id,valueonly,separator=%x2C)", remoteRef,
+            ], in: checkout)
+        try check("log", output)
+        // --grep matches substrings; the trailer must be exactly this id.
+        for line in output.stdout.split(whereSeparator: \.isNewline) {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let ids = parts[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if ids.contains(deployId) { return String(parts[0]) }
+        }
+        return nil
+    }
+
+    /// The image's `newTag:` in `path` at the parent of `commit`. A parent without the file (or a root commit), or a
+    /// file that no longer parses, means the old tag is unknown, not that recovery must fail: the push happened.
+    private func tag(before commit: String, at path: String, image: String) throws -> String? {
+        let output = try git.run(["cat-file", "blob", "\(commit)^:\(path)"], in: checkout)
+        guard output.succeeded else { return nil }
+        return try? KustomizationImageEditor(path: path).currentTag(in: output.stdout, image: image)
     }
 
     // MARK: - Steps

@@ -45,7 +45,8 @@ public final class HTTPServer: Sendable {
         let address = try ListenAddress(host: configuration.host, port: configuration.port)
         try daemon.withLock { (daemon: inout MHDDaemon?) throws(HTTPServerError) in
             guard daemon == nil else { throw .alreadyStarted }
-            var flags = SLIPWAY_MHD_USE_EPOLL_INTERNAL_THREAD | SLIPWAY_MHD_USE_ERROR_LOG
+            // TURBO: read, write and accept before asking epoll, which saves system calls on busy connections.
+            var flags = SLIPWAY_MHD_USE_EPOLL_INTERNAL_THREAD | SLIPWAY_MHD_USE_ERROR_LOG | SLIPWAY_MHD_USE_TURBO
             if address.isIPv6 { flags |= SLIPWAY_MHD_USE_IPV6 }
             let context = Unmanaged.passUnretained(core).toOpaque()
             core.captureStartupLog()

@@ -10,10 +10,20 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// The first value of the named field (case-insensitive), or nil.
     public subscript(name: String) -> String? {
-        for field in fields where field.name.utf8.count == name.utf8.count {
-            if field.name.lowercased() == name.lowercased() { return field.value }
-        }
+        for field in fields where Self.namesMatch(field.name, name) { return field.value }
         return nil
+    }
+
+    /// ASCII case-insensitive comparison of field names, without allocating (it runs for every request).
+    static func namesMatch(_ a: String, _ b: String) -> Bool {
+        let x = a.utf8
+        let y = b.utf8
+        guard x.count == y.count else { return false }
+        for (p, q) in zip(x, y) where p != q {
+            let lower = p | 0x20
+            guard lower == q | 0x20, lower >= UInt8(ascii: "a"), lower <= UInt8(ascii: "z") else { return false }
+        }
+        return true
     }
 
     /// Appends a field, keeping any with the same name.
@@ -21,8 +31,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// Replaces every field with this name by one with `value`.
     public mutating func replace(name: String, value: String) {
-        let lower = name.lowercased()
-        fields.removeAll { $0.name.lowercased() == lower }
+        fields.removeAll { Self.namesMatch($0.name, name) }
         fields.append((name: name, value: value))
     }
 
@@ -78,8 +87,11 @@ public struct HTTPResponse: Sendable {
 
     /// A JSON response from already-encoded bytes.
     public static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
-        HTTPResponse(status: status, headers: ["Content-Type": "application/json; charset=utf-8"], body: body)
+        HTTPResponse(status: status, headers: jsonHeaders, body: body)
     }
+
+    /// Shared, so a JSON response allocates no header storage of its own.
+    private static let jsonHeaders: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8"]
 
     /// A JSON response from a UTF-8 string.
     public static func json(_ status: Int, _ text: String) -> HTTPResponse { json(status, Array(text.utf8)) }

@@ -113,7 +113,7 @@ nonisolated func slipwayMHDAccess(
             return queue(core.tooLargeResponse(), on: connection, draining: core.isDraining)
         }
         let request = HTTPRequest(
-            method: HTTPMethod(rawValue: method.map { String(cString: $0) } ?? "GET"),
+            method: requestMethod(method),
             path: url.map { String(cString: $0) } ?? "/",
             query: state.query,
             headers: requestHeaders(connection),
@@ -127,6 +127,14 @@ nonisolated func slipwayMHDAccess(
         uploadDataSize.pointee = 0
         return MHD_Result.YES
     }
+}
+
+/// The request method; the common ones without building a string.
+private func requestMethod(_ method: UnsafePointer<CChar>?) -> HTTPMethod {
+    guard let method else { return .get }
+    if strcmp(method, "POST") == 0 { return .post }
+    if strcmp(method, "GET") == 0 { return .get }
+    return HTTPMethod(rawValue: String(cString: method))
 }
 
 /// The Content-Length the client declared, or nil (absent, chunked or unparsable; MHD rejects malformed ones).
@@ -178,7 +186,7 @@ private func queue(_ response: HTTPResponse, on connection: OpaquePointer, drain
     for field in response.headers {
         // MHD refuses names or values with CR/LF and headers it sets itself (Content-Length); those are skipped.
         _ = MHD_add_response_header(mhdResponse, field.name, field.value)
-        if !hasConnectionHeader && field.name.utf8.count == 10 && field.name.lowercased() == "connection" {
+        if !hasConnectionHeader && HTTPHeaders.namesMatch(field.name, "Connection") {
             hasConnectionHeader = true
         }
     }

@@ -8,15 +8,13 @@
 ///
 /// It works on the raw bytes in one pass, without Foundation, because it sits on the 3-second ack path.
 public enum FormDecoder {
-    /// Decodes a body into a dictionary. When a name repeats, the first value wins (Slack never repeats names; a
+    /// Decodes a body into its fields. When a name repeats, the first value wins (Slack never repeats names; a
     /// forged later duplicate cannot override an earlier field).
     /// - Parameter body: The raw body bytes.
     /// - Returns: Field names to values.
-    public static func decode(_ body: [UInt8]) -> [String: String] {
-        var fields: [String: String] = [:]
-        forEachPair(body) { name, value in
-            if fields[name] == nil { fields[name] = value }
-        }
+    public static func decode(_ body: [UInt8]) -> FormFields {
+        var fields = FormFields()
+        forEachPair(body) { name, value in fields.addIfAbsent(name: name, value: value) }
         return fields
     }
 
@@ -35,8 +33,50 @@ public enum FormDecoder {
         return Array(text.utf8).withUnsafeBufferPointer { decode($0[...], scratch: &scratch) }
     }
 
+    /// Field names prepared for ``values(of:in:)``.
+    public struct FieldNames: Sendable {
+        let names: [[UInt8]]
+
+        /// - Parameter names: The field names to pick, as they appear after decoding.
+        public init(_ names: [String]) { self.names = names.map { Array($0.utf8) } }
+
+        /// The name at `index`, for error messages.
+        public func name(at index: Int) -> String { String(decoding: names[index], as: UTF8.self) }
+    }
+
+    /// Decodes only the named fields: cheaper than ``decode(_:)`` on the ack path, where a dozen fields arrive and
+    /// a few are needed. Names are decoded and matched exactly; when a name repeats, the first value wins.
+    /// - Parameters:
+    ///   - names: The fields to pick.
+    ///   - body: The raw body bytes.
+    /// - Returns: One value per name, in the order of `names`; nil when the field is absent.
+    public static func values(of names: FieldNames, in body: [UInt8]) -> [String?] {
+        var values = [String?](repeating: nil, count: names.names.count)
+        var scratch: [UInt8] = []
+        var nameScratch: [UInt8] = []
+        forEachRawPair(body) { rawName, rawValue in
+            let match = withDecodedBytes(rawName, scratch: &nameScratch) { name in
+                names.names.firstIndex { $0.count == name.count && $0.elementsEqual(name) }
+            }
+            guard let match, values[match] == nil else { return }
+            values[match] = rawValue.map { decode($0, scratch: &scratch) } ?? ""
+        }
+        return values
+    }
+
     private static func forEachPair(_ body: [UInt8], _ visit: (String, String) -> Void) {
         var scratch: [UInt8] = []
+        forEachRawPair(body) { name, value in
+            let decodedName = decode(name, scratch: &scratch)
+            visit(decodedName, value.map { decode($0, scratch: &scratch) } ?? "")
+        }
+    }
+
+    /// Splits the body into raw (still encoded) names and values; a pair without `=` has a nil value.
+    private static func forEachRawPair(
+        _ body: [UInt8],
+        _ visit: (Slice<UnsafeBufferPointer<UInt8>>, Slice<UnsafeBufferPointer<UInt8>>?) -> Void
+    ) {
         body.withUnsafeBufferPointer { bytes in
             var start = 0
             let end = bytes.count
@@ -49,10 +89,9 @@ public enum FormDecoder {
                 }
                 if stop > start {
                     if equals < 0 {
-                        visit(decode(bytes[start..<stop], scratch: &scratch), "")
+                        visit(bytes[start..<stop], nil)
                     } else {
-                        let name = decode(bytes[start..<equals], scratch: &scratch)
-                        visit(name, decode(bytes[(equals + 1)..<stop], scratch: &scratch))
+                        visit(bytes[start..<equals], bytes[(equals + 1)..<stop])
                     }
                 }
                 start = stop + 1
@@ -60,14 +99,28 @@ public enum FormDecoder {
         }
     }
 
-    private static func decode(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, scratch: inout [UInt8]) -> String {
-        var needsWork = false
-        for byte in bytes where byte == UInt8(ascii: "%") || byte == UInt8(ascii: "+") {
-            needsWork = true
-            break
-        }
-        if !needsWork { return String(decoding: bytes, as: UTF8.self) }
+    /// Calls `body` with the decoded bytes of a raw component, decoding into `scratch` only when needed.
+    private static func withDecodedBytes<T>(
+        _ raw: Slice<UnsafeBufferPointer<UInt8>>, scratch: inout [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> T
+    ) -> T {
+        if !needsDecoding(raw) { return body(UnsafeBufferPointer(rebasing: raw)) }
+        decodeBytes(raw, into: &scratch)
+        return scratch.withUnsafeBufferPointer(body)
+    }
 
+    private static func needsDecoding(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        for byte in bytes where byte == UInt8(ascii: "%") || byte == UInt8(ascii: "+") { return true }
+        return false
+    }
+
+    private static func decode(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, scratch: inout [UInt8]) -> String {
+        if !needsDecoding(bytes) { return String(decoding: bytes, as: UTF8.self) }
+        decodeBytes(bytes, into: &scratch)
+        return String(decoding: scratch, as: UTF8.self)
+    }
+
+    /// `+` becomes a space and `%XX` the byte `XX`; a `%` without two hex digits stays as it is.
+    private static func decodeBytes(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, into scratch: inout [UInt8]) {
         scratch.removeAll(keepingCapacity: true)
         var index = bytes.startIndex
         let end = bytes.endIndex
@@ -86,7 +139,6 @@ public enum FormDecoder {
             }
             index += 1
         }
-        return String(decoding: scratch, as: UTF8.self)
     }
 
     @inline(__always)

@@ -13,7 +13,7 @@ public struct SlackRequestVerifier: Sendable {
     /// Header carrying the request timestamp.
     public static let timestampHeader = "X-Slack-Request-Timestamp"
 
-    private let key: [UInt8]
+    private let key: HMACKey
     private let clock: @Sendable () -> Int64
     /// Largest accepted distance, in seconds, between the request timestamp and now (both directions).
     public let toleranceSeconds: Int64
@@ -31,7 +31,7 @@ public struct SlackRequestVerifier: Sendable {
         toleranceSeconds: Int64 = 300,
         teamId: String? = nil
     ) {
-        self.key = Array(signingSecret.utf8)
+        self.key = HMACKey(signingSecret.utf8)
         self.clock = clock
         self.toleranceSeconds = toleranceSeconds
         self.teamId = teamId
@@ -52,9 +52,9 @@ public struct SlackRequestVerifier: Sendable {
         let now = clock()
         if now - timestamp > toleranceSeconds { throw .staleTimestamp }
         if timestamp - now > toleranceSeconds { throw .futureTimestamp }
-        guard Self.isWellFormedSignature(signature) else { throw .malformedSignature }
-        let expected = Self.signature(key: key, body: body, timestamp: timestampText)
-        guard ConstantTime.equals(Array(signature.utf8), Array(expected.utf8)) else { throw .badSignature }
+        guard let given = Self.signatureDigest(signature) else { throw .malformedSignature }
+        let expected = Self.digest(key: key, body: body, timestamp: timestampText)
+        guard ConstantTime.equals(given, expected) else { throw .badSignature }
     }
 
     /// Checks the workspace of an already verified and parsed request against ``teamId``.
@@ -81,14 +81,18 @@ public struct SlackRequestVerifier: Sendable {
         ]
     }
 
-    private static func signature(key: [UInt8], body: [UInt8], timestamp: String) -> String {
-        var base: [UInt8] = []
-        base.reserveCapacity(body.count + timestamp.utf8.count + 4)
-        base.append(contentsOf: "v0:".utf8)
-        base.append(contentsOf: timestamp.utf8)
-        base.append(UInt8(ascii: ":"))
-        base.append(contentsOf: body)
-        return "v0=" + Hex.encode(HMAC.sha256(key: key, message: base))
+    private static func signature(key: HMACKey, body: [UInt8], timestamp: String) -> String {
+        "v0=" + Hex.encode(digest(key: key, body: body, timestamp: timestamp))
+    }
+
+    /// HMAC-SHA256 of `v0:{timestamp}:{body}`, fed in parts so the body is not copied.
+    private static func digest(key: HMACKey, body: [UInt8], timestamp: String) -> [UInt8] {
+        key.authenticate { mac in
+            mac.update("v0:")
+            mac.update(timestamp)
+            mac.update(":")
+            mac.update(body)
+        }
     }
 
     /// Only plain decimal digits are a timestamp: no sign, spaces or fraction. At most 18 digits so it fits Int64.
@@ -103,12 +107,29 @@ public struct SlackRequestVerifier: Sendable {
         return value
     }
 
-    static func isWellFormedSignature(_ text: String) -> Bool {
-        let utf8 = Array(text.utf8)
-        guard utf8.count == 67, utf8.starts(with: "v0=".utf8) else { return false }
-        return utf8[3...].allSatisfy { byte in
-            (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-                || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
+    /// The 32 bytes of a well-formed `v0=` + 64 lowercase hex digits signature, or nil.
+    static func signatureDigest(_ text: String) -> [UInt8]? {
+        var text = text
+        return text.withUTF8 { utf8 -> [UInt8]? in
+            guard utf8.count == 67, utf8[0] == UInt8(ascii: "v"), utf8[1] == UInt8(ascii: "0"),
+                utf8[2] == UInt8(ascii: "=")
+            else { return nil }
+            var digest = [UInt8](repeating: 0, count: 32)
+            for i in 0..<32 {
+                guard let high = lowercaseHexValue(utf8[3 + 2 * i]), let low = lowercaseHexValue(utf8[4 + 2 * i])
+                else { return nil }
+                digest[i] = high << 4 | low
+            }
+            return digest
+        }
+    }
+
+    @inline(__always)
+    private static func lowercaseHexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte &- UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte &- UInt8(ascii: "a") &+ 10
+        default: nil
         }
     }
 }

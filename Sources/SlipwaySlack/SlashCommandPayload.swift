@@ -49,7 +49,7 @@ public struct SlashCommandPayload: Sendable, Hashable {
     /// - Parameter fields: The output of ``FormDecoder/decode(_:)``.
     /// - Throws: ``SlackPayloadError/missingField(_:)`` naming the first required field that is absent or empty
     ///   (`team_id`, `channel_id`, `user_id`, `command`, `response_url`, `trigger_id`).
-    public init(fields: [String: String]) throws(SlackPayloadError) {
+    public init(fields: FormFields) throws(SlackPayloadError) {
         func required(_ name: String) throws(SlackPayloadError) -> String {
             guard let value = fields[name], !value.isEmpty else { throw .missingField(name) }
             return value
@@ -75,9 +75,48 @@ public struct SlashCommandPayload: Sendable, Hashable {
     /// - Parameter formBody: The verified raw body.
     /// - Throws: ``SlackPayloadError`` naming the missing field.
     public init(formBody: [UInt8]) throws(SlackPayloadError) {
-        try self.init(fields: FormDecoder.decode(formBody))
+        guard case .command(let payload) = try Self.parse(formBody: formBody) else {
+            throw .missingField("command")
+        }
+        self = payload
+    }
+
+    /// What a slash-command request body is: Slack's `ssl_check=1` probe, or a command.
+    public enum Request: Sendable, Hashable {
+        /// Slack's periodic certificate check; it only needs an empty 200.
+        case sslCheck
+        case command(SlashCommandPayload)
+    }
+
+    /// The wire names read from a slash-command body, in the order ``parse(formBody:)`` expects them.
+    private static let wireNames = FormDecoder.FieldNames([
+        "team_id", "channel_id", "user_id", "command", "response_url", "trigger_id", "enterprise_id", "api_app_id",
+        "channel_name", "user_name", "text", "ssl_check",
+    ])
+
+    /// Reads a raw form body in one pass, decoding only the fields a payload keeps (this runs on every command).
+    /// - Parameter formBody: The verified raw body.
+    /// - Returns: ``Request/sslCheck`` for Slack's probe, otherwise the command.
+    /// - Throws: ``SlackPayloadError/missingField(_:)`` naming the first required field that is absent or empty.
+    public static func parse(formBody: [UInt8]) throws(SlackPayloadError) -> Request {
+        let values = FormDecoder.values(of: wireNames, in: formBody)
+        if values[11] == "1" { return .sslCheck }
+        func required(_ index: Int) throws(SlackPayloadError) -> String {
+            guard let value = values[index], !value.isEmpty else { throw .missingField(wireNames.name(at: index)) }
+            return value
+        }
+        func optional(_ index: Int) -> String? {
+            guard let value = values[index], !value.isEmpty else { return nil }
+            return value
+        }
+        return .command(
+            SlashCommandPayload(
+                teamId: try required(0), enterpriseId: optional(6), channelId: try required(1),
+                channelName: values[8] ?? "", userId: try required(2), userName: values[9] ?? "",
+                command: try required(3), text: values[10] ?? "", responseURL: try required(4),
+                triggerId: try required(5), apiAppId: optional(7)))
     }
 
     /// Whether the fields are Slack's periodic `ssl_check=1` probe, which only needs an empty 200.
-    public static func isSSLCheck(_ fields: [String: String]) -> Bool { fields["ssl_check"] == "1" }
+    public static func isSSLCheck(_ fields: FormFields) -> Bool { fields["ssl_check"] == "1" }
 }

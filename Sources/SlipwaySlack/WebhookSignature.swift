@@ -13,12 +13,22 @@ public enum WebhookSignature {
     /// - Returns: true only when the header is well-formed and matches; hex digits may be in either case and the
     ///   comparison runs in constant time.
     public static func verify(header: String?, body: [UInt8], secret: String) -> Bool {
+        verify(header: header, body: body, key: HMACKey(secret.utf8))
+    }
+
+    /// Checks a `sha256=<hex>` header against the raw body with a key prepared once (for request paths).
+    /// - Parameters:
+    ///   - header: The header value, or nil when the header is missing.
+    ///   - body: The raw request body, byte for byte as received.
+    ///   - key: The shared secret as a prepared HMAC key.
+    /// - Returns: true only when the header is well-formed and matches.
+    public static func verify(header: String?, body: [UInt8], key: HMACKey) -> Bool {
         guard let header else { return false }
         let utf8 = Array(header.utf8)
         guard utf8.count == prefix.count + 64 else { return false }
         for (index, byte) in prefix.enumerated() where asciiLowercase(utf8[index]) != byte { return false }
-        guard let given = Hex.decode(String(decoding: utf8[prefix.count...], as: UTF8.self)) else { return false }
-        let expected = HMAC.sha256(key: Array(secret.utf8), message: body)
+        guard let given = Hex.decode(utf8: utf8[prefix.count...]) else { return false }
+        let expected = key.authenticate(body)
         return ConstantTime.equals(given, expected)
     }
 

@@ -37,7 +37,10 @@ private enum SQL {
     static let reschedule = """
         UPDATE outbox SET status = 'pending', attempts = $2, next_attempt_at = $3, last_error = $4 WHERE key = $1
         """
-    static let failedMark = "UPDATE outbox SET status = 'failed', attempts = $2, last_error = $3 WHERE key = $1"
+    /// `delivered_at` holds when a message stopped being pending, delivered or given up, for pruning.
+    static let failedMark = """
+        UPDATE outbox SET status = 'failed', attempts = $2, last_error = $3, delivered_at = $4 WHERE key = $1
+        """
 }
 
 extension SQLTransaction {
@@ -71,7 +74,7 @@ extension SQLTransaction {
         try execute(SQL.reschedule, [.text(key), SQLValue(attempts), SQLValue(nextAttemptAt), .text(error)])
     }
 
-    func markFailed(key: String, attempts: Int, error: String) throws {
-        try execute(SQL.failedMark, [.text(key), SQLValue(attempts), .text(error)])
+    func markFailed(key: String, attempts: Int, error: String, at: Date) throws {
+        try execute(SQL.failedMark, [.text(key), SQLValue(attempts), .text(error), SQLValue(at)])
     }
 }

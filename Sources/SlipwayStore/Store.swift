@@ -67,7 +67,9 @@ public protocol StoreWriter: StoreReader {
     @discardableResult func enqueue(_ message: OutboxMessage) throws -> Bool
     func markDelivered(key: String, at: Date) throws
     func reschedule(key: String, attempts: Int, nextAttemptAt: Date, error: String) throws
-    func markFailed(key: String, attempts: Int, error: String) throws
+    /// Gives up on a message: it is kept (see `failedOutbox`) until `prune` removes it after the retention period.
+    /// - Parameter at: when it was given up on; `prune` counts the retention period from it.
+    func markFailed(key: String, attempts: Int, error: String, at: Date) throws
     func upsert(_ environment: EnvironmentRecord) throws
     /// Sets the lock unless one exists. - Returns: the existing lock when there was one (nothing changed).
     func insertLock(_ lock: EnvironmentLock) throws -> EnvironmentLock?
@@ -78,6 +80,15 @@ public protocol StoreWriter: StoreReader {
     /// - Returns: the existing entry's deploy id when there was one (nothing changed).
     func rememberIdempotent(key: String, deployId: String, now: Date, expiresAt: Date) throws -> String?
     func setCachedValue(key: String, value: String, expiresAt: Date) throws
+    /// Deletes rows nothing will read again: idempotency keys and cached values expired at `now`, and outbox
+    /// messages delivered or given up on before `outboxFinishedBefore`. Pending messages are kept, however old.
+    /// - Parameters:
+    ///   - now: keys and cached values with `expiresAt` at or before it are deleted.
+    ///   - outboxFinishedBefore: delivered and failed messages that finished before it are deleted.
+    ///   - limit: most rows of each kind to delete in this call, so one transaction stays short; call again
+    ///     while `PrunedRows.reachedLimit(_:)` says the limit was hit.
+    /// - Returns: how many rows of each kind were deleted.
+    func prune(now: Date, outboxFinishedBefore: Date, limit: Int) throws -> PrunedRows
 }
 
 /// A store failure (I/O, constraint, corrupt data). The message names the operation; it never holds secrets.

@@ -56,7 +56,9 @@ public final class SlipwayHarness: @unchecked Sendable {
         ]
         if let databaseURL { environment["DATABASE_URL"] = databaseURL }
         let secrets = try Application.Secrets.load(config, environment: environment)
-        var options = Application.Options(channelPaceSeconds: 0, log: Log(minimum: .error), baseDirectory: directory)
+        var options = Application.Options(
+            channelPaceSeconds: 0, log: Log(minimum: .error), baseDirectory: directory,
+            leaderTiming: LeaderElection.Timing(retryInterval: 0.2, checkInterval: 0.2))
         if let clock { options.clock = clock }
         app = try Application(config: config, secrets: secrets, options: options, environment: environment)
         try app.start()

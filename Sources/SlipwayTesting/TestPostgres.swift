@@ -35,6 +35,14 @@ public enum TestPostgres {
         public let url: String
         fileprivate let serverURL: String
 
+        /// Runs one SQL command on this database with `psql`.
+        /// - Returns: the rows, one per line, columns separated by `|`.
+        /// - Throws: `Unavailable` with `psql`'s message when the command fails.
+        @discardableResult
+        public func execute(_ sql: String) throws -> String {
+            try TestPostgres.psql(url, sql).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
         /// Drops the database, disconnecting whoever still uses it.
         public func drop() {
             _ = try? TestPostgres.psql(serverURL, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")

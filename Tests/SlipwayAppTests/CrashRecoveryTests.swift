@@ -129,9 +129,13 @@ struct CrashRecoveryTests {
         let ended = try #require(try second.store.read { r in try r.deploy(id: deploy.id) })
         #expect(ended.state == .succeeded, "ended \(ended.state.rawValue): \(ended.note ?? "")")
         #expect(ended.gitCommit == pushed)
-        withKnownIssue("the recovered deploy does not learn the tag its commit replaced (DeployWorker passes nil)") {
-            #expect(ended.previousTag == GitFixture.initialTag)
-        }
+        #expect(ended.previousTag == GitFixture.initialTag, "the tag the pushed commit replaced, read from git")
+        // The deploy message shows the real old tag, not `?`.
+        #expect(await h.waitUntil { Self.slackWrites(h.slack, deploy.id).green >= 1 })
+        let updates = h.slack.calls(method: "chat.update").filter { $0.bodyText.contains(deploy.id) }
+        let green = try #require(updates.last { $0.bodyText.contains("✅") })
+        #expect(green.bodyText.contains(GitFixture.initialTag), "\(green.bodyText)")
+        #expect(!green.bodyText.contains("`?`"), "\(green.bodyText)")
         #expect(try Self.commits(carrying: deploy.id, in: h.git) == 1, "no second commit for the deploy")
         #expect(try h.git.remoteHead() == pushed)
         #expect(try Self.stateChanges(second.store, deploy.id).filter { $0 == "state:reconciling" }.count == 1)

@@ -327,6 +327,37 @@ struct GitOpsRepositoryTests {
         #expect(try await restarted.commit(forDeployId: "dep-shop-prod") == nil)
     }
 
+    @Test("a deploy pushed before a crash is found with the tag its commit replaced, read from the parent commit")
+    func pushedDeployNamesThePreviousTag() async throws {
+        defer { fixture.remove() }
+        let first = repository("first")
+        _ = try await first.commitImageTag(change(tag: "main-1111111"))
+        guard case .committed(let commit, _) = try await first.commitImageTag(change(tag: "main-2222222")) else {
+            Issue.record("expected a commit")
+            return
+        }
+        // Later commits (another deploy's, someone else's) do not change what the deploy replaced.
+        _ = try await first.commitImageTag(change(tag: "main-3333333"))
+        try fixture.pushFromOtherClone()
+
+        let restarted = repository("after-restart")
+        let file = GitFixture.kustomization("shop", "prod")
+        let image = GitFixture.image("shop")
+        #expect(
+            try await restarted.pushedDeploy(forDeployId: "dep-shop-prod-main-2222222", file: file, image: image)
+                == PushedDeploy(commit: commit, previousTag: "main-1111111"))
+        let firstDeploy = try await restarted.pushedDeploy(
+            forDeployId: "dep-shop-prod-main-1111111", file: file, image: image)
+        #expect(firstDeploy?.previousTag == GitFixture.initialTag)
+        #expect(
+            try await restarted.pushedDeploy(forDeployId: "dep-shop-prod-main-4444444", file: file, image: image)
+                == nil)
+        // Asked about another image, the parent has no such entry: the old tag is unknown, the commit still found.
+        let otherImage = try await restarted.pushedDeploy(
+            forDeployId: "dep-shop-prod-main-2222222", file: file, image: "ghcr.io/nortinia-ltd/unknown")
+        #expect(otherImage == PushedDeploy(commit: commit, previousTag: nil))
+    }
+
     @Test("lock files left by a git killed with an earlier process do not block the next commit")
     func staleLockAfterCrash() async throws {
         _ = try await repository("crashed").commitImageTag(change(tag: "main-1111111"))

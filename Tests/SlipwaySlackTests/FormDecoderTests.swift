@@ -2,7 +2,7 @@ import SlipwaySlack
 import Testing
 
 @Suite struct FormDecoderTests {
-    func decode(_ text: String) -> [String: String] { FormDecoder.decode(Array(text.utf8)) }
+    func decode(_ text: String) -> FormFields { FormDecoder.decode(Array(text.utf8)) }
 
     @Test func slashCommandFixtureDecodes() {
         let body = Array(Fixtures.slashCommandDeploy.utf8)

@@ -222,7 +222,7 @@ struct StoreBehaviourTests {
                 try w.markDelivered(key: "free", at: now)
             }
             #expect(try due(now) == ["a2"])
-            try store.write { w in try w.markFailed(key: "a2", attempts: 5, error: "channel_not_found") }
+            try store.write { w in try w.markFailed(key: "a2", attempts: 5, error: "channel_not_found", at: now) }
             #expect(try due(now).isEmpty)
             #expect(try due(F.at(600)) == ["b1", "later"])
 
@@ -272,6 +272,80 @@ struct StoreBehaviourTests {
             }
             #expect(try store.read { r in try r.idempotentResult(key: "k2", now: F.t0) } == "")
             #expect(try store.read { r in try r.idempotentResult(key: "unknown", now: F.t0) } == nil)
+        }
+    }
+
+    @Test(
+        "prune deletes expired keys and cached values and outbox rows finished before the cut-off, never pending ones",
+        arguments: StoreBackend.enabled)
+    func prune(_ backend: StoreBackend) throws {
+        try backend.withStore { store throws in
+            try store.write { w throws in
+                for (key, expiry) in [("k-old", 10.0), ("k-edge", 20.0), ("k-live", 100.0)] {
+                    _ = try w.rememberIdempotent(key: key, deployId: "d-\(key)", now: F.t0, expiresAt: F.at(expiry))
+                }
+                try w.setCachedValue(key: "slack-user:old@example.com", value: "U0OLD", expiresAt: F.at(5))
+                try w.setCachedValue(key: "slack-user:live@example.com", value: "U0LIVE", expiresAt: F.at(60))
+                for key in ["delivered-old", "delivered-recent", "failed-old", "failed-recent", "retrying"] {
+                    try w.enqueue(F.message(key, createdAt: F.at(-1000)))
+                }
+                try w.enqueue(F.message("pending-ancient", createdAt: F.at(-100_000)))
+                try w.markDelivered(key: "delivered-old", at: F.at(1))
+                try w.markDelivered(key: "delivered-recent", at: F.at(50))
+                try w.markFailed(key: "failed-old", attempts: 5, error: "channel_not_found", at: F.at(2))
+                try w.markFailed(key: "failed-recent", attempts: 5, error: "channel_not_found", at: F.at(50))
+                try w.reschedule(key: "retrying", attempts: 3, nextAttemptAt: F.at(-500), error: "HTTP 500")
+            }
+
+            let pruned = try store.write { w in try w.prune(now: F.at(20), outboxFinishedBefore: F.at(30), limit: 100) }
+            #expect(pruned == PrunedRows(idempotencyKeys: 2, cachedValues: 1, outboxMessages: 2))
+            #expect(pruned.total == 5)
+            #expect(!pruned.reachedLimit(100))
+
+            try store.read { r throws in
+                #expect(try r.idempotentResult(key: "k-live", now: F.at(20)) == "d-k-live")
+                #expect(try r.cachedValue(key: "slack-user:live@example.com", now: F.at(20)) == "U0LIVE")
+                for gone in ["delivered-old", "failed-old"] {
+                    #expect(try r.outbox(key: gone) == nil, "\(gone) should be pruned")
+                }
+                for kept in ["delivered-recent", "failed-recent", "retrying", "pending-ancient"] {
+                    #expect(try r.outbox(key: kept) != nil, "\(kept) should be kept")
+                }
+                #expect(try r.outboxCount(status: .pending) == 2)
+                #expect(try r.outboxCount(status: .delivered) == 1)
+                #expect(try r.outboxCount(status: .failed) == 1)
+                #expect(try r.failedOutbox(limit: 10).map(\.key) == ["failed-recent"])
+            }
+            // A live key still deduplicates after pruning.
+            #expect(
+                try store.write { w throws in
+                    try w.rememberIdempotent(key: "k-live", deployId: "d-other", now: F.at(20), expiresAt: F.at(200))
+                } == "d-k-live")
+            // Nothing more is due; a pruned key is free again.
+            #expect(
+                try store.write { w in try w.prune(now: F.at(20), outboxFinishedBefore: F.at(30), limit: 100) }
+                    == PrunedRows())
+            #expect(
+                try store.write { w throws in
+                    try w.rememberIdempotent(key: "k-old", deployId: "d-new", now: F.at(20), expiresAt: F.at(200))
+                } == nil)
+
+            // Batches: a limit caps each call, and calling again while the limit was reached deletes the rest.
+            try store.write { w throws in
+                for index in 0..<5 {
+                    _ = try w.rememberIdempotent(key: "batch-\(index)", deployId: "", now: F.t0, expiresAt: F.at(1))
+                }
+            }
+            let first = try store.write { w in try w.prune(now: F.at(20), outboxFinishedBefore: F.at(30), limit: 2) }
+            #expect(first.idempotencyKeys == 2)
+            #expect(first.reachedLimit(2))
+            var total = first
+            while true {
+                let next = try store.write { w in try w.prune(now: F.at(20), outboxFinishedBefore: F.at(30), limit: 2) }
+                total = total + next
+                if !next.reachedLimit(2) { break }
+            }
+            #expect(total.idempotencyKeys == 5)
         }
     }
 

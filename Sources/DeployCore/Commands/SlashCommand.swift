@@ -41,9 +41,12 @@ public enum CommandParser {
             throw CommandError(
                 "Slipway does not handle `\(command)`. Use `/deploy`, `/rollback` or `/status`.")
         }
-        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\u{00A0}" })
-            .map(String.init)
-        if words.first.map({ ["help", "-h", "--help", "?"].contains($0.lowercased()) }) == true {
+        // Split on scalars, not characters: grapheme breaking is the slow part of this on the ack path.
+        let words = text.unicodeScalars.split(whereSeparator: {
+            $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\u{00A0}"
+        })
+        .map { String(Substring($0)) }
+        if let first = words.first, helpWords.contains(first.lowercased()) {
             return .help(name)
         }
         switch name {
@@ -52,6 +55,8 @@ public enum CommandParser {
         case .status: return try parseStatus(words)
         }
     }
+
+    private static let helpWords: Set<String> = ["help", "-h", "--help", "?"]
 
     private static func parseDeploy(_ words: [String]) throws(CommandError) -> SlashCommand {
         if let first = words.first?.lowercased(), first == "lock" || first == "unlock" {

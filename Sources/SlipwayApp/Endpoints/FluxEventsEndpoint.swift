@@ -1,5 +1,6 @@
 import DeployCore
 import Foundation
+import SlipwayCrypto
 import SlipwayHTTP
 import SlipwaySlack
 import SlipwayStore
@@ -8,13 +9,13 @@ import SlipwayStore
 /// (`X-Signature: sha256=<hex HMAC of the raw body>`). An event about a watched Kustomization wakes the rollout
 /// monitor at once instead of waiting for the next poll.
 public struct FluxEventsEndpoint: Sendable {
-    let secret: String
+    let secret: HMACKey
     let store: any Store
     let catalog: Catalog
     let monitorWake: Wakeup
 
     public init(secret: String, store: any Store, catalog: Catalog, monitorWake: Wakeup) {
-        self.secret = secret
+        self.secret = HMACKey(secret.utf8)
         self.store = store
         self.catalog = catalog
         self.monitorWake = monitorWake
@@ -34,7 +35,7 @@ public struct FluxEventsEndpoint: Sendable {
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
-        guard WebhookSignature.verify(header: request.headers["X-Signature"], body: request.body, secret: secret) else {
+        guard WebhookSignature.verify(header: request.headers["X-Signature"], body: request.body, key: secret) else {
             return .jsonError(
                 401, "missing or bad X-Signature (sha256=<hex HMAC-SHA256 of the body> with the Provider token)")
         }

@@ -1,5 +1,6 @@
 import DeployCore
 import Foundation
+import SlipwayCrypto
 import SlipwayHTTP
 import SlipwaySlack
 import SlipwayStore
@@ -7,12 +8,12 @@ import SlipwayStore
 /// `POST /api/v1/deploy/image-built`: CI reports a built image. Signed with `X-Slipway-Signature: sha256=<hex>`.
 /// Idempotent on `repo:sha:env` for the configured window: a repeat answers 200 with the same deploy id.
 public struct ImageBuiltEndpoint: Sendable {
-    let secret: String
+    let secret: HMACKey
     let coordinator: DeployCoordinator
     let policy: DeployPolicy
 
     public init(secret: String, coordinator: DeployCoordinator, policy: DeployPolicy) {
-        self.secret = secret
+        self.secret = HMACKey(secret.utf8)
         self.coordinator = coordinator
         self.policy = policy
     }
@@ -34,7 +35,7 @@ public struct ImageBuiltEndpoint: Sendable {
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         guard
-            WebhookSignature.verify(header: request.headers["X-Slipway-Signature"], body: request.body, secret: secret)
+            WebhookSignature.verify(header: request.headers["X-Slipway-Signature"], body: request.body, key: secret)
         else {
             let reason =
                 request.headers["X-Slipway-Signature"] == nil

@@ -23,11 +23,12 @@ public struct SlackEndpoints: Sendable {
         } catch {
             return Self.rejected(error)
         }
-        let fields = FormDecoder.decode(request.body)
-        if SlashCommandPayload.isSSLCheck(fields) { return HTTPResponse(status: 200) }
         let payload: SlashCommandPayload
         do {
-            payload = try SlashCommandPayload(fields: fields)
+            switch try SlashCommandPayload.parse(formBody: request.body) {
+            case .sslCheck: return HTTPResponse(status: 200)
+            case .command(let command): payload = command
+            }
         } catch {
             return .jsonError(400, "malformed slash command: \(error.reason)")
         }

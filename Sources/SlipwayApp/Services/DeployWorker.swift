@@ -11,7 +11,9 @@ public final class DeployWorker: Sendable {
     let log: Log
     let maxTransientAttempts = 5
     private let attempts = LockedCounter()
-    private let startedAt = Date()
+    /// When this worker last started running: a deploy left in `committing` before then may have been pushed by
+    /// an earlier process, or by the replica that led before this one.
+    private let runningSince = LockedDate(Date())
 
     public init(coordinator: DeployCoordinator, gitops: GitOpsRepository, log: Log) {
         self.coordinator = coordinator
@@ -21,6 +23,7 @@ public final class DeployWorker: Sendable {
 
     /// Runs until cancelled.
     public func run() async {
+        runningSince.set(Date())
         while !Task.isCancelled {
             await processOnce()
             await coordinator.workAvailable.wait(timeout: 1)
@@ -73,12 +76,19 @@ public final class DeployWorker: Sendable {
             sourceCommit: deploy.sourceCommit)
         do {
             // A crash between push and record leaves the deploy here with its commit already on the branch; only a
-            // deploy that entered this step before this process started (or failed a try) can be in that case.
-            let mayBePushed = deploy.updatedAt < startedAt || attempts.value(deploy.id) > 0
-            if mayBePushed, let pushed = try await gitops.commit(forDeployId: deploy.id) {
-                log.info("\(deploy.id) was already pushed as \(pushed.prefix(12)); recording it")
+            // deploy that entered this step before this worker started (or failed a try) can be in that case.
+            let mayBePushed = deploy.updatedAt < runningSince.value || attempts.value(deploy.id) > 0
+            if mayBePushed,
+                let pushed = try await gitops.pushedDeploy(
+                    forDeployId: deploy.id, file: env.kustomization, image: service.image)
+            {
+                // The tag the pushed commit replaced is in its parent; the deploy may never have learnt it.
+                let previousTag = pushed.previousTag ?? deploy.previousTag
+                log.info(
+                    "\(deploy.id) was already pushed as \(pushed.commit.prefix(12)) "
+                        + "(\(previousTag ?? "(none)") → \(deploy.targetTag)); recording it")
                 _ = try coordinator.apply(
-                    .committed(commit: pushed, previousTag: deploy.previousTag), deployId: deploy.id, actor: "slipway")
+                    .committed(commit: pushed.commit, previousTag: previousTag), deployId: deploy.id, actor: "slipway")
                 return
             }
             let outcome = try await gitops.commitImageTag(change)
@@ -122,6 +132,17 @@ public final class DeployWorker: Sendable {
             log.error("\(deploy.id) could not record failure: \(error)")
         }
     }
+}
+
+/// A date shared across tasks.
+final class LockedDate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var date: Date
+
+    init(_ date: Date) { self.date = date }
+
+    var value: Date { lock.withLock { date } }
+    func set(_ date: Date) { lock.withLock { self.date = date } }
 }
 
 /// Per-key attempt counters shared across tasks.

@@ -5,7 +5,8 @@ import SlipwayStore
 /// Prometheus metrics: request counts, deploy results and durations, outbox health and DORA figures.
 public final class Metrics: @unchecked Sendable {
     private let lock = NSLock()
-    private var requests: [String: Int] = [:]
+    /// Request counts by route and status; labels are formatted only when scraped.
+    private var requests: [RouteStatus: Int] = [:]
     private var deploys: [String: Int] = [:]
     private var durationBuckets: [String: [Int]] = [:]
     private var durationSum: [String: Double] = [:]
@@ -20,10 +21,17 @@ public final class Metrics: @unchecked Sendable {
 
     /// Counts one HTTP response.
     public func recordRequest(route: String, status: Int) {
-        let key = "route=\"\(Self.label(route))\",status=\"\(status)\""
+        let key = RouteStatus(route: route, status: status)
         lock.lock()
         requests[key, default: 0] += 1
         lock.unlock()
+    }
+
+    private struct RouteStatus: Hashable {
+        var route: String
+        var status: Int
+
+        var labels: String { "route=\"\(Metrics.label(route))\",status=\"\(status)\"" }
     }
 
     /// Counts a deploy that ended, with its duration.
@@ -65,7 +73,9 @@ public final class Metrics: @unchecked Sendable {
         var out = ""
         out += "# HELP slipway_http_requests_total HTTP requests by route and status.\n"
         out += "# TYPE slipway_http_requests_total counter\n"
-        for key in requests.keys.sorted() { out += "slipway_http_requests_total{\(key)} \(requests[key]!)\n" }
+        for (labels, count) in requests.map({ ($0.key.labels, $0.value) }).sorted(by: { $0.0 < $1.0 }) {
+            out += "slipway_http_requests_total{\(labels)} \(count)\n"
+        }
         out += "# HELP slipway_deploys_total Deploys that ended, by service, environment, kind and result.\n"
         out += "# TYPE slipway_deploys_total counter\n"
         for key in deploys.keys.sorted() { out += "slipway_deploys_total{\(key)} \(deploys[key]!)\n" }

@@ -134,8 +134,9 @@ public final class OutboxDeliverer: Sendable {
             } else {
                 // Built before the transaction: a write body makes only store calls (it may run more than once).
                 let note = notInChannelNote(message, failure)
+                let now = clock()
                 try store.write { w in
-                    try w.markFailed(key: message.key, attempts: attempts, error: failure.reason)
+                    try w.markFailed(key: message.key, attempts: attempts, error: failure.reason, at: now)
                     if let note { try w.enqueue(note) }
                 }
                 log.error("outbox: gave up on \(message.target) for \(message.deployId ?? "-"): \(failure.reason)")

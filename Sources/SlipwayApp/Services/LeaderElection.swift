@@ -1,0 +1,170 @@
+import Foundation
+import SlipwayStore
+
+/// Runs the background services (deploy worker, rollout monitor, outbox, pruner) on one replica at a time.
+///
+/// Every replica serves HTTP: Slack commands and webhooks only write to the shared store. The work that follows
+/// (git pushes, cluster polls, Slack posts) is done by the leader, the replica holding `lock`. A follower tries to
+/// take the lock every `retryInterval` seconds; the leader checks every `checkInterval` seconds that it still holds
+/// it, and stops its services when it does not (with PostgreSQL: its lock session ended, so another replica may
+/// already lead). Until it notices, two replicas may briefly both run services; the store keeps that safe
+/// (optimistic deploy versions, outbox rows claimed with `SKIP LOCKED`), it only costs duplicate effort.
+public final class LeaderElection: Sendable {
+    /// The PostgreSQL advisory lock key replicas compete for: "slipwayL" in ASCII, distinct from the migration
+    /// lock's key.
+    public static let advisoryLockKey: Int64 = 0x736c_6970_7761_794c
+
+    /// How often to try and to check.
+    public struct Timing: Sendable {
+        /// Seconds a follower waits between attempts to take the lock.
+        public var retryInterval: Double
+        /// Seconds the leader waits between checks that it still holds the lock.
+        public var checkInterval: Double
+
+        /// - Parameters:
+        ///   - retryInterval: seconds between a follower's attempts; 5 by default.
+        ///   - checkInterval: seconds between the leader's checks; 2 by default.
+        public init(retryInterval: Double = 5, checkInterval: Double = 2) {
+            self.retryInterval = retryInterval
+            self.checkInterval = checkInterval
+        }
+    }
+
+    public let timing: Timing
+    let lock: any LeaderLock
+    let log: Log
+    private let leading = LeaderFlag()
+
+    /// - Parameters:
+    ///   - lock: the lock replicas compete for (`PostgresSessionLock`), or `SingleProcessLock` for SQLite.
+    ///   - timing: how often to try and to check.
+    ///   - log: where leadership changes are logged.
+    public init(lock: any LeaderLock, timing: Timing = Timing(), log: Log) {
+        self.lock = lock
+        self.timing = timing
+        self.log = log
+    }
+
+    /// True while this replica holds the lock and runs the background services.
+    public var isLeader: Bool { leading.value }
+
+    /// Competes for the lock until cancelled, running `services` whenever this replica holds it. `services` is
+    /// cancelled (and awaited) when the lock is lost; it is started again the next time the lock is taken.
+    /// - Parameter services: the background services; they run until cancelled.
+    public func run(whileLeading services: @escaping @Sendable () async -> Void) async {
+        var announcedFollower = false
+        var lastError: String?
+        while !Task.isCancelled {
+            var acquired = false
+            do {
+                acquired = try await lock.tryAcquire()
+                if lastError != nil { log.info("leader election: \(lock.name) answers again") }
+                lastError = nil
+            } catch {
+                let text = "\(error)"
+                if text != lastError {
+                    log.warning(
+                        "leader election: cannot reach \(lock.name), so this replica serves HTTP only and "
+                            + "tries again every \(Self.seconds(timing.retryInterval)); check the database: \(text)")
+                }
+                lastError = text
+            }
+            guard acquired else {
+                if !announcedFollower && lastError == nil {
+                    log.info(
+                        "leader election: another replica holds \(lock.name); this one serves HTTP only and "
+                            + "tries again every \(Self.seconds(timing.retryInterval))")
+                    announcedFollower = true
+                }
+                await Self.sleep(timing.retryInterval)
+                continue
+            }
+            announcedFollower = false
+            leading.set(true)
+            log.info("leader election: this replica is the leader (\(lock.name)); starting background services")
+            let lost = await lead(services)
+            leading.set(false)
+            if lost {
+                log.warning(
+                    "leader election: lost \(lock.name) (connection dropped?); stopped background services, "
+                        + "trying again every \(Self.seconds(timing.retryInterval))")
+            } else {
+                log.info("leader election: stepping down; background services stopped")
+            }
+            // End the session either way: a lock that may be gone is never trusted again.
+            await lock.release()
+        }
+        await lock.release()
+    }
+
+    /// Runs `services` until cancelled or the lock is lost. - Returns: true when the lock was lost.
+    private func lead(_ services: @escaping @Sendable () async -> Void) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await services()
+                return false
+            }
+            group.addTask { [lock, timing] in
+                while !Task.isCancelled {
+                    await Self.sleep(timing.checkInterval)
+                    if Task.isCancelled { return false }
+                    if !(await lock.isHeld()) { return true }
+                }
+                return false
+            }
+            let lost = await group.next() ?? false
+            group.cancelAll()
+            await group.waitForAll()
+            return lost
+        }
+    }
+
+    private static func sleep(_ seconds: Double) async {
+        try? await Task.sleep(nanoseconds: UInt64(max(0.01, seconds) * 1e9))
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value))s" : "\(value)s"
+    }
+
+    /// Prometheus exposition lines of the `slipway_leader` gauge.
+    var metricsText: String {
+        "# HELP slipway_leader 1 while this replica is the leader and runs the background services, else 0.\n"
+            + "# TYPE slipway_leader gauge\nslipway_leader \(isLeader ? 1 : 0)\n"
+    }
+}
+
+/// The lock replicas compete for in `LeaderElection`. Implementations are safe to call from any task.
+public protocol LeaderLock: Sendable {
+    /// What the lock is, for logs: `the leader lock on PostgreSQL db.internal:5432/slipway`.
+    var name: String { get }
+    /// Takes the lock unless someone else holds it. - Returns: true when this replica holds it (now or already).
+    /// - Throws: when the lock's backing service cannot be reached; the election retries later.
+    func tryAcquire() async throws -> Bool
+    /// Whether this replica still holds the lock.
+    func isHeld() async -> Bool
+    /// Gives the lock up (if held) and frees what backs it.
+    func release() async
+}
+
+/// The lock of a Slipway with a SQLite store: one process owns the file, so it always leads.
+public struct SingleProcessLock: LeaderLock {
+    public init() {}
+    public func tryAcquire() async throws -> Bool { true }
+    public func isHeld() async -> Bool { true }
+    public func release() async {}
+    public var name: String { "the SQLite store (single process)" }
+}
+
+extension PostgresSessionLock: LeaderLock {
+    public var name: String { "the leader lock on PostgreSQL \(endpointDescription)" }
+}
+
+/// Whether this replica leads, read by `/metrics` from HTTP threads.
+private final class LeaderFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var leading = false
+
+    var value: Bool { lock.withLock { leading } }
+    func set(_ value: Bool) { lock.withLock { leading = value } }
+}
