@@ -6,9 +6,8 @@
 
 /* Daemon flags used by SlipwayHTTP, as plain constants (some are macros or combined enum values upstream). */
 static const unsigned int SLIPWAY_MHD_USE_ERROR_LOG = MHD_USE_ERROR_LOG;
-static const unsigned int SLIPWAY_MHD_USE_EPOLL_INTERNAL_THREAD = MHD_USE_EPOLL_INTERNAL_THREAD;
 static const unsigned int SLIPWAY_MHD_USE_IPV6 = MHD_USE_IPv6;
-static const unsigned int SLIPWAY_MHD_USE_TURBO = MHD_USE_TURBO;
+static const unsigned int SLIPWAY_MHD_USE_POLL_INTERNAL_THREAD = MHD_USE_POLL_INTERNAL_THREAD;
 
 /* The callbacks SlipwayHTTP registers, with the exact C types MHD expects. */
 typedef void *(*slipway_mhd_uri_log_callback)(void *cls, const char *uri, struct MHD_Connection *connection);

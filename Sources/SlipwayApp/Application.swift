@@ -172,7 +172,8 @@ public final class Application: Sendable {
         router.onResponse = { route, status in metrics.recordRequest(route: route, status: status) }
         server = HTTPServer(
             configuration: .init(
-                host: config.server.host, port: config.server.port, maxBodyBytes: config.server.maxBodyBytes),
+                host: config.server.host, port: config.server.port, maxBodyBytes: config.server.maxBodyBytes,
+                threadCount: config.server.threads ?? HTTPServer.Configuration.defaultThreadCount),
             handler: router.handler)
     }
 

@@ -59,7 +59,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
                 }
             }
             try writer.executeScript("PRAGMA synchronous = NORMAL")
-            try writer.executeScript("PRAGMA cache_size = -16000")
+            try writer.executeScript("PRAGMA cache_size = -2000")
             try writer.executeScript("PRAGMA journal_size_limit = 67108864")
             // Savepoints (one per write, for group commit) keep their undo pages in a sub-journal: in memory, not
             // in a temporary file created and deleted for every write.

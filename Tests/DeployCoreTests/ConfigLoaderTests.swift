@@ -71,6 +71,7 @@ struct ConfigLoaderTests {
         let config = try ConfigLoader.parse(Data(Self.sample.utf8))
         #expect(config.server.port == 8080)
         #expect(config.server.maxBodyBytes == 1_048_576)
+        #expect(config.server.threads == nil)
         #expect(config.store == .sqlite(path: "var/slipway.sqlite"))
         #expect(config.slack.teamId == "T0001")
         #expect(config.kubernetes.apiServer == "in-cluster")
@@ -95,6 +96,7 @@ struct ConfigLoaderTests {
             ),
             (#""port": 8080"#, #""port": "8080""#, "server.port: must be a number"),
             (#""port": 8080"#, #""prot": 8080"#, #"server.prot: unknown field (did you mean "port"?)"#),
+            (#""port": 8080"#, #""port": 8080, "threads": 0"#, "server.threads: must be between 1 and 256"),
             (
                 #""botTokenEnv": "SLACK_BOT_TOKEN""#, #""botTokenEnv": "xoxb-123-abc""#,
                 "slack.botTokenEnv: must name an environment variable"
@@ -128,6 +130,13 @@ struct ConfigLoaderTests {
         } throws: { error in
             (error as? ConfigError)?.description.hasPrefix(expected) == true
         }
+    }
+
+    @Test("server.threads sets the HTTP worker threads")
+    func serverThreads() throws {
+        let config = try ConfigLoader.parse(
+            Data(Self.sample.replacingOccurrences(of: #""port": 8080"#, with: #""port": 8080, "threads": 4"#).utf8))
+        #expect(config.server.threads == 4)
     }
 
     @Test("invalid JSON and missing sections are reported")

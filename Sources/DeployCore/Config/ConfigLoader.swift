@@ -37,13 +37,16 @@ public enum ConfigLoader {
                 "people", "policy", "services",
             ])
 
-        let serverNode = try top.required("server").object(allowed: ["host", "port", "maxBodyBytes", "drainSeconds"])
+        let serverNode = try top.required("server").object(allowed: [
+            "host", "port", "maxBodyBytes", "drainSeconds", "threads",
+        ])
         let port = try serverNode.optional("port")?.int(in: 0...65535) ?? 8080
         let server = SlipwayConfig.Server(
             host: try serverNode.optional("host")?.nonEmptyString() ?? "127.0.0.1",
             port: port,
             maxBodyBytes: try serverNode.optional("maxBodyBytes")?.int(in: 1024...(64 << 20)) ?? 1 << 20,
-            drainSeconds: try serverNode.optional("drainSeconds")?.number(in: 0...600) ?? 10)
+            drainSeconds: try serverNode.optional("drainSeconds")?.number(in: 0...600) ?? 10,
+            threads: try serverNode.optional("threads")?.int(in: 1...256))
 
         let storeNode = try top.required("store").object(allowed: ["sqlite", "postgres"])
         let store: SlipwayConfig.StoreLocation

@@ -44,7 +44,15 @@ public final class DeployCoordinator: Sendable {
         -> Deploy
     {
         let now = clock()
-        try writer.insert(deploy)
+        let token = Identifiers.approvalToken()
+        // The deploy is stored once, already submitted: one insert instead of an insert and an update, on the
+        // path every CI webhook takes. Both steps are still audited.
+        let transition = try machine.apply(
+            .submit(requiresApproval: requiresApproval, approvalToken: token), to: deploy,
+            actor: deploy.requestedBy, now: now)
+        var saved = transition.deploy
+        saved.version = 0
+        try writer.insert(saved)
         try writer.append(
             AuditEvent(
                 deployId: deploy.id, service: deploy.service, environment: deploy.environment,
@@ -52,10 +60,7 @@ public final class DeployCoordinator: Sendable {
                 detail: "\(deploy.kind.rawValue) \(deploy.target) → \(deploy.targetTag)"
                     + (deploy.previousTag.map { " (now \($0))" } ?? ""),
                 origin: origin, at: now))
-        let token = Identifiers.approvalToken()
-        return try apply(
-            .submit(requiresApproval: requiresApproval, approvalToken: token), to: deploy,
-            actor: deploy.requestedBy, in: writer)
+        return try record(transition, saved: saved, previous: deploy, event: nil, in: writer, now: now)
     }
 
     /// Creates and submits a deploy in its own transaction.
@@ -92,11 +97,20 @@ public final class DeployCoordinator: Sendable {
         guard let saved = try w.update(transition.deploy) else {
             throw StoreError.busy("deploy \(deploy.id) changed concurrently")
         }
+        return try record(transition, saved: saved, previous: deploy, event: event, in: w, now: now)
+    }
+
+    /// The store-side half of a transition whose deploy row is already written: audit, actions, superseding, and
+    /// the finished hook.
+    private func record(
+        _ transition: DeployStateMachine.Transition, saved: Deploy, previous deploy: Deploy,
+        event: DeployStateMachine.Event?, in w: any StoreWriter, now: Date
+    ) throws -> Deploy {
         try w.append(transition.audit)
         for action in transition.actions {
             try perform(action, for: saved, previous: deploy, in: w, now: now)
         }
-        if case .committed = event {
+        if case .committed? = event {
             try supersedeOlder(than: saved, in: w)
         }
         if saved.state.isTerminal && !deploy.state.isTerminal {

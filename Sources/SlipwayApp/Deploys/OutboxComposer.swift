@@ -18,6 +18,16 @@ public struct OutboxPayload: Codable, Sendable, Equatable {
     }
 
     func encoded() -> String {
+        // Most entries only name a deploy or a user; those skip JSONEncoder (this runs inside every webhook's write).
+        if message == nil {
+            var json = JSONWriter(capacity: 64)
+            json.beginObject()
+            json.field("channel", channel)
+            json.field("deployId", deployId)
+            json.field("user", user)
+            json.endObject()
+            return String(decoding: json.bytes, as: UTF8.self)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)

@@ -19,8 +19,8 @@ public struct ImageBuiltEndpoint: Sendable {
     }
 
     /// The webhook body.
-    struct Body: Decodable {
-        struct Author: Decodable {
+    struct Body {
+        struct Author {
             var name: String?
             var email: String?
         }
@@ -118,12 +118,16 @@ public struct ImageBuiltEndpoint: Sendable {
                 return (newId, stored.state.rawValue, false)
             }
             if !outcome.duplicate { coordinator.signal() }
-            var fields: [String: Any] = [
-                "service": service.name, "env": env.name, "state": outcome.state, "duplicate": outcome.duplicate,
-            ]
-            fields["deployId"] = outcome.id.isEmpty ? NSNull() : outcome.id
-            let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data()
-            return .json(outcome.duplicate || outcome.id.isEmpty ? 200 : 202, Array(data))
+            var json = JSONWriter(capacity: 128)
+            json.beginObject()
+            json.key("deployId")
+            if outcome.id.isEmpty { json.null() } else { json.string(outcome.id) }
+            json.field("duplicate", outcome.duplicate)
+            json.field("env", env.name)
+            json.field("service", service.name)
+            json.field("state", outcome.state)
+            json.endObject()
+            return .json(outcome.duplicate || outcome.id.isEmpty ? 200 : 202, json.bytes)
         } catch {
             return .jsonError(503, "could not record the image right now (\(error)); retry with the same body")
         }
@@ -134,48 +138,95 @@ public struct ImageBuiltEndpoint: Sendable {
         var message: String
     }
 
+    /// A JSON value read without trusting its type, so a wrong type becomes a field error and not a decode failure.
+    enum Loose: Decodable {
+        case string(String)
+        case null
+        case other
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() {
+                self = .null
+            } else if let string = try? container.decode(String.self) {
+                self = .string(string)
+            } else {
+                self = .other
+            }
+        }
+    }
+
+    /// `author`: an object with optional `name` and `email`, null, or something else.
+    enum LooseAuthor: Decodable {
+        case object(name: Loose?, email: Loose?)
+        case null
+        case other
+
+        private enum Keys: String, CodingKey { case name, email }
+
+        init(from decoder: any Decoder) throws {
+            if let object = try? decoder.container(keyedBy: Keys.self) {
+                self = .object(
+                    name: try object.decodeIfPresent(Loose.self, forKey: .name),
+                    email: try object.decodeIfPresent(Loose.self, forKey: .email))
+            } else if (try? decoder.singleValueContainer().decodeNil()) == true {
+                self = .null
+            } else {
+                self = .other
+            }
+        }
+    }
+
+    /// The body as sent, before validation.
+    struct RawBody: Decodable {
+        var repo, sha, tag, env, image, message: Loose?
+        var author: LooseAuthor?
+    }
+
     static func decode(_ bytes: [UInt8]) throws -> Body {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+        guard let raw = try? JSONDecoder().decode(RawBody.self, from: Data(bytes)) else {
             throw FieldError(field: "", message: "body must be a JSON object: {\"repo\",\"sha\",\"tag\",\"env\"}")
         }
-        func string(_ name: String, required: Bool = true) throws -> String? {
-            guard let value = object[name], !(value is NSNull) else {
+        func string(_ value: Loose?, _ name: String, required: Bool = true) throws -> String? {
+            switch value {
+            case nil, .null?:
                 if required { throw FieldError(field: name, message: "\(name) is required") }
                 return nil
-            }
-            guard let s = value as? String, !s.isEmpty else {
+            case .string(let s)? where !s.isEmpty:
+                return s
+            case .string?, .other?:
                 throw FieldError(field: name, message: "\(name) must be a non-empty string")
             }
-            return s
         }
-        let repo = try string("repo")!
-        let sha = try string("sha")!
+        let repo = try string(raw.repo, "repo")!
+        let sha = try string(raw.sha, "sha")!
         guard CommandParser.isCommitSHA(sha) else {
             throw FieldError(field: "sha", message: "sha must be a git commit sha (7 to 40 hex digits)")
         }
-        let tag = try string("tag")!
+        let tag = try string(raw.tag, "tag")!
         guard CommandParser.isValidTag(tag) else {
             throw FieldError(
                 field: "tag", message: "tag must be a Docker image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})")
         }
-        let env = try string("env")!
+        let env = try string(raw.env, "env")!
         var author: Body.Author?
-        if let a = object["author"], !(a is NSNull) {
-            guard let dict = a as? [String: Any] else {
-                throw FieldError(field: "author", message: "author must be an object {\"name\",\"email\"}")
+        switch raw.author {
+        case nil, .null?:
+            break
+        case .other?:
+            throw FieldError(field: "author", message: "author must be an object {\"name\",\"email\"}")
+        case .object(let name, let email)?:
+            func optional(_ value: Loose?, _ field: String) throws -> String? {
+                switch value {
+                case nil, .null?: return nil
+                case .string(let s)?: return s
+                case .other?: throw FieldError(field: field, message: "\(field) must be a string")
+                }
             }
-            let name = dict["name"] as? String
-            let email = dict["email"] as? String
-            if dict["name"] != nil && name == nil {
-                throw FieldError(field: "author.name", message: "author.name must be a string")
-            }
-            if dict["email"] != nil && email == nil {
-                throw FieldError(field: "author.email", message: "author.email must be a string")
-            }
-            author = Body.Author(name: name, email: email)
+            author = Body.Author(name: try optional(name, "author.name"), email: try optional(email, "author.email"))
         }
         return Body(
-            repo: repo, sha: sha, tag: tag, env: env, image: try string("image", required: false), author: author,
-            message: try string("message", required: false))
+            repo: repo, sha: sha, tag: tag, env: env, image: try string(raw.image, "image", required: false),
+            author: author, message: try string(raw.message, "message", required: false))
     }
 }
