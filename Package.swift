@@ -34,7 +34,8 @@ let package = Package(
         .target(
             name: "SlipwaySlack", dependencies: ["SlipwayHTTP", "SlipwayCrypto", "DeployCore"],
             swiftSettings: strict),
-        .target(name: "SlipwayGitOps", dependencies: ["DeployCore"], swiftSettings: strict),
+        .target(name: "SlipwaySubprocess", swiftSettings: strict),
+        .target(name: "SlipwayGitOps", dependencies: ["DeployCore", "SlipwaySubprocess"], swiftSettings: strict),
         .target(
             name: "SlipwayKubernetes", dependencies: ["SlipwayHTTP", "DeployCore"], swiftSettings: strict),
         .target(name: "SlipwayStore", dependencies: ["CSQLite", "CLibPQ", "DeployCore"], swiftSettings: strict),
@@ -42,13 +43,15 @@ let package = Package(
             name: "SlipwayApp",
             dependencies: [
                 "SlipwayHTTP", "SlipwaySlack", "SlipwayCrypto", "DeployCore", "SlipwayGitOps", "SlipwayKubernetes",
-                "SlipwayStore",
+                "SlipwayStore", "SlipwaySubprocess",
             ],
             swiftSettings: strict),
         .executableTarget(name: "Slipway", dependencies: ["SlipwayApp"], swiftSettings: strict),
         .target(
             name: "SlipwayTesting",
-            dependencies: ["SlipwayHTTP", "SlipwayCrypto", "SlipwaySlack", "DeployCore", "SlipwayApp"],
+            dependencies: [
+                "SlipwayHTTP", "SlipwayCrypto", "SlipwaySlack", "DeployCore", "SlipwayApp", "SlipwaySubprocess",
+            ],
             swiftSettings: strict),
 
         // Tests mirror the source targets.
@@ -56,7 +59,8 @@ let package = Package(
         .testTarget(name: "SlipwayHTTPTests", dependencies: ["SlipwayHTTP", "SlipwayTesting"]),
         .testTarget(name: "DeployCoreTests", dependencies: ["DeployCore", "SlipwayTesting"]),
         .testTarget(name: "SlipwaySlackTests", dependencies: ["SlipwaySlack", "SlipwayTesting"]),
-        .testTarget(name: "SlipwayGitOpsTests", dependencies: ["SlipwayGitOps", "SlipwayTesting"]),
+        .testTarget(
+            name: "SlipwayGitOpsTests", dependencies: ["SlipwayGitOps", "SlipwayTesting", "SlipwaySubprocess"]),
         .testTarget(name: "SlipwayKubernetesTests", dependencies: ["SlipwayKubernetes", "SlipwayTesting"]),
         .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayStore", "SlipwayTesting"]),
         .testTarget(name: "SlipwayAppTests", dependencies: ["SlipwayApp", "SlipwayTesting"]),

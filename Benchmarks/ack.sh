@@ -48,9 +48,12 @@ check=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "X-Slack-Request-Times
 duration=${DURATION:-10s}
 slip=$(wrk -t2 -c32 -d"$duration" --latency -s "$dir/status.lua" http://127.0.0.1:18080/slack/commands)
 ngx=$(wrk -t2 -c32 -d"$duration" --latency http://127.0.0.1:18081/)
+# Context: the same server answering GET /healthz (libmicrohttpd and routing, no signature, form or store).
+bare=$(wrk -t2 -c32 -d"$duration" --latency http://127.0.0.1:18080/healthz)
 rps() { awk '/Requests\/sec/ {print $2}' <<<"$1"; }
 p99() { awk '/ 99%/ {print $2}' <<<"$1"; }
 s=$(rps "$slip"); n=$(rps "$ngx")
 echo "slipway signed /status: $s req/s, p99 $(p99 "$slip")"
 echo "nginx static 200:       $n req/s, p99 $(p99 "$ngx")"
+echo "slipway GET /healthz:   $(rps "$bare") req/s, p99 $(p99 "$bare") (the HTTP layer alone, for context)"
 echo "ratio: $(python3 -c "print(round($s/$n, 2))")× nginx (goal ≥ 0.8×, p99 ≤ 5 ms)"

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwaySubprocess
 
 /// The `git` command line, run synchronously on the calling thread.
 ///
@@ -54,45 +55,15 @@ struct Git: Sendable {
     /// Runs `git -C directory <configOverrides> arguments`.
     /// - Throws: `GitOpsError` `.gitFailed` only when git cannot be started; a failing git is an `Output`.
     func run(_ arguments: [String], in directory: String? = nil) throws(GitOpsError) -> Output {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = (directory.map { ["-C", $0] } ?? []) + Self.configOverrides + arguments
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
+        let fullArguments = (directory.map { ["-C", $0] } ?? []) + Self.configOverrides + arguments
         do {
-            // stderr goes to an unlinked scratch file: it cannot fill up and stall git while stdout is
-            // read, and needs no second reader thread.
-            let stderr = try Self.scratchFile()
-            defer { try? stderr.close() }
-            process.standardError = stderr
-            try process.run()
-            let outData = stdout.fileHandleForReading.readDataToEndOfFile()
-            exited.wait()
-            try stderr.seek(toOffset: 0)
-            let errData = try stderr.readToEnd() ?? Data()
-            return Output(
-                status: process.terminationStatus,
-                stdout: String(decoding: outData, as: UTF8.self),
-                stderr: String(decoding: errData, as: UTF8.self))
+            // posix_spawn, not Foundation's Process: see `Subprocess` for the crash that avoids.
+            let result = try Subprocess.run(executable.path, fullArguments, environment: environment)
+            return Output(status: result.status, stdout: result.stdoutText, stderr: result.stderrText)
         } catch {
             throw GitOpsError(
-                .gitFailed,
-                "Cannot run git at \(executable.path): \(error.localizedDescription). Install git or put it on PATH.")
+                .gitFailed, "Cannot run git at \(executable.path): \(error). Install git or put it on PATH.")
         }
-    }
-
-    /// A read-write file with no name, gone when closed.
-    private static func scratchFile() throws -> FileHandle {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-git-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-        }
-        defer { try? FileManager.default.removeItem(at: url) }
-        return try FileHandle(forUpdating: url)
     }
 
     /// Finds `git` on PATH once, rather than paying for `/usr/bin/env` on every command.

@@ -16,6 +16,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// ASCII case-insensitive comparison of field names, without allocating (it runs for every request).
     static func namesMatch(_ a: String, _ b: String) -> Bool {
+        if a == b { return true }  // the usual case, and cheap for short names
         let x = a.utf8
         let y = b.utf8
         guard x.count == y.count else { return false }

@@ -1,6 +1,7 @@
 import DeployCore
 import Foundation
 import SlipwayHTTP
+import SlipwaySubprocess
 
 /// A stand-in for the Kubernetes API server with Flux, served over real HTTP on loopback.
 ///
@@ -981,22 +982,13 @@ public final class FakeKubernetes: @unchecked Sendable {
     }
 
     private static func git(_ arguments: [String]) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
         var environment = ProcessInfo.processInfo.environment
         for name in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"] { environment[name] = nil }
         environment["LC_ALL"] = "C"
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let output = Pipe()
-        process.standardOutput = output
-        do { try process.run() } catch { return nil }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let result = try? Subprocess.run("git", arguments, environment: environment), result.succeeded else {
+            return nil
+        }
+        return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     private static func decodeQuery(_ query: String) -> [String: String] {

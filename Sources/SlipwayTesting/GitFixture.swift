@@ -1,4 +1,5 @@
 import Foundation
+import SlipwaySubprocess
 
 /// A throwaway GitOps repository for tests: a local bare remote seeded with a realistic layout.
 ///
@@ -165,37 +166,21 @@ public struct GitFixture: Sendable {
 
     @discardableResult
     private static func git(_ arguments: [String], in directory: String? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let settings = [
             "user.name=Fixture", "user.email=fixture@nortinia.example", "commit.gpgSign=false",
             "core.hooksPath=/dev/null", "core.autocrlf=false", "gc.auto=0", "init.defaultBranch=main",
         ].flatMap { ["-c", $0] }
-        process.arguments = ["git"] + (directory.map { ["-C", $0] } ?? []) + settings + arguments
         var environment = ProcessInfo.processInfo.environment
         for name in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"] { environment[name] = nil }
         environment["GIT_TERMINAL_PROMPT"] = "0"
         environment["LC_ALL"] = "C"
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        let output = Pipe()
-        let errors = FileManager.default.temporaryDirectory
-            .appendingPathComponent("slipway-fixture-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errors) }
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errors)
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        exited.wait()
-        guard process.terminationStatus == 0 else {
-            let stderr = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+        let result = try Subprocess.run(
+            "git", (directory.map { ["-C", $0] } ?? []) + settings + arguments, environment: environment)
+        guard result.succeeded else {
             throw GitCommandFailed(
-                description: "git \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(stderr)")
+                description: "git \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderrText)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return result.stdoutText
     }
 
     private func write(_ text: String, to path: String) throws {

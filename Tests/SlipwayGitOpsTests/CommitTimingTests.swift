@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayGitOps
+import SlipwaySubprocess
 import SlipwayTesting
 import Testing
 
@@ -66,11 +67,7 @@ struct CommitTimingTests {
     }
 
     private func shell(_ script: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let result = try Subprocess.run("/bin/sh", ["-c", script], mergeStandardError: true)
+        #expect(result.status == 0, "\(result.stdoutText)")
     }
 }

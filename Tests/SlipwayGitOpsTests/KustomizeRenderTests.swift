@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayGitOps
+import SlipwaySubprocess
 import SlipwayTesting
 import Testing
 
@@ -49,17 +50,9 @@ struct KustomizeRenderTests {
     }
 
     private func render(_ directory: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.kubectl!)
-        process.arguments = ["kustomize", directory]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
+        let result = try Subprocess.run(Self.kubectl!, ["kustomize", directory], mergeStandardError: true)
+        let text = result.stdoutText
+        guard result.succeeded else {
             Issue.record("kubectl kustomize \(directory) failed: \(text)")
             return text
         }

@@ -29,6 +29,23 @@ struct HTTPServerTests {
         }
     }
 
+    @Test("requests with several KiB of headers fit the per-connection memory, keep-alive included")
+    func largeHeadersAreServed() async throws {
+        let cookie = String(repeating: "c", count: 6 * 1024)
+        let body = Array(String(repeating: "text=shop+prod&", count: 200).utf8)
+        try await withServer(handler: router().handler) { _, base in
+            for _ in 0..<3 {
+                let response = try client.send(
+                    HTTPClientRequest(
+                        method: .post, url: base + "/slack/commands",
+                        headers: ["Cookie": cookie, "X-Slack-Signature": "v0=" + String(repeating: "a", count: 64)],
+                        body: body))
+                #expect(response.status == 200)
+                #expect(response.body == body)
+            }
+        }
+    }
+
     @Test func unknownPathIs404() async throws {
         try await withServer(handler: router().handler) { _, base in
             let response = try client.send(HTTPClientRequest(method: .get, url: base + "/x"))

@@ -37,14 +37,15 @@ public final class DeployCoordinator: Sendable {
     ///   - deploy: The new deploy, in state `requested`.
     ///   - requiresApproval: Whether an approver must click Approve first.
     ///   - origin: Where it came from, for the audit trail (`slack:C0DEPLOYS`, `ci`).
+    ///   - token: The opaque approval id for the buttons (drawn before the transaction by busy callers).
     ///   - writer: An open write transaction to join (the CI webhook records its idempotency key in the same one).
     /// - Returns: the stored deploy after submission.
     @discardableResult
-    public func create(_ deploy: Deploy, requiresApproval: Bool, origin: String, in writer: any StoreWriter) throws
-        -> Deploy
-    {
+    public func create(
+        _ deploy: Deploy, requiresApproval: Bool, origin: String,
+        approvalToken token: String = Identifiers.approvalToken(), in writer: any StoreWriter
+    ) throws -> Deploy {
         let now = clock()
-        let token = Identifiers.approvalToken()
         // The deploy is stored once, already submitted: one insert instead of an insert and an update, on the
         // path every CI webhook takes. Both steps are still audited.
         let transition = try machine.apply(

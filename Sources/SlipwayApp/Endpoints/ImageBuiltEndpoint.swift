@@ -68,8 +68,10 @@ public struct ImageBuiltEndpoint: Sendable {
             a.name.map { CommitAuthor(name: $0, email: a.email) } ?? a.email.map { CommitAuthor(name: $0, email: $0) }
         }
         do {
+            // Random values are drawn before the write: every webhook's write waits for the one before it.
+            let newId = Identifiers.deployId(now: now)
+            let approvalToken = Identifiers.approvalToken()
             let outcome = try coordinator.store.write { w -> (id: String, state: String, duplicate: Bool) in
-                let newId = Identifiers.deployId()
                 let autoDeploy = env.autoDeploy
                 if let existing = try w.rememberIdempotent(
                     key: key, deployId: autoDeploy ? newId : "", now: now,
@@ -114,7 +116,8 @@ public struct ImageBuiltEndpoint: Sendable {
                     )
                     return (newId, DeployState.cancelled.rawValue, false)
                 }
-                let stored = try coordinator.create(deploy, requiresApproval: env.requireApproval, origin: "ci", in: w)
+                let stored = try coordinator.create(
+                    deploy, requiresApproval: env.requireApproval, origin: "ci", approvalToken: approvalToken, in: w)
                 return (newId, stored.state.rawValue, false)
             }
             if !outcome.duplicate { coordinator.signal() }
@@ -183,8 +186,11 @@ public struct ImageBuiltEndpoint: Sendable {
         var author: LooseAuthor?
     }
 
+    /// One decoder for every request (it is thread-safe; creating one per request showed in profiles).
+    static let decoder = JSONDecoder()
+
     static func decode(_ bytes: [UInt8]) throws -> Body {
-        guard let raw = try? JSONDecoder().decode(RawBody.self, from: Data(bytes)) else {
+        guard let raw = try? decoder.decode(RawBody.self, from: Data(bytes)) else {
             throw FieldError(field: "", message: "body must be a JSON object: {\"repo\",\"sha\",\"tag\",\"env\"}")
         }
         func string(_ value: Loose?, _ name: String, required: Bool = true) throws -> String? {

@@ -1,0 +1,46 @@
+import Foundation
+import SlipwaySubprocess
+import Synchronization
+import Testing
+
+@Suite("Subprocess")
+struct SubprocessTests {
+    @Test("collects stdout and stderr separately with the exit status and the given environment")
+    func outputStatusAndEnvironment() throws {
+        let result = try Subprocess.run(
+            "/bin/sh", ["-c", "echo out $GREETING; echo err >&2; exit 3"], environment: ["GREETING": "hello"])
+        #expect(result.status == 3)
+        #expect(result.stdoutText == "out hello\n")
+        #expect(result.stderrText == "err\n")
+        #expect(!result.succeeded)
+    }
+
+    @Test("large output on both streams does not stall the child")
+    func largeOutputOnBothStreams() throws {
+        let script = "head -c 300000 /dev/zero | tr '\\\\0' a; head -c 200000 /dev/zero | tr '\\\\0' b >&2"
+        let result = try Subprocess.run("/bin/sh", ["-c", script])
+        #expect(result.succeeded)
+        #expect(result.stdout.count == 300_000)
+        #expect(result.stderr.count == 200_000)
+        let merged = try Subprocess.run("/bin/sh", ["-c", script], mergeStandardError: true)
+        #expect(merged.stdout.count == 500_000)
+    }
+
+    @Test("names on PATH are found, a missing program is an error, a signal is 128 + its number")
+    func lookupFailureAndSignal() throws {
+        #expect(try Subprocess.run("sh", ["-c", "exit 0"]).succeeded)
+        #expect(throws: Subprocess.LaunchError.self) { try Subprocess.run("/nonexistent/program", []) }
+        #expect(try Subprocess.run("/bin/sh", ["-c", "kill -TERM $$"]).status == 128 + 15)
+        #expect(try Subprocess.run("/bin/cat", []).stdout.isEmpty)  // stdin is /dev/null
+    }
+
+    @Test("many children from many threads each get their own output")
+    func concurrentChildren() {
+        let mismatches = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 64) { index in
+            let output = (try? Subprocess.run("/bin/sh", ["-c", "echo \(index)"]))?.stdoutText
+            if output != "\(index)\n" { mismatches.withLock { $0 += 1 } }
+        }
+        #expect(mismatches.withLock { $0 } == 0)
+    }
+}
