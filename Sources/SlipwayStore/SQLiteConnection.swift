@@ -7,6 +7,8 @@ final class SQLiteConnection: SQLConnection, PooledConnection {
     let dialect = SQLDialect.sqlite
     private let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
+    /// The same statements found by the address of their SQL text (checked against the text on every hit).
+    private var statementsByAddress: [UInt: (sql: String, statement: SQLiteStatement)] = [:]
     /// Told about the WAL size after each commit; kept alive by the connection that calls it.
     private var walObserver: SQLiteCheckpointer?
 
@@ -37,6 +39,7 @@ final class SQLiteConnection: SQLConnection, PooledConnection {
     deinit {
         if walObserver != nil { sqlite3_wal_hook(handle, nil, nil) }
         statements.removeAll()
+        statementsByAddress.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -135,8 +138,14 @@ final class SQLiteConnection: SQLConnection, PooledConnection {
 
     private func cachedStatement(_ sql: String, _ parameters: [SQLValue]) throws -> SQLiteStatement {
         let statement: SQLiteStatement
-        if let cached = statements[sql] {
+        // Most SQL comes from long-lived constants: find those by the address of their text before hashing
+        // hundreds of characters (the webhook's write runs a dozen statements while others wait for it).
+        let address = sql.utf8.withContiguousStorageIfAvailable { UInt(bitPattern: $0.baseAddress) } ?? 0
+        if address != 0, let hit = statementsByAddress[address], hit.sql == sql {
+            statement = hit.statement
+        } else if let cached = statements[sql] {
             statement = cached
+            rememberAddress(address, sql, cached)
         } else {
             // `$1` parameters are numbered parameters `?1` in SQLite.
             let text = sql.replacingOccurrences(of: "$", with: "?")
@@ -144,6 +153,7 @@ final class SQLiteConnection: SQLConnection, PooledConnection {
             guard let new = prepared.statement else { throw error(prepared.code, sql) }
             statement = new
             statements[sql] = statement
+            rememberAddress(address, sql, new)
         }
         let code = statement.bind(parameters)
         guard code == SQLITE_OK else {
@@ -151,6 +161,12 @@ final class SQLiteConnection: SQLConnection, PooledConnection {
             throw error(code, sql)
         }
         return statement
+    }
+
+    private func rememberAddress(_ address: UInt, _ sql: String, _ statement: SQLiteStatement) {
+        guard address != 0 else { return }
+        if statementsByAddress.count >= 512 { statementsByAddress.removeAll(keepingCapacity: true) }
+        statementsByAddress[address] = (sql, statement)
     }
 
     private func error(_ code: Int32, _ sql: String) -> StoreError {

@@ -7,7 +7,7 @@ public struct SlipwayConfig: Sendable, Equatable {
         public var port: Int
         public var maxBodyBytes: Int
         public var drainSeconds: Double
-        /// HTTP worker threads; nil means one per processor. More threads let more CI webhooks share a store
+        /// HTTP worker threads; nil means one per processor plus one. More threads let more CI webhooks share a store
         /// commit (higher webhook throughput) at some cost in ack latency under load.
         public var threads: Int? = nil
     }
