@@ -63,7 +63,7 @@ let package = Package(
             name: "SlipwayGitOpsTests", dependencies: ["SlipwayGitOps", "SlipwayTesting", "SlipwaySubprocess"]),
         .testTarget(name: "SlipwayKubernetesTests", dependencies: ["SlipwayKubernetes", "SlipwayTesting"]),
         .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayStore", "SlipwayTesting"]),
-        .testTarget(name: "SlipwayAppTests", dependencies: ["SlipwayApp", "SlipwayTesting"]),
+        .testTarget(name: "SlipwayAppTests", dependencies: ["SlipwayApp", "SlipwayTesting", "SlipwaySubprocess"]),
     ],
     swiftLanguageModes: [.v6]
 )

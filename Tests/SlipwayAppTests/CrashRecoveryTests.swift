@@ -4,6 +4,7 @@ import SlipwayApp
 import SlipwayGitOps
 import SlipwayHTTP
 import SlipwayStore
+import SlipwaySubprocess
 import SlipwayTesting
 import Testing
 
@@ -306,17 +307,10 @@ final class ProcessWorld: @unchecked Sendable {
 
     /// Sends a signed slash command through `slipway try` and returns what it printed.
     func slashCommand(_ line: String, as user: String = "U0ALICE") throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: SlipwayProcess.binary!)
-        process.arguments = ["try", "--config", configPath, line, "--as", user]
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try Subprocess.run(
+            SlipwayProcess.binary!, ["try", "--config", configPath, line, "--as", user], environment: environment,
+            mergeStandardError: true
+        ).stdoutText
     }
 
     @discardableResult

@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayHTTP
+import SlipwaySubprocess
 import SlipwayTesting
 import Testing
 
@@ -21,21 +22,8 @@ private struct Run {
 }
 
 private func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try #require(slipwayBinary()))
-    process.arguments = arguments
-    process.environment = environment
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Run(
-        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-        stderr: String(decoding: stderr, as: UTF8.self))
+    let result = try Subprocess.run(try #require(slipwayBinary()), arguments, environment: environment)
+    return Run(status: result.status, stdout: result.stdoutText, stderr: result.stderrText)
 }
 
 @Suite("The slipway executable", .enabled(if: slipwayBinary() != nil, "the slipway product is not built"))
