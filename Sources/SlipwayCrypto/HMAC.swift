@@ -1,6 +1,7 @@
 import CCrypto
 
-/// HMAC-SHA256, constant-time comparison and random identifiers, backed by OpenSSL libcrypto.
+/// One-shot HMAC-SHA256 (a key used once; request paths keep an `HMACKey`), constant-time comparison and random
+/// identifiers, backed by OpenSSL libcrypto.
 public enum HMAC {
     /// Computes HMAC-SHA256 of `message` keyed with `key`.
     /// - Parameters:
@@ -8,18 +9,7 @@ public enum HMAC {
     ///   - message: The bytes to authenticate.
     /// - Returns: The 32-byte digest.
     public static func sha256(key: some Collection<UInt8>, message: some Collection<UInt8>) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        let keyBytes = Array(key)
-        let messageBytes = Array(message)
-        keyBytes.withUnsafeBytes { k in
-            messageBytes.withUnsafeBytes { m in
-                _ = CCrypto.HMAC(
-                    EVP_sha256(), k.baseAddress, Int32(k.count), m.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                    m.count, &digest, &length)
-            }
-        }
-        return Array(digest.prefix(Int(length)))
+        HMACKey(key).authenticate(Array(message))
     }
 
     /// HMAC-SHA256 of `message` as lowercase hex.
@@ -32,13 +22,7 @@ public enum HMAC {
 public enum ConstantTime {
     /// Compares two byte sequences in time that depends only on their lengths.
     public static func equals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
-        let x = Array(a)
-        let y = Array(b)
-        guard x.count == y.count else { return false }
-        if x.isEmpty { return true }
-        return x.withUnsafeBytes { xp in
-            y.withUnsafeBytes { yp in CRYPTO_memcmp(xp.baseAddress, yp.baseAddress, x.count) == 0 }
-        }
+        equals(Array(a), Array(b))
     }
 
     /// Compares two byte arrays in time that depends only on their lengths (without copying them).

@@ -21,6 +21,8 @@ public enum Hex {
     }
 
     /// Decodes hex digits given as ASCII bytes (either case); nil when they are not valid hex.
+    /// Inlinable so request paths get it specialised for their buffer type.
+    @inlinable
     public static func decode(utf8: some RandomAccessCollection<UInt8>) -> [UInt8]? {
         guard utf8.count % 2 == 0 else { return nil }
         var out = [UInt8]()
@@ -35,7 +37,8 @@ public enum Hex {
         return out
     }
 
-    private static func value(_ c: UInt8) -> UInt8? {
+    @usableFromInline
+    static func value(_ c: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10

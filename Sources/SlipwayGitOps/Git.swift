@@ -49,7 +49,9 @@ struct Git: Sendable {
         environment["LC_ALL"] = "C"
         environment.merge(extra) { _, new in new }
         self.environment = environment
-        self.executable = Self.locate(in: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        // Found once, rather than looked up on every command.
+        self.executable = URL(
+            fileURLWithPath: Subprocess.locate("git", searchPath: environment["PATH"]) ?? "/usr/bin/git")
     }
 
     /// Runs `git -C directory <configOverrides> arguments`.
@@ -64,14 +66,5 @@ struct Git: Sendable {
             throw GitOpsError(
                 .gitFailed, "Cannot run git at \(executable.path): \(error). Install git or put it on PATH.")
         }
-    }
-
-    /// Finds `git` on PATH once, rather than paying for `/usr/bin/env` on every command.
-    private static func locate(in path: String) -> URL {
-        for directory in path.split(separator: ":") where !directory.isEmpty {
-            let candidate = "\(directory)/git"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return URL(fileURLWithPath: candidate) }
-        }
-        return URL(fileURLWithPath: "/usr/bin/git")
     }
 }

@@ -39,9 +39,6 @@ public enum FormDecoder {
 
         /// - Parameter names: The field names to pick, as they appear after decoding.
         public init(_ names: [String]) { self.names = names.map { Array($0.utf8) } }
-
-        /// The name at `index`, for error messages.
-        public func name(at index: Int) -> String { String(decoding: names[index], as: UTF8.self) }
     }
 
     /// Decodes only the named fields: cheaper than ``decode(_:)`` on the ack path, where a dozen fields arrive and

@@ -111,25 +111,11 @@ public struct SlackRequestVerifier: Sendable {
     static func signatureDigest(_ text: String) -> [UInt8]? {
         var text = text
         return text.withUTF8 { utf8 -> [UInt8]? in
-            guard utf8.count == 67, utf8[0] == UInt8(ascii: "v"), utf8[1] == UInt8(ascii: "0"),
-                utf8[2] == UInt8(ascii: "=")
-            else { return nil }
-            var digest = [UInt8](repeating: 0, count: 32)
-            for i in 0..<32 {
-                guard let high = lowercaseHexValue(utf8[3 + 2 * i]), let low = lowercaseHexValue(utf8[4 + 2 * i])
-                else { return nil }
-                digest[i] = high << 4 | low
-            }
-            return digest
-        }
-    }
-
-    @inline(__always)
-    private static func lowercaseHexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte &- UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte &- UInt8(ascii: "a") &+ 10
-        default: nil
+            guard utf8.count == 67, utf8.starts(with: "v0=".utf8) else { return nil }
+            let digits = UnsafeBufferPointer(rebasing: utf8[3...])
+            // Slack sends lowercase hex; anything else is malformed, not merely a mismatch.
+            guard !digits.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "F") }) else { return nil }
+            return Hex.decode(utf8: digits)
         }
     }
 }

@@ -45,30 +45,59 @@ public struct SlashCommandPayload: Sendable, Hashable {
         self.apiAppId = apiAppId
     }
 
+    /// The form fields a payload is read from; the raw value indexes ``FormDecoder/values(of:in:)``'s result.
+    private enum Field: Int, CaseIterable {
+        case teamId, channelId, userId, command, responseURL, triggerId, enterpriseId, apiAppId, channelName
+        case userName, text, sslCheck
+
+        var wireName: String {
+            switch self {
+            case .teamId: "team_id"
+            case .channelId: "channel_id"
+            case .userId: "user_id"
+            case .command: "command"
+            case .responseURL: "response_url"
+            case .triggerId: "trigger_id"
+            case .enterpriseId: "enterprise_id"
+            case .apiAppId: "api_app_id"
+            case .channelName: "channel_name"
+            case .userName: "user_name"
+            case .text: "text"
+            case .sslCheck: "ssl_check"
+            }
+        }
+    }
+
+    /// Builds a payload from a field lookup; both ways of reading a form go through here.
+    private static func build(_ value: (Field) -> String?) throws(SlackPayloadError) -> SlashCommandPayload {
+        func required(_ field: Field) throws(SlackPayloadError) -> String {
+            guard let text = value(field), !text.isEmpty else { throw .missingField(field.wireName) }
+            return text
+        }
+        func optional(_ field: Field) -> String? {
+            guard let text = value(field), !text.isEmpty else { return nil }
+            return text
+        }
+        // Required fields are checked in this order, so the first one missing is the one named.
+        let teamId = try required(.teamId)
+        let channelId = try required(.channelId)
+        let userId = try required(.userId)
+        let command = try required(.command)
+        let responseURL = try required(.responseURL)
+        let triggerId = try required(.triggerId)
+        return SlashCommandPayload(
+            teamId: teamId, enterpriseId: optional(.enterpriseId), channelId: channelId,
+            channelName: value(.channelName) ?? "", userId: userId, userName: value(.userName) ?? "",
+            command: command, text: value(.text) ?? "", responseURL: responseURL, triggerId: triggerId,
+            apiAppId: optional(.apiAppId))
+    }
+
     /// Reads a payload from decoded form fields.
     /// - Parameter fields: The output of ``FormDecoder/decode(_:)``.
     /// - Throws: ``SlackPayloadError/missingField(_:)`` naming the first required field that is absent or empty
     ///   (`team_id`, `channel_id`, `user_id`, `command`, `response_url`, `trigger_id`).
     public init(fields: FormFields) throws(SlackPayloadError) {
-        func required(_ name: String) throws(SlackPayloadError) -> String {
-            guard let value = fields[name], !value.isEmpty else { throw .missingField(name) }
-            return value
-        }
-        func optional(_ name: String) -> String? {
-            guard let value = fields[name], !value.isEmpty else { return nil }
-            return value
-        }
-        self.teamId = try required("team_id")
-        self.channelId = try required("channel_id")
-        self.userId = try required("user_id")
-        self.command = try required("command")
-        self.responseURL = try required("response_url")
-        self.triggerId = try required("trigger_id")
-        self.enterpriseId = optional("enterprise_id")
-        self.apiAppId = optional("api_app_id")
-        self.channelName = fields["channel_name"] ?? ""
-        self.userName = fields["user_name"] ?? ""
-        self.text = fields["text"] ?? ""
+        self = try Self.build { fields[$0.wireName] }
     }
 
     /// Reads a payload from a raw form body.
@@ -88,11 +117,8 @@ public struct SlashCommandPayload: Sendable, Hashable {
         case command(SlashCommandPayload)
     }
 
-    /// The wire names read from a slash-command body, in the order ``parse(formBody:)`` expects them.
-    private static let wireNames = FormDecoder.FieldNames([
-        "team_id", "channel_id", "user_id", "command", "response_url", "trigger_id", "enterprise_id", "api_app_id",
-        "channel_name", "user_name", "text", "ssl_check",
-    ])
+    /// Every field's wire name, in raw-value order.
+    private static let wireNames = FormDecoder.FieldNames(Field.allCases.map(\.wireName))
 
     /// Reads a raw form body in one pass, decoding only the fields a payload keeps (this runs on every command).
     /// - Parameter formBody: The verified raw body.
@@ -100,23 +126,10 @@ public struct SlashCommandPayload: Sendable, Hashable {
     /// - Throws: ``SlackPayloadError/missingField(_:)`` naming the first required field that is absent or empty.
     public static func parse(formBody: [UInt8]) throws(SlackPayloadError) -> Request {
         let values = FormDecoder.values(of: wireNames, in: formBody)
-        if values[11] == "1" { return .sslCheck }
-        func required(_ index: Int) throws(SlackPayloadError) -> String {
-            guard let value = values[index], !value.isEmpty else { throw .missingField(wireNames.name(at: index)) }
-            return value
-        }
-        func optional(_ index: Int) -> String? {
-            guard let value = values[index], !value.isEmpty else { return nil }
-            return value
-        }
-        return .command(
-            SlashCommandPayload(
-                teamId: try required(0), enterpriseId: optional(6), channelId: try required(1),
-                channelName: values[8] ?? "", userId: try required(2), userName: values[9] ?? "",
-                command: try required(3), text: values[10] ?? "", responseURL: try required(4),
-                triggerId: try required(5), apiAppId: optional(7)))
+        if values[Field.sslCheck.rawValue] == "1" { return .sslCheck }
+        return .command(try build { values[$0.rawValue] })
     }
 
     /// Whether the fields are Slack's periodic `ssl_check=1` probe, which only needs an empty 200.
-    public static func isSSLCheck(_ fields: FormFields) -> Bool { fields["ssl_check"] == "1" }
+    public static func isSSLCheck(_ fields: FormFields) -> Bool { fields[Field.sslCheck.wireName] == "1" }
 }

@@ -41,14 +41,16 @@ public enum Subprocess {
     /// - Parameters:
     ///   - executable: An absolute path, or a name looked up on the `PATH` of `environment`.
     ///   - arguments: The arguments after the program name.
-    ///   - environment: The child's whole environment; nil passes the current process's.
+    ///   - environment: The child's whole environment (its `PATH` finds a bare `executable`); nil passes the current
+    ///     process's.
     ///   - mergeStandardError: Send standard error to the same pipe as standard output.
     /// - Throws: `LaunchError` when the program cannot be started (not found, not executable).
     public static func run(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
         mergeStandardError: Bool = false
     ) throws(LaunchError) -> Result {
-        let path = resolve(executable, environment: environment)
+        let searchPath = environment.map { $0["PATH"] } ?? getenv("PATH").map { String(cString: $0) }
+        let path = executable.contains("/") ? executable : locate(executable, searchPath: searchPath) ?? executable
         // The pipes are made close-on-exec and the child spawned under one lock, so a child spawned by another
         // thread in between cannot inherit (and hold open) this child's pipe ends.
         spawnLock.lock()
@@ -73,7 +75,8 @@ public enum Subprocess {
         posix_spawn_file_actions_adddup2(&actions, mergeStandardError ? outPipe[1] : errPipe[1], 2)
 
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = (environment ?? currentEnvironment()).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        // nil environment: the child gets this process's own `environ`, as is.
+        let envp = environment.map { variables in variables.map { strdup("\($0.key)=\($0.value)") } + [nil] }
         // The child starts with no blocked signals and every signal at its default action, whatever this process
         // ignores or blocks (a server ignores SIGPIPE and handles SIGTERM itself).
         var attributes = posix_spawnattr_t()
@@ -86,14 +89,16 @@ public enum Subprocess {
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        let spawned =
+            envp.map { posix_spawn(&pid, path, &actions, &attributes, argv, $0) }
+            ?? posix_spawn(&pid, path, &actions, &attributes, argv, environ)
         posix_spawnattr_destroy(&attributes)
         close(outPipe[1])
         if !mergeStandardError { close(errPipe[1]) }
         spawnLock.unlock()
         posix_spawn_file_actions_destroy(&actions)
         for pointer in argv { free(pointer) }
-        for pointer in envp { free(pointer) }
+        for pointer in envp ?? [] { free(pointer) }
         guard spawned == 0 else {
             close(outPipe[0])
             if !mergeStandardError { close(errPipe[0]) }
@@ -143,28 +148,14 @@ public enum Subprocess {
         return (buffers[0], buffers[1])
     }
 
-    private static func resolve(_ executable: String, environment: [String: String]?) -> String {
-        guard !executable.contains("/") else { return executable }
-        let path = environment?["PATH"] ?? currentEnvironment()["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":") where !directory.isEmpty {
-            let candidate = "\(directory)/\(executable)"
+    /// The first executable file named `name` in the `:`-separated directories of `searchPath` (the `PATH`
+    /// convention; /usr/local/bin:/usr/bin:/bin when nil), or nil.
+    public static func locate(_ name: String, searchPath: String?) -> String? {
+        for directory in (searchPath ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") where !directory.isEmpty {
+            let candidate = "\(directory)/\(name)"
             if access(candidate, X_OK) == 0 { return candidate }
         }
-        return executable
-    }
-
-    /// The current process's environment, read from `environ`.
-    public static func currentEnvironment() -> [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            pointer += 1
-        }
-        return result
+        return nil
     }
 }
 

@@ -67,6 +67,28 @@ struct LeaderElectionTests {
         return a.election.isLeader ? (a, b) : (b, a)
     }
 
+    /// Two replicas on a new database, started and settled; both are stopped, and the database dropped, after `body`.
+    static func withSettledReplicas(
+        _ body: (TestPostgres.Database, _ leader: Replica, _ follower: Replica) async throws -> Void
+    ) async throws {
+        let database = try TestPostgres.makeDatabase()
+        defer { database.drop() }
+        let a = try Replica(url: database.url)
+        let b = try Replica(url: database.url)
+        a.start()
+        b.start()
+        do {
+            let (leader, follower) = try await settled(a, b)
+            try await body(database, leader, follower)
+        } catch {
+            await a.stop()
+            await b.stop()
+            throw error
+        }
+        await a.stop()
+        await b.stop()
+    }
+
     /// The `slipway_leader` gauge of a running Application.
     static func leaderGauge(_ h: SlipwayHarness) async throws -> Double? {
         let response = try await h.send(.get, "/metrics")
@@ -100,71 +122,50 @@ struct LeaderElectionTests {
         "two replicas on one PostgreSQL database: exactly one leads; when it stops, the other takes over",
         .enabled(if: !TestPostgres.isSkipped, "SLIPWAY_SKIP_POSTGRES=1"))
     func handOverWhenTheLeaderStops() async throws {
-        let database = try TestPostgres.makeDatabase()
-        defer { database.drop() }
-        let a = try Replica(url: database.url)
-        let b = try Replica(url: database.url)
-        a.start()
-        b.start()
-        defer {
-            Task {
-                await a.stop(); await b.stop()
+        try await Self.withSettledReplicas { database, leader, follower in
+            // Steady state: the follower keeps trying (every 0.1 s) and never gets the lock.
+            for _ in 0..<50 {
+                #expect(leader.election.isLeader && !follower.election.isLeader)
+                #expect(leader.running == 1 && follower.running == 0)
+                try await Task.sleep(nanoseconds: 10_000_000)
             }
-        }
+            #expect(follower.started == 0)
+            // PostgreSQL agrees: one session holds the lock, the leader's.
+            let leaderPID = try #require(await leader.lock.backendPID())
+            #expect(try database.execute(Self.lockHolders) == String(leaderPID))
 
-        let (leader, follower) = try await Self.settled(a, b)
-        // Steady state: the follower keeps trying (every 0.1 s) and never gets the lock.
-        for _ in 0..<50 {
-            #expect(leader.election.isLeader && !follower.election.isLeader)
-            #expect(leader.running == 1 && follower.running == 0)
-            try await Task.sleep(nanoseconds: 10_000_000)
+            let stoppedAt = Date()
+            await leader.stop()
+            #expect(!leader.election.isLeader && leader.running == 0, "a stopped replica runs nothing")
+            #expect(await Self.waitUntil { follower.election.isLeader && follower.running == 1 })
+            #expect(Date().timeIntervalSince(stoppedAt) < 5, "the follower took over within a few retry intervals")
+            #expect(follower.started == 1)
+            let followerPID = try #require(await follower.lock.backendPID())
+            #expect(try database.execute(Self.lockHolders) == String(followerPID))
         }
-        #expect(follower.started == 0)
-        // PostgreSQL agrees: one session holds the lock, the leader's.
-        let leaderPID = try #require(await leader.lock.backendPID())
-        #expect(try database.execute(Self.lockHolders) == String(leaderPID))
-
-        let stoppedAt = Date()
-        await leader.stop()
-        #expect(!leader.election.isLeader && leader.running == 0, "a stopped replica runs nothing")
-        #expect(await Self.waitUntil { follower.election.isLeader && follower.running == 1 })
-        #expect(Date().timeIntervalSince(stoppedAt) < 5, "the follower took over within a few retry intervals")
-        #expect(follower.started == 1)
-        let followerPID = try #require(await follower.lock.backendPID())
-        #expect(try database.execute(Self.lockHolders) == String(followerPID))
     }
 
     @Test(
         "the leader's connection is cut: it stops its services and the other replica takes over",
         .enabled(if: !TestPostgres.isSkipped, "SLIPWAY_SKIP_POSTGRES=1"))
     func handOverWhenTheConnectionDrops() async throws {
-        let database = try TestPostgres.makeDatabase()
-        defer { database.drop() }
-        let a = try Replica(url: database.url)
-        let b = try Replica(url: database.url)
-        a.start()
-        b.start()
-        defer {
-            Task {
-                await a.stop(); await b.stop()
-            }
+        try await Self.withSettledReplicas { database, leader, follower in
+            let pid = try #require(await leader.lock.backendPID())
+            // What a network cut or a server-side kill looks like: PostgreSQL ends the session and frees its locks.
+            #expect(try database.execute("SELECT pg_terminate_backend(\(pid))") == "t")
+
+            #expect(await Self.waitUntil { follower.election.isLeader && follower.running == 1 })
+            #expect(
+                await Self.waitUntil { !leader.election.isLeader && leader.running == 0 }, "the old leader stepped down"
+            )
+            // The old leader keeps competing from a new session, but the lock stays with the new leader.
+            try await Task.sleep(nanoseconds: 500_000_000)
+            #expect(follower.election.isLeader && !leader.election.isLeader)
+            #expect(leader.running + follower.running == 1)
+            let holder = try database.execute(Self.lockHolders)
+            #expect(holder == String(try #require(await follower.lock.backendPID())))
+            #expect(holder != String(pid))
         }
-
-        let (leader, follower) = try await Self.settled(a, b)
-        let pid = try #require(await leader.lock.backendPID())
-        // What a network cut or a server-side kill looks like: PostgreSQL ends the session and frees its locks.
-        #expect(try database.execute("SELECT pg_terminate_backend(\(pid))") == "t")
-
-        #expect(await Self.waitUntil { follower.election.isLeader && follower.running == 1 })
-        #expect(
-            await Self.waitUntil { !leader.election.isLeader && leader.running == 0 }, "the old leader stepped down")
-        // The old leader keeps competing from a new session, but the lock stays with the new leader.
-        try await Task.sleep(nanoseconds: 500_000_000)
-        #expect(follower.election.isLeader && !leader.election.isLeader)
-        #expect(leader.running + follower.running == 1)
-        let holder = try database.execute(Self.lockHolders)
-        #expect(holder == String(try #require(await follower.lock.backendPID())))
-        #expect(holder != String(pid))
     }
 
     @Test(

@@ -3,6 +3,7 @@ import DeployCore
 import Foundation
 import SlipwayCrypto
 import SlipwayHTTP
+import SlipwaySubprocess
 
 /// In-process benchmarks (`slipway bench`): approval click → commit on the bare remote, and CI webhooks persisted
 /// per second on SQLite. Each prints its baseline measured in the same run.
@@ -110,14 +111,10 @@ enum Bench {
     static func fmt(_ value: Double) -> String { String((value * 10).rounded() / 10) }
 
     static func shell(_ arguments: [String], quiet: Bool = false) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        if quiet { process.standardOutput = FileHandle.nullDevice }
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(message: "\(arguments.joined(separator: " ")) failed")
+        let result = try Subprocess.run(arguments[0], Array(arguments.dropFirst()), mergeStandardError: true)
+        if !quiet { print(result.stdoutText, terminator: "") }
+        guard result.succeeded else {
+            throw Failure(message: "\(arguments.joined(separator: " ")) failed: \(result.stdoutText)")
         }
     }
 

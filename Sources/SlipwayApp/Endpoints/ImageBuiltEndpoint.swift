@@ -70,7 +70,7 @@ public struct ImageBuiltEndpoint: Sendable {
         do {
             // Random values are drawn before the write: every webhook's write waits for the one before it.
             let newId = Identifiers.deployId(now: now)
-            let approvalToken = Identifiers.approvalToken()
+            let approvalToken = env.autoDeploy ? Identifiers.approvalToken() : ""
             let outcome = try coordinator.store.write { w -> (id: String, state: String, duplicate: Bool) in
                 let autoDeploy = env.autoDeploy
                 if let existing = try w.rememberIdempotent(
