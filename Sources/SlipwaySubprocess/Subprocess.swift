@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -49,8 +51,7 @@ public enum Subprocess {
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
         mergeStandardError: Bool = false
     ) throws(LaunchError) -> Result {
-        let searchPath = environment.map { $0["PATH"] } ?? getenv("PATH").map { String(cString: $0) }
-        let path = executable.contains("/") ? executable : locate(executable, searchPath: searchPath) ?? executable
+        let path = resolve(executable, environment: environment)
         // The pipes are made close-on-exec and the child spawned under one lock, so a child spawned by another
         // thread in between cannot inherit (and hold open) this child's pipe ends.
         spawnLock.lock()
@@ -67,20 +68,123 @@ public enum Subprocess {
             spawnLock.unlock()
             throw LaunchError(executable: path, code: code)
         }
+        let spawned = spawn(
+            path, arguments, environment: environment, output: outPipe[1],
+            error: mergeStandardError ? outPipe[1] : errPipe[1])
+        close(outPipe[1])
+        if !mergeStandardError { close(errPipe[1]) }
+        spawnLock.unlock()
+        let pid: pid_t
+        switch spawned {
+        case .success(let child): pid = child
+        case .failure(let error):
+            close(outPipe[0])
+            if !mergeStandardError { close(errPipe[0]) }
+            throw error
+        }
 
+        let (stdout, stderr) = drain(outPipe[0], mergeStandardError ? nil : errPipe[0])
+        return Result(status: waitForExit(pid, options: 0) ?? 128, stdout: stdout, stderr: stderr)
+    }
+
+    /// Starts `executable` and returns at once, for a long-running child (a server under test) that is signalled
+    /// and waited for later. Standard input comes from /dev/null; its output goes to /dev/null.
+    /// - Parameters:
+    ///   - executable: An absolute path, or a name looked up on the `PATH` of `environment`.
+    ///   - arguments: The arguments after the program name.
+    ///   - environment: The child's whole environment; nil passes the current process's.
+    /// - Throws: `LaunchError` when the program cannot be started.
+    public static func start(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil
+    ) throws(LaunchError) -> Child {
+        let path = resolve(executable, environment: environment)
+        spawnLock.lock()
+        let spawned = spawn(path, arguments, environment: environment, output: nil, error: nil)
+        spawnLock.unlock()
+        return Child(pid: try spawned.get())
+    }
+
+    /// A child started by ``start(_:_:environment:)``. It is reaped by whichever of ``isRunning``,
+    /// ``waitUntilExit()`` or ``exitStatus`` first sees it gone; once it is reaped, signals are no longer
+    /// sent (its process id may belong to another process by then).
+    public final class Child: Sendable {
+        /// The child's process id.
+        public let pid: pid_t
+        /// How it ended, once it has been reaped (exit status, or 128 + signal number).
+        private let ended = Mutex<Int32?>(nil)
+
+        init(pid: pid_t) { self.pid = pid }
+
+        /// Whether the child has not exited yet (it is reaped here when it has).
+        public var isRunning: Bool { exitStatus == nil }
+
+        /// How the child ended (its exit status, or 128 + the number of the signal that ended it), or nil while
+        /// it runs.
+        public var exitStatus: Int32? {
+            ended.withLock { ended in
+                if ended == nil { ended = Subprocess.waitForExit(pid, options: WNOHANG) }
+                return ended
+            }
+        }
+
+        /// Sends `signal` (e.g. `SIGTERM`) unless the child has already been reaped.
+        public func send(_ signal: Int32) {
+            ended.withLock { ended in
+                if ended == nil { _ = kill(pid, signal) }
+            }
+        }
+
+        /// Blocks until the child exits and returns ``exitStatus``.
+        @discardableResult
+        public func waitUntilExit() -> Int32 {
+            while true {
+                if let status = exitStatus { return status }
+                // Waits for the exit without reaping it, outside the lock, so `send` and `isRunning` stay usable.
+                var info = siginfo_t()
+                if waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == -1 && errno != EINTR {
+                    return exitStatus ?? 128  // not our child any more: reaped elsewhere
+                }
+            }
+        }
+    }
+
+    /// The path to spawn: `executable` itself when it contains a `/`, otherwise its first match on the `PATH` of
+    /// `environment` (or of this process).
+    private static func resolve(_ executable: String, environment: [String: String]?) -> String {
+        guard !executable.contains("/") else { return executable }
+        let searchPath = environment.map { $0["PATH"] } ?? getenv("PATH").map { String(cString: $0) }
+        return locate(executable, searchPath: searchPath) ?? executable
+    }
+
+    /// Spawns `path` with standard input from /dev/null and the given descriptors (nil: /dev/null) as standard
+    /// output and error. The caller holds `spawnLock`.
+    private static func spawn(
+        _ path: String, _ arguments: [String], environment: [String: String]?, output: Int32?, error: Int32?
+    ) -> Swift.Result<pid_t, LaunchError> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, mergeStandardError ? outPipe[1] : errPipe[1], 2)
+        for (target, source) in [(Int32(1), output), (Int32(2), error)] {
+            if let source {
+                posix_spawn_file_actions_adddup2(&actions, source, target)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, target, "/dev/null", O_WRONLY, 0)
+            }
+        }
 
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         // nil environment: the child gets this process's own `environ`, as is.
         let envp = environment.map { variables in variables.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp ?? [] { free(pointer) }
+        }
         // The child starts with no blocked signals and every signal at its default action, whatever this process
         // ignores or blocks (a server ignores SIGPIPE and handles SIGTERM itself).
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
         var noSignals = sigset_t()
         sigemptyset(&noSignals)
         var allSignals = sigset_t()
@@ -89,27 +193,20 @@ public enum Subprocess {
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let spawned =
+        let code =
             envp.map { posix_spawn(&pid, path, &actions, &attributes, argv, $0) }
             ?? posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        posix_spawnattr_destroy(&attributes)
-        close(outPipe[1])
-        if !mergeStandardError { close(errPipe[1]) }
-        spawnLock.unlock()
-        posix_spawn_file_actions_destroy(&actions)
-        for pointer in argv { free(pointer) }
-        for pointer in envp ?? [] { free(pointer) }
-        guard spawned == 0 else {
-            close(outPipe[0])
-            if !mergeStandardError { close(errPipe[0]) }
-            throw LaunchError(executable: path, code: spawned)
-        }
+        return code == 0 ? .success(pid) : .failure(LaunchError(executable: path, code: code))
+    }
 
-        let (stdout, stderr) = drain(outPipe[0], mergeStandardError ? nil : errPipe[0])
+    /// Reaps `pid`: its exit status, or 128 + the signal that ended it; nil while it runs (with `WNOHANG`) or when
+    /// it cannot be waited for.
+    fileprivate static func waitForExit(_ pid: pid_t, options: Int32) -> Int32? {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Result(status: exitStatus, stdout: stdout, stderr: stderr)
+        var reaped: pid_t
+        repeat { reaped = waitpid(pid, &status, options) } while reaped == -1 && errno == EINTR
+        guard reaped == pid else { return nil }
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     private static let spawnLock = SpawnLock()
@@ -159,7 +256,7 @@ public enum Subprocess {
     }
 }
 
-/// A plain pthread mutex (this target depends on nothing but the C library).
+/// A plain pthread mutex, locked and unlocked around a stretch of C calls.
 private final class SpawnLock: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     init() { pthread_mutex_init(&mutex, nil) }

@@ -295,14 +295,10 @@ final class ProcessWorld: @unchecked Sendable {
 
     /// Starts `slipway serve --config …`.
     func serve() throws -> Server {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: SlipwayProcess.binary!)
-        process.arguments = ["serve", "--config", configPath]
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return Server(process: process, port: port)
+        Server(
+            process: try Subprocess.start(
+                SlipwayProcess.binary!, ["serve", "--config", configPath], environment: environment),
+            port: port)
     }
 
     /// Sends a signed slash command through `slipway try` and returns what it printed.
@@ -333,7 +329,7 @@ final class ProcessWorld: @unchecked Sendable {
 
     /// One running `slipway serve`.
     struct Server {
-        let process: Process
+        let process: Subprocess.Child
         let port: Int
 
         func waitUntilReady() async -> Bool {
@@ -349,21 +345,20 @@ final class ProcessWorld: @unchecked Sendable {
 
         /// SIGKILL, then waits for the process to be gone.
         func kill() {
-            guard process.isRunning else { return }
-            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.send(SIGKILL)
             process.waitUntilExit()
         }
 
         /// SIGTERM (graceful drain), then waits.
         func terminate() {
-            guard process.isRunning else { return }
-            Foundation.kill(process.processIdentifier, SIGTERM)
+            process.send(SIGTERM)
             process.waitUntilExit()
         }
 
         /// The signal that ended the process, if one did.
         var exitSignal: Int32? {
-            process.isRunning || process.terminationReason != .uncaughtSignal ? nil : process.terminationStatus
+            guard let status = process.exitStatus, status > 128 else { return nil }
+            return status - 128
         }
     }
 }

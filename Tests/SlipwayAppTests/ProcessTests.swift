@@ -93,13 +93,12 @@ struct ProcessTests {
         let config = try writeConfig { json in
             json["server"] = ["host": "127.0.0.1", "port": port, "maxBodyBytes": 65536, "drainSeconds": 3]
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(slipwayBinary()))
-        process.arguments = ["serve", "--config", config.path]
-        process.environment = Self.secrets
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
+        let process = try Subprocess.start(
+            try #require(slipwayBinary()), ["serve", "--config", config.path], environment: Self.secrets)
+        defer {
+            process.send(SIGKILL)
+            process.waitUntilExit()
+        }
         let client = CurlHTTPClient()
         let ready = HTTPClientRequest(method: .get, url: "http://127.0.0.1:\(port)/ready", timeout: 1)
         var isReady = false
@@ -114,12 +113,11 @@ struct ProcessTests {
         #expect(tried.stdout.contains("staging"))
 
         let started = Date()
-        kill(process.processIdentifier, SIGTERM)
+        process.send(SIGTERM)
         while process.isRunning && Date().timeIntervalSince(started) < 6 {
             try await Task.sleep(nanoseconds: 50_000_000)
         }
-        #expect(!process.isRunning)
-        #expect(process.terminationStatus == 0)
+        #expect(process.exitStatus == 0)
         #expect(Date().timeIntervalSince(started) < 3.5)
         #expect((try? client.send(ready))?.status != 200)
     }

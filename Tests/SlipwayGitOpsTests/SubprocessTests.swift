@@ -43,4 +43,20 @@ struct SubprocessTests {
         }
         #expect(mismatches.withLock { $0 } == 0)
     }
+
+    @Test("a started child runs until signalled; its end is seen by isRunning and waitUntilExit")
+    func startSignalAndWait() throws {
+        let child = try Subprocess.start("/bin/sleep", ["30"])
+        #expect(child.isRunning)
+        #expect(child.exitStatus == nil)
+        child.send(SIGTERM)
+        #expect(child.waitUntilExit() == 128 + SIGTERM)
+        #expect(!child.isRunning)
+        child.send(SIGKILL)  // already reaped: nothing is sent
+        #expect(child.exitStatus == 128 + SIGTERM)
+
+        let quick = try Subprocess.start("/bin/sh", ["-c", "exit 7"])
+        #expect(quick.waitUntilExit() == 7)
+        #expect(throws: Subprocess.LaunchError.self) { try Subprocess.start("/nonexistent/program", []) }
+    }
 }
