@@ -75,6 +75,26 @@ public final class HMACKey: Sendable {
         return digest
     }
 
+    /// Whether the lowercase hex of the message's HMAC-SHA256 equals `expectedHex`, compared in constant time and
+    /// without allocating (for signatures sent as hex, checked on every request).
+    /// - Parameters:
+    ///   - expectedHex: The hex digits as received; any length other than 64 does not match.
+    ///   - feed: Writes the message.
+    public func matchesHex(_ expectedHex: UnsafeRawBufferPointer, _ feed: (borrowing Message) -> Void) -> Bool {
+        let context = take()
+        defer { give(back: context) }
+        feed(Message(context: context.pointer))
+        return withUnsafeTemporaryAllocation(byteCount: 96, alignment: 8) { buffer in
+            var length = 0
+            let ok = EVP_MAC_final(
+                context.pointer, buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), &length, 32)
+            precondition(ok == 1 && length == 32, "HMAC-SHA256 failed in libcrypto")
+            let hex = UnsafeMutableRawBufferPointer(rebasing: buffer[32..<96])
+            Hex.encode(UnsafeRawBufferPointer(rebasing: buffer[0..<32]), into: hex)
+            return expectedHex.count == 64 && CRYPTO_memcmp(hex.baseAddress, expectedHex.baseAddress, 64) == 0
+        }
+    }
+
     /// The 32-byte HMAC-SHA256 of `message`.
     public func authenticate(_ message: [UInt8]) -> [UInt8] {
         authenticate { $0.update(message) }

@@ -15,6 +15,15 @@ public enum Hex {
         }
     }
 
+    /// Writes the lowercase hex of `bytes` into `out`, which holds at least twice as many bytes.
+    public static func encode(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) {
+        precondition(out.count >= bytes.count * 2, "hex output buffer too small")
+        for (i, byte) in bytes.enumerated() {
+            out[2 * i] = digits[Int(byte >> 4)]
+            out[2 * i + 1] = digits[Int(byte & 0x0f)]
+        }
+    }
+
     /// Decodes hex (either case); nil when the text is not valid hex.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         decode(utf8: Array(text.utf8))

@@ -33,34 +33,6 @@ public enum FormDecoder {
         return Array(text.utf8).withUnsafeBufferPointer { decode($0[...], scratch: &scratch) }
     }
 
-    /// Field names prepared for ``values(of:in:)``.
-    public struct FieldNames: Sendable {
-        let names: [[UInt8]]
-
-        /// - Parameter names: The field names to pick, as they appear after decoding.
-        public init(_ names: [String]) { self.names = names.map { Array($0.utf8) } }
-    }
-
-    /// Decodes only the named fields: cheaper than ``decode(_:)`` on the ack path, where a dozen fields arrive and
-    /// a few are needed. Names are decoded and matched exactly; when a name repeats, the first value wins.
-    /// - Parameters:
-    ///   - names: The fields to pick.
-    ///   - body: The raw body bytes.
-    /// - Returns: One value per name, in the order of `names`; nil when the field is absent.
-    public static func values(of names: FieldNames, in body: [UInt8]) -> [String?] {
-        var values = [String?](repeating: nil, count: names.names.count)
-        var scratch: [UInt8] = []
-        var nameScratch: [UInt8] = []
-        forEachRawPair(body) { rawName, rawValue in
-            let match = withDecodedBytes(rawName, scratch: &nameScratch) { name in
-                names.names.firstIndex { $0.count == name.count && $0.elementsEqual(name) }
-            }
-            guard let match, values[match] == nil else { return }
-            values[match] = rawValue.map { decode($0, scratch: &scratch) } ?? ""
-        }
-        return values
-    }
-
     private static func forEachPair(_ body: [UInt8], _ visit: (String, String) -> Void) {
         var scratch: [UInt8] = []
         forEachRawPair(body) { name, value in
@@ -70,7 +42,7 @@ public enum FormDecoder {
     }
 
     /// Splits the body into raw (still encoded) names and values; a pair without `=` has a nil value.
-    private static func forEachRawPair(
+    static func forEachRawPair(
         _ body: [UInt8],
         _ visit: (Slice<UnsafeBufferPointer<UInt8>>, Slice<UnsafeBufferPointer<UInt8>>?) -> Void
     ) {
@@ -97,7 +69,7 @@ public enum FormDecoder {
     }
 
     /// Calls `body` with the decoded bytes of a raw component, decoding into `scratch` only when needed.
-    private static func withDecodedBytes<T>(
+    static func withDecodedBytes<T>(
         _ raw: Slice<UnsafeBufferPointer<UInt8>>, scratch: inout [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> T
     ) -> T {
         if !needsDecoding(raw) { return body(UnsafeBufferPointer(rebasing: raw)) }
@@ -110,7 +82,8 @@ public enum FormDecoder {
         return false
     }
 
-    private static func decode(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, scratch: inout [UInt8]) -> String {
+    /// Decodes one raw component; `scratch` is only touched when the component has `+` or `%`.
+    static func decode(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, scratch: inout [UInt8]) -> String {
         if !needsDecoding(bytes) { return String(decoding: bytes, as: UTF8.self) }
         decodeBytes(bytes, into: &scratch)
         return String(decoding: scratch, as: UTF8.self)

@@ -52,9 +52,15 @@ public struct SlackRequestVerifier: Sendable {
         let now = clock()
         if now - timestamp > toleranceSeconds { throw .staleTimestamp }
         if timestamp - now > toleranceSeconds { throw .futureTimestamp }
-        guard let given = Self.signatureDigest(signature) else { throw .malformedSignature }
-        let expected = Self.digest(key: key, body: body, timestamp: timestampText)
-        guard ConstantTime.equals(given, expected) else { throw .badSignature }
+        var signatureText = signature
+        let matches = signatureText.withUTF8 { utf8 -> Bool? in
+            guard Self.isWellFormed(signature: utf8) else { return nil }
+            return key.matchesHex(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[3...]))) { mac in
+                Self.feed(mac, body: body, timestamp: timestampText)
+            }
+        }
+        guard let matches else { throw .malformedSignature }
+        guard matches else { throw .badSignature }
     }
 
     /// Checks the workspace of an already verified and parsed request against ``teamId``.
@@ -85,14 +91,17 @@ public struct SlackRequestVerifier: Sendable {
         "v0=" + Hex.encode(digest(key: key, body: body, timestamp: timestamp))
     }
 
-    /// HMAC-SHA256 of `v0:{timestamp}:{body}`, fed in parts so the body is not copied.
+    /// HMAC-SHA256 of `v0:{timestamp}:{body}`.
     private static func digest(key: HMACKey, body: [UInt8], timestamp: String) -> [UInt8] {
-        key.authenticate { mac in
-            mac.update("v0:")
-            mac.update(timestamp)
-            mac.update(":")
-            mac.update(body)
-        }
+        key.authenticate { feed($0, body: body, timestamp: timestamp) }
+    }
+
+    /// Writes the signed message `v0:{timestamp}:{body}` in parts, so the body is not copied.
+    private static func feed(_ mac: borrowing HMACKey.Message, body: [UInt8], timestamp: String) {
+        mac.update("v0:")
+        mac.update(timestamp)
+        mac.update(":")
+        mac.update(body)
     }
 
     /// Only plain decimal digits are a timestamp: no sign, spaces or fraction. At most 18 digits so it fits Int64.
@@ -107,15 +116,12 @@ public struct SlackRequestVerifier: Sendable {
         return value
     }
 
-    /// The 32 bytes of a well-formed `v0=` + 64 lowercase hex digits signature, or nil.
-    static func signatureDigest(_ text: String) -> [UInt8]? {
-        var text = text
-        return text.withUTF8 { utf8 -> [UInt8]? in
-            guard utf8.count == 67, utf8.starts(with: "v0=".utf8) else { return nil }
-            let digits = UnsafeBufferPointer(rebasing: utf8[3...])
-            // Slack sends lowercase hex; anything else is malformed, not merely a mismatch.
-            guard !digits.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "F") }) else { return nil }
-            return Hex.decode(utf8: digits)
+    /// Whether a signature is `v0=` followed by 64 lowercase hex digits. Slack sends lowercase hex; anything else
+    /// is malformed, not merely a mismatch.
+    static func isWellFormed(signature utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard utf8.count == 67, utf8.starts(with: "v0=".utf8) else { return false }
+        return utf8[3...].allSatisfy {
+            ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f"))
         }
     }
 }

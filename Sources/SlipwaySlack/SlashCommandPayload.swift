@@ -45,36 +45,15 @@ public struct SlashCommandPayload: Sendable, Hashable {
         self.apiAppId = apiAppId
     }
 
-    /// The form fields a payload is read from; the raw value indexes ``FormDecoder/values(of:in:)``'s result.
-    private enum Field: Int, CaseIterable {
-        case teamId, channelId, userId, command, responseURL, triggerId, enterpriseId, apiAppId, channelName
-        case userName, text, sslCheck
-
-        var wireName: String {
-            switch self {
-            case .teamId: "team_id"
-            case .channelId: "channel_id"
-            case .userId: "user_id"
-            case .command: "command"
-            case .responseURL: "response_url"
-            case .triggerId: "trigger_id"
-            case .enterpriseId: "enterprise_id"
-            case .apiAppId: "api_app_id"
-            case .channelName: "channel_name"
-            case .userName: "user_name"
-            case .text: "text"
-            case .sslCheck: "ssl_check"
-            }
-        }
-    }
-
     /// Builds a payload from a field lookup; both ways of reading a form go through here.
-    private static func build(_ value: (Field) -> String?) throws(SlackPayloadError) -> SlashCommandPayload {
-        func required(_ field: Field) throws(SlackPayloadError) -> String {
+    static func build(_ value: (SlashCommandForm.Field) -> String?) throws(SlackPayloadError)
+        -> SlashCommandPayload
+    {
+        func required(_ field: SlashCommandForm.Field) throws(SlackPayloadError) -> String {
             guard let text = value(field), !text.isEmpty else { throw .missingField(field.wireName) }
             return text
         }
-        func optional(_ field: Field) -> String? {
+        func optional(_ field: SlashCommandForm.Field) -> String? {
             guard let text = value(field), !text.isEmpty else { return nil }
             return text
         }
@@ -117,19 +96,18 @@ public struct SlashCommandPayload: Sendable, Hashable {
         case command(SlashCommandPayload)
     }
 
-    /// Every field's wire name, in raw-value order.
-    private static let wireNames = FormDecoder.FieldNames(Field.allCases.map(\.wireName))
-
-    /// Reads a raw form body in one pass, decoding only the fields a payload keeps (this runs on every command).
+    /// Reads a raw form body, decoding every field a payload keeps.
     /// - Parameter formBody: The verified raw body.
     /// - Returns: ``Request/sslCheck`` for Slack's probe, otherwise the command.
     /// - Throws: ``SlackPayloadError/missingField(_:)`` naming the first required field that is absent or empty.
     public static func parse(formBody: [UInt8]) throws(SlackPayloadError) -> Request {
-        let values = FormDecoder.values(of: wireNames, in: formBody)
-        if values[Field.sslCheck.rawValue] == "1" { return .sslCheck }
-        return .command(try build { values[$0.rawValue] })
+        let form = SlashCommandForm(formBody: formBody)
+        if form.isSSLCheck { return .sslCheck }
+        return .command(try form.payload())
     }
 
     /// Whether the fields are Slack's periodic `ssl_check=1` probe, which only needs an empty 200.
-    public static func isSSLCheck(_ fields: FormFields) -> Bool { fields[Field.sslCheck.wireName] == "1" }
+    public static func isSSLCheck(_ fields: FormFields) -> Bool {
+        fields[SlashCommandForm.Field.sslCheck.wireName] == "1"
+    }
 }

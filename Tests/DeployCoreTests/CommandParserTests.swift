@@ -23,6 +23,9 @@ struct CommandParserTests {
             ("/status", "shop", .status(service: "shop", environment: nil)),
             ("/status", "shop prod", .status(service: "shop", environment: "prod")),
             ("/status", "stats", .stats),
+            ("/status", "\u{00A0}Shop\u{00A0}\u{00A0}prod\n", .status(service: "shop", environment: "prod")),
+            ("/status", "SHOP Prod", .status(service: "shop", environment: "prod")),
+            ("/status", "café prod", .status(service: "café", environment: "prod")),
             ("/deploy", "help", .help(.deploy)),
             ("/ROLLBACK", "--help", .help(.rollback)),
         ])

@@ -28,6 +28,23 @@ struct HMACKeyTests {
         }
     }
 
+    @Test("matchesHex accepts exactly the lowercase hex of the digest")
+    func matchesHex() {
+        for vector in Self.vectors {
+            let key = HMACKey(vector.key)
+            func matches(_ hex: String) -> Bool {
+                Array(hex.utf8).withUnsafeBytes { expected in
+                    key.matchesHex(expected) { $0.update(vector.message) }
+                }
+            }
+            #expect(matches(vector.digest))
+            #expect(!matches(vector.digest.uppercased()))
+            #expect(!matches(String(vector.digest.dropLast()) + "0"))
+            #expect(!matches(String(vector.digest.dropLast())))
+            #expect(!matches(""))
+        }
+    }
+
     @Test("a message fed in parts authenticates like the whole")
     func partsEqualWhole() {
         let key = HMACKey(Array("secret".utf8))

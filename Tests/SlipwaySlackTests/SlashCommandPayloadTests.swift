@@ -99,3 +99,55 @@ struct SlashCommandParseTests {
         #expect(throws: SlackPayloadError.missingField("team_id")) { try SlashCommandPayload.parse(formBody: []) }
     }
 }
+
+@Suite("SlashCommandForm")
+struct SlashCommandFormTests {
+    @Test("the three fields the ack path reads agree with the full payload")
+    func fieldsAgreeWithPayload() throws {
+        for fixture in [Fixtures.slashCommandDeploy, Fixtures.signingExample] {
+            let form = SlashCommandForm(formBody: Array(fixture.utf8))
+            let payload = try form.payload()
+            try form.validate()
+            #expect(!form.isSSLCheck)
+            #expect(form.teamId == payload.teamId)
+            #expect(form.command == payload.command)
+            #expect(form.text == payload.text)
+        }
+    }
+
+    @Test("encoded names and values are decoded; the first of a repeated field wins; absent fields read empty")
+    func decodingAndRepeats() throws {
+        let form = SlashCommandForm(
+            formBody: Array("team%5Fid=T1&command=%2Fstatus&text=shop+prod%21&text=evil&channel_id=C".utf8))
+        #expect(form.teamId == "T1")
+        #expect(form.command == "/status")
+        #expect(form.text == "shop prod!")
+        #expect(SlashCommandForm(formBody: Array("command=%2Fstatus".utf8)).text == "")
+        #expect(throws: SlackPayloadError.missingField("user_id")) { try form.validate() }
+    }
+
+    @Test("validation names the first required field that is missing or empty, in the documented order")
+    func validationOrder() {
+        let cases: [(String, String)] = [
+            ("", "team_id"),
+            ("team_id=T&user_id=U", "channel_id"),
+            ("team_id=T&channel_id=C&user_id", "user_id"),
+            ("team_id=T&channel_id=C&user_id=U&response_url=x&trigger_id=t", "command"),
+            ("team_id=T&channel_id=C&user_id=U&command=%2Fstatus&trigger_id=t", "response_url"),
+            ("team_id=T&channel_id=C&user_id=U&command=%2Fstatus&response_url=x&trigger_id=", "trigger_id"),
+        ]
+        for (body, field) in cases {
+            #expect(throws: SlackPayloadError.missingField(field)) {
+                try SlashCommandForm(formBody: Array(body.utf8)).validate()
+            }
+        }
+    }
+
+    @Test("ssl_check=1 (or its encoded form) is Slack's probe; other values are not")
+    func sslCheck() {
+        #expect(SlashCommandForm(formBody: Array("ssl_check=1&token=x".utf8)).isSSLCheck)
+        #expect(SlashCommandForm(formBody: Array("ssl_check=%31".utf8)).isSSLCheck)
+        #expect(!SlashCommandForm(formBody: Array("ssl_check=0".utf8)).isSSLCheck)
+        #expect(!SlashCommandForm(formBody: Array("ssl_check".utf8)).isSSLCheck)
+    }
+}

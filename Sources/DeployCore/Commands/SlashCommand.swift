@@ -37,16 +37,16 @@ public enum CommandParser {
     ///   - command: The slash command as Slack sends it (`/deploy`), any case.
     ///   - text: What the user typed after it.
     public static func parse(command: String, text: String) throws(CommandError) -> SlashCommand {
-        guard let name = SlashCommand.CommandName(rawValue: command.lowercased()) else {
+        // Slack sends the command as registered, in lowercase; other cases are lowercased only when needed.
+        guard
+            let name = SlashCommand.CommandName(rawValue: command)
+                ?? SlashCommand.CommandName(rawValue: command.lowercased())
+        else {
             throw CommandError(
                 "Slipway does not handle `\(command)`. Use `/deploy`, `/rollback` or `/status`.")
         }
-        // Split on scalars, not characters: grapheme breaking is the slow part of this on the ack path.
-        let words = text.unicodeScalars.split(whereSeparator: {
-            $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\u{00A0}"
-        })
-        .map { String(Substring($0)) }
-        if let first = words.first, helpWords.contains(first.lowercased()) {
+        let words = Self.words(text)
+        if let first = words.first, first.utf8.count <= 6, helpWords.contains(lowercase(first)) {
             return .help(name)
         }
         switch name {
@@ -57,6 +57,40 @@ public enum CommandParser {
     }
 
     private static let helpWords: Set<String> = ["help", "-h", "--help", "?"]
+
+    /// The words of `text`, split on spaces, tabs, newlines and no-break spaces (which Slack clients insert).
+    /// Works on the UTF-8 bytes: character and scalar splitting are the slow part of parsing on the ack path.
+    static func words(_ text: String) -> [String] {
+        var words: [String] = []
+        var text = text
+        text.withUTF8 { utf8 in
+            var start: Int?
+            var index = 0
+            while index < utf8.count {
+                let byte = utf8[index]
+                // U+00A0 is C2 A0 in UTF-8; in valid UTF-8 that pair is never part of another character.
+                let separator =
+                    byte == 0x20 || byte == 0x09 || byte == 0x0A
+                    ? 1 : (byte == 0xC2 && index + 1 < utf8.count && utf8[index + 1] == 0xA0 ? 2 : 0)
+                if separator > 0 {
+                    if let first = start { words.append(String(decoding: utf8[first..<index], as: UTF8.self)) }
+                    start = nil
+                    index += separator
+                } else {
+                    if start == nil { start = index }
+                    index += 1
+                }
+            }
+            if let first = start { words.append(String(decoding: utf8[first...], as: UTF8.self)) }
+        }
+        return words
+    }
+
+    /// `word` in lowercase, without building a new string when it already is (service and environment names are).
+    static func lowercase(_ word: String) -> String {
+        word.utf8.contains { ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) || $0 >= 0x80 }
+            ? word.lowercased() : word
+    }
 
     private static func parseDeploy(_ words: [String]) throws(CommandError) -> SlashCommand {
         if let first = words.first?.lowercased(), first == "lock" || first == "unlock" {
@@ -100,11 +134,11 @@ public enum CommandParser {
     }
 
     private static func parseStatus(_ words: [String]) throws(CommandError) -> SlashCommand {
-        if words.count == 1, words[0].lowercased() == "stats" { return .stats }
+        if words.count == 1, lowercase(words[0]) == "stats" { return .stats }
         guard words.count <= 2 else {
             throw CommandError("Usage: `/status [service] [env]` or `/status stats`, e.g. `/status shop prod`.")
         }
-        return .status(service: words.first?.lowercased(), environment: words.count == 2 ? words[1].lowercased() : nil)
+        return .status(service: words.first.map(lowercase), environment: words.count == 2 ? lowercase(words[1]) : nil)
     }
 
     /// A Docker tag or git sha: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.

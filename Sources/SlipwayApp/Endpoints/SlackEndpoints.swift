@@ -23,24 +23,30 @@ public struct SlackEndpoints: Sendable {
         } catch {
             return Self.rejected(error)
         }
-        let payload: SlashCommandPayload
+        let form = SlashCommandForm(formBody: request.body)
+        if form.isSSLCheck { return HTTPResponse(status: 200) }
         do {
-            switch try SlashCommandPayload.parse(formBody: request.body) {
-            case .sslCheck: return HTTPResponse(status: 200)
-            case .command(let command): payload = command
-            }
+            try form.validate()
         } catch {
-            return .jsonError(400, "malformed slash command: \(error.reason)")
+            return Self.malformedCommand(error)
         }
         do {
-            try verifier.checkTeam(payload.teamId)
+            try verifier.checkTeam(form.teamId)
         } catch {
             return Self.rejected(error)
+        }
+        // The most frequent command, answered from the form's three fields without decoding the rest.
+        if let json = commands.statusJSON(command: form.command, text: form.text) { return .json(200, json) }
+        let payload: SlashCommandPayload
+        do {
+            payload = try form.payload()
+        } catch {
+            return Self.malformedCommand(error)
         }
         let who = CommandInvocation(
             userId: payload.userId, userName: payload.userName, channelId: payload.channelId,
             channelName: payload.channelName, responseURL: Self.usableResponseURL(payload.responseURL))
-        return .json(200, commands.handleJSON(command: payload.command, text: payload.text, from: who))
+        return .json(200, commands.handle(command: payload.command, text: payload.text, from: who).jsonBytes())
     }
 
     /// Button clicks (`payload=` JSON). 400 for a malformed payload; app-level problems are ephemeral replies.
@@ -68,6 +74,10 @@ public struct SlackEndpoints: Sendable {
     /// Only http(s) response URLs are used; `slipway try` sends a placeholder that must not be posted to.
     static func usableResponseURL(_ url: String) -> String? {
         url.hasPrefix("https://") || url.hasPrefix("http://") ? url : nil
+    }
+
+    static func malformedCommand(_ error: SlackPayloadError) -> HTTPResponse {
+        .jsonError(400, "malformed slash command: \(error.reason)")
     }
 
     static func rejected(_ error: SlackVerificationError) -> HTTPResponse {

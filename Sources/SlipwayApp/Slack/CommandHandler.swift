@@ -55,14 +55,12 @@ public struct CommandHandler: Sendable {
         }
     }
 
-    /// Like `handle`, but answers with the JSON reply body; `/status` replies come encoded from the cache.
-    public func handleJSON(command: String, text: String, from invocation: CommandInvocation) -> [UInt8] {
-        if case .status(let service, let environment)? = try? CommandParser.parse(command: command, text: text),
-            let json = try? status.renderJSON(service: service, environment: environment)
-        {
-            return json
-        }
-        return handle(command: command, text: text, from: invocation).jsonBytes()
+    /// The encoded reply to a well-formed `/status`, from the cache when the store has not changed; nil for any
+    /// other command, or a `/status` that needs an error reply (`handle` answers those).
+    public func statusJSON(command: String, text: String) -> [UInt8]? {
+        guard case .status(let service, let environment)? = try? CommandParser.parse(command: command, text: text)
+        else { return nil }
+        return try? status.renderJSON(service: service, environment: environment)
     }
 
     /// A user-facing refusal (permissions, locks, nothing to do).

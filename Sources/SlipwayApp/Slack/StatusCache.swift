@@ -11,28 +11,34 @@ final class StatusCache: @unchecked Sendable {
         var json: [UInt8]
     }
 
+    /// What a reply depends on besides the store: `/status [service] [env]`.
+    struct Key: Hashable {
+        var service: String?
+        var environment: String?
+    }
+
     private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
+    private var entries: [Key: Entry] = [:]
     private let ttl: TimeInterval
     private let maxEntries = 512
 
     init(ttl: TimeInterval) { self.ttl = ttl }
 
     /// The cached reply for `key`, rendered by `render` when missing, stale or older than `generation`.
-    func message(for key: String, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
+    func message(for key: Key, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
         -> SlackMessage
     {
         try entry(for: key, generation: generation, now: now, render: render).message
     }
 
     /// The cached reply already encoded as JSON, so the ack path does not encode it again.
-    func json(for key: String, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
+    func json(for key: Key, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
         -> [UInt8]
     {
         try entry(for: key, generation: generation, now: now, render: render).json
     }
 
-    private func entry(for key: String, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
+    private func entry(for key: Key, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
         -> Entry
     {
         if let hit = lock.withLock({ entries[key] }), hit.generation == generation, hit.expiresAt > now {

@@ -10,9 +10,12 @@ public struct StatusReport: Sendable {
     let catalog: Catalog
     let clock: @Sendable () -> Date
     private let cache = StatusCache(ttl: 1)
+    /// The store's change counter, when it has one; without it nothing is cached.
+    private let observed: ObservedStore?
 
     public init(store: any Store, catalog: Catalog, clock: @escaping @Sendable () -> Date) {
         self.store = store
+        self.observed = store as? ObservedStore
         self.catalog = catalog
         self.clock = clock
     }
@@ -20,11 +23,10 @@ public struct StatusReport: Sendable {
     /// `/status [service] [env]`. Replies are cached until this process writes to the store, and for at most a
     /// second (other replicas' writes).
     public func render(service: String?, environment: String?) throws -> SlackMessage {
-        guard let observed = store as? ObservedStore else {
-            return try renderUncached(service: service, environment: environment)
-        }
+        guard let observed else { return try renderUncached(service: service, environment: environment) }
         return try cache.message(
-            for: "\(service ?? "")/\(environment ?? "")", generation: observed.generation, now: Date()
+            for: StatusCache.Key(service: service, environment: environment), generation: observed.generation,
+            now: Date()
         ) {
             try renderUncached(service: service, environment: environment)
         }
@@ -32,11 +34,12 @@ public struct StatusReport: Sendable {
 
     /// `/status [service] [env]` as the JSON reply body, from the cache when the store has not changed.
     public func renderJSON(service: String?, environment: String?) throws -> [UInt8] {
-        guard let observed = store as? ObservedStore else {
+        guard let observed else {
             return try renderUncached(service: service, environment: environment).jsonBytes()
         }
         return try cache.json(
-            for: "\(service ?? "")/\(environment ?? "")", generation: observed.generation, now: Date()
+            for: StatusCache.Key(service: service, environment: environment), generation: observed.generation,
+            now: Date()
         ) {
             try renderUncached(service: service, environment: environment)
         }

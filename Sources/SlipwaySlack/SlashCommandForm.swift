@@ -1,0 +1,102 @@
+/// A slash-command form body whose fields are located but not yet decoded.
+///
+/// Locating is one pass over the raw bytes with no allocation; a field is decoded only when it is read. The ack
+/// path reads three fields of a `/status` (`team_id`, `command`, `text`) and never pays for the other nine;
+/// ``payload()`` decodes everything for the commands that need it.
+///
+/// ```swift
+/// let form = SlashCommandForm(formBody: request.body)
+/// if form.isSSLCheck { return HTTPResponse(status: 200) }
+/// try form.validate()
+/// if form.command == "/status" { ... }
+/// let payload = try form.payload()
+/// ```
+public struct SlashCommandForm: Sendable {
+    /// The form fields Slipway reads.
+    enum Field: Int, CaseIterable {
+        case teamId, channelId, userId, command, responseURL, triggerId, enterpriseId, apiAppId, channelName
+        case userName, text, sslCheck
+
+        var wireName: String { Self.wireNames[rawValue] }
+
+        /// Wire names in raw-value order.
+        static let wireNames = [
+            "team_id", "channel_id", "user_id", "command", "response_url", "trigger_id", "enterprise_id",
+            "api_app_id", "channel_name", "user_name", "text", "ssl_check",
+        ]
+
+        /// The same names as bytes, for matching raw names without building strings.
+        static let wireBytes = wireNames.map { Array($0.utf8) }
+
+        /// Required fields, in the order they are checked (the first one missing is the one named).
+        static let required: [Field] = [.teamId, .channelId, .userId, .command, .responseURL, .triggerId]
+
+        /// The field with this decoded name, or nil.
+        static func named(_ name: UnsafeBufferPointer<UInt8>) -> Field? {
+            for (index, bytes) in wireBytes.enumerated() where bytes.count == name.count {
+                if bytes.withUnsafeBufferPointer({ $0.elementsEqual(name) }) { return Field(rawValue: index) }
+            }
+            return nil
+        }
+    }
+
+    private let body: [UInt8]
+    /// Where each field's raw value starts and ends in `body` (by raw value); -1 when the field is absent.
+    /// A pair without `=` has an empty value.
+    private var starts = InlineArray<12, Int>(repeating: -1)
+    private var ends = InlineArray<12, Int>(repeating: -1)
+
+    /// Locates the fields of a raw body. Never fails: a missing field shows up in ``validate()``.
+    /// When a name repeats, the first value wins (a forged later duplicate cannot override an earlier field).
+    /// - Parameter formBody: The verified raw body.
+    public init(formBody: [UInt8]) {
+        body = formBody
+        var starts = self.starts
+        var ends = self.ends
+        var scratch: [UInt8] = []
+        FormDecoder.forEachRawPair(formBody) { rawName, rawValue in
+            let field = FormDecoder.withDecodedBytes(rawName, scratch: &scratch) { Field.named($0) }
+            guard let field, starts[field.rawValue] < 0 else { return }
+            let range = rawValue.map { $0.startIndex..<$0.endIndex } ?? rawName.endIndex..<rawName.endIndex
+            starts[field.rawValue] = range.lowerBound
+            ends[field.rawValue] = range.upperBound
+        }
+        self.starts = starts
+        self.ends = ends
+    }
+
+    /// Whether this is Slack's periodic `ssl_check=1` probe, which only needs an empty 200.
+    public var isSSLCheck: Bool { value(.sslCheck) == "1" }
+
+    /// Checks that every required field is present and not empty.
+    /// - Throws: ``SlackPayloadError/missingField(_:)`` naming the first one that is not (`team_id`, `channel_id`,
+    ///   `user_id`, `command`, `response_url`, `trigger_id`).
+    public func validate() throws(SlackPayloadError) {
+        // A raw value that is not empty never decodes to an empty one, so the raw lengths tell.
+        for field in Field.required where ends[field.rawValue] - starts[field.rawValue] <= 0 {
+            throw .missingField(field.wireName)
+        }
+    }
+
+    /// `team_id`, decoded; empty when absent.
+    public var teamId: String { value(.teamId) ?? "" }
+    /// `command`, decoded (e.g. `/status`); empty when absent.
+    public var command: String { value(.command) ?? "" }
+    /// `text`, decoded; empty when absent.
+    public var text: String { value(.text) ?? "" }
+
+    /// Decodes every field Slipway keeps.
+    /// - Throws: ``SlackPayloadError/missingField(_:)`` as ``validate()`` does.
+    public func payload() throws(SlackPayloadError) -> SlashCommandPayload {
+        try SlashCommandPayload.build { value($0) }
+    }
+
+    /// The decoded value of `field`, or nil when it is absent.
+    func value(_ field: Field) -> String? {
+        let start = starts[field.rawValue]
+        guard start >= 0 else { return nil }
+        let end = ends[field.rawValue]
+        var scratch: [UInt8] = []
+        return body.withUnsafeBufferPointer { FormDecoder.decode($0[start..<end], scratch: &scratch) }
+    }
+}
