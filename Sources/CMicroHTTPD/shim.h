@@ -22,6 +22,7 @@ static inline struct MHD_Daemon *slipway_mhd_start_daemon(
     const struct sockaddr *address,
     unsigned int thread_pool_size,
     unsigned int connection_timeout_seconds,
+    size_t connection_memory_bytes,
     MHD_LogCallback logger, void *logger_cls,
     slipway_mhd_uri_log_callback uri_logger, void *uri_logger_cls,
     MHD_RequestCompletedCallback completed, void *completed_cls,
@@ -32,9 +33,7 @@ static inline struct MHD_Daemon *slipway_mhd_start_daemon(
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)logger, logger_cls };
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, (void *)address };
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)connection_timeout_seconds, NULL };
-    /* 16 KiB per connection instead of 32: MHD clears the used part of it for every request on a keep-alive
-       connection; a Slack request's headers take about 1.5 KiB and bodies are copied out as they arrive. */
-    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(16 * 1024), NULL };
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)connection_memory_bytes, NULL };
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logger, uri_logger_cls };
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, completed_cls };
     if (thread_pool_size > 1) {

@@ -17,6 +17,11 @@ extension HTTPServer {
         public var connectionTimeoutSeconds: Int
         /// Worker threads. Each runs handlers for its own connections, so a slow handler delays only those.
         public var threadCount: Int
+        /// Memory per connection for the request line, headers, body chunks and the response header. A request
+        /// whose headers do not fit is answered 431 by libmicrohttpd. libmicrohttpd zeroes all of it between two
+        /// requests on a keep-alive connection, so it is kept small: a Slack request's headers take about
+        /// 1.5 KiB, and bodies are copied out chunk by chunk as they arrive.
+        public var connectionMemoryBytes: Int
 
         /// - Parameters:
         ///   - host: The address to bind.
@@ -24,15 +29,18 @@ extension HTTPServer {
         ///   - maxBodyBytes: Largest accepted request body in bytes (default 1 MiB).
         ///   - connectionTimeoutSeconds: Idle timeout per connection (default 30).
         ///   - threadCount: Worker threads (default: active processors + 1, at least 2).
+        ///   - connectionMemoryBytes: Memory per connection (default 8 KiB; at least 4 KiB).
         public init(
             host: String = "127.0.0.1", port: Int = 0, maxBodyBytes: Int = 1 << 20,
-            connectionTimeoutSeconds: Int = 30, threadCount: Int = Configuration.defaultThreadCount
+            connectionTimeoutSeconds: Int = 30, threadCount: Int = Configuration.defaultThreadCount,
+            connectionMemoryBytes: Int = 8 << 10
         ) {
             self.host = host
             self.port = port
             self.maxBodyBytes = maxBodyBytes
             self.connectionTimeoutSeconds = connectionTimeoutSeconds
             self.threadCount = threadCount
+            self.connectionMemoryBytes = connectionMemoryBytes
         }
 
         /// One more than the active processors, at least 2: a handler waiting for its store commit then does not
@@ -52,6 +60,10 @@ extension HTTPServer {
             }
             guard (1...1024).contains(threadCount) else {
                 throw .invalidConfiguration("threadCount must be in 1...1024 (got \(threadCount))")
+            }
+            guard (4 << 10...16 << 20).contains(connectionMemoryBytes) else {
+                throw .invalidConfiguration(
+                    "connectionMemoryBytes must be in 4096...16777216 (got \(connectionMemoryBytes))")
             }
         }
     }

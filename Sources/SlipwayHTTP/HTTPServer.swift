@@ -57,6 +57,7 @@ public final class HTTPServer: Sendable {
             let handle = address.withSockaddr { sockaddr in
                 slipway_mhd_start_daemon(
                     flags, sockaddr, UInt32(configuration.threadCount), UInt32(configuration.connectionTimeoutSeconds),
+                    configuration.connectionMemoryBytes,
                     slipwayMHDLog, context,
                     slipwayMHDURILog, context,
                     slipwayMHDRequestCompleted, context,

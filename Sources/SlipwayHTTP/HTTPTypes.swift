@@ -1,24 +1,50 @@
 /// HTTP header fields with case-insensitive names, in arrival order.
 public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
-    public private(set) var fields: [(name: String, value: String)]
+    private enum Storage: Sendable {
+        case fields([(name: String, value: String)])
+        /// A request's fields as the server received them; strings are built only for the fields read.
+        case received(ReceivedHeaderFields)
+    }
 
-    public init(_ fields: [(name: String, value: String)] = []) { self.fields = fields }
+    private var storage: Storage
+
+    /// Every field, in order.
+    public var fields: [(name: String, value: String)] {
+        switch storage {
+        case .fields(let fields): fields
+        case .received(let received): received.fields
+        }
+    }
+
+    public init(_ fields: [(name: String, value: String)] = []) { storage = .fields(fields) }
 
     public init(dictionaryLiteral elements: (String, String)...) {
-        self.fields = elements.map { (name: $0.0, value: $0.1) }
+        storage = .fields(elements.map { (name: $0.0, value: $0.1) })
     }
+
+    init(received: ReceivedHeaderFields) { storage = .received(received) }
 
     /// The first value of the named field (case-insensitive), or nil.
     public subscript(name: String) -> String? {
-        for field in fields where Self.namesMatch(field.name, name) { return field.value }
-        return nil
+        switch storage {
+        case .fields(let fields):
+            for field in fields where Self.namesMatch(field.name, name) { return field.value }
+            return nil
+        case .received(let received):
+            return received.value(named: name)
+        }
     }
 
     /// ASCII case-insensitive comparison of field names, without allocating (it runs for every request).
     static func namesMatch(_ a: String, _ b: String) -> Bool {
         if a == b { return true }  // the usual case, and cheap for short names
-        let x = a.utf8
-        let y = b.utf8
+        var a = a
+        var b = b
+        return a.withUTF8 { x in b.withUTF8 { y in namesMatch(x, y) } }
+    }
+
+    /// ASCII case-insensitive comparison of field names given as UTF-8; only letters fold.
+    static func namesMatch(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
         guard x.count == y.count else { return false }
         for (p, q) in zip(x, y) where p != q {
             let lower = p | 0x20
@@ -28,15 +54,80 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     }
 
     /// Appends a field, keeping any with the same name.
-    public mutating func add(name: String, value: String) { fields.append((name: name, value: value)) }
+    public mutating func add(name: String, value: String) {
+        var fields = fields
+        fields.append((name: name, value: value))
+        storage = .fields(fields)
+    }
 
     /// Replaces every field with this name by one with `value`.
     public mutating func replace(name: String, value: String) {
+        var fields = fields
         fields.removeAll { Self.namesMatch($0.name, name) }
         fields.append((name: name, value: value))
+        storage = .fields(fields)
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
+}
+
+/// Request header fields packed into one buffer as the server reads them from libmicrohttpd: for each field a
+/// 2-byte name length, a 2-byte value length (little-endian), then the name and value bytes.
+/// One allocation per request instead of one or two per field.
+struct ReceivedHeaderFields: Sendable {
+    private(set) var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(512) }
+
+    /// Appends a field; fields longer than 64 KiB cannot occur (the connection's memory is smaller) and are dropped.
+    mutating func append(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
+        guard name.count <= 0xFFFF, value.count <= 0xFFFF else { return }
+        bytes.append(UInt8(truncatingIfNeeded: name.count))
+        bytes.append(UInt8(truncatingIfNeeded: name.count >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: value.count))
+        bytes.append(UInt8(truncatingIfNeeded: value.count >> 8))
+        bytes.append(contentsOf: name)
+        bytes.append(contentsOf: value)
+    }
+
+    /// Calls `visit` with each field's name and value bytes, in order, until it returns false.
+    private func forEachField(_ visit: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) {
+        bytes.withUnsafeBufferPointer { buffer in
+            var index = 0
+            while index + 4 <= buffer.count {
+                let nameCount = Int(buffer[index]) | Int(buffer[index + 1]) << 8
+                let valueCount = Int(buffer[index + 2]) | Int(buffer[index + 3]) << 8
+                let nameStart = index + 4
+                let valueStart = nameStart + nameCount
+                index = valueStart + valueCount
+                let name = UnsafeBufferPointer(rebasing: buffer[nameStart..<valueStart])
+                guard visit(name, UnsafeBufferPointer(rebasing: buffer[valueStart..<index])) else { return }
+            }
+        }
+    }
+
+    /// The first value of the named field (ASCII case-insensitive), or nil.
+    func value(named name: String) -> String? {
+        var name = name
+        var found: String?
+        name.withUTF8 { wanted in
+            forEachField { name, value in
+                guard HTTPHeaders.namesMatch(name, wanted) else { return true }
+                found = String(decoding: value, as: UTF8.self)
+                return false
+            }
+        }
+        return found
+    }
+
+    var fields: [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = []
+        forEachField { name, value in
+            fields.append((name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
+            return true
+        }
+        return fields
+    }
 }
 
 /// An HTTP request method.
@@ -73,14 +164,25 @@ public struct HTTPRequest: Sendable {
 
 /// A response to send (server side) or that was received (client side).
 public struct HTTPResponse: Sendable {
-    public var status: Int
-    public var headers: HTTPHeaders
-    public var body: [UInt8]
+    public var status: Int { didSet { wireForm = nil } }
+    public var headers: HTTPHeaders { didSet { wireForm = nil } }
+    public var body: [UInt8] { didSet { wireForm = nil } }
+    /// Set by ``reusable()``; any change to the response drops it.
+    private(set) var wireForm: ReusableWireForm?
 
     public init(status: Int, headers: HTTPHeaders = [:], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+
+    /// The same response, marked to be sent many times unchanged: the server builds its wire form once and
+    /// reuses it for every request answered with this value (or a copy of it). Changing the copy drops the mark.
+    /// For replies kept in a cache; a response sent once gains nothing.
+    public func reusable() -> HTTPResponse {
+        var copy = self
+        copy.wireForm = ReusableWireForm()
+        return copy
     }
 
     /// The body decoded as UTF-8 (lossy).

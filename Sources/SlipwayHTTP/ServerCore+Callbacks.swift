@@ -156,43 +156,58 @@ private func declaredContentLength(_ connection: OpaquePointer) -> Int? {
 }
 
 private func requestHeaders(_ connection: OpaquePointer) -> HTTPHeaders {
-    var fields: [(name: String, value: String)] = []
-    fields.reserveCapacity(16)
-    withUnsafeMutablePointer(to: &fields) { pointer in
-        _ = MHD_get_connection_values(connection, MHD_ValueKind.HEADER_KIND, slipwayMHDCollectHeader, pointer)
+    var received = ReceivedHeaderFields()
+    withUnsafeMutablePointer(to: &received) { pointer in
+        _ = MHD_get_connection_values_n(connection, MHD_ValueKind.HEADER_KIND, slipwayMHDCollectHeader, pointer)
     }
-    return HTTPHeaders(fields)
+    return HTTPHeaders(received: received)
 }
 
-/// MHD_KeyValueIterator for request headers; `cls` points at the fields array being filled.
+/// MHD_KeyValueIteratorN for request headers; `cls` points at the `ReceivedHeaderFields` being filled.
 nonisolated func slipwayMHDCollectHeader(
-    _ cls: UnsafeMutableRawPointer?, _ kind: MHD_ValueKind, _ key: UnsafePointer<CChar>?, _ value: UnsafePointer<CChar>?
+    _ cls: UnsafeMutableRawPointer?, _ kind: MHD_ValueKind, _ key: UnsafePointer<CChar>?, _ keySize: Int,
+    _ value: UnsafePointer<CChar>?, _ valueSize: Int
 ) -> MHD_Result {
     guard let cls, let key else { return MHD_Result.YES }
-    let fields = cls.assumingMemoryBound(to: [(name: String, value: String)].self)
-    fields.pointee.append((name: String(cString: key), value: value.map { String(cString: $0) } ?? ""))
+    let received = cls.assumingMemoryBound(to: ReceivedHeaderFields.self)
+    let name = UnsafeBufferPointer(start: UnsafeRawPointer(key).assumingMemoryBound(to: UInt8.self), count: keySize)
+    let bytes = UnsafeBufferPointer(
+        start: value.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) },
+        count: value == nil ? 0 : valueSize)
+    received.pointee.append(name: name, value: bytes)
     return MHD_Result.YES
 }
 
 /// Queues `response` on the connection; asks MHD to close the connection afterwards while draining.
 private func queue(_ response: HTTPResponse, on connection: OpaquePointer, draining: Bool) -> MHD_Result {
-    let mhdResponse = response.body.withUnsafeBytes { raw in
+    let status = (100...999).contains(response.status) ? UInt32(response.status) : 500
+    if !draining, let wireForm = response.wireForm,
+        let reused = wireForm.response(orMake: { makeResponse(response, draining: false) })
+    {
+        return MHD_queue_response(connection, status, reused)
+    }
+    guard let made = makeResponse(response, draining: draining) else { return MHD_Result.NO }
+    defer { MHD_destroy_response(made) }
+    return MHD_queue_response(connection, status, made)
+}
+
+/// A new libmicrohttpd response with a copy of the body and the headers; the caller destroys it.
+private func makeResponse(_ response: HTTPResponse, draining: Bool) -> OpaquePointer? {
+    let made = response.body.withUnsafeBytes { raw in
         MHD_create_response_from_buffer(
             raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), MHD_ResponseMemoryMode.RESPMEM_MUST_COPY)
     }
-    guard let mhdResponse else { return MHD_Result.NO }
-    defer { MHD_destroy_response(mhdResponse) }
+    guard let made else { return nil }
     var hasConnectionHeader = false
     for field in response.headers {
         // MHD refuses names or values with CR/LF and headers it sets itself (Content-Length); those are skipped.
-        _ = MHD_add_response_header(mhdResponse, field.name, field.value)
+        _ = MHD_add_response_header(made, field.name, field.value)
         if !hasConnectionHeader && HTTPHeaders.namesMatch(field.name, "Connection") {
             hasConnectionHeader = true
         }
     }
     if draining && !hasConnectionHeader {
-        _ = MHD_add_response_header(mhdResponse, "Connection", "close")
+        _ = MHD_add_response_header(made, "Connection", "close")
     }
-    let status = (100...999).contains(response.status) ? UInt32(response.status) : 500
-    return MHD_queue_response(connection, status, mhdResponse)
+    return made
 }

@@ -29,9 +29,41 @@ struct HTTPServerTests {
         }
     }
 
-    @Test("requests with several KiB of headers fit the per-connection memory, keep-alive included")
+    @Test("a reusable response is sent intact from every worker thread; a changed copy is sent as changed")
+    func reusableResponses() async throws {
+        let shared = HTTPResponse.json(200, #"{"text":"Status of shop"}"#).reusable()
+        var router = Router()
+        router.add(.get, "/shared") { _ in shared }
+        router.add(.get, "/changed") { _ in
+            var copy = shared
+            copy.status = 202
+            copy.headers.add(name: "X-Changed", value: "yes")
+            return copy
+        }
+        try await withServer(threadCount: 3, handler: router.handler) { _, base in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        for _ in 0..<25 {
+                            let response = try client.send(HTTPClientRequest(method: .get, url: base + "/shared"))
+                            #expect(response.status == 200)
+                            #expect(response.bodyText == #"{"text":"Status of shop"}"#)
+                            #expect(response.headers["Content-Type"] == "application/json; charset=utf-8")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let changed = try client.send(HTTPClientRequest(method: .get, url: base + "/changed"))
+            #expect(changed.status == 202)
+            #expect(changed.headers["X-Changed"] == "yes")
+            #expect(changed.bodyText == #"{"text":"Status of shop"}"#)
+        }
+    }
+
+    @Test("requests with a few KiB of headers fit the per-connection memory, keep-alive included")
     func largeHeadersAreServed() async throws {
-        let cookie = String(repeating: "c", count: 6 * 1024)
+        let cookie = String(repeating: "c", count: 3 * 1024)
         let body = Array(String(repeating: "text=shop+prod&", count: 200).utf8)
         try await withServer(handler: router().handler) { _, base in
             for _ in 0..<3 {
@@ -44,6 +76,26 @@ struct HTTPServerTests {
                 #expect(response.body == body)
             }
         }
+    }
+
+    @Test("headers beyond the per-connection memory get 431, and the server goes on serving")
+    func oversizedHeadersAre431() async throws {
+        let cookie = String(repeating: "c", count: 12 * 1024)
+        try await withServer(handler: router().handler) { _, base in
+            let refused = try client.send(
+                HTTPClientRequest(method: .get, url: base + "/hello", headers: ["Cookie": cookie]))
+            #expect(refused.status == 431)
+            #expect(try client.send(HTTPClientRequest(method: .get, url: base + "/hello")).status == 200)
+        }
+        // A server given more memory per connection takes the same request.
+        let server = HTTPServer(
+            configuration: .init(host: "127.0.0.1", port: 0, connectionMemoryBytes: 32 << 10), handler: router().handler
+        )
+        try server.start()
+        defer { server.stop() }
+        let served = try client.send(
+            HTTPClientRequest(method: .get, url: "http://127.0.0.1:\(server.port)/hello", headers: ["Cookie": cookie]))
+        #expect(served.status == 200)
     }
 
     @Test func unknownPathIs404() async throws {

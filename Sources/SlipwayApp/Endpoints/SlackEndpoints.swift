@@ -36,7 +36,7 @@ public struct SlackEndpoints: Sendable {
             return Self.rejected(error)
         }
         // The most frequent command, answered from the form's three fields without decoding the rest.
-        if let json = commands.statusJSON(command: form.command, text: form.text) { return .json(200, json) }
+        if let reply = commands.statusReply(command: form.command, text: form.text) { return reply }
         let payload: SlashCommandPayload
         do {
             payload = try form.payload()

@@ -1,5 +1,6 @@
 import DeployCore
 import Foundation
+import SlipwayHTTP
 import SlipwaySlack
 import SlipwayStore
 
@@ -55,12 +56,12 @@ public struct CommandHandler: Sendable {
         }
     }
 
-    /// The encoded reply to a well-formed `/status`, from the cache when the store has not changed; nil for any
+    /// The HTTP reply to a well-formed `/status`, from the cache when the store has not changed; nil for any
     /// other command, or a `/status` that needs an error reply (`handle` answers those).
-    public func statusJSON(command: String, text: String) -> [UInt8]? {
+    public func statusReply(command: String, text: String) -> HTTPResponse? {
         guard case .status(let service, let environment)? = try? CommandParser.parse(command: command, text: text)
         else { return nil }
-        return try? status.renderJSON(service: service, environment: environment)
+        return try? status.renderReply(service: service, environment: environment)
     }
 
     /// A user-facing refusal (permissions, locks, nothing to do).

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayHTTP
 import SlipwaySlack
 
 /// Remembers rendered `/status` replies until the store changes (or briefly, for changes made by other replicas),
@@ -8,7 +9,8 @@ final class StatusCache: @unchecked Sendable {
         var generation: UInt64
         var expiresAt: Date
         var message: SlackMessage
-        var json: [UInt8]
+        /// The JSON reply, marked reusable so the server builds its wire form once per entry.
+        var reply: HTTPResponse
     }
 
     /// What a reply depends on besides the store: `/status [service] [env]`.
@@ -31,11 +33,11 @@ final class StatusCache: @unchecked Sendable {
         try entry(for: key, generation: generation, now: now, render: render).message
     }
 
-    /// The cached reply already encoded as JSON, so the ack path does not encode it again.
-    func json(for key: Key, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
-        -> [UInt8]
+    /// The cached reply as a ready HTTP response, so the ack path neither encodes nor builds it again.
+    func reply(for key: Key, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
+        -> HTTPResponse
     {
-        try entry(for: key, generation: generation, now: now, render: render).json
+        try entry(for: key, generation: generation, now: now, render: render).reply
     }
 
     private func entry(for key: Key, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
@@ -46,7 +48,8 @@ final class StatusCache: @unchecked Sendable {
         }
         let message = try render()
         let entry = Entry(
-            generation: generation, expiresAt: now.addingTimeInterval(ttl), message: message, json: message.jsonBytes())
+            generation: generation, expiresAt: now.addingTimeInterval(ttl), message: message,
+            reply: HTTPResponse.json(200, message.jsonBytes()).reusable())
         lock.withLock {
             if entries.count >= maxEntries { entries.removeAll(keepingCapacity: true) }
             entries[key] = entry

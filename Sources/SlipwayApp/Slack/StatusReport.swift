@@ -1,5 +1,6 @@
 import DeployCore
 import Foundation
+import SlipwayHTTP
 import SlipwaySlack
 import SlipwayStore
 
@@ -32,12 +33,12 @@ public struct StatusReport: Sendable {
         }
     }
 
-    /// `/status [service] [env]` as the JSON reply body, from the cache when the store has not changed.
-    public func renderJSON(service: String?, environment: String?) throws -> [UInt8] {
+    /// `/status [service] [env]` as the HTTP reply (200, JSON), from the cache when the store has not changed.
+    public func renderReply(service: String?, environment: String?) throws -> HTTPResponse {
         guard let observed else {
-            return try renderUncached(service: service, environment: environment).jsonBytes()
+            return .json(200, try renderUncached(service: service, environment: environment).jsonBytes())
         }
-        return try cache.json(
+        return try cache.reply(
             for: StatusCache.Key(service: service, environment: environment), generation: observed.generation,
             now: Date()
         ) {
