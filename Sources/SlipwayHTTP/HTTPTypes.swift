@@ -35,6 +35,21 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         }
     }
 
+    /// Calls `body` with the UTF-8 bytes of the named field's first value (case-insensitive), without building a
+    /// string; nil when the field is absent. The bytes are valid only inside `body`.
+    public func withValue<R>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        switch storage {
+        case .fields(let fields):
+            for field in fields where Self.namesMatch(field.name, name) {
+                var value = field.value
+                return value.withUTF8(body)
+            }
+            return nil
+        case .received(let received):
+            return received.withValue(named: name, body)
+        }
+    }
+
     /// ASCII case-insensitive comparison of field names, without allocating (it runs for every request).
     static func namesMatch(_ a: String, _ b: String) -> Bool {
         if a == b { return true }  // the usual case, and cheap for short names
@@ -108,16 +123,21 @@ struct ReceivedHeaderFields: Sendable {
 
     /// The first value of the named field (ASCII case-insensitive), or nil.
     func value(named name: String) -> String? {
+        withValue(named: name) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Calls `body` with the bytes of the named field's first value; nil when absent.
+    func withValue<R>(named name: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
         var name = name
-        var found: String?
+        var result: R?
         name.withUTF8 { wanted in
             forEachField { name, value in
                 guard HTTPHeaders.namesMatch(name, wanted) else { return true }
-                found = String(decoding: value, as: UTF8.self)
+                result = body(value)
                 return false
             }
         }
-        return found
+        return result
     }
 
     var fields: [(name: String, value: String)] {

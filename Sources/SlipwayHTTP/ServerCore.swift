@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -7,17 +9,15 @@
 /// The part of the server that libmicrohttpd's threads call into: the handler, the body limit and the drain state.
 /// The `HTTPServer` owns it and stops the daemon before letting it go, so callbacks can use it unretained.
 final class ServerCore: Sendable {
-    private struct DrainState {
-        var draining = false
-        var inFlight = 0
-    }
-
     let handler: HTTPHandler
     let maxBodyBytes: Int
     /// Bodies beyond the limit are read and dropped up to this many extra bytes (to answer 413 on a chunked
     /// upload); past that the connection is closed without an answer.
     let discardAllowance: Int
-    private let drainState = Locked(DrainState())
+    /// Set once when draining begins; read for every request.
+    private let draining = Atomic<Bool>(false)
+    /// Requests admitted and not yet completed.
+    private let inFlight = Atomic<Int>(0)
     /// Messages libmicrohttpd logs while the daemon starts, to explain a failure; nil when not capturing.
     private let startupLog = Locked<[String]?>(nil)
 
@@ -29,22 +29,26 @@ final class ServerCore: Sendable {
 
     // MARK: Drain
 
-    /// Counts a new request as in flight, unless the server is draining.
+    /// Counts a new request as in flight, unless the server is draining. Lock-free: it runs for every request.
+    /// A request that counts itself just as draining begins sees the flag on its second look and backs out, so no
+    /// request is admitted after `beginDrain` returns (the count may rise briefly for such a request, never for long).
     func admit() -> Bool {
-        drainState.withLock { state in
-            if state.draining { return false }
-            state.inFlight += 1
-            return true
+        if draining.load(ordering: .sequentiallyConsistent) { return false }
+        inFlight.add(1, ordering: .sequentiallyConsistent)
+        if draining.load(ordering: .sequentiallyConsistent) {
+            inFlight.subtract(1, ordering: .sequentiallyConsistent)
+            return false
         }
+        return true
     }
 
-    func finish() { drainState.withLock { $0.inFlight -= 1 } }
+    func finish() { inFlight.subtract(1, ordering: .sequentiallyConsistent) }
 
-    func beginDrain() { drainState.withLock { $0.draining = true } }
+    func beginDrain() { draining.store(true, ordering: .sequentiallyConsistent) }
 
-    var isDraining: Bool { drainState.withLock { $0.draining } }
+    var isDraining: Bool { draining.load(ordering: .sequentiallyConsistent) }
 
-    var inFlightCount: Int { drainState.withLock { $0.inFlight } }
+    var inFlightCount: Int { inFlight.load(ordering: .sequentiallyConsistent) }
 
     // MARK: Start-up log
 

@@ -29,15 +29,12 @@ public enum FormDecoder {
 
     /// Decodes one percent-encoded component (`+` is a space).
     public static func decodeComponent(_ text: String) -> String {
-        var scratch: [UInt8] = []
-        return Array(text.utf8).withUnsafeBufferPointer { decode($0[...], scratch: &scratch) }
+        Array(text.utf8).withUnsafeBufferPointer { decode($0[...]) }
     }
 
     private static func forEachPair(_ body: [UInt8], _ visit: (String, String) -> Void) {
-        var scratch: [UInt8] = []
         forEachRawPair(body) { name, value in
-            let decodedName = decode(name, scratch: &scratch)
-            visit(decodedName, value.map { decode($0, scratch: &scratch) } ?? "")
+            visit(decode(name), value.map { decode($0) } ?? "")
         }
     }
 
@@ -68,13 +65,16 @@ public enum FormDecoder {
         }
     }
 
-    /// Calls `body` with the decoded bytes of a raw component, decoding into `scratch` only when needed.
+    /// Calls `body` with the decoded bytes of a raw component, decoding (into temporary memory) only when needed.
     static func withDecodedBytes<T>(
-        _ raw: Slice<UnsafeBufferPointer<UInt8>>, scratch: inout [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> T
+        _ raw: Slice<UnsafeBufferPointer<UInt8>>, _ body: (UnsafeBufferPointer<UInt8>) -> T
     ) -> T {
         if !needsDecoding(raw) { return body(UnsafeBufferPointer(rebasing: raw)) }
-        decodeBytes(raw, into: &scratch)
-        return scratch.withUnsafeBufferPointer(body)
+        // Decoding never lengthens a component; small ones are decoded on the stack.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: raw.count) { buffer in
+            let count = decodeBytes(raw, into: buffer)
+            return body(UnsafeBufferPointer(rebasing: buffer[..<count]))
+        }
     }
 
     private static func needsDecoding(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
@@ -82,33 +82,37 @@ public enum FormDecoder {
         return false
     }
 
-    /// Decodes one raw component; `scratch` is only touched when the component has `+` or `%`.
-    static func decode(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, scratch: inout [UInt8]) -> String {
-        if !needsDecoding(bytes) { return String(decoding: bytes, as: UTF8.self) }
-        decodeBytes(bytes, into: &scratch)
-        return String(decoding: scratch, as: UTF8.self)
+    /// Decodes one raw component into a string.
+    static func decode(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+        withDecodedBytes(bytes) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// `+` becomes a space and `%XX` the byte `XX`; a `%` without two hex digits stays as it is.
-    private static func decodeBytes(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, into scratch: inout [UInt8]) {
-        scratch.removeAll(keepingCapacity: true)
+    /// - Returns: The number of bytes written to `out`, which holds at least `bytes.count`.
+    private static func decodeBytes(
+        _ bytes: Slice<UnsafeBufferPointer<UInt8>>, into out: UnsafeMutableBufferPointer<UInt8>
+    ) -> Int {
+        var count = 0
         var index = bytes.startIndex
         let end = bytes.endIndex
         while index < end {
             let byte = bytes[index]
             if byte == UInt8(ascii: "+") {
-                scratch.append(UInt8(ascii: " "))
+                out[count] = UInt8(ascii: " ")
             } else if byte == UInt8(ascii: "%"), index + 2 < end, let high = hexValue(bytes[index + 1]),
                 let low = hexValue(bytes[index + 2])
             {
-                scratch.append(high << 4 | low)
+                out[count] = high << 4 | low
+                count += 1
                 index += 3
                 continue
             } else {
-                scratch.append(byte)
+                out[count] = byte
             }
+            count += 1
             index += 1
         }
+        return count
     }
 
     @inline(__always)

@@ -46,21 +46,31 @@ public struct SlackRequestVerifier: Sendable {
     ///   - body: The raw request body, byte for byte as received.
     /// - Throws: ``SlackVerificationError`` saying which check failed.
     public func verify(headers: HTTPHeaders, body: [UInt8]) throws(SlackVerificationError) {
-        guard let signature = headers[Self.signatureHeader] else { throw .missingSignature }
-        guard let timestampText = headers[Self.timestampHeader] else { throw .missingTimestamp }
-        guard let timestamp = Self.parseTimestamp(timestampText) else { throw .malformedTimestamp }
-        let now = clock()
-        if now - timestamp > toleranceSeconds { throw .staleTimestamp }
-        if timestamp - now > toleranceSeconds { throw .futureTimestamp }
-        var signatureText = signature
-        let matches = signatureText.withUTF8 { utf8 -> Bool? in
-            guard Self.isWellFormed(signature: utf8) else { return nil }
-            return key.matchesHex(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[3...]))) { mac in
-                Self.feed(mac, body: body, timestamp: timestampText)
-            }
+        // The header values are read in place: no strings are built on this path, which runs for every request.
+        let outcome = headers.withValue(Self.signatureHeader) { signature in
+            headers.withValue(Self.timestampHeader) { timestamp in
+                check(signature: signature, timestamp: timestamp, body: body)
+            } ?? .missingTimestamp
         }
-        guard let matches else { throw .malformedSignature }
-        guard matches else { throw .badSignature }
+        if let failure = outcome ?? .missingSignature { throw failure }
+    }
+
+    /// The first check that fails, or nil when the request is authentic.
+    private func check(signature: UnsafeBufferPointer<UInt8>, timestamp: UnsafeBufferPointer<UInt8>, body: [UInt8])
+        -> SlackVerificationError?
+    {
+        guard let seconds = Self.parseTimestamp(timestamp) else { return .malformedTimestamp }
+        let now = clock()
+        if now - seconds > toleranceSeconds { return .staleTimestamp }
+        if seconds - now > toleranceSeconds { return .futureTimestamp }
+        guard Self.isWellFormed(signature: signature) else { return .malformedSignature }
+        let matches = key.matchesHex(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: signature[3...]))) { mac in
+            mac.update("v0:")
+            mac.update(UnsafeRawBufferPointer(timestamp))
+            mac.update(":")
+            mac.update(body)
+        }
+        return matches ? nil : .badSignature
     }
 
     /// Checks the workspace of an already verified and parsed request against ``teamId``.
@@ -105,8 +115,7 @@ public struct SlackRequestVerifier: Sendable {
     }
 
     /// Only plain decimal digits are a timestamp: no sign, spaces or fraction. At most 18 digits so it fits Int64.
-    static func parseTimestamp(_ text: String) -> Int64? {
-        let utf8 = text.utf8
+    static func parseTimestamp(_ utf8: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard !utf8.isEmpty, utf8.count <= 18 else { return nil }
         var value: Int64 = 0
         for byte in utf8 {

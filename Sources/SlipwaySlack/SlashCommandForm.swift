@@ -17,24 +17,23 @@ public struct SlashCommandForm: Sendable {
         case teamId, channelId, userId, command, responseURL, triggerId, enterpriseId, apiAppId, channelName
         case userName, text, sslCheck
 
-        var wireName: String { Self.wireNames[rawValue] }
+        var wireName: String { Self.wireNames[rawValue].description }
 
         /// Wire names in raw-value order.
-        static let wireNames = [
+        static let wireNames: [StaticString] = [
             "team_id", "channel_id", "user_id", "command", "response_url", "trigger_id", "enterprise_id",
             "api_app_id", "channel_name", "user_name", "text", "ssl_check",
         ]
-
-        /// The same names as bytes, for matching raw names without building strings.
-        static let wireBytes = wireNames.map { Array($0.utf8) }
 
         /// Required fields, in the order they are checked (the first one missing is the one named).
         static let required: [Field] = [.teamId, .channelId, .userId, .command, .responseURL, .triggerId]
 
         /// The field with this decoded name, or nil.
         static func named(_ name: UnsafeBufferPointer<UInt8>) -> Field? {
-            for (index, bytes) in wireBytes.enumerated() where bytes.count == name.count {
-                if bytes.withUnsafeBufferPointer({ $0.elementsEqual(name) }) { return Field(rawValue: index) }
+            for (index, wireName) in wireNames.enumerated() where wireName.utf8CodeUnitCount == name.count {
+                if UnsafeBufferPointer(start: wireName.utf8Start, count: name.count).elementsEqual(name) {
+                    return Field(rawValue: index)
+                }
             }
             return nil
         }
@@ -53,9 +52,8 @@ public struct SlashCommandForm: Sendable {
         body = formBody
         var starts = self.starts
         var ends = self.ends
-        var scratch: [UInt8] = []
         FormDecoder.forEachRawPair(formBody) { rawName, rawValue in
-            let field = FormDecoder.withDecodedBytes(rawName, scratch: &scratch) { Field.named($0) }
+            let field = FormDecoder.withDecodedBytes(rawName) { Field.named($0) }
             guard let field, starts[field.rawValue] < 0 else { return }
             let range = rawValue.map { $0.startIndex..<$0.endIndex } ?? rawName.endIndex..<rawName.endIndex
             starts[field.rawValue] = range.lowerBound
@@ -96,7 +94,6 @@ public struct SlashCommandForm: Sendable {
         let start = starts[field.rawValue]
         guard start >= 0 else { return nil }
         let end = ends[field.rawValue]
-        var scratch: [UInt8] = []
-        return body.withUnsafeBufferPointer { FormDecoder.decode($0[start..<end], scratch: &scratch) }
+        return body.withUnsafeBufferPointer { FormDecoder.decode($0[start..<end]) }
     }
 }

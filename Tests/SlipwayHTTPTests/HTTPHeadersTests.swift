@@ -16,5 +16,7 @@ struct HTTPHeadersTests {
         headers.replace(name: "content-type", value: "application/json")
         #expect(headers["Content-Type"] == "application/json")
         #expect(headers.fields.count == 3)
+        #expect(headers.withValue("x-slack-signature") { String(decoding: $0, as: UTF8.self) } == "v0=abc")
+        #expect(headers.withValue("X-Missing") { $0.count } == nil)
     }
 }

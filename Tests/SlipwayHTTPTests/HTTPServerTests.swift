@@ -172,16 +172,32 @@ struct HTTPServerTests {
         }
     }
 
-    @Test func headerNamesAreCaseInsensitive() async throws {
+    @Test("request headers: names case-insensitive, first value wins, bytes readable in place, all fields in order")
+    func headerNamesAreCaseInsensitive() async throws {
         let handler: HTTPHandler = { request in
             let lower = request.headers["x-slack-signature"] ?? "-"
             let upper = request.headers["X-SLACK-SIGNATURE"] ?? "-"
-            return HTTPResponse(status: 200, headers: ["X-Echo-Signature": "\(lower)|\(upper)"])
+            let bytes = request.headers.withValue("X-Slack-Signature") { $0.count } ?? -1
+            let missing = request.headers.withValue("X-Missing") { $0.count } ?? -1
+            let names = request.headers.fields.map(\.name).filter { $0.hasPrefix("X-") }.joined(separator: ",")
+            return HTTPResponse(
+                status: 200,
+                headers: [
+                    "X-Echo-Signature": "\(lower)|\(upper)", "X-Echo-Counts": "\(bytes),\(missing)",
+                    "X-Echo-Names": names,
+                ])
         }
         try await withServer(handler: handler) { _, base in
             let response = try client.send(
-                HTTPClientRequest(method: .get, url: base + "/h", headers: ["X-Slack-Signature": "v0=abc"]))
+                HTTPClientRequest(
+                    method: .get, url: base + "/h",
+                    headers: HTTPHeaders([
+                        (name: "X-Slack-Signature", value: "v0=abc"), (name: "X-Other", value: "1"),
+                        (name: "x-slack-signature", value: "v0=second"),
+                    ])))
             #expect(response.headers["x-echo-signature"] == "v0=abc|v0=abc")
+            #expect(response.headers["X-Echo-Counts"] == "6,-1")
+            #expect(response.headers["X-Echo-Names"] == "X-Slack-Signature,X-Other")
         }
     }
 
