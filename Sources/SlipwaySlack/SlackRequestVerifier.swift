@@ -63,14 +63,18 @@ public struct SlackRequestVerifier: Sendable {
         let now = clock()
         if now - seconds > toleranceSeconds { return .staleTimestamp }
         if seconds - now > toleranceSeconds { return .futureTimestamp }
-        guard Self.isWellFormed(signature: signature) else { return .malformedSignature }
-        let matches = key.matchesHex(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: signature[3...]))) { mac in
-            mac.update("v0:")
-            mac.update(UnsafeRawBufferPointer(timestamp))
-            mac.update(":")
-            mac.update(body)
+        guard signature.count == 67, signature.starts(with: "v0=".utf8) else { return .malformedSignature }
+        let digits = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: signature[3...]))
+        let matches = Self.withSignedPrefix(timestamp) { prefix in
+            key.matchesHex(digits) { mac in
+                mac.update(prefix)
+                mac.update(body)
+            }
         }
-        return matches ? nil : .badSignature
+        if matches { return nil }
+        // A match means the digits were our own lowercase hex, so the full format check is only needed to explain
+        // a mismatch.
+        return Self.isWellFormed(signature: signature) ? .badSignature : .malformedSignature
     }
 
     /// Checks the workspace of an already verified and parsed request against ``teamId``.
@@ -103,15 +107,32 @@ public struct SlackRequestVerifier: Sendable {
 
     /// HMAC-SHA256 of `v0:{timestamp}:{body}`.
     private static func digest(key: HMACKey, body: [UInt8], timestamp: String) -> [UInt8] {
-        key.authenticate { feed($0, body: body, timestamp: timestamp) }
+        var timestamp = timestamp
+        return timestamp.withUTF8 { timestamp in
+            withSignedPrefix(timestamp) { prefix in
+                key.authenticate { mac in
+                    mac.update(prefix)
+                    mac.update(body)
+                }
+            }
+        }
     }
 
-    /// Writes the signed message `v0:{timestamp}:{body}` in parts, so the body is not copied.
-    private static func feed(_ mac: borrowing HMACKey.Message, body: [UInt8], timestamp: String) {
-        mac.update("v0:")
-        mac.update(timestamp)
-        mac.update(":")
-        mac.update(body)
+    /// Calls `body` with `v0:{timestamp}:`, the part of the signed message before the raw body, built in temporary
+    /// memory so the message is fed in two parts and the body is never copied.
+    private static func withSignedPrefix<R>(
+        _ timestamp: UnsafeBufferPointer<UInt8>, _ body: (UnsafeRawBufferPointer) -> R
+    )
+        -> R
+    {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: timestamp.count + 4) { buffer in
+            buffer[0] = UInt8(ascii: "v")
+            buffer[1] = UInt8(ascii: "0")
+            buffer[2] = UInt8(ascii: ":")
+            for (offset, byte) in timestamp.enumerated() { buffer[3 + offset] = byte }
+            buffer[timestamp.count + 3] = UInt8(ascii: ":")
+            return body(UnsafeRawBufferPointer(buffer))
+        }
     }
 
     /// Only plain decimal digits are a timestamp: no sign, spaces or fraction. At most 18 digits so it fits Int64.

@@ -28,14 +28,30 @@ public struct SlashCommandForm: Sendable {
         /// Required fields, in the order they are checked (the first one missing is the one named).
         static let required: [Field] = [.teamId, .channelId, .userId, .command, .responseURL, .triggerId]
 
-        /// The field with this decoded name, or nil.
+        /// The field with this decoded name, or nil. Length and first letter pick the only candidate, which is
+        /// then compared in full (this runs for each of a dozen fields of every command).
         static func named(_ name: UnsafeBufferPointer<UInt8>) -> Field? {
-            for (index, wireName) in wireNames.enumerated() where wireName.utf8CodeUnitCount == name.count {
-                if UnsafeBufferPointer(start: wireName.utf8Start, count: name.count).elementsEqual(name) {
-                    return Field(rawValue: index)
+            guard let first = name.first else { return nil }
+            let candidate: Field? =
+                switch (name.count, first) {
+                case (4, UInt8(ascii: "t")): .text
+                case (7, UInt8(ascii: "t")): .teamId
+                case (7, UInt8(ascii: "u")): .userId
+                case (7, UInt8(ascii: "c")): .command
+                case (9, UInt8(ascii: "u")): .userName
+                case (9, UInt8(ascii: "s")): .sslCheck
+                case (10, UInt8(ascii: "c")): .channelId
+                case (10, UInt8(ascii: "t")): .triggerId
+                case (10, UInt8(ascii: "a")): .apiAppId
+                case (12, UInt8(ascii: "r")): .responseURL
+                case (12, UInt8(ascii: "c")): .channelName
+                case (13, UInt8(ascii: "e")): .enterpriseId
+                default: nil
                 }
-            }
-            return nil
+            guard let candidate else { return nil }
+            let wireName = wireNames[candidate.rawValue]
+            return UnsafeBufferPointer(start: wireName.utf8Start, count: wireName.utf8CodeUnitCount).elementsEqual(name)
+                ? candidate : nil
         }
     }
 

@@ -126,6 +126,22 @@ struct SlashCommandFormTests {
         #expect(throws: SlackPayloadError.missingField("user_id")) { try form.validate() }
     }
 
+    @Test("every field Slipway keeps is found by its wire name, and near-misses are ignored")
+    func everyFieldIsFound() throws {
+        let body =
+            "team_id=T1&enterprise_id=E1&channel_id=C1&channel_name=deploys&user_id=U1&user_name=dana"
+            + "&command=%2Fdeploy&text=shop+prod&response_url=https%3A%2F%2Fx&trigger_id=1.2&api_app_id=A1"
+            + "&team_ix=no&tex=no&texts=no&user_idd=no"
+        let payload = try SlashCommandForm(formBody: Array(body.utf8)).payload()
+        #expect(
+            payload
+                == SlashCommandPayload(
+                    teamId: "T1", enterpriseId: "E1", channelId: "C1", channelName: "deploys", userId: "U1",
+                    userName: "dana", command: "/deploy", text: "shop prod", responseURL: "https://x",
+                    triggerId: "1.2", apiAppId: "A1"))
+        #expect(!SlashCommandForm(formBody: Array("ssl_checl=1".utf8)).isSSLCheck)
+    }
+
     @Test("validation names the first required field that is missing or empty, in the documented order")
     func validationOrder() {
         let cases: [(String, String)] = [

@@ -88,8 +88,11 @@ public enum CommandParser {
 
     /// `word` in lowercase, without building a new string when it already is (service and environment names are).
     static func lowercase(_ word: String) -> String {
-        word.utf8.contains { ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) || $0 >= 0x80 }
-            ? word.lowercased() : word
+        var bytes = word
+        let needed = bytes.withUTF8 { utf8 in
+            utf8.contains { ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) || $0 >= 0x80 }
+        }
+        return needed ? word.lowercased() : word
     }
 
     private static func parseDeploy(_ words: [String]) throws(CommandError) -> SlashCommand {

@@ -1,12 +1,14 @@
 import DeployCore
 import Foundation
 import SlipwayStore
+import Synchronization
 
 /// Prometheus metrics: request counts, deploy results and durations, outbox health and DORA figures.
 public final class Metrics: @unchecked Sendable {
     private let lock = NSLock()
-    /// Request counts by route and status; labels are formatted only when scraped.
-    private var requests: [RouteStatus: Int] = [:]
+    /// Request counts by route and status; labels are formatted only when scraped. A lock of its own: it is
+    /// taken for every request.
+    private let requests = Mutex<[RouteStatus: Int]>([:])
     private var deploys: [String: Int] = [:]
     private var durationBuckets: [String: [Int]] = [:]
     private var durationSum: [String: Double] = [:]
@@ -22,9 +24,7 @@ public final class Metrics: @unchecked Sendable {
     /// Counts one HTTP response.
     public func recordRequest(route: String, status: Int) {
         let key = RouteStatus(route: route, status: status)
-        lock.lock()
-        requests[key, default: 0] += 1
-        lock.unlock()
+        requests.withLock { $0[key, default: 0] += 1 }
     }
 
     private struct RouteStatus: Hashable {
@@ -60,8 +60,8 @@ public final class Metrics: @unchecked Sendable {
 
     /// The exposition text. Outbox depth and DORA figures are read from the store at scrape time.
     public func render(store: any Store, now: Date) -> String {
+        let requests = self.requests.withLock { $0 }
         lock.lock()
-        let requests = self.requests
         let deploys = self.deploys
         let buckets = durationBuckets
         let sums = durationSum

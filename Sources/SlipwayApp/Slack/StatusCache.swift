@@ -1,10 +1,11 @@
 import Foundation
 import SlipwayHTTP
 import SlipwaySlack
+import Synchronization
 
 /// Remembers rendered `/status` replies until the store changes (or briefly, for changes made by other replicas),
 /// so the most frequent command is answered without reading the store.
-final class StatusCache: @unchecked Sendable {
+final class StatusCache: Sendable {
     private struct Entry {
         var generation: UInt64
         var expiresAt: Date
@@ -19,8 +20,7 @@ final class StatusCache: @unchecked Sendable {
         var environment: String?
     }
 
-    private let lock = NSLock()
-    private var entries: [Key: Entry] = [:]
+    private let entries = Mutex<[Key: Entry]>([:])
     private let ttl: TimeInterval
     private let maxEntries = 512
 
@@ -43,14 +43,14 @@ final class StatusCache: @unchecked Sendable {
     private func entry(for key: Key, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
         -> Entry
     {
-        if let hit = lock.withLock({ entries[key] }), hit.generation == generation, hit.expiresAt > now {
+        if let hit = entries.withLock({ $0[key] }), hit.generation == generation, hit.expiresAt > now {
             return hit
         }
         let message = try render()
         let entry = Entry(
             generation: generation, expiresAt: now.addingTimeInterval(ttl), message: message,
             reply: HTTPResponse.json(200, message.jsonBytes()).reusable())
-        lock.withLock {
+        entries.withLock { entries in
             if entries.count >= maxEntries { entries.removeAll(keepingCapacity: true) }
             entries[key] = entry
         }
