@@ -15,6 +15,8 @@ public final class Application: Sendable {
     public let coordinator: DeployCoordinator
     public let metrics: Metrics
     public let server: HTTPServer
+    /// Every route, as the server calls it (also called in-process by `slipway bench`).
+    let handler: HTTPHandler
     public let worker: DeployWorker
     public let deliverer: OutboxDeliverer
     public let gitops: GitOpsRepository
@@ -170,11 +172,12 @@ public final class Application: Sendable {
             router.add(.post, "/api/v1/flux/events", flux.handle)
         }
         router.onResponse = { route, status in metrics.recordRequest(route: route, status: status) }
+        handler = router.handler
         server = HTTPServer(
             configuration: .init(
                 host: config.server.host, port: config.server.port, maxBodyBytes: config.server.maxBodyBytes,
                 threadCount: config.server.threads ?? HTTPServer.Configuration.defaultThreadCount),
-            handler: router.handler)
+            handler: handler)
     }
 
     /// The bound port (after `start`).

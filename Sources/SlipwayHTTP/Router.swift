@@ -19,7 +19,9 @@ public struct Router: Sendable {
     /// The route name reported to `onResponse` for requests that match no path.
     public static let unmatchedRoute = "unmatched"
 
-    private var routes: [String: [Route]] = [:]
+    /// Paths with their methods' handlers, in registration order. A service has a handful of paths, and comparing
+    /// short strings is cheaper than hashing the path of every request.
+    private var routes: [(path: String, methods: [Route])] = []
 
     /// Called after each response with the registered path (or `Router.unmatchedRoute`) and the status,
     /// e.g. to count requests per route for metrics. Runs on the server's worker threads; keep it fast.
@@ -33,13 +35,15 @@ public struct Router: Sendable {
     ///   - path: The exact path, without query string, e.g. `/slack/commands`.
     ///   - handler: Answers matching requests.
     public mutating func add(_ method: HTTPMethod, _ path: String, _ handler: @escaping HTTPHandler) {
-        var methods = routes[path] ?? []
-        if let index = methods.firstIndex(where: { $0.method == method }) {
-            methods[index].handler = handler
-        } else {
-            methods.append(Route(method: method, handler: handler))
+        guard let pathIndex = routes.firstIndex(where: { $0.path == path }) else {
+            routes.append((path: path, methods: [Route(method: method, handler: handler)]))
+            return
         }
-        routes[path] = methods
+        if let index = routes[pathIndex].methods.firstIndex(where: { $0.method == method }) {
+            routes[pathIndex].methods[index].handler = handler
+        } else {
+            routes[pathIndex].methods.append(Route(method: method, handler: handler))
+        }
     }
 
     /// Answers a request with the matching route (routes added later are not seen by an earlier `handler`).
@@ -58,7 +62,7 @@ public struct Router: Sendable {
     }
 
     private func dispatch(_ request: HTTPRequest) -> (route: String, response: HTTPResponse) {
-        guard let methods = routes[request.path] else {
+        guard let methods = routes.first(where: { $0.path == request.path })?.methods else {
             return (Self.unmatchedRoute, ErrorBody.response(404, "no route for \(request.path)"))
         }
         if let route = methods.first(where: { $0.method == request.method }) {

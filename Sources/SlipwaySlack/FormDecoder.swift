@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Decodes `application/x-www-form-urlencoded` bodies (slash commands, the `payload=` of interactions).
 ///
 /// Follows the WHATWG URL standard's form parsing, which never fails:
@@ -44,25 +50,27 @@ public enum FormDecoder {
         _ visit: (Slice<UnsafeBufferPointer<UInt8>>, Slice<UnsafeBufferPointer<UInt8>>?) -> Void
     ) {
         body.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return }
             var start = 0
             let end = bytes.count
             while start < end {
-                var stop = start
-                var equals = -1
-                while stop < end, bytes[stop] != UInt8(ascii: "&") {
-                    if equals < 0, bytes[stop] == UInt8(ascii: "=") { equals = stop }
-                    stop += 1
-                }
+                let stop = offset(of: UInt8(ascii: "&"), in: base, start..<end) ?? end
                 if stop > start {
-                    if equals < 0 {
-                        visit(bytes[start..<stop], nil)
-                    } else {
+                    if let equals = offset(of: UInt8(ascii: "="), in: base, start..<stop) {
                         visit(bytes[start..<equals], bytes[(equals + 1)..<stop])
+                    } else {
+                        visit(bytes[start..<stop], nil)
                     }
                 }
                 start = stop + 1
             }
         }
+    }
+
+    /// The offset of the first `byte` in `range` of `base` (memchr: the body is searched, not walked byte by byte).
+    private static func offset(of byte: UInt8, in base: UnsafePointer<UInt8>, _ range: Range<Int>) -> Int? {
+        guard let found = memchr(base + range.lowerBound, Int32(byte), range.count) else { return nil }
+        return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
     }
 
     /// Calls `body` with the decoded bytes of a raw component, decoding (into temporary memory) only when needed.
@@ -78,8 +86,10 @@ public enum FormDecoder {
     }
 
     private static func needsDecoding(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
-        for byte in bytes where byte == UInt8(ascii: "%") || byte == UInt8(ascii: "+") { return true }
-        return false
+        guard let base = bytes.base.baseAddress else { return false }
+        let range = bytes.startIndex..<bytes.endIndex
+        return offset(of: UInt8(ascii: "%"), in: base, range) != nil
+            || offset(of: UInt8(ascii: "+"), in: base, range) != nil
     }
 
     /// Decodes one raw component into a string.

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A slash-command form body whose fields are located but not yet decoded.
 ///
 /// Locating is one pass over the raw bytes with no allocation; a field is decoded only when it is read. The ack
@@ -49,9 +55,8 @@ public struct SlashCommandForm: Sendable {
                 default: nil
                 }
             guard let candidate else { return nil }
-            let wireName = wireNames[candidate.rawValue]
-            return UnsafeBufferPointer(start: wireName.utf8Start, count: wireName.utf8CodeUnitCount).elementsEqual(name)
-                ? candidate : nil
+            guard let base = name.baseAddress else { return nil }
+            return memcmp(wireNames[candidate.rawValue].utf8Start, base, name.count) == 0 ? candidate : nil
         }
     }
 

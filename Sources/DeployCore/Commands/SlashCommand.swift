@@ -38,17 +38,12 @@ public enum CommandParser {
     ///   - text: What the user typed after it.
     public static func parse(command: String, text: String) throws(CommandError) -> SlashCommand {
         // Slack sends the command as registered, in lowercase; other cases are lowercased only when needed.
-        guard
-            let name = SlashCommand.CommandName(rawValue: command)
-                ?? SlashCommand.CommandName(rawValue: command.lowercased())
-        else {
+        guard let name = commandName(command) ?? commandName(command.lowercased()) else {
             throw CommandError(
                 "Slipway does not handle `\(command)`. Use `/deploy`, `/rollback` or `/status`.")
         }
         let words = Self.words(text)
-        if let first = words.first, first.utf8.count <= 6, helpWords.contains(lowercase(first)) {
-            return .help(name)
-        }
+        if let first = words.first, isHelpWord(first) { return .help(name) }
         switch name {
         case .deploy: return try parseDeploy(words)
         case .rollback: return try parseRollback(words)
@@ -56,7 +51,20 @@ public enum CommandParser {
         }
     }
 
-    private static let helpWords: Set<String> = ["help", "-h", "--help", "?"]
+    /// The command named exactly `text`; plain comparisons of small strings, cheaper than hashing on the ack path.
+    private static func commandName(_ text: String) -> SlashCommand.CommandName? {
+        for name in commandNames where name.rawValue == text { return name }
+        return nil
+    }
+
+    private static let commandNames = SlashCommand.CommandName.allCases
+
+    /// `help`, `-h`, `--help` or `?`, in any case.
+    private static func isHelpWord(_ word: String) -> Bool {
+        guard word.utf8.count <= 6 else { return false }
+        let word = lowercase(word)
+        return word == "help" || word == "-h" || word == "--help" || word == "?"
+    }
 
     /// The words of `text`, split on spaces, tabs, newlines and no-break spaces (which Slack clients insert).
     /// Works on the UTF-8 bytes: character and scalar splitting are the slow part of parsing on the ack path.

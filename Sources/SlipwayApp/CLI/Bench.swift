@@ -3,6 +3,7 @@ import DeployCore
 import Foundation
 import SlipwayCrypto
 import SlipwayHTTP
+import SlipwaySlack
 import SlipwaySubprocess
 
 /// In-process benchmarks (`slipway bench`): approval click → commit on the bare remote, and CI webhooks persisted
@@ -66,7 +67,35 @@ enum Bench {
                 "image-built webhooks persisted: \(Int(rate))/s (\(requests) distinct, \(threads) concurrent callers as with \(label); goal ≥ 5,000/s)")
             print("  baseline: HMAC verification alone \(Int(hmacRate))/s; persisted/verify ratio \(String(format: "%.4f", rate / hmacRate))")
         }
+
+        // 3. The signed /status ack through every route's handler in-process, one thread (what the HTTP server runs
+        // per request, without sockets); Benchmarks/ack.sh measures it over loopback against nginx.
+        let ackRequest = signedStatusRequest(secret: "bench")
+        precondition(app.handler(ackRequest).status == 200, "signed /status was not answered 200")
+        let acks = 200_000
+        let ackStart = Date()
+        for _ in 0..<acks { _ = app.handler(ackRequest) }
+        let ackNanos = Date().timeIntervalSince(ackStart) * 1e9 / Double(acks)
+        let ackKey = HMACKey(Array("bench".utf8))
+        let hmacStart = Date()
+        for _ in 0..<acks { _ = ackKey.authenticate(ackRequest.body) }
+        let hmacNanos = Date().timeIntervalSince(hmacStart) * 1e9 / Double(acks)
+        print("signed /status handled in-process: \(Int(ackNanos)) ns per request (\(acks) requests, one thread)")
+        print("  baseline: HMAC-SHA256 of the same body alone \(Int(hmacNanos)) ns; ratio \(fmt(ackNanos / hmacNanos))×")
         app.server.stop()
+    }
+
+    /// A `/status shop prod` slash command signed now, with the headers Slack sends.
+    static func signedStatusRequest(secret: String) -> HTTPRequest {
+        let body = Array(
+            ("token=x&team_id=T0001&team_domain=bench&channel_id=C0DEPLOYS&channel_name=deploys&user_id=U0ALICE"
+                + "&user_name=alice&command=%2Fstatus&text=shop+prod"
+                + "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1%2F2%2F3&trigger_id=1.2.3").utf8)
+        var headers = SlackRequestVerifier(signingSecret: secret).signedHeaders(
+            body: body, timestamp: Int64(Date().timeIntervalSince1970))
+        headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        headers.add(name: "User-Agent", value: "Slackbot 1.0 (+https://api.slack.com/robots)")
+        return HTTPRequest(method: .post, path: "/slack/commands", headers: headers, body: body)
     }
 
     static func webhookRequests(count: Int, offset: Int) -> [HTTPRequest] {

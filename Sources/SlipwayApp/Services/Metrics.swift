@@ -7,8 +7,9 @@ import Synchronization
 public final class Metrics: @unchecked Sendable {
     private let lock = NSLock()
     /// Request counts by route and status; labels are formatted only when scraped. A lock of its own: it is
-    /// taken for every request.
-    private let requests = Mutex<[RouteStatus: Int]>([:])
+    /// taken for every request. A list, not a dictionary: there are a few dozen pairs at most, and comparing the
+    /// route strings (the router passes the same ones every time) is cheaper than hashing them.
+    private let requests = Mutex<[(key: RouteStatus, count: Int)]>([])
     private var deploys: [String: Int] = [:]
     private var durationBuckets: [String: [Int]] = [:]
     private var durationSum: [String: Double] = [:]
@@ -24,7 +25,13 @@ public final class Metrics: @unchecked Sendable {
     /// Counts one HTTP response.
     public func recordRequest(route: String, status: Int) {
         let key = RouteStatus(route: route, status: status)
-        requests.withLock { $0[key, default: 0] += 1 }
+        requests.withLock { counts in
+            if let index = counts.firstIndex(where: { $0.key.status == status && $0.key.route == route }) {
+                counts[index].count += 1
+            } else {
+                counts.append((key: key, count: 1))
+            }
+        }
     }
 
     private struct RouteStatus: Hashable {
@@ -73,7 +80,7 @@ public final class Metrics: @unchecked Sendable {
         var out = ""
         out += "# HELP slipway_http_requests_total HTTP requests by route and status.\n"
         out += "# TYPE slipway_http_requests_total counter\n"
-        for (labels, count) in requests.map({ ($0.key.labels, $0.value) }).sorted(by: { $0.0 < $1.0 }) {
+        for (labels, count) in requests.map({ ($0.key.labels, $0.count) }).sorted(by: { $0.0 < $1.0 }) {
             out += "slipway_http_requests_total{\(labels)} \(count)\n"
         }
         out += "# HELP slipway_deploys_total Deploys that ended, by service, environment, kind and result.\n"
