@@ -80,8 +80,9 @@ public struct SlackRequestVerifier: Sendable {
     /// Checks the workspace of an already verified and parsed request against ``teamId``.
     /// - Parameter team: The `team_id` (or `team.id`) from the payload.
     /// - Throws: ``SlackVerificationError/unexpectedTeam`` when a team is configured and differs.
-    public func checkTeam(_ team: String) throws(SlackVerificationError) {
-        if let teamId, teamId != team { throw .unexpectedTeam }
+    public func checkTeam(_ team: @autoclosure () -> String) throws(SlackVerificationError) {
+        // Read (and decoded) only when a team is configured.
+        if let teamId, teamId != team() { throw .unexpectedTeam }
     }
 
     /// Computes the `X-Slack-Signature` value for a body, as Slack would send it.
