@@ -176,7 +176,8 @@ public final class Application: Sendable {
         server = HTTPServer(
             configuration: .init(
                 host: config.server.host, port: config.server.port, maxBodyBytes: config.server.maxBodyBytes,
-                threadCount: config.server.threads ?? HTTPServer.Configuration.defaultThreadCount),
+                threadCount: config.server.threads ?? HTTPServer.Configuration.defaultThreadCount,
+                connectionMemoryBytes: config.server.connectionMemoryBytes),
             handler: handler)
     }
 

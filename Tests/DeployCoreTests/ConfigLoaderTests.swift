@@ -139,6 +139,26 @@ struct ConfigLoaderTests {
         #expect(config.server.threads == 4)
     }
 
+    @Test("server.connectionMemoryBytes sets the per-connection memory; 8 KiB by default")
+    func connectionMemory() throws {
+        #expect(try ConfigLoader.parse(Data(Self.sample.utf8)).server.connectionMemoryBytes == 8192)
+        let config = try ConfigLoader.parse(
+            Data(
+                Self.sample.replacingOccurrences(
+                    of: #""port": 8080"#, with: #""port": 8080, "connectionMemoryBytes": 32768"#
+                ).utf8))
+        #expect(config.server.connectionMemoryBytes == 32768)
+        #expect {
+            try ConfigLoader.parse(
+                Data(
+                    Self.sample.replacingOccurrences(
+                        of: #""port": 8080"#, with: #""port": 8080, "connectionMemoryBytes": 1024"#
+                    ).utf8))
+        } throws: { error in
+            (error as? ConfigError)?.description.hasPrefix("server.connectionMemoryBytes: must be between 4096") == true
+        }
+    }
+
     @Test("invalid JSON and missing sections are reported")
     func structure() {
         #expect(throws: ConfigError.self) { try ConfigLoader.parse(Data("{".utf8)) }

@@ -38,7 +38,7 @@ public enum ConfigLoader {
             ])
 
         let serverNode = try top.required("server").object(allowed: [
-            "host", "port", "maxBodyBytes", "drainSeconds", "threads",
+            "host", "port", "maxBodyBytes", "drainSeconds", "threads", "connectionMemoryBytes",
         ])
         let port = try serverNode.optional("port")?.int(in: 0...65535) ?? 8080
         let server = SlipwayConfig.Server(
@@ -46,7 +46,9 @@ public enum ConfigLoader {
             port: port,
             maxBodyBytes: try serverNode.optional("maxBodyBytes")?.int(in: 1024...(64 << 20)) ?? 1 << 20,
             drainSeconds: try serverNode.optional("drainSeconds")?.number(in: 0...600) ?? 10,
-            threads: try serverNode.optional("threads")?.int(in: 1...256))
+            threads: try serverNode.optional("threads")?.int(in: 1...256),
+            connectionMemoryBytes: try serverNode.optional("connectionMemoryBytes")?.int(in: 4096...(1 << 20))
+                ?? 8 << 10)
 
         let storeNode = try top.required("store").object(allowed: ["sqlite", "postgres"])
         let store: SlipwayConfig.StoreLocation

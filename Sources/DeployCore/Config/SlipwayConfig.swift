@@ -10,6 +10,9 @@ public struct SlipwayConfig: Sendable, Equatable {
         /// HTTP worker threads; nil means one per processor plus one. More threads let more CI webhooks share a store
         /// commit (higher webhook throughput) at some cost in ack latency under load.
         public var threads: Int? = nil
+        /// Memory per connection for the request line, headers and body chunks; requests whose headers do not fit
+        /// get 431. Small by default because libmicrohttpd clears all of it between keep-alive requests.
+        public var connectionMemoryBytes: Int = 8 << 10
     }
 
     public enum StoreLocation: Sendable, Equatable {
