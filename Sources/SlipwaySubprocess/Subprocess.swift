@@ -39,19 +39,34 @@ public enum Subprocess {
         }
     }
 
+    /// How a child's output is collected.
+    public enum Capture: Sendable {
+        /// Through pipes, read while the child runs.
+        case pipes
+        /// Into temporary files, read once it has exited: for a child that leaves a daemon behind holding its
+        /// output open (`pg_ctl start`), where a pipe would never reach its end.
+        case files
+    }
+
     /// Runs `executable` with `arguments`, standard input from /dev/null, and waits for it to exit.
     /// - Parameters:
     ///   - executable: An absolute path, or a name looked up on the `PATH` of `environment`.
     ///   - arguments: The arguments after the program name.
     ///   - environment: The child's whole environment (its `PATH` finds a bare `executable`); nil passes the current
     ///     process's.
-    ///   - mergeStandardError: Send standard error to the same pipe as standard output.
-    /// - Throws: `LaunchError` when the program cannot be started (not found, not executable).
+    ///   - mergeStandardError: Send standard error to the same place as standard output.
+    ///   - capture: Pipes (the default) or temporary files.
+    /// - Throws: `LaunchError` when the program cannot be started (not found, not executable) or its output files
+    ///   cannot be created.
     public static func run(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-        mergeStandardError: Bool = false
+        mergeStandardError: Bool = false, capture: Capture = .pipes
     ) throws(LaunchError) -> Result {
         let path = resolve(executable, environment: environment)
+        if capture == .files {
+            return try runCapturingFiles(
+                path, arguments, environment: environment, mergeStandardError: mergeStandardError)
+        }
         // The pipes are made close-on-exec and the child spawned under one lock, so a child spawned by another
         // thread in between cannot inherit (and hold open) this child's pipe ends.
         spawnLock.lock()
@@ -85,6 +100,60 @@ public enum Subprocess {
 
         let (stdout, stderr) = drain(outPipe[0], mergeStandardError ? nil : errPipe[0])
         return Result(status: waitForExit(pid, options: 0) ?? 128, stdout: stdout, stderr: stderr)
+    }
+
+    /// `run` with the output going to unlinked temporary files, read back after the child exits.
+    private static func runCapturingFiles(
+        _ path: String, _ arguments: [String], environment: [String: String]?, mergeStandardError: Bool
+    ) throws(LaunchError) -> Result {
+        // The files are made under the spawn lock, so no other child is spawned before they are close-on-exec.
+        spawnLock.lock()
+        guard let out = makeTemporaryFile() else {
+            let code = errno
+            spawnLock.unlock()
+            throw LaunchError(executable: path, code: code)
+        }
+        let err = mergeStandardError ? out : makeTemporaryFile()
+        guard let err else {
+            let code = errno
+            close(out)
+            spawnLock.unlock()
+            throw LaunchError(executable: path, code: code)
+        }
+        defer {
+            close(out)
+            if err != out { close(err) }
+        }
+        let spawned = spawn(path, arguments, environment: environment, output: out, error: err)
+        spawnLock.unlock()
+        let status = waitForExit(try spawned.get(), options: 0) ?? 128
+        return Result(status: status, stdout: readAll(out), stderr: mergeStandardError ? [] : readAll(err))
+    }
+
+    /// A close-on-exec descriptor for a new temporary file that is already unlinked, so nothing is left behind.
+    private static func makeTemporaryFile() -> Int32? {
+        var template = Array("/tmp/slipway-subprocess-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { return nil }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        return fd
+    }
+
+    /// Everything in the file behind `fd`, from its start.
+    private static func readAll(_ fd: Int32) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var offset: off_t = 0
+        while true {
+            let count = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
+            if count > 0 {
+                bytes.append(contentsOf: chunk[0..<count])
+                offset += off_t(count)
+            } else if count == 0 || errno != EINTR {
+                return bytes
+            }
+        }
     }
 
     /// Starts `executable` and returns at once, for a long-running child (a server under test) that is signalled

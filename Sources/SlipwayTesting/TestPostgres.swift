@@ -1,4 +1,5 @@
 import Foundation
+import SlipwaySubprocess
 
 /// A real PostgreSQL server for tests, and a fresh database per test.
 ///
@@ -154,47 +155,23 @@ public enum TestPostgres {
     ) throws -> String {
         let executable = try locate(tool)
         let command = try user.map { [try locate("runuser"), "-u", $0, "--", executable] } ?? [executable]
-        // posix_spawn + waitpid rather than Foundation's Process: Process.waitUntilExit can hang on Linux when the
-        // child leaves a daemon behind (`pg_ctl start`), and reading its pipes can fail with EINTR. Output goes to
-        // files, so a chatty tool never blocks on a full pipe.
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-pgtool-\(UUID().uuidString)")
-        let outputPath = base.path + ".out"
-        let errorPath = base.path + ".err"
-        defer {
-            try? FileManager.default.removeItem(atPath: outputPath)
-            try? FileManager.default.removeItem(atPath: errorPath)
+        // Output goes to files: `pg_ctl start` leaves the server running with the child's output still open, so
+        // a pipe would never reach its end.
+        let result: Subprocess.Result
+        do {
+            result = try Subprocess.run(
+                command[0], Array(command.dropFirst()) + arguments,
+                environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, capture: .files)
+        } catch {
+            throw Unavailable(description: "cannot start \(tool): \(String(cString: strerror(error.code)))")
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
-        let argv = (command + arguments).map { strdup($0) } + [nil]
-        let envp = variables.map { strdup($0) } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, envp)
-        guard spawned == 0 else {
-            throw Unavailable(description: "cannot start \(tool): \(String(cString: strerror(spawned)))")
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let stdout = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        // WIFEXITED / WEXITSTATUS, which Swift does not import.
-        let exited = status & 0x7f == 0
-        let exitCode = (status >> 8) & 0xff
-        guard exited && exitCode == 0 else {
-            let stderr = ((try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            let how = exited ? "exited with \(exitCode)" : "was killed by signal \(status & 0x7f)"
+        guard result.succeeded else {
+            let stderr = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
+            let how =
+                result.status > 128 ? "was killed by signal \(result.status - 128)" : "exited with \(result.status)"
             throw Unavailable(description: "\(tool) \(how): \(stderr)")
         }
-        return stdout
+        return result.stdoutText
     }
 
     private static func locate(_ tool: String) throws -> String {

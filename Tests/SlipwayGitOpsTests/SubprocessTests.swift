@@ -26,6 +26,22 @@ struct SubprocessTests {
         #expect(merged.stdout.count == 500_000)
     }
 
+    @Test("output captured in files: both streams, large, and not held up by a process the child leaves behind")
+    func filesCapture() throws {
+        let script = "head -c 300000 /dev/zero | tr '\\0' a; echo err >&2; exit 4"
+        let result = try Subprocess.run("/bin/sh", ["-c", script], capture: .files)
+        #expect(result.status == 4)
+        #expect(result.stdout.count == 300_000)
+        #expect(result.stderrText == "err\n")
+        let merged = try Subprocess.run(
+            "/bin/sh", ["-c", "echo out; echo err >&2"], mergeStandardError: true, capture: .files)
+        #expect(merged.stdoutText == "out\nerr\n")
+        // Like `pg_ctl start`: a background process keeps the output open. Through pipes this would wait for it.
+        let daemon = try Subprocess.run("/bin/sh", ["-c", "sleep 600 & echo $!"], capture: .files)
+        let pid = try #require(Int32(daemon.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(pid, SIGKILL) == 0)
+    }
+
     @Test("names on PATH are found, a missing program is an error, a signal is 128 + its number")
     func lookupFailureAndSignal() throws {
         #expect(try Subprocess.run("sh", ["-c", "exit 0"]).succeeded)
