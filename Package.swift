@@ -51,6 +51,7 @@ let package = Package(
             name: "SlipwayTesting",
             dependencies: [
                 "SlipwayHTTP", "SlipwayCrypto", "SlipwaySlack", "DeployCore", "SlipwayApp", "SlipwaySubprocess",
+                "SlipwayGitOps",
             ],
             swiftSettings: strict),
 

@@ -1,5 +1,6 @@
 import DeployCore
 import Foundation
+import SlipwayGitOps
 import SlipwayHTTP
 import SlipwaySubprocess
 
@@ -982,10 +983,9 @@ public final class FakeKubernetes: @unchecked Sendable {
     }
 
     private static func git(_ arguments: [String]) -> String? {
-        var environment = ProcessInfo.processInfo.environment
-        for name in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"] { environment[name] = nil }
-        environment["LC_ALL"] = "C"
-        guard let result = try? Subprocess.run("git", arguments, environment: environment), result.succeeded else {
+        guard let result = try? Subprocess.run("git", arguments, environment: GitEnvironment.cleaned()),
+            result.succeeded
+        else {
             return nil
         }
         return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)

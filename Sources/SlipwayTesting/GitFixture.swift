@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayGitOps
 import SlipwaySubprocess
 
 /// A throwaway GitOps repository for tests: a local bare remote seeded with a realistic layout.
@@ -170,12 +171,8 @@ public struct GitFixture: Sendable {
             "user.name=Fixture", "user.email=fixture@nortinia.example", "commit.gpgSign=false",
             "core.hooksPath=/dev/null", "core.autocrlf=false", "gc.auto=0", "init.defaultBranch=main",
         ].flatMap { ["-c", $0] }
-        var environment = ProcessInfo.processInfo.environment
-        for name in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"] { environment[name] = nil }
-        environment["GIT_TERMINAL_PROMPT"] = "0"
-        environment["LC_ALL"] = "C"
         let result = try Subprocess.run(
-            "git", (directory.map { ["-C", $0] } ?? []) + settings + arguments, environment: environment)
+            "git", (directory.map { ["-C", $0] } ?? []) + settings + arguments, environment: GitEnvironment.cleaned())
         guard result.succeeded else {
             throw GitCommandFailed(
                 description: "git \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderrText)")
