@@ -6,12 +6,21 @@ import Synchronization
 /// Remembers rendered `/status` replies until the store changes (or briefly, for changes made by other replicas),
 /// so the most frequent command is answered without reading the store.
 final class StatusCache: Sendable {
-    private struct Entry {
-        var generation: UInt64
-        var expiresAt: Date
-        var message: SlackMessage
+    /// A class, so a hit copies one reference out of the dictionary (under the lock, on a cache line every worker
+    /// thread touches) rather than every field of the message and the reply.
+    private final class Entry: Sendable {
+        let generation: UInt64
+        let expiresAt: Date
+        let message: SlackMessage
         /// The JSON reply, marked reusable so the server builds its wire form once per entry.
-        var reply: HTTPResponse
+        let reply: HTTPResponse
+
+        init(generation: UInt64, expiresAt: Date, message: SlackMessage, reply: HTTPResponse) {
+            self.generation = generation
+            self.expiresAt = expiresAt
+            self.message = message
+            self.reply = reply
+        }
     }
 
     /// What a reply depends on besides the store: `/status [service] [env]`.
