@@ -87,20 +87,20 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 }
 
 /// Request header fields packed into one buffer as the server reads them from libmicrohttpd: for each field a
-/// 2-byte name length, a 2-byte value length (little-endian), then the name and value bytes.
+/// 4-byte name length and a 4-byte value length (little-endian), then the name and value bytes.
 /// One allocation per request instead of one or two per field.
 struct ReceivedHeaderFields: Sendable {
     private(set) var bytes: [UInt8] = []
 
     init() { bytes.reserveCapacity(512) }
 
-    /// Appends a field; fields longer than 64 KiB cannot occur (the connection's memory is smaller) and are dropped.
+    /// Appends a field.
     mutating func append(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
-        guard name.count <= 0xFFFF, value.count <= 0xFFFF else { return }
-        bytes.append(UInt8(truncatingIfNeeded: name.count))
-        bytes.append(UInt8(truncatingIfNeeded: name.count >> 8))
-        bytes.append(UInt8(truncatingIfNeeded: value.count))
-        bytes.append(UInt8(truncatingIfNeeded: value.count >> 8))
+        // A field always fits in the connection's memory, at most 16 MiB (HTTPServer.Configuration).
+        var lengths = (
+            UInt32(truncatingIfNeeded: name.count).littleEndian, UInt32(truncatingIfNeeded: value.count).littleEndian
+        )
+        withUnsafeBytes(of: &lengths) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: name)
         bytes.append(contentsOf: value)
     }
@@ -109,10 +109,12 @@ struct ReceivedHeaderFields: Sendable {
     private func forEachField(_ visit: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) {
         bytes.withUnsafeBufferPointer { buffer in
             var index = 0
-            while index + 4 <= buffer.count {
-                let nameCount = Int(buffer[index]) | Int(buffer[index + 1]) << 8
-                let valueCount = Int(buffer[index + 2]) | Int(buffer[index + 3]) << 8
-                let nameStart = index + 4
+            guard let base = buffer.baseAddress else { return }
+            while index + 8 <= buffer.count {
+                let raw = UnsafeRawPointer(base + index)
+                let nameCount = Int(UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)))
+                let valueCount = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+                let nameStart = index + 8
                 let valueStart = nameStart + nameCount
                 index = valueStart + valueCount
                 let name = UnsafeBufferPointer(rebasing: buffer[nameStart..<valueStart])

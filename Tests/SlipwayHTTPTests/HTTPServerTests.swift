@@ -87,7 +87,16 @@ struct HTTPServerTests {
             #expect(refused.status == 431)
             #expect(try client.send(HTTPClientRequest(method: .get, url: base + "/hello")).status == 200)
         }
-        // A server given more memory per connection takes the same request.
+        // A server given more memory per connection takes the same request, and a value over 64 KiB arrives whole.
+        let big = String(repeating: "b", count: 70_000)
+        let roomy = HTTPServer(
+            configuration: .init(host: "127.0.0.1", port: 0, connectionMemoryBytes: 256 << 10),
+            handler: { request in .text(200, "\(request.headers["X-Big"]?.count ?? -1)") })
+        try roomy.start()
+        defer { roomy.stop() }
+        let echoed = try client.send(
+            HTTPClientRequest(method: .get, url: "http://127.0.0.1:\(roomy.port)/", headers: ["X-Big": big]))
+        #expect(echoed.bodyText == "70000")
         let server = HTTPServer(
             configuration: .init(host: "127.0.0.1", port: 0, connectionMemoryBytes: 32 << 10), handler: router().handler
         )
