@@ -241,6 +241,9 @@ public enum Subprocess {
                 posix_spawn_file_actions_addopen(&actions, target, "/dev/null", O_WRONLY, 0)
             }
         }
+        // Nothing else is inherited: not the server's sockets, the store's files, or a file another thread is
+        // writing (a script about to be run fails with "Text file busy" while a child holds it open).
+        _ = addCloseFrom?(&actions, 3)
 
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         // nil environment: the child gets this process's own `environ`, as is.
@@ -279,6 +282,17 @@ public enum Subprocess {
     }
 
     private static let spawnLock = SpawnLock()
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), looked up at run time because the
+    /// Glibc module does not declare it; nil on an older C library, where children inherit what is not
+    /// close-on-exec.
+    nonisolated(unsafe) private static let addCloseFrom:
+        (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+            else { return nil }
+            return unsafeBitCast(
+                symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+        }()
 
     /// A pipe whose two ends are closed on exec.
     private static func makePipe(_ fds: inout [Int32]) -> Bool {

@@ -42,6 +42,16 @@ struct SubprocessTests {
         #expect(kill(pid, SIGKILL) == 0)
     }
 
+    @Test("a child inherits only its standard streams, not descriptors this process left open across exec")
+    func noInheritedDescriptors() throws {
+        let fd = open("/dev/null", O_RDONLY)  // deliberately without O_CLOEXEC
+        try #require(fd > 2)
+        defer { close(fd) }
+        let script = "[ -e /proc/self/fd/\(fd) ] && echo inherited || echo closed"
+        #expect(try Subprocess.run("/bin/sh", ["-c", script]).stdoutText == "closed\n")
+        #expect(try Subprocess.run("/bin/sh", ["-c", script], capture: .files).stdoutText == "closed\n")
+    }
+
     @Test("names on PATH are found, a missing program is an error, a signal is 128 + its number")
     func lookupFailureAndSignal() throws {
         #expect(try Subprocess.run("sh", ["-c", "exit 0"]).succeeded)
