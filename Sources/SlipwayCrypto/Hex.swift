@@ -4,14 +4,11 @@ public enum Hex {
 
     /// Encodes bytes as lowercase hex.
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
-            var i = 0
-            for byte in bytes {
-                buffer[i] = digits[Int(byte >> 4)]
-                buffer[i + 1] = digits[Int(byte & 0x0f)]
-                i += 2
+        Array(bytes).withUnsafeBytes { raw in
+            String(unsafeUninitializedCapacity: raw.count * 2) { buffer in
+                encode(raw, into: UnsafeMutableRawBufferPointer(buffer))
+                return raw.count * 2
             }
-            return i
         }
     }
 

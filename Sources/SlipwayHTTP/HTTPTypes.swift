@@ -39,12 +39,9 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// string; nil when the field is absent. The bytes are valid only inside `body`.
     public func withValue<R>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
         switch storage {
-        case .fields(let fields):
-            for field in fields where Self.namesMatch(field.name, name) {
-                var value = field.value
-                return value.withUTF8(body)
-            }
-            return nil
+        case .fields:
+            guard var value = self[name] else { return nil }
+            return value.withUTF8(body)
         case .received(let received):
             return received.withValue(named: name, body)
         }

@@ -64,17 +64,17 @@ public struct SlackRequestVerifier: Sendable {
         if now - seconds > toleranceSeconds { return .staleTimestamp }
         if seconds - now > toleranceSeconds { return .futureTimestamp }
         guard signature.count == 67, signature.starts(with: "v0=".utf8) else { return .malformedSignature }
-        let digits = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: signature[3...]))
+        let digits = UnsafeBufferPointer(rebasing: signature[3...])
         let matches = Self.withSignedPrefix(timestamp) { prefix in
-            key.matchesHex(digits) { mac in
+            key.matchesHex(UnsafeRawBufferPointer(digits)) { mac in
                 mac.update(prefix)
                 mac.update(body)
             }
         }
         if matches { return nil }
-        // A match means the digits were our own lowercase hex, so the full format check is only needed to explain
-        // a mismatch.
-        return Self.isWellFormed(signature: signature) ? .badSignature : .malformedSignature
+        // A match means the digits were our own lowercase hex, so the format check is only needed to explain a
+        // mismatch.
+        return Self.isLowercaseHex(digits) ? .badSignature : .malformedSignature
     }
 
     /// Checks the workspace of an already verified and parsed request against ``teamId``.
@@ -147,11 +147,10 @@ public struct SlackRequestVerifier: Sendable {
         return value
     }
 
-    /// Whether a signature is `v0=` followed by 64 lowercase hex digits. Slack sends lowercase hex; anything else
-    /// is malformed, not merely a mismatch.
-    static func isWellFormed(signature utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard utf8.count == 67, utf8.starts(with: "v0=".utf8) else { return false }
-        return utf8[3...].allSatisfy {
+    /// Whether the signature's digits are all lowercase hex. Slack sends lowercase hex; anything else is
+    /// malformed, not merely a mismatch.
+    static func isLowercaseHex(_ digits: UnsafeBufferPointer<UInt8>) -> Bool {
+        digits.allSatisfy {
             ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f"))
         }
     }

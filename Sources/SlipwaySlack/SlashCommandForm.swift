@@ -31,7 +31,8 @@ public struct SlashCommandForm: Sendable {
             "api_app_id", "channel_name", "user_name", "text", "ssl_check",
         ]
 
-        /// Required fields, in the order they are checked (the first one missing is the one named).
+        /// Required fields, in the order they are checked (the first one missing is the one named); both
+        /// ``SlashCommandForm/validate()`` and ``SlashCommandPayload/init(fields:)`` check them in this order.
         static let required: [Field] = [.teamId, .channelId, .userId, .command, .responseURL, .triggerId]
 
         /// The field with this decoded name, or nil. Length and first letter pick the only candidate, which is
@@ -92,8 +93,8 @@ public struct SlashCommandForm: Sendable {
     ///   `user_id`, `command`, `response_url`, `trigger_id`).
     public func validate() throws(SlackPayloadError) {
         // A raw value that is not empty never decodes to an empty one, so the raw lengths tell.
-        for field in Field.required where ends[field.rawValue] - starts[field.rawValue] <= 0 {
-            throw .missingField(field.wireName)
+        if let missing = Field.required.first(where: { ends[$0.rawValue] - starts[$0.rawValue] <= 0 }) {
+            throw .missingField(missing.wireName)
         }
     }
 
@@ -107,7 +108,8 @@ public struct SlashCommandForm: Sendable {
     /// Decodes every field Slipway keeps.
     /// - Throws: ``SlackPayloadError/missingField(_:)`` as ``validate()`` does.
     public func payload() throws(SlackPayloadError) -> SlashCommandPayload {
-        try SlashCommandPayload.build { value($0) }
+        try validate()
+        return SlashCommandPayload.build { value($0) }
     }
 
     /// The decoded value of `field`, or nil when it is absent.

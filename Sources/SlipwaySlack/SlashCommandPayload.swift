@@ -45,30 +45,18 @@ public struct SlashCommandPayload: Sendable, Hashable {
         self.apiAppId = apiAppId
     }
 
-    /// Builds a payload from a field lookup; both ways of reading a form go through here.
-    static func build(_ value: (SlashCommandForm.Field) -> String?) throws(SlackPayloadError)
-        -> SlashCommandPayload
-    {
-        func required(_ field: SlashCommandForm.Field) throws(SlackPayloadError) -> String {
-            guard let text = value(field), !text.isEmpty else { throw .missingField(field.wireName) }
-            return text
-        }
+    /// Builds a payload from a field lookup whose required fields were checked; both ways of reading a form go
+    /// through here. Empty optional fields become nil.
+    static func build(_ value: (SlashCommandForm.Field) -> String?) -> SlashCommandPayload {
         func optional(_ field: SlashCommandForm.Field) -> String? {
             guard let text = value(field), !text.isEmpty else { return nil }
             return text
         }
-        // Required fields are checked in this order, so the first one missing is the one named.
-        let teamId = try required(.teamId)
-        let channelId = try required(.channelId)
-        let userId = try required(.userId)
-        let command = try required(.command)
-        let responseURL = try required(.responseURL)
-        let triggerId = try required(.triggerId)
         return SlashCommandPayload(
-            teamId: teamId, enterpriseId: optional(.enterpriseId), channelId: channelId,
-            channelName: value(.channelName) ?? "", userId: userId, userName: value(.userName) ?? "",
-            command: command, text: value(.text) ?? "", responseURL: responseURL, triggerId: triggerId,
-            apiAppId: optional(.apiAppId))
+            teamId: value(.teamId) ?? "", enterpriseId: optional(.enterpriseId), channelId: value(.channelId) ?? "",
+            channelName: value(.channelName) ?? "", userId: value(.userId) ?? "", userName: value(.userName) ?? "",
+            command: value(.command) ?? "", text: value(.text) ?? "", responseURL: value(.responseURL) ?? "",
+            triggerId: value(.triggerId) ?? "", apiAppId: optional(.apiAppId))
     }
 
     /// Reads a payload from decoded form fields.
@@ -76,7 +64,10 @@ public struct SlashCommandPayload: Sendable, Hashable {
     /// - Throws: ``SlackPayloadError/missingField(_:)`` naming the first required field that is absent or empty
     ///   (`team_id`, `channel_id`, `user_id`, `command`, `response_url`, `trigger_id`).
     public init(fields: FormFields) throws(SlackPayloadError) {
-        self = try Self.build { fields[$0.wireName] }
+        if let missing = SlashCommandForm.Field.required.first(where: { fields[$0.wireName]?.isEmpty ?? true }) {
+            throw .missingField(missing.wireName)
+        }
+        self = Self.build { fields[$0.wireName] }
     }
 
     /// Reads a payload from a raw form body.
