@@ -152,9 +152,8 @@ struct CrashRecoveryTests {
         defer { world.remove() }
         world.kubernetes.script(namespace: "shop-staging", deployment: "shop", outcome: .hold)
 
-        let first = try world.serve()
+        let first = try await world.serveReady()
         defer { first.kill() }
-        #expect(await first.waitUntilReady())
         let reply = try world.slashCommand("/deploy shop staging main-d1e9d1e")
         #expect(reply.contains("main-d1e9d1e"), "reply: \(reply)")
         let store = try SQLiteStore(path: world.storePath)
@@ -169,9 +168,8 @@ struct CrashRecoveryTests {
         #expect(first.exitSignal == SIGKILL)
 
         world.kubernetes.completeRollout(namespace: "shop-staging", deployment: "shop")
-        let second = try world.serve()
+        let second = try await world.serveReady()
         defer { second.kill() }
-        #expect(await second.waitUntilReady())
         #expect(
             await world.waitUntil(timeout: 20) { try store.read { r in try r.deploy(id: id) }?.state == .succeeded })
         #expect(await world.waitUntil { Self.slackWrites(world.slack, id).green >= 1 })
@@ -205,9 +203,8 @@ struct CrashRecoveryTests {
         chmod(hook, 0o755)
         _ = FileManager.default.createFile(atPath: marker, contents: Data())
 
-        let first = try world.serve()
+        let first = try await world.serveReady()
         defer { first.kill() }
-        #expect(await first.waitUntilReady())
         _ = try world.slashCommand("/deploy shop staging main-0dd0dd0")
         #expect(await world.waitUntil(timeout: 15) { !FileManager.default.fileExists(atPath: marker) })
         first.kill()
@@ -219,9 +216,8 @@ struct CrashRecoveryTests {
         #expect(await world.waitUntil(timeout: 5) { try Self.commits(carrying: id, in: world.git) == 1 })
         try await Task.sleep(nanoseconds: 300_000_000)
 
-        let second = try world.serve()
+        let second = try await world.serveReady()
         defer { second.kill() }
-        #expect(await second.waitUntilReady())
         #expect(
             await world.waitUntil(timeout: 20) {
                 try store.read { r in try r.deploy(id: id) }?.state.isTerminal == true
@@ -293,12 +289,23 @@ final class ProcessWorld: @unchecked Sendable {
         ]
     }
 
-    /// Starts `slipway serve --config …`.
-    func serve() throws -> Server {
-        Server(
+    /// Starts `slipway serve --config …` and waits until its `/ready` answers 200; a process that exits or is not
+    /// ready within 10 s is killed and the test fails with its exit status.
+    func serveReady() async throws -> Server {
+        let server = Server(
             process: try Subprocess.start(
                 SlipwayProcess.binary!, ["serve", "--config", configPath], environment: environment),
             port: port)
+        if await server.waitUntilReady() { return server }
+        server.kill()
+        throw NotReady(exitStatus: server.process.exitStatus)
+    }
+
+    struct NotReady: Error, CustomStringConvertible {
+        var exitStatus: Int32?
+        var description: String {
+            "slipway serve did not answer 200 on /ready within 10 s (exit status \(exitStatus.map(String.init) ?? "none"))"
+        }
     }
 
     /// Sends a signed slash command through `slipway try` and returns what it printed.

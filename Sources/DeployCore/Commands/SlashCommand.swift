@@ -104,13 +104,13 @@ public enum CommandParser {
     }
 
     private static func parseDeploy(_ words: [String]) throws(CommandError) -> SlashCommand {
-        if let first = words.first?.lowercased(), first == "lock" || first == "unlock" {
+        if let first = words.first.map(lowercase), first == "lock" || first == "unlock" {
             let rest = Array(words.dropFirst())
             if first == "unlock" {
                 guard rest.count == 2 else {
                     throw CommandError("Usage: `/deploy unlock <service> <env>`, e.g. `/deploy unlock shop prod`.")
                 }
-                return .unlock(service: rest[0].lowercased(), environment: rest[1].lowercased())
+                return .unlock(service: lowercase(rest[0]), environment: lowercase(rest[1]))
             }
             guard rest.count >= 3 else {
                 throw CommandError(
@@ -118,7 +118,7 @@ public enum CommandParser {
                 )
             }
             return .lock(
-                service: rest[0].lowercased(), environment: rest[1].lowercased(),
+                service: lowercase(rest[0]), environment: lowercase(rest[1]),
                 reason: rest.dropFirst(2).joined(separator: " "))
         }
         guard words.count == 2 || words.count == 3 else {
@@ -130,7 +130,7 @@ public enum CommandParser {
         }
         let ref = words.count == 3 ? words[2] : nil
         if let ref { try validateRef(ref) }
-        return .deploy(service: words[0].lowercased(), environment: words[1].lowercased(), ref: ref)
+        return .deploy(service: lowercase(words[0]), environment: lowercase(words[1]), ref: ref)
     }
 
     private static func parseRollback(_ words: [String]) throws(CommandError) -> SlashCommand {
@@ -141,7 +141,7 @@ public enum CommandParser {
         }
         let tag = words.count == 3 ? words[2] : nil
         if let tag { try validateRef(tag) }
-        return .rollback(service: words[0].lowercased(), environment: words[1].lowercased(), tag: tag)
+        return .rollback(service: lowercase(words[0]), environment: lowercase(words[1]), tag: tag)
     }
 
     private static func parseStatus(_ words: [String]) throws(CommandError) -> SlashCommand {

@@ -6,20 +6,21 @@ import Synchronization
 /// Remembers rendered `/status` replies until the store changes (or briefly, for changes made by other replicas),
 /// so the most frequent command is answered without reading the store.
 final class StatusCache: Sendable {
-    /// A class, so a hit copies one reference out of the dictionary (under the lock, on a cache line every worker
-    /// thread touches) rather than every field of the message and the reply.
-    private final class Entry: Sendable {
-        let generation: UInt64
+    /// One rendered reply, as a Slack message and as the HTTP reply. A class, so a hit copies one reference out of
+    /// the dictionary (under the lock, on a cache line every worker thread touches) rather than every field of the
+    /// message and the reply.
+    final class Entry: Sendable {
+        let generation: UInt64?
         let expiresAt: Date
         let message: SlackMessage
         /// The JSON reply, marked reusable so the server builds its wire form once per entry.
         let reply: HTTPResponse
 
-        init(generation: UInt64, expiresAt: Date, message: SlackMessage, reply: HTTPResponse) {
+        init(generation: UInt64?, expiresAt: Date, message: SlackMessage) {
             self.generation = generation
             self.expiresAt = expiresAt
             self.message = message
-            self.reply = reply
+            self.reply = HTTPResponse.json(200, message.jsonBytes()).reusable()
         }
     }
 
@@ -35,30 +36,14 @@ final class StatusCache: Sendable {
 
     init(ttl: TimeInterval) { self.ttl = ttl }
 
-    /// The cached reply for `key`, rendered by `render` when missing, stale or older than `generation`.
-    func message(for key: Key, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
-        -> SlackMessage
-    {
-        try entry(for: key, generation: generation, now: now, render: render).message
-    }
-
-    /// The cached reply as a ready HTTP response, so the ack path neither encodes nor builds it again.
-    func reply(for key: Key, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
-        -> HTTPResponse
-    {
-        try entry(for: key, generation: generation, now: now, render: render).reply
-    }
-
-    private func entry(for key: Key, generation: UInt64, now: Date, render: () throws -> SlackMessage) rethrows
-        -> Entry
-    {
-        if let hit = entries.withLock({ $0[key] }), hit.generation == generation, hit.expiresAt > now {
+    /// The reply for `key`, rendered by `render` when missing, stale or older than `generation`. A nil generation
+    /// (a store without a change counter) renders every time and caches nothing.
+    func entry(for key: Key, generation: UInt64?, now: Date, render: () throws -> SlackMessage) rethrows -> Entry {
+        if let generation, let hit = entries.withLock({ $0[key] }), hit.generation == generation, hit.expiresAt > now {
             return hit
         }
-        let message = try render()
-        let entry = Entry(
-            generation: generation, expiresAt: now.addingTimeInterval(ttl), message: message,
-            reply: HTTPResponse.json(200, message.jsonBytes()).reusable())
+        let entry = Entry(generation: generation, expiresAt: now.addingTimeInterval(ttl), message: try render())
+        guard generation != nil else { return entry }
         entries.withLock { entries in
             if entries.count >= maxEntries { entries.removeAll(keepingCapacity: true) }
             entries[key] = entry

@@ -24,22 +24,17 @@ public struct StatusReport: Sendable {
     /// `/status [service] [env]`. Replies are cached until this process writes to the store, and for at most a
     /// second (other replicas' writes).
     public func render(service: String?, environment: String?) throws -> SlackMessage {
-        guard let observed else { return try renderUncached(service: service, environment: environment) }
-        return try cache.message(
-            for: StatusCache.Key(service: service, environment: environment), generation: observed.generation,
-            now: Date()
-        ) {
-            try renderUncached(service: service, environment: environment)
-        }
+        try cached(service: service, environment: environment).message
     }
 
     /// `/status [service] [env]` as the HTTP reply (200, JSON), from the cache when the store has not changed.
     public func renderReply(service: String?, environment: String?) throws -> HTTPResponse {
-        guard let observed else {
-            return .json(200, try renderUncached(service: service, environment: environment).jsonBytes())
-        }
-        return try cache.reply(
-            for: StatusCache.Key(service: service, environment: environment), generation: observed.generation,
+        try cached(service: service, environment: environment).reply
+    }
+
+    private func cached(service: String?, environment: String?) throws -> StatusCache.Entry {
+        try cache.entry(
+            for: StatusCache.Key(service: service, environment: environment), generation: observed?.generation,
             now: Date()
         ) {
             try renderUncached(service: service, environment: environment)
