@@ -111,6 +111,9 @@ struct ProcessTests {
         #expect(tried.status == 0)
         #expect(tried.stdout.contains("[ephemeral]"))
         #expect(tried.stdout.contains("staging"))
+        // The terminal shows what Slack shows: placeholders unescaped.
+        let help = try run(["try", "--config", config.path, "/deploy help"], environment: Self.secrets)
+        #expect(help.stdout.contains("`/deploy <service> <env> <tag|sha>`"), "\(help.stdout)")
 
         let started = Date()
         process.send(SIGTERM)

@@ -114,6 +114,28 @@ struct SlackIngressTests {
         #expect(status.text.contains("Did you mean `prod`?"))
     }
 
+    @Test("placeholders like <service> reach Slack escaped: Slack reads a bare <…> as a link or mention")
+    func placeholdersAreEscaped() async throws {
+        let h = try SlipwayHarness()
+        defer { Task { await h.stop() } }
+        let lines = [
+            "/deploy help", "/rollback help", "/status help", "/status",
+            "/deploy shop staging",  // staging promotes from nothing: "say which image: /deploy shop staging <tag|sha>"
+            "/rollback shop staging",  // no earlier successful deploy: "Name the tag: /rollback shop staging <tag>"
+        ]
+        for line in lines {
+            let reply = try await h.reply(line)
+            #expect(reply.text.contains("&lt;"), "\(line) shows a placeholder: \(reply.text)")
+            // Only Slack's own control sequences (mentions, channels, dates, links) may start with a bare <.
+            let bare = reply.text.split(separator: "<", omittingEmptySubsequences: false).dropFirst().filter { rest in
+                !["@", "#", "!", "http"].contains { rest.hasPrefix($0) }
+            }
+            #expect(bare.isEmpty, "\(line) sends a bare <: \(reply.text)")
+        }
+        #expect(
+            try await h.reply("/deploy help").text.contains("`/deploy &lt;service&gt; &lt;env&gt; &lt;tag|sha&gt;`"))
+    }
+
     @Test("users outside deployers are refused and nothing is recorded")
     func deployersOnly() async throws {
         let h = try SlipwayHarness()

@@ -204,7 +204,7 @@ public enum CommandLineTool {
     }
 }
 
-/// Renders a Slack reply as terminal text: every text field of every block, in order.
+/// Renders a Slack reply as terminal text: every text field of every block, in order, unescaped as Slack shows it.
 enum SlackReplyText {
     static func render(json: [UInt8]) -> String {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
@@ -216,7 +216,14 @@ enum SlackReplyText {
         collect(object["blocks"] as Any, into: &texts)
         if texts.isEmpty, let text = object["text"] as? String { texts.append(text) }
         lines.append(contentsOf: texts)
-        return lines.joined(separator: "\n")
+        return unescape(lines.joined(separator: "\n"))
+    }
+
+    /// Slack's three escaped characters, shown as Slack shows them (`&amp;` last, so `&amp;lt;` stays `&lt;`).
+    static func unescape(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&amp;", with: "&")
     }
 
     private static func collect(_ value: Any, into texts: inout [String]) {

@@ -72,7 +72,7 @@ public struct CommandHandler: Sendable {
     func execute(_ command: SlashCommand, from who: CommandInvocation) throws -> SlackMessage {
         switch command {
         case .help(let name):
-            return .ephemeral(HelpText.text(for: name))
+            return .ephemeral(SlackText.escape(HelpText.text(for: name)))
         case .status(let service, let environment):
             return try status.render(service: service, environment: environment)
         case .stats:
@@ -121,14 +121,14 @@ public struct CommandHandler: Sendable {
                 guard let source = env.promoteFrom else {
                     throw Refusal(
                         message:
-                            "`\(svc.name)/\(env.name)` does not promote from another environment, so say which image: `/deploy \(svc.name) \(env.name) <tag|sha>`."
+                            "`\(svc.name)/\(env.name)` does not promote from another environment, so say which image: `/deploy \(svc.name) \(env.name) &lt;tag|sha&gt;`."
                     )
                 }
                 let sourceRecord = try w.environment(service: svc.name, environment: source)
                 guard let sourceTag = sourceRecord?.liveTag ?? sourceRecord?.currentTag else {
                     throw Refusal(
                         message:
-                            "Slipway has no record of what runs in `\(svc.name)/\(source)` yet, so there is nothing to promote. Deploy there first, or give a tag: `/deploy \(svc.name) \(env.name) <tag>`."
+                            "Slipway has no record of what runs in `\(svc.name)/\(source)` yet, so there is nothing to promote. Deploy there first, or give a tag: `/deploy \(svc.name) \(env.name) &lt;tag&gt;`."
                     )
                 }
                 tag = sourceTag
@@ -183,7 +183,7 @@ public struct CommandHandler: Sendable {
             else {
                 throw Refusal(
                     message:
-                        "Slipway knows no earlier successful deploy of `\(svc.name)/\(env.name)` to go back to. Name the tag: `/rollback \(svc.name) \(env.name) <tag>`."
+                        "Slipway knows no earlier successful deploy of `\(svc.name)/\(env.name)` to go back to. Name the tag: `/rollback \(svc.name) \(env.name) &lt;tag&gt;`."
                 )
             }
             target = good

@@ -107,7 +107,7 @@ public struct InteractionHandler: Sendable {
             guard let tag = LastKnownGood.tag(current: current, history: history) ?? failed.previousTag else {
                 throw CommandHandler.Refusal(
                     message:
-                        "Slipway knows no earlier good tag of `\(svc.name)/\(env.name)`; use `/rollback \(svc.name) \(env.name) <tag>`."
+                        "Slipway knows no earlier good tag of `\(svc.name)/\(env.name)`; use `/rollback \(svc.name) \(env.name) &lt;tag&gt;`."
                 )
             }
             return try commands.createRollback(svc: svc, env: env, tag: tag, by: who, in: w)

@@ -78,7 +78,8 @@ public struct StatusReport: Sendable {
         }
         blocks.append(contentsOf: problemBlocks(problems))
         blocks.append(
-            .context(["`/status <service> [env]` for history · `/status stats` for DORA figures · `/deploy help`"]))
+            .context(["`/status &lt;service&gt; [env]` for history · `/status stats` for DORA figures · `/deploy help`"]
+            ))
         return .ephemeral("Slipway status: \(catalog.services.count) services", blocks: blocks)
     }
 
