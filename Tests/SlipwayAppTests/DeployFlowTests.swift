@@ -12,7 +12,9 @@ struct DeployFlowTests {
         let h = try SlipwayHarness()
         defer { Task { await h.stop() } }
         h.startServices()
-        _ = try await h.reply("/deploy shop staging main-1a2b3c4")
+        let accepted = try await h.reply("/deploy shop staging main-1a2b3c4")
+        // Nothing is recorded of shop/staging before its first deploy: the reply says so, not a bare `?`.
+        #expect(accepted.text.contains("`shop/staging`: _not recorded_ → `main-1a2b3c4`"), "\(accepted.text)")
         let deploy = try #require(try h.latestDeploy("shop", "staging"))
         #expect(await h.waitUntil { try h.deploy(deploy.id)?.gitCommit != nil })
         #expect(try h.remoteTag("shop", "staging") == "main-1a2b3c4")

@@ -259,9 +259,8 @@ public struct CommandHandler: Sendable {
     }
 
     private func accepted(_ deploy: Deploy, verb: String) -> SlackMessage {
-        let e = SlackText.escape
         let what =
-            "`\(deploy.service)/\(deploy.environment)`: `\(e(deploy.previousTag ?? "?"))` → `\(e(deploy.targetTag))`"
+            "`\(deploy.service)/\(deploy.environment)`: \(deploy.tagChangeText)"
         switch deploy.state {
         case .awaitingApproval:
             return .inChannel(

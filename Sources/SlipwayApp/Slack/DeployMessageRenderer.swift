@@ -35,7 +35,7 @@ public struct DeployMessageRenderer: Sendable {
     public func liveMessage(for deploy: Deploy, context: Context, now: Date) -> SlackMessage {
         let e = SlackText.escape
         let what = "*\(e(deploy.service))* → *\(e(deploy.environment))*"
-        let tags = "`\(e(deploy.previousTag ?? "?"))` → `\(e(deploy.targetTag))`"
+        let tags = deploy.tagChangeText
         let verb = deploy.kind == .rollback ? "Rollback" : "Deploy"
         var blocks: [SlackBlock] = []
         let headline: String
@@ -95,7 +95,7 @@ public struct DeployMessageRenderer: Sendable {
         let e = SlackText.escape
         let verb = deploy.kind == .rollback ? "Rollback" : "Deploy"
         let text =
-            "🔐 \(verb) *\(e(deploy.service))* to *\(e(deploy.environment))*: `\(e(deploy.previousTag ?? "?"))` → `\(e(deploy.targetTag))`, requested by \(requester(deploy)). Needs approval by an approver other than the requester."
+            "🔐 \(verb) *\(e(deploy.service))* to *\(e(deploy.environment))*: \(deploy.tagChangeText), requested by \(requester(deploy)). Needs approval by an approver other than the requester."
         var blocks: [SlackBlock] = [.section(text)]
         if let token = deploy.approval?.token {
             let expiry =
@@ -186,5 +186,14 @@ public struct DeployMessageRenderer: Sendable {
     /// Strips mrkdwn emphasis for the notification fallback text.
     static func plain(_ text: String) -> String {
         text.replacingOccurrences(of: "*", with: "").replacingOccurrences(of: "`", with: "")
+    }
+}
+
+extension Deploy {
+    /// The tag change as Slack text, "`main-1a2b3c4` → `main-5d6e7f8`"; a previous tag Slipway has not recorded
+    /// (the first deploy it sees of an environment) reads _not recorded_.
+    var tagChangeText: String {
+        let from = previousTag.map { "`\(SlackText.escape($0))`" } ?? "_not recorded_"
+        return "\(from) → `\(SlackText.escape(targetTag))`"
     }
 }

@@ -109,7 +109,7 @@ public struct StatusReport: Sendable {
             for deploy in deploys {
                 let who = deploy.source == .ci ? "CI" : SlackText.mention(userId: deploy.requestedBy)
                 var line =
-                    "\n\(icon(deploy.state)) `\(deploy.id)` \(deploy.kind.rawValue) `\(e(deploy.previousTag ?? "?"))` → `\(e(deploy.targetTag))` — *\(deploy.state.label)*"
+                    "\n\(icon(deploy.state)) `\(deploy.id)` \(deploy.kind.rawValue) \(deploy.tagChangeText) — *\(deploy.state.label)*"
                 if deploy.state == .reconciling { line += " (committed; waiting for Flux to apply it)" }
                 if let progress = deploy.progress, !deploy.state.isTerminal { line += " (\(e(progress)))" }
                 line += " · \(who) · \(ago(deploy.createdAt))"
