@@ -71,24 +71,34 @@ enum Bench {
         // 3. The signed /status ack through every route's handler in-process, one thread (what the HTTP server runs
         // per request, without sockets); Benchmarks/ack.sh measures it over loopback against nginx.
         let ackRequest = signedStatusRequest(secret: "bench")
+        // The same form with ssl_check=1: the handler verifies it and answers an empty 200, so it times the
+        // signature check every signed request pays before any command work.
+        let checkRequest = signedStatusRequest(secret: "bench", sslCheck: true)
         precondition(app.handler(ackRequest).status == 200, "signed /status was not answered 200")
+        precondition(app.handler(checkRequest).status == 200, "signed ssl_check was not answered 200")
         let acks = 200_000
-        let ackStart = Date()
-        for _ in 0..<acks { _ = app.handler(ackRequest) }
-        let ackNanos = Date().timeIntervalSince(ackStart) * 1e9 / Double(acks)
+        func nanosPerRequest(_ request: HTTPRequest) -> Double {
+            let start = Date()
+            for _ in 0..<acks { _ = app.handler(request) }
+            return Date().timeIntervalSince(start) * 1e9 / Double(acks)
+        }
+        let ackNanos = nanosPerRequest(ackRequest)
+        let checkNanos = nanosPerRequest(checkRequest)
         let ackKey = HMACKey(Array("bench".utf8))
         let hmacStart = Date()
         for _ in 0..<acks { _ = ackKey.authenticate(ackRequest.body) }
         let hmacNanos = Date().timeIntervalSince(hmacStart) * 1e9 / Double(acks)
         print("signed /status handled in-process: \(Int(ackNanos)) ns per request (\(acks) requests, one thread)")
+        print("  signed ssl_check (the signature check alone, same body): \(Int(checkNanos)) ns")
         print("  baseline: HMAC-SHA256 of the same body alone \(Int(hmacNanos)) ns; ratio \(fmt(ackNanos / hmacNanos))×")
         app.server.stop()
     }
 
-    /// A `/status shop prod` slash command signed now, with the headers Slack sends.
-    static func signedStatusRequest(secret: String) -> HTTPRequest {
+    /// A `/status shop prod` slash command signed now, with the headers Slack sends; with `sslCheck`, the same form
+    /// marked `ssl_check=1`.
+    static func signedStatusRequest(secret: String, sslCheck: Bool = false) -> HTTPRequest {
         let body = Array(
-            ("token=x&team_id=T0001&team_domain=bench&channel_id=C0DEPLOYS&channel_name=deploys&user_id=U0ALICE"
+            ((sslCheck ? "ssl_check=1&" : "") + "token=x&team_id=T0001&team_domain=bench&channel_id=C0DEPLOYS&channel_name=deploys&user_id=U0ALICE"
                 + "&user_name=alice&command=%2Fstatus&text=shop+prod"
                 + "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1%2F2%2F3&trigger_id=1.2.3").utf8)
         var headers = SlackRequestVerifier(signingSecret: secret).signedHeaders(
