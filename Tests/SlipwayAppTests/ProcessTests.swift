@@ -68,6 +68,9 @@ struct ProcessTests {
         #expect(noSecrets.status == 2)
         #expect(
             noSecrets.stderr.contains("slack.signingSecretEnv: environment variable SLACK_SIGNING_SECRET is not set"))
+        // Every unset secret is named in one run, not one per attempt.
+        #expect(noSecrets.stderr.contains("slack.botTokenEnv: environment variable SLACK_BOT_TOKEN is not set"))
+        #expect(noSecrets.stderr.contains("ci.webhookSecretEnv: environment variable"))
         let bad = try writeConfig { json in
             var services = json["services"] as! [String: Any]
             var shop = services["shop"] as! [String: Any]

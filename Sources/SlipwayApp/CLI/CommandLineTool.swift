@@ -55,8 +55,7 @@ public enum CommandLineTool {
             let options = try parse(rest, flags: ["--config"], positional: 0)
             let path = try require(options, "--config")
             let config = try ConfigLoader.load(path: path)
-            let missing = config.missingSecrets(in: environment)
-            if let first = missing.first { throw first }
+            guard reportsNoMissingSecrets(config, environment) else { return 2 }
             let services = config.catalog.services.count
             let envs = config.catalog.services.values.reduce(0) { $0 + $1.environments.count }
             print("\(path): ok (\(services) services, \(envs) environments)")
@@ -65,6 +64,7 @@ public enum CommandLineTool {
             let options = try parse(rest, flags: ["--config"], positional: 0)
             let path = try require(options, "--config")
             let config = try ConfigLoader.load(path: path)
+            guard reportsNoMissingSecrets(config, environment) else { return 2 }
             let secrets = try Application.Secrets.load(config, environment: environment)
             let app = try Application(config: config, secrets: secrets)
             try await app.serveUntilSignalled()
@@ -197,6 +197,14 @@ public enum CommandLineTool {
         }
         print(SlackReplyText.render(json: response.body))
         return 0
+    }
+
+    /// Prints every configured secret variable that is unset, one `slipway: config: path: problem` line each, so an
+    /// operator fixes them all in one go. - Returns: whether none was missing.
+    static func reportsNoMissingSecrets(_ config: SlipwayConfig, _ environment: [String: String]) -> Bool {
+        let missing = config.missingSecrets(in: environment)
+        for problem in missing { printError("slipway: config: \(problem)") }
+        return missing.isEmpty
     }
 
     static func printError(_ text: String) {
