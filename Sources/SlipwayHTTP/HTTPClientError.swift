@@ -59,15 +59,20 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// What went wrong, without method or URL, e.g. "Couldn't connect to server (Failed to connect to slack.com port
+    /// 443 after 3 ms: Connection refused)"; for callers whose URL is itself a secret (Slack's `response_url`).
+    public var reason: String {
+        switch code {
+        case .curl(_, let reason), .setup(let reason): reason
+        case .invalidHeader(let name): "request header `\(name)` contains a line break or is empty"
+        }
+    }
+
     /// One line for logs, e.g. "GET http://10.0.0.1:6443/api failed: Couldn't connect to server (...)".
     public var description: String {
         switch code {
-        case .curl(_, let reason):
-            return "\(method) \(url) failed: \(reason)"
-        case .invalidHeader(let name):
-            return "\(method) \(url) not sent: request header `\(name)` contains a line break or is empty"
-        case .setup(let reason):
-            return "\(method) \(url) not sent: \(reason)"
+        case .curl: "\(method) \(url) failed: \(reason)"
+        case .invalidHeader, .setup: "\(method) \(url) not sent: \(reason)"
         }
     }
 

@@ -51,7 +51,8 @@ public struct SlackAPIError: Error, Hashable, Sendable, CustomStringConvertible 
         SlackAPIError(.httpStatus(status), method: method, httpStatus: status)
     }
 
-    /// No response arrived; `reason` is the transport failure kind (never a URL or header).
+    /// No response arrived; `reason` is the transport failure kind and curl's message (never a URL path, query or
+    /// header).
     public static func transport(_ reason: String, method: String) -> SlackAPIError {
         SlackAPIError(.transport(reason), method: method, httpStatus: nil)
     }

@@ -150,7 +150,8 @@ public struct SlackWebClient: Sendable, CustomStringConvertible, CustomReflectab
         do {
             response = try await http.perform(request)
         } catch let error as HTTPClientError {
-            throw .transport(error.kind.description, method: method)
+            // curl's reason names the host at most, never the path: a response_url's path is a credential.
+            throw .transport("\(error.kind): \(error.reason)", method: method)
         } catch {
             throw .transport("request failed", method: method)
         }

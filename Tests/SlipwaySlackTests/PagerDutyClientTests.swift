@@ -112,6 +112,7 @@ import Testing
         gone.stop()
         let offline = PagerDutyClient(httpClient: CurlHTTPClient(), eventsURL: url, timeout: 5)
         let error = await pdError { try await offline.resolve(routingKey: routingKey, dedupKey: "k") }
+        #expect(error?.description.hasPrefix("PagerDuty not reached: connectionRefused: ") == true)
         #expect(error?.httpStatus == nil)
         #expect(error?.isRetryable == true)
     }

@@ -140,6 +140,10 @@ import Testing
             httpClient: CurlHTTPClient(), token: "xoxb-test-0001", baseURL: baseURL, timeout: 5)
         let error = await apiError { _ = try await offline.postMessage(channel: "C1", message: Self.message) }
         #expect(error?.code == "transport_error")
+        // The log line says why (curl's reason), not only that the transport failed.
+        #expect(
+            error?.description.contains("transport_error (connectionRefused: ") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("/chat.postMessage") == false)
         #expect(error?.httpStatus == nil)
         #expect(error?.isRetryable == true)
     }
