@@ -114,6 +114,13 @@ struct ProcessTests {
         #expect(tried.status == 0)
         #expect(tried.stdout.contains("[ephemeral]"))
         #expect(tried.stdout.contains("staging"))
+        // A secret that differs from the server's is refused, and the operator is told which variable to check.
+        var wrongSecret = Self.secrets
+        wrongSecret["SLACK_SIGNING_SECRET"] = "not-the-server-secret"
+        let refused = try run(["try", "--config", config.path, "/status"], environment: wrongSecret)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("HTTP 401"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("signs with $SLACK_SIGNING_SECRET"), "\(refused.stderr)")
         // The terminal shows what Slack shows: placeholders unescaped.
         let help = try run(["try", "--config", config.path, "/deploy help"], environment: Self.secrets)
         #expect(help.stdout.contains("`/deploy <service> <env> <tag|sha>`"), "\(help.stdout)")

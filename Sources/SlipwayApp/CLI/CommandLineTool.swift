@@ -192,7 +192,13 @@ public enum CommandLineTool {
             throw UsageError(message: "cannot reach Slipway at \(url): \(error); is `slipway serve` running?")
         }
         guard response.status == 200 else {
-            printError("HTTP \(response.status): \(response.bodyText)")
+            var line = "HTTP \(response.status): \(response.bodyText)"
+            if response.status == 401, response.bodyText.contains("signature") {
+                line +=
+                    "\nslipway try signs with $\(config.slack.signingSecretEnv) (slack.signingSecretEnv); it must hold the"
+                line += " secret the server was started with"
+            }
+            printError(line)
             return 1
         }
         print(SlackReplyText.render(json: response.body))
