@@ -1,8 +1,12 @@
+import Foundation
+
 extension GitOpsRepository {
     /// Where the GitOps repository is and how Slipway commits to it.
     public struct Configuration: Sendable, CustomStringConvertible {
         /// Any URL git accepts, a local path included. May carry credentials (`https://x:token@host/...`);
-        /// they never appear in errors or in `description`.
+        /// they never appear in errors or in `description`. A relative local path is made absolute against the
+        /// current directory when the configuration is created: git runs inside the checkout, where it would
+        /// mean something else.
         public var url: String
         /// The branch Flux follows.
         public var branch: String
@@ -26,7 +30,7 @@ extension GitOpsRepository {
             maxPushAttempts: Int = 5, retryBaseDelay: Duration = .milliseconds(50),
             environment: [String: String] = [:]
         ) {
-            self.url = url
+            self.url = Self.absoluteLocalPath(url, in: FileManager.default.currentDirectoryPath)
             self.branch = branch
             self.checkoutPath = checkoutPath
             self.authorName = authorName
@@ -34,6 +38,16 @@ extension GitOpsRepository {
             self.maxPushAttempts = maxPushAttempts
             self.retryBaseDelay = retryBaseDelay
             self.environment = environment
+        }
+
+        /// `url` made absolute against `directory` when it is a relative local path; other URLs unchanged. Git's
+        /// rules: `scheme://…` is a URL, `host:path` with no slash before the colon is scp-like ssh, anything else is
+        /// a path.
+        static func absoluteLocalPath(_ url: String, in directory: String) -> String {
+            guard !url.isEmpty, !url.hasPrefix("/"), !url.contains("://") else { return url }
+            if let colon = url.firstIndex(of: ":"), !url[..<colon].contains("/") { return url }
+            return URL(fileURLWithPath: url, relativeTo: URL(fileURLWithPath: directory, isDirectory: true))
+                .standardizedFileURL.path
         }
 
         /// The settings without secrets: the URL's user info is masked, environment values are left out.

@@ -281,6 +281,45 @@ struct GitOpsRepositoryTests {
         #expect(!FileManager.default.fileExists(atPath: checkout + "/stray.txt"))
     }
 
+    @Test("a relative gitops.url (as in the example config) still works after a restart")
+    func relativeRemotePathSurvivesARestart() async throws {
+        defer { fixture.remove() }
+        // The remote as a path relative to the process's directory, like `var/gitops-remote.git`.
+        let here = FileManager.default.currentDirectoryPath.split(separator: "/").count
+        let relative = String(repeating: "../", count: here) + fixture.remote.dropFirst()
+        func relativeRepository() -> GitOpsRepository {
+            GitOpsRepository(
+                configuration: .init(
+                    url: relative, branch: "main", checkoutPath: fixture.path("slipway"), authorName: "Slipway",
+                    authorEmail: "slipway@nortinia.example", retryBaseDelay: .milliseconds(5)))
+        }
+        _ = try await relativeRepository().commitImageTag(change(tag: "main-1111111"))
+        // A new process on the same checkout: git runs inside the checkout, where the relative path means nothing.
+        let restarted = relativeRepository()
+        #expect(
+            try await restarted.commitImageTag(change(tag: "main-2222222"))
+                == .committed(commit: try fixture.remoteHead(), oldTag: "main-1111111"))
+        try expectClean("slipway")
+    }
+
+    @Test("only relative local paths are made absolute; URLs and scp-like addresses are kept as written")
+    func urlForms() {
+        defer { fixture.remove() }
+        func configured(_ url: String) -> String {
+            GitOpsRepository.Configuration(url: url, checkoutPath: "c", authorName: "a", authorEmail: "e").url
+        }
+        let here = FileManager.default.currentDirectoryPath
+        for kept in [
+            "git@github.com:nortinia-ltd/gitops.git", "https://x:token@github.com/nortinia-ltd/gitops.git",
+            "ssh://git@github.com/nortinia-ltd/gitops.git", "file:///srv/gitops.git", "/srv/gitops.git",
+        ] {
+            #expect(configured(kept) == kept)
+        }
+        #expect(configured("var/gitops-remote.git") == here + "/var/gitops-remote.git")
+        #expect(configured("./var/../gitops.git") == here + "/gitops.git")
+        #expect(configured("repos/a:b.git") == here + "/repos/a:b.git")
+    }
+
     @Test func aDeletedCheckoutIsClonedAgain() async throws {
         defer { fixture.remove() }
         let repository = repository()
