@@ -3,10 +3,11 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= Config/slipway.example.json
+DEMO_PORT ?= 8080
 APT_PACKAGES := libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev pkg-config git
 TEST_PACKAGES := postgresql python3-pip
 
-.PHONY: run test deps test-deps build lint format bench clean
+.PHONY: run demo test deps test-deps build lint format bench clean
 
 deps:
 	@scripts/ensure-packages.sh $(APT_PACKAGES)
@@ -27,6 +28,11 @@ run: build
 	        PAGERDUTY_ROUTING_KEY=$${PAGERDUTY_ROUTING_KEY:-dev-routing-key}; \
 	  echo "Slipway on http://127.0.0.1:8080 — in another shell: SLACK_SIGNING_SECRET=dev-signing-secret .build/debug/slipway try --config $(CONFIG) '/status'"; \
 	  exec .build/debug/slipway serve --config $(CONFIG)
+
+# The real server with the test fakes for Slack, Kubernetes/Flux and PagerDuty: type /deploy, approve, fail …
+demo: deps
+	$(SWIFT) build --product slipway-demo
+	@exec .build/debug/slipway-demo --port $(DEMO_PORT)
 
 lint:
 	$(SWIFT) format lint --recursive --strict Sources Tests Package.swift

@@ -7,7 +7,8 @@ let package = Package(
     name: "Slipway",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "slipway", targets: ["Slipway"])
+        .executable(name: "slipway", targets: ["Slipway"]),
+        .executable(name: "slipway-demo", targets: ["SlipwayDemo"]),
     ],
     targets: [
         // System libraries: each is imported by exactly one Swift target.
@@ -54,6 +55,8 @@ let package = Package(
                 "SlipwayGitOps",
             ],
             swiftSettings: strict),
+        // `make demo`: the real server with the test fakes standing in for Slack, Kubernetes and PagerDuty.
+        .executableTarget(name: "SlipwayDemo", dependencies: ["SlipwayTesting"], swiftSettings: strict),
 
         // Tests mirror the source targets.
         .testTarget(name: "SlipwayCryptoTests", dependencies: ["SlipwayCrypto"]),

@@ -26,6 +26,14 @@ public enum SlackText {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The text as Slack shows it: `&lt;`, `&gt;` and `&amp;` back to `<`, `>` and `&` (`&amp;` last, so an escaped
+    /// `&amp;lt;` stays `&lt;`). For showing a reply outside Slack, e.g. in a terminal.
+    public static func unescape(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&amp;", with: "&")
+    }
+
     /// A user mention `<@U…>`. An id that is not a Slack user id (upper-case letters and digits) is escaped and
     /// shown literally instead, so it cannot become another control sequence.
     /// - Parameter userId: A Slack user id such as `U0APPROVER`.

@@ -217,37 +217,3 @@ public enum CommandLineTool {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }
-
-/// Renders a Slack reply as terminal text: every text field of every block, in order, unescaped as Slack shows it.
-enum SlackReplyText {
-    static func render(json: [UInt8]) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
-            return String(decoding: json, as: UTF8.self)
-        }
-        var lines: [String] = []
-        if let type = object["response_type"] as? String { lines.append("[\(type)]") }
-        var texts: [String] = []
-        collect(object["blocks"] as Any, into: &texts)
-        if texts.isEmpty, let text = object["text"] as? String { texts.append(text) }
-        lines.append(contentsOf: texts)
-        return unescape(lines.joined(separator: "\n"))
-    }
-
-    /// Slack's three escaped characters, shown as Slack shows them (`&amp;` last, so `&amp;lt;` stays `&lt;`).
-    static func unescape(_ text: String) -> String {
-        guard text.contains("&") else { return text }
-        return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&amp;", with: "&")
-    }
-
-    private static func collect(_ value: Any, into texts: inout [String]) {
-        if let array = value as? [Any] {
-            for item in array { collect(item, into: &texts) }
-        } else if let dict = value as? [String: Any] {
-            if let text = dict["text"] as? String, dict["type"] as? String != "button" { texts.append(text) }
-            for key in ["text", "fields", "elements"] where !(dict[key] is String) {
-                if let nested = dict[key] { collect(nested, into: &texts) }
-            }
-        }
-    }
-}
