@@ -1,3 +1,5 @@
+import Foundation
+
 /// Helpers for Slack `mrkdwn` text: escaping user-supplied text, mentions, links, and cutting to a limit.
 public enum SlackText {
     /// Escapes `&`, `<` and `>` so user-supplied text (a commit message, a tag, a reason) cannot inject
@@ -32,6 +34,16 @@ public enum SlackText {
         guard text.contains("&") else { return text }
         return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
             .replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    /// A date each reader sees in their own time zone, e.g. `<!date^1700000000^{time}|2023-11-14T22:13:20Z>`; the
+    /// fallback after `|` (ISO 8601, UTC) is what a client that cannot format it shows.
+    /// - Parameters:
+    ///   - date: The moment.
+    ///   - format: Slack's tokens, e.g. `{time}` or `{date_short_pretty} {time}`.
+    public static func date(_ date: Date, format: String = "{date_short_pretty} {time}") -> String {
+        let fallback = date.formatted(.iso8601)
+        return "<!date^\(Int(date.timeIntervalSince1970))^\(format)|\(fallback)>"
     }
 
     /// A user mention `<@U…>`. An id that is not a Slack user id (upper-case letters and digits) is escaped and

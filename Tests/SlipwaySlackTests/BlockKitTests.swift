@@ -63,6 +63,14 @@ import Testing
         #expect(SlackText.link("https://x.example/a|b", label: "l") == "<https://x.example/a%7Cb|l>")
     }
 
+    @Test func datesCarryAnISOFallbackAndUnescapeRoundTrips() {
+        let date = Date(timeIntervalSince1970: 1_700_000_000)
+        #expect(SlackText.date(date, format: "{time}") == "<!date^1700000000^{time}|2023-11-14T22:13:20Z>")
+        #expect(SlackText.date(date).hasPrefix("<!date^1700000000^{date_short_pretty} {time}|"))
+        let text = "a <b> & <!here> &amp;lt;"
+        #expect(SlackText.unescape(SlackText.escape(text)) == text)
+    }
+
     @Test func longSectionTextIsCutWithAMarker() throws {
         let text = String(repeating: "x", count: 5000)
         let section = try #require(try blocks(SlackMessage(text: "t", blocks: [.section(text)])).first)

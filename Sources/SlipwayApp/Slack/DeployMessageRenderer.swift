@@ -99,7 +99,7 @@ public struct DeployMessageRenderer: Sendable {
         var blocks: [SlackBlock] = [.section(text)]
         if let token = deploy.approval?.token {
             let expiry =
-                deploy.approval.map { "Expires <!date^\(Int($0.expiresAt.timeIntervalSince1970))^{time}|in time>." }
+                deploy.approval.map { "Expires \(SlackText.date($0.expiresAt, format: "{time}"))." }
                 ?? ""
             blocks.append(
                 .actions(

@@ -190,9 +190,7 @@ public struct StatusReport: Sendable {
         }
     }
 
-    private func ago(_ date: Date) -> String {
-        "<!date^\(Int(date.timeIntervalSince1970))^{date_short_pretty} {time}|\(ISO8601DateFormatter().string(from: date))>"
-    }
+    private func ago(_ date: Date) -> String { SlackText.date(date) }
 }
 
 /// DORA-style delivery figures over a set of deploys.
