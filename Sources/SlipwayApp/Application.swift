@@ -59,7 +59,7 @@ public final class Application: Sendable {
         public var slackClock: @Sendable () -> Int64
         public var channelPaceSeconds: Double
         public var log: Log
-        /// Resolves relative paths in the config (store, checkout).
+        /// Resolves relative paths in the config (store, checkout, a local GitOps URL).
         public var baseDirectory: String
         /// How often the store is pruned and how long finished outbox messages are kept.
         public var pruning: StorePruner.Configuration
@@ -121,7 +121,8 @@ public final class Application: Sendable {
         gitops = GitOpsRepository(
             configuration: .init(
                 url: config.gitops.url, branch: config.gitops.branch, checkoutPath: resolve(config.gitops.checkout),
-                authorName: config.gitops.authorName, authorEmail: config.gitops.authorEmail))
+                authorName: config.gitops.authorName, authorEmail: config.gitops.authorEmail,
+                baseDirectory: options.baseDirectory))
         worker = DeployWorker(coordinator: coordinator, gitops: gitops, log: options.log)
         let kubernetes = try KubernetesConfiguration.resolve(
             apiServer: config.kubernetes.apiServer, tokenEnv: config.kubernetes.tokenEnv,

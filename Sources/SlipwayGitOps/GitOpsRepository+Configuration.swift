@@ -4,9 +4,9 @@ extension GitOpsRepository {
     /// Where the GitOps repository is and how Slipway commits to it.
     public struct Configuration: Sendable, CustomStringConvertible {
         /// Any URL git accepts, a local path included. May carry credentials (`https://x:token@host/...`);
-        /// they never appear in errors or in `description`. A relative local path is made absolute against the
-        /// current directory when the configuration is created: git runs inside the checkout, where it would
-        /// mean something else.
+        /// they never appear in errors or in `description`. A relative local path is made absolute against
+        /// `baseDirectory` (the current directory unless given) when the configuration is created: git runs inside
+        /// the checkout, where it would mean something else.
         public var url: String
         /// The branch Flux follows.
         public var branch: String
@@ -28,9 +28,9 @@ extension GitOpsRepository {
         public init(
             url: String, branch: String = "main", checkoutPath: String, authorName: String, authorEmail: String,
             maxPushAttempts: Int = 5, retryBaseDelay: Duration = .milliseconds(50),
-            environment: [String: String] = [:]
+            environment: [String: String] = [:], baseDirectory: String = FileManager.default.currentDirectoryPath
         ) {
-            self.url = Self.absoluteLocalPath(url, in: FileManager.default.currentDirectoryPath)
+            self.url = Self.absoluteLocalPath(url, in: baseDirectory)
             self.branch = branch
             self.checkoutPath = checkoutPath
             self.authorName = authorName
