@@ -159,6 +159,30 @@ struct ConfigLoaderTests {
         }
     }
 
+    @Test("log sets the level and the format (text or one JSON object per line); info and text by default")
+    func logging() throws {
+        #expect(try ConfigLoader.parse(Data(Self.sample.utf8)).logging == .init(level: .info, format: .text))
+        func parse(_ log: String) throws -> SlipwayConfig {
+            try ConfigLoader.parse(
+                Data(
+                    Self.sample.replacingOccurrences(
+                        of: #""store": "#, with: #""log": \#(log), "store": "#
+                    ).utf8))
+        }
+        #expect(try parse(#"{"level": "debug", "format": "json"}"#).logging == .init(level: .debug, format: .json))
+        #expect(try parse(#"{"level": "warning"}"#).logging == .init(level: .warning, format: .text))
+        #expect {
+            try parse(#"{"format": "jsn"}"#)
+        } throws: { error in
+            (error as? ConfigError)?.description == #"log.format: must be one of text, json (did you mean "json"?)"#
+        }
+        #expect {
+            try parse(#"{"levle": "info"}"#)
+        } throws: { error in
+            (error as? ConfigError)?.description == #"log.levle: unknown field (did you mean "level"?)"#
+        }
+    }
+
     @Test("invalid JSON and missing sections are reported")
     func structure() {
         #expect(throws: ConfigError.self) { try ConfigLoader.parse(Data("{".utf8)) }

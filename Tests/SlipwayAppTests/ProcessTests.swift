@@ -90,6 +90,40 @@ struct ProcessTests {
         #expect(!failed.stderr.contains(SlipwayHarness.signingSecret))
     }
 
+    @Test("with log.format json every line serve writes is one JSON object; log.level hides what is below it")
+    func jsonLogs() throws {
+        let port = 20_000 + Int.random(in: 0..<20_000)
+        let config = try writeConfig { json in
+            json["server"] = ["host": "127.0.0.1", "port": port, "drainSeconds": 1]
+            json["log"] = ["format": "json", "level": "info"]
+        }
+        // `timeout` sends SIGTERM after 2 s: serve logs its start, the signal and the drain, then exits 0.
+        let served = try Subprocess.run(
+            "timeout", ["--preserve-status", "2", try #require(slipwayBinary()), "serve", "--config", config.path],
+            environment: Self.secrets)
+        #expect(served.status == 0, "\(served.stderrText)")
+        let lines = served.stderrText.split(separator: "\n")
+        #expect(lines.count >= 2)
+        var messages: [String] = []
+        for line in lines {
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String], "\(line)")
+            #expect(Set(object.keys) == ["time", "level", "logger", "message"], "\(line)")
+            messages.append(object["message"] ?? "")
+        }
+        #expect(messages.contains("listening on 127.0.0.1:\(port)"), "\(messages)")
+
+        let quiet = try writeConfig { json in
+            json["server"] = ["host": "127.0.0.1", "port": port, "drainSeconds": 1]
+            json["log"] = ["level": "error"]
+        }
+        let served2 = try Subprocess.run(
+            "timeout", ["--preserve-status", "1", try #require(slipwayBinary()), "serve", "--config", quiet.path],
+            environment: Self.secrets)
+        #expect(!served2.stderrText.contains("listening on"), "\(served2.stderrText)")
+        #expect(served2.stderrText.contains("GitOps checkout not ready"), "errors still show: \(served2.stderrText)")
+    }
+
     @Test("serve answers `slipway try`, then on SIGTERM turns unready and exits 0 within drainSeconds")
     func serveTryAndDrain() async throws {
         let port = 20_000 + Int.random(in: 0..<20_000)

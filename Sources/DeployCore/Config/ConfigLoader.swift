@@ -34,7 +34,7 @@ public enum ConfigLoader {
         let top = try root.object(
             allowed: [
                 "server", "store", "slack", "ci", "flux", "gitops", "kubernetes", "pagerduty", "runbooks", "onCall",
-                "people", "policy", "services",
+                "people", "policy", "services", "log",
             ])
 
         let serverNode = try top.required("server").object(allowed: [
@@ -140,11 +140,19 @@ public enum ConfigLoader {
                 ?? policy.idempotencyWindowSeconds
         }
 
+        var logging = SlipwayConfig.Logging()
+        if let log = try top.optional("log")?.object(allowed: ["level", "format"]) {
+            logging.level = try log.optional("level")?.choice(of: SlipwayConfig.Logging.Level.self) ?? logging.level
+            logging.format = try log.optional("format")?.choice(of: SlipwayConfig.Logging.Format.self) ?? logging.format
+        }
+
         let catalog = try buildCatalog(try top.required("services"))
-        return SlipwayConfig(
+        var config = SlipwayConfig(
             server: server, store: store, slack: slack, ciWebhookSecretEnv: ciSecret, fluxWebhookSecretEnv: fluxSecret,
             gitops: gitops, kubernetes: kubernetes, pagerDuty: pagerDuty, runbooksBaseURL: runbooksBaseURL,
             onCallSlackUserIds: onCallIds, people: people, policy: policy, catalog: catalog)
+        config.logging = logging
+        return config
     }
 
     private static func buildCatalog(_ node: Node) throws(ConfigError) -> Catalog {
@@ -316,6 +324,16 @@ private struct Node {
             u.host != nil
         else { throw ConfigError(path: path, problem: "must be an http(s) URL, got \"\(s)\"") }
         return s.hasSuffix("/") ? String(s.dropLast()) : s
+    }
+
+    /// One of an enumeration's raw values, e.g. `"json"` for a log format.
+    func choice<Choice: RawRepresentable & CaseIterable>(of _: Choice.Type) throws(ConfigError) -> Choice
+    where Choice.RawValue == String {
+        let text = try string()
+        if let value = Choice(rawValue: text) { return value }
+        let names = Choice.allCases.map(\.rawValue)
+        let hint = Suggestion.closest(to: text, among: names).map { " (did you mean \"\($0)\"?)" } ?? ""
+        throw ConfigError(path: path, problem: "must be one of \(names.joined(separator: ", "))" + hint)
     }
 
     func bool() throws(ConfigError) -> Bool {

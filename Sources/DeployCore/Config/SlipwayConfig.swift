@@ -43,6 +43,28 @@ public struct SlipwayConfig: Sendable, Equatable {
         public var caFile: String?
     }
 
+    /// How Slipway logs to standard error.
+    public struct Logging: Sendable, Equatable {
+        public enum Level: String, Sendable, CaseIterable {
+            case debug, info, warning, error
+        }
+
+        public enum Format: String, Sendable, CaseIterable {
+            /// `2026-11-23T18:00:00Z info slipway: message`
+            case text
+            /// One JSON object per line: `{"time":…,"level":…,"logger":"slipway","message":…}`
+            case json
+        }
+
+        public var level: Level = .info
+        public var format: Format = .text
+
+        public init(level: Level = .info, format: Format = .text) {
+            self.level = level
+            self.format = format
+        }
+    }
+
     public struct PagerDuty: Sendable, Equatable {
         public var routingKeyEnv: String
         public var eventsURL: String
@@ -56,6 +78,7 @@ public struct SlipwayConfig: Sendable, Equatable {
     public var gitops: GitOps
     public var kubernetes: Kubernetes
     public var pagerDuty: PagerDuty?
+    public var logging = Logging()
     public var runbooksBaseURL: String
     public var onCallSlackUserIds: [String]
     /// Git author email (lowercased) → Slack user id.

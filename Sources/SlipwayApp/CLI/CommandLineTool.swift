@@ -66,7 +66,7 @@ public enum CommandLineTool {
             let config = try ConfigLoader.load(path: path)
             guard reportsNoMissingSecrets(config, environment) else { return 2 }
             let secrets = try Application.Secrets.load(config, environment: environment)
-            let app = try Application(config: config, secrets: secrets)
+            let app = try Application(config: config, secrets: secrets, options: .init(log: Log(config.logging)))
             try await app.serveUntilSignalled()
             return 0
         case "try":

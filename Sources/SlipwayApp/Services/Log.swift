@@ -1,18 +1,37 @@
+import DeployCore
 import Foundation
+import SlipwaySlack
 
-/// A minimal structured logger writing one line per event to standard error. Never give it secrets.
+/// A minimal logger writing one line per event to standard error, as text or as one JSON object per line (for log
+/// pipelines). Never give it secrets.
 public struct Log: Sendable {
     public enum Level: Int, Sendable, Comparable {
         case debug, info, warning, error
         public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
     }
 
+    public typealias Format = SlipwayConfig.Logging.Format
+
     public var minimum: Level
     public var label: String
+    public var format: Format
 
-    public init(label: String = "slipway", minimum: Level = .info) {
+    public init(label: String = "slipway", minimum: Level = .info, format: Format = .text) {
         self.label = label
         self.minimum = minimum
+        self.format = format
+    }
+
+    /// The logger the configuration's `log` section asks for.
+    public init(_ logging: SlipwayConfig.Logging) {
+        let level: Level =
+            switch logging.level {
+            case .debug: .debug
+            case .info: .info
+            case .warning: .warning
+            case .error: .error
+            }
+        self.init(minimum: level, format: logging.format)
     }
 
     public func debug(_ message: @autoclosure () -> String) { write(.debug, message()) }
@@ -22,7 +41,24 @@ public struct Log: Sendable {
 
     private func write(_ level: Level, _ message: String) {
         guard level >= minimum else { return }
-        let stamp = Date().formatted(.iso8601)
-        FileHandle.standardError.write(Data("\(stamp) \(level) \(label): \(message)\n".utf8))
+        FileHandle.standardError.write(Data(line(level, message, at: Date()).utf8))
+    }
+
+    /// One log line, newline included.
+    func line(_ level: Level, _ message: String, at date: Date) -> String {
+        let stamp = date.formatted(.iso8601)
+        switch format {
+        case .text:
+            return "\(stamp) \(level) \(label): \(message)\n"
+        case .json:
+            var json = JSONWriter(capacity: message.utf8.count + 96)
+            json.beginObject()
+            json.field("time", stamp)
+            json.field("level", "\(level)")
+            json.field("logger", label)
+            json.field("message", message)
+            json.endObject()
+            return String(decoding: json.bytes, as: UTF8.self) + "\n"
+        }
     }
 }
