@@ -23,7 +23,6 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --uid 10001 --user-group --home-dir /var/lib/slipway --create-home --shell /usr/sbin/nologin slipway
 COPY --from=build /usr/local/bin/slipway /usr/local/bin/slipway
-COPY runbooks /usr/share/slipway/runbooks
 USER 10001
 WORKDIR /var/lib/slipway
 EXPOSE 8080
