@@ -156,7 +156,7 @@ public final class SlipwayDemo: @unchecked Sendable {
         guard ["shop", "api"].contains(service), ["staging", "prod"].contains(environment) else {
             return "The demo cluster runs shop and api, each in staging and prod."
         }
-        let namespace = environment == "prod" ? service : "\(service)-\(environment)"
+        let namespace = SlipwayHarness.workloadNamespace(service, environment)
         let outcome: FakeKubernetes.Outcome
         if words[0] == "succeed" {
             outcome = .succeed
@@ -192,8 +192,9 @@ public final class SlipwayDemo: @unchecked Sendable {
             guard let latest = try? harness.latestDeploy(entry.service, entry.environment),
                 latest.id != entry.after, latest.state == .failed
             else { continue }
-            let namespace = entry.environment == "prod" ? entry.service : "\(entry.service)-\(entry.environment)"
-            harness.kubernetes.script(namespace: namespace, deployment: entry.service, outcome: .succeed)
+            harness.kubernetes.script(
+                namespace: SlipwayHarness.workloadNamespace(entry.service, entry.environment),
+                deployment: entry.service, outcome: .succeed)
             lock.withLock { failOnce.removeAll { $0.service == entry.service && $0.environment == entry.environment } }
         }
     }

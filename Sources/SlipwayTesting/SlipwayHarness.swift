@@ -69,7 +69,7 @@ public final class SlipwayHarness: @unchecked Sendable {
     public static func linkCluster(_ kubernetes: FakeKubernetes, to git: GitFixture) {
         for service in ["shop", "api"] {
             for env in ["staging", "prod"] {
-                let namespace = env == "prod" ? service : "\(service)-\(env)"
+                let namespace = workloadNamespace(service, env)
                 kubernetes.addDeployment(
                     namespace: namespace, name: service, image: "\(GitFixture.image(service)):\(GitFixture.initialTag)",
                     replicas: 2)
@@ -81,6 +81,11 @@ public final class SlipwayHarness: @unchecked Sendable {
         }
     }
 
+    /// The namespace of a service's Deployment in the default configuration: `shop` for prod, `shop-staging` else.
+    public static func workloadNamespace(_ service: String, _ environment: String) -> String {
+        environment == "prod" ? service : "\(service)-\(environment)"
+    }
+
     /// The configuration used by default: the shared sample's shape with two services.
     public static func configJSON(
         kubernetesURL: String = "http://127.0.0.1:9", remote: String, checkout: String, slackURL: String,
@@ -90,7 +95,7 @@ public final class SlipwayHarness: @unchecked Sendable {
             var e: [String: Any] = [
                 "kustomization": GitFixture.kustomization(service, name),
                 "flux": ["namespace": "flux-system", "kustomization": "\(service)-\(name)", "gitRepository": "gitops"],
-                "workload": ["namespace": prod ? service : "\(service)-\(name)", "deployment": service],
+                "workload": ["namespace": workloadNamespace(service, name), "deployment": service],
             ]
             if prod {
                 e["promoteFrom"] = "staging"
