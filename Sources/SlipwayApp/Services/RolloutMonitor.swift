@@ -29,6 +29,8 @@ public final class RolloutMonitor: Sendable {
     /// Deploys polled at least once by this process (a failed reconcile request is retried at the next poll,
     /// not at every store check).
     private let seen = LockedSet()
+    /// Reconcile requests and cluster polls that keep failing are logged once a minute, not at every poll.
+    private let warnings = RepeatedWarnings()
 
     /// - Parameters:
     ///   - rolloutPollInterval: Poll interval while a rollout is in progress; default `min(1, pollIntervalSeconds)`.
@@ -108,6 +110,7 @@ public final class RolloutMonitor: Sendable {
         let ids = Set(watched.map(\.id))
         seen.retain(ids)
         reconciled.retain(ids)
+        warnings.retain(subjects: ids)
         guard !watched.isEmpty else { return idle }
         let now = coordinator.clock()
         var targets: [WatchTarget] = []
@@ -117,15 +120,16 @@ public final class RolloutMonitor: Sendable {
                 let env = service.environments[deploy.environment], let commit = deploy.gitCommit
             else { continue }
             if !reconciled.contains(deploy.id) {
+                let key = RepeatedWarnings.Key(what: "reconcile request", subject: deploy.id)
                 do {
                     _ = try await reconciler.requestReconcile(
                         gitRepository: env.flux.gitRepository, kustomization: env.flux.kustomization,
                         namespace: env.flux.namespace, at: now)
                     reconciled.insert(deploy.id)
+                    if let line = warnings.success(key, now: now) { log.info(line) }
                 } catch {
-                    log.warning(
-                        "\(deploy.id): reconcile request failed (Flux will still pick the commit up at its interval): \(error)"
-                    )
+                    let detail = "\(error) (Flux will still pick the commit up at its interval)"
+                    if let line = warnings.failure(key, detail, now: now) { log.warning(line) }
                 }
             }
             targets.append(
@@ -137,8 +141,13 @@ public final class RolloutMonitor: Sendable {
                     flux: env.flux, workload: env.workload, policy: RolloutPolicy(policy)))
         }
         let poll = await observer.poll(targets, now: now)
-        for (id, error) in poll.errors {
-            log.warning("\(id): cluster poll failed: \(error)")
+        for deploy in watched {
+            let key = RepeatedWarnings.Key(what: "cluster poll", subject: deploy.id)
+            if let error = poll.errors[deploy.id] {
+                if let line = warnings.failure(key, "\(error)", now: now) { log.warning(line) }
+            } else if let line = warnings.success(key, now: now) {
+                log.info(line)
+            }
         }
         var next = policy.pollIntervalSeconds
         for deploy in watched {
