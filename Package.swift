@@ -56,7 +56,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         // `make demo`: the real server with the test fakes standing in for Slack, Kubernetes and PagerDuty.
-        .executableTarget(name: "SlipwayDemo", dependencies: ["SlipwayTesting"], swiftSettings: strict),
+        .executableTarget(name: "SlipwayDemo", dependencies: ["SlipwayTesting", "SlipwayApp"], swiftSettings: strict),
 
         // Tests mirror the source targets.
         .testTarget(name: "SlipwayCryptoTests", dependencies: ["SlipwayCrypto"]),

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayApp
 import SlipwayTesting
 
 // `slipway-demo [--port N]`: Slipway on loopback with fake Slack, Kubernetes and PagerDuty; reads demo lines from
@@ -19,6 +20,13 @@ do {
 } catch {
     FileHandle.standardError.write(Data("slipway-demo: \(error)\n".utf8))
     exit(1)
+}
+// Ctrl-C (or SIGTERM) stops the server and fakes and removes the demo's temporary files, as `quit` does. Detached:
+// the main thread is busy reading standard input.
+Task.detached {
+    await SignalWaiter.wait(for: [SIGINT, SIGTERM])
+    await demo.stop()
+    exit(0)
 }
 print(
     """
