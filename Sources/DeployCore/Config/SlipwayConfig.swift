@@ -45,8 +45,13 @@ public struct SlipwayConfig: Sendable, Equatable {
 
     /// How Slipway logs to standard error.
     public struct Logging: Sendable, Equatable {
-        public enum Level: String, Sendable, CaseIterable {
+        /// Most to least verbose: a logger at one level writes that level and those after it.
+        public enum Level: String, Sendable, CaseIterable, Comparable {
             case debug, info, warning, error
+
+            public static func < (a: Level, b: Level) -> Bool {
+                allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+            }
         }
 
         public enum Format: String, Sendable, CaseIterable {

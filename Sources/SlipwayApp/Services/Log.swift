@@ -5,11 +5,7 @@ import SlipwaySlack
 /// A minimal logger writing one line per event to standard error, as text or as one JSON object per line (for log
 /// pipelines). Never give it secrets.
 public struct Log: Sendable {
-    public enum Level: Int, Sendable, Comparable {
-        case debug, info, warning, error
-        public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
-    }
-
+    public typealias Level = SlipwayConfig.Logging.Level
     public typealias Format = SlipwayConfig.Logging.Format
 
     public var minimum: Level
@@ -24,14 +20,7 @@ public struct Log: Sendable {
 
     /// The logger the configuration's `log` section asks for.
     public init(_ logging: SlipwayConfig.Logging) {
-        let level: Level =
-            switch logging.level {
-            case .debug: .debug
-            case .info: .info
-            case .warning: .warning
-            case .error: .error
-            }
-        self.init(minimum: level, format: logging.format)
+        self.init(minimum: logging.level, format: logging.format)
     }
 
     public func debug(_ message: @autoclosure () -> String) { write(.debug, message()) }
@@ -49,12 +38,12 @@ public struct Log: Sendable {
         let stamp = date.formatted(.iso8601)
         switch format {
         case .text:
-            return "\(stamp) \(level) \(label): \(message)\n"
+            return "\(stamp) \(level.rawValue) \(label): \(message)\n"
         case .json:
             var json = JSONWriter(capacity: message.utf8.count + 96)
             json.beginObject()
             json.field("time", stamp)
-            json.field("level", "\(level)")
+            json.field("level", level.rawValue)
             json.field("logger", label)
             json.field("message", message)
             json.endObject()

@@ -101,7 +101,7 @@ public struct StatusReport: Sendable {
             var text = "*\(env)*: \(tagText(record))"
             if let lock {
                 text +=
-                    "\n🔒 Locked by \(SlackText.mention(userId: lock.lockedBy)) \(ago(lock.lockedAt)): “\(e(lock.reason))”"
+                    "\n🔒 Locked by \(SlackText.mention(userId: lock.lockedBy)) \(SlackText.date(lock.lockedAt)): “\(e(lock.reason))”"
             }
             if deploys.isEmpty {
                 text += "\n_No deploys recorded yet._"
@@ -112,7 +112,7 @@ public struct StatusReport: Sendable {
                     "\n\(icon(deploy.state)) `\(deploy.id)` \(deploy.kind.rawValue) \(deploy.tagChangeText) — *\(deploy.state.label)*"
                 if deploy.state == .reconciling { line += " (committed; waiting for Flux to apply it)" }
                 if let progress = deploy.progress, !deploy.state.isTerminal { line += " (\(e(progress)))" }
-                line += " · \(who) · \(ago(deploy.createdAt))"
+                line += " · \(who) · \(SlackText.date(deploy.createdAt))"
                 if let failure = deploy.failure {
                     line += "\n      ↳ \(e(failure.title)): \(e(String(failure.summary.prefix(300))))"
                 }
@@ -189,8 +189,6 @@ public struct StatusReport: Sendable {
         default: "⏳"
         }
     }
-
-    private func ago(_ date: Date) -> String { SlackText.date(date) }
 }
 
 /// DORA-style delivery figures over a set of deploys.
