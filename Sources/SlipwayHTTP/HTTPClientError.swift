@@ -68,6 +68,10 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The kind and the reason, e.g. "connectionRefused: Couldn't connect to server (…)": what a caller whose URL
+    /// must stay out of logs reports.
+    public var kindAndReason: String { "\(kind): \(reason)" }
+
     /// One line for logs, e.g. "GET http://10.0.0.1:6443/api failed: Couldn't connect to server (...)".
     public var description: String {
         switch code {

@@ -113,7 +113,7 @@ public struct PagerDutyClient: Sendable, CustomStringConvertible {
         do {
             response = try await http.perform(request)
         } catch let error as HTTPClientError {
-            throw .transport("\(error.kind): \(error.reason)")
+            throw .transport(error.kindAndReason)
         } catch {
             throw .transport("request failed")
         }

@@ -151,7 +151,7 @@ public struct SlackWebClient: Sendable, CustomStringConvertible, CustomReflectab
             response = try await http.perform(request)
         } catch let error as HTTPClientError {
             // curl's reason names the host at most, never the path: a response_url's path is a credential.
-            throw .transport("\(error.kind): \(error.reason)", method: method)
+            throw .transport(error.kindAndReason, method: method)
         } catch {
             throw .transport("request failed", method: method)
         }
