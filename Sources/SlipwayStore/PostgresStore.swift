@@ -16,6 +16,7 @@ import Foundation
 public final class PostgresStore: Store, @unchecked Sendable {
     /// `host:port/database`, for logs; the URL itself is never kept in messages (it may hold a password).
     public let endpointDescription: String
+    public let executor = StoreExecutor(label: "slipway.store.postgres")
     private let pool: ConnectionPool<PostgresConnection>
     private let maxWriteAttempts = 8
 

@@ -14,6 +14,7 @@ import Foundation
 public final class SQLiteStore: Store, @unchecked Sendable {
     /// The database file (or `:memory:`).
     public let path: String
+    public let executor = StoreExecutor(label: "slipway.store.sqlite")
     private let writer: SQLiteWriter
     /// Nil for `:memory:`, where every connection would see its own empty database: reads share the writer.
     private let readers: ConnectionPool<SQLiteConnection>?

@@ -1,12 +1,15 @@
 import DeployCore
 import Foundation
 
-/// Slipway's durable state. Implementations (SQLite, PostgreSQL) are thread-safe; every call is synchronous and
-/// short, so request handlers call it directly and background services call it from their own tasks.
+/// Slipway's durable state. Implementations (SQLite, PostgreSQL) are thread-safe. The synchronous calls block their
+/// thread (group commit, network I/O): request handlers on the HTTP server's threads call them directly; background
+/// services use the `async` overloads (`Store+Async.swift`), which run on the store's `executor`.
 ///
 /// All changes caused by one event go through one `write` so they commit together: a deploy's new state, its audit
 /// event and the outbox messages it causes are never seen apart.
 public protocol Store: Sendable {
+    /// The threads this store's blocking work runs on when called from async code.
+    var executor: StoreExecutor { get }
     /// Runs `body` in a read-only snapshot.
     func read<T>(_ body: (any StoreReader) throws -> T) throws -> T
     /// Runs `body` in one write transaction; it commits when `body` returns and rolls back when it throws.

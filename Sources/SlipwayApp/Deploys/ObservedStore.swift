@@ -11,6 +11,8 @@ public final class ObservedStore: Store, @unchecked Sendable {
 
     public init(_ base: any Store) { self.base = base }
 
+    public var executor: StoreExecutor { base.executor }
+
     /// Increases after every write transaction (committed or not).
     public var generation: UInt64 { lock.withLock { writes } }
 
