@@ -68,7 +68,8 @@ public struct Log: Sendable {
         guard level >= minimum else { return }
         var all = metadata
         all.merge(extra()) { _, new in new }
-        sink.write(LogRecord(time: Date(), level: level, label: label, message: message(), metadata: all), format: format)
+        sink.write(
+            LogRecord(time: Date(), level: level, label: label, message: message(), metadata: all), format: format)
     }
 
     /// The host of a URL, for logging where a call went without logging the URL (a `response_url` is a
