@@ -6,6 +6,7 @@ import SlipwayHTTP
 import SlipwayKubernetes
 import SlipwaySlack
 import SlipwayStore
+import Synchronization
 
 /// The composition root: builds every part from the configuration and secrets, serves HTTP, and runs the
 /// background services until a signal asks it to drain and stop.
@@ -26,6 +27,8 @@ public final class Application: Sendable {
     public let pruner: StorePruner
     /// Decides whether this replica runs the background services (always, with SQLite).
     public let leadership: LeaderElection
+    /// Runs the background services (while leading) and the graceful shutdown.
+    public let runner: ServiceRunner
     let readiness = Readiness()
     let log: Log
 
@@ -180,6 +183,13 @@ public final class Application: Sendable {
                 threadCount: config.server.threads ?? HTTPServer.Configuration.defaultThreadCount,
                 connectionMemoryBytes: config.server.connectionMemoryBytes),
             handler: handler)
+        // Stopped in reverse: the worker first (it takes the deploys the intake created and pushes them), then the
+        // monitor (its last transitions still enqueue messages), the pruner, and the outbox last, so the messages
+        // the others' final work caused are still delivered while they stop.
+        runner = ServiceRunner(
+            services: [deliverer, pruner, monitor, worker], leadership: leadership,
+            intake: HTTPIntake(server: server, readiness: readiness), drainSeconds: config.server.drainSeconds,
+            log: options.log)
     }
 
     /// The bound port (after `start`).
@@ -191,99 +201,84 @@ public final class Application: Sendable {
         log.info("listening on \(config.server.host):\(server.port)")
     }
 
-    /// Prepares dependencies, marks the server ready and, until cancelled, runs the background services whenever
-    /// this replica is the leader (see `LeaderElection`). Followers serve HTTP only; `/ready` is 200 on every replica.
-    public func runServices() async {
+    /// Prepares the GitOps checkout (a failure is logged; deploys retry) and marks the server ready.
+    func prepare() async {
         do {
             try await gitops.prepare()
         } catch {
-            log.error("GitOps checkout not ready (deploys will retry): \(error)")
+            log.error("GitOps checkout not ready (deploys will retry): \(error)", metadata: ["component": "gitops"])
         }
         readiness.set(.ready)
-        await leadership.run { [self] in
-            coordinator.signal()
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.worker.run() }
-                group.addTask { await self.deliverer.run() }
-                group.addTask { await self.monitor.run() }
-                group.addTask { await self.pruner.run() }
-                await group.waitForAll()
-            }
-        }
     }
 
-    /// Graceful stop: `/ready` turns 503 at once, new requests are refused, in-flight ones get up to
-    /// `drainSeconds` to finish. - Returns: true when everything in flight finished in time.
+    /// Prepares dependencies, marks the server ready and, until cancelled, runs the background services whenever
+    /// this replica is the leader (see `LeaderElection`). Followers serve HTTP only; `/ready` is 200 on every replica.
+    public func runServices() async {
+        await prepare()
+        await runner.runWhileLeading()
+    }
+
+    /// Graceful stop without the services (they stop when the task running `runServices` is cancelled): `/ready`
+    /// turns 503 at once, new requests are refused, in-flight ones get up to `drainSeconds` to finish.
+    /// - Returns: true when everything in flight finished in time.
     @discardableResult
     public func drain() -> Bool {
-        readiness.set(.draining)
-        server.beginDrain()
-        let finished = server.drain(timeout: config.server.drainSeconds)
+        let intake = HTTPIntake(server: server, readiness: readiness)
+        intake.markUnready()
+        intake.stopAccepting()
+        return intake.finish(timeout: config.server.drainSeconds)
+    }
+
+    /// Serves until SIGTERM or SIGINT, then shuts down in the runner's order (see `ServiceRunner`) and returns.
+    /// - Throws: `ServiceRunnerError` when a background service failed (after the same shutdown).
+    public func serveUntilSignalled() async throws {
+        try start()
+        try await runner.run(signals: [.terminate, .interrupt]) { [self] in await prepare() }
+    }
+}
+
+/// The HTTP server as the service runner's intake.
+struct HTTPIntake: ServiceIntake {
+    let server: HTTPServer
+    let readiness: Readiness
+
+    func markUnready() { readiness.set(.draining) }
+
+    func stopAccepting() { server.beginDrain() }
+
+    func finishInFlight(timeout: Double) async -> Bool {
+        // `drain` polls in a loop: off the cooperative pool.
+        (try? await BlockingWork.run { finish(timeout: timeout) }) ?? false
+    }
+
+    func finish(timeout: Double) -> Bool {
+        let finished = server.drain(timeout: timeout)
         server.stop()
         return finished
     }
-
-    /// Serves until SIGTERM or SIGINT, then drains and returns.
-    public func serveUntilSignalled() async throws {
-        try start()
-        let services = Task { await runServices() }
-        await SignalWaiter.wait(for: [SIGTERM, SIGINT])
-        log.info("signal received: draining (up to \(Int(config.server.drainSeconds))s)")
-        let clean = drain()
-        services.cancel()
-        _ = await services.value
-        log.info(clean ? "drained; bye" : "drain timed out; exiting with requests still in flight")
-    }
 }
 
-/// Whether the server should receive traffic.
-final class Readiness: @unchecked Sendable {
-    enum Phase: String { case starting, ready, draining }
-    private let lock = NSLock()
-    private var current = Phase.starting
+/// Whether the server should receive traffic: starting, then ready, then draining for good.
+final class Readiness: Sendable {
+    enum Phase: String, Comparable {
+        case starting, ready, draining
 
-    var phase: String { lock.withLock { current.rawValue } }
-    var isReady: Bool { lock.withLock { current == .ready } }
-    func set(_ phase: Phase) { lock.withLock { current = phase } }
-}
-
-/// Waits for Unix signals without installing handlers that run arbitrary code in signal context.
-public enum SignalWaiter {
-    /// Returns when one of `signals` arrives.
-    public static func wait(for signals: [Int32]) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let queue = DispatchQueue(label: "slipway.signals")
-            let once = Once()
-            var sources: [any DispatchSourceSignal] = []
-            for number in signals {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler {
-                    if once.fire() { continuation.resume() }
-                }
-                source.resume()
-                sources.append(source)
+        static func < (a: Phase, b: Phase) -> Bool { a.order < b.order }
+        private var order: Int {
+            switch self {
+            case .starting: 0
+            case .ready: 1
+            case .draining: 2
             }
-            SignalSources.keep(sources)
         }
     }
+
+    private let current = Mutex(Phase.starting)
+
+    var phase: String { current.withLock { $0.rawValue } }
+    var isReady: Bool { current.withLock { $0 == .ready } }
+    /// Moves forward only: a checkout that finishes preparing during a drain does not make the server ready again.
+    func set(_ phase: Phase) { current.withLock { $0 = max($0, phase) } }
 }
 
-/// Keeps signal sources alive for the life of the process.
-private enum SignalSources {
-    nonisolated(unsafe) private static var all: [any DispatchSourceSignal] = []
-    private static let lock = NSLock()
-    static func keep(_ sources: [any DispatchSourceSignal]) { lock.withLock { all.append(contentsOf: sources) } }
-}
-
-private final class Once: @unchecked Sendable {
-    private let lock = NSLock()
-    private var fired = false
-    func fire() -> Bool {
-        lock.withLock {
-            if fired { return false }
-            fired = true
-            return true
-        }
-    }
-}
+extension OutboxDeliverer: Service {}

@@ -24,7 +24,7 @@ do {
 // Ctrl-C (or SIGTERM) stops the server and fakes and removes the demo's temporary files, as `quit` does. Detached:
 // the main thread is busy reading standard input.
 Task.detached {
-    await SignalWaiter.wait(for: [SIGINT, SIGTERM])
+    _ = await UnixSignals.first(of: [.interrupt, .terminate])
     await demo.stop()
     exit(0)
 }

@@ -11,17 +11,17 @@ struct RepeatedWarningsTests {
     func throttles() {
         let warnings = RepeatedWarnings(interval: 60)
         #expect(
-            warnings.failure(key, "connection refused", now: start) == "d-1: cluster poll failed: connection refused")
+            warnings.failure(key, "connection refused", now: start) == "cluster poll failed: connection refused")
         for second in stride(from: 5, to: 60, by: 5) {
             #expect(warnings.failure(key, "connection refused", now: start + Double(second)) == nil)
         }
         #expect(
             warnings.failure(key, "timeout", now: start + 60)
-                == "d-1: cluster poll still failing after 1 min (11 repeats not logged): timeout")
+                == "cluster poll still failing after 1 min (11 repeats not logged): timeout")
         #expect(warnings.failure(key, "timeout", now: start + 65) == nil)
-        #expect(warnings.success(key, now: start + 200) == "d-1: cluster poll works again after failing for 3 min 20 s")
+        #expect(warnings.success(key, now: start + 200) == "cluster poll works again after failing for 3 min 20 s")
         #expect(warnings.success(key, now: start + 205) == nil, "a success is logged only after a failure")
-        #expect(warnings.failure(key, "refused", now: start + 210) == "d-1: cluster poll failed: refused")
+        #expect(warnings.failure(key, "refused", now: start + 210) == "cluster poll failed: refused")
     }
 
     @Test("keys are separate, and failures of subjects that ended are forgotten")
@@ -36,6 +36,6 @@ struct RepeatedWarningsTests {
         #expect(warnings.success(ended, now: start + 1) == nil)
         #expect(warnings.failure(key, "x", now: start + 1) == nil)
         #expect(
-            warnings.success(other, now: start + 7200) == "d-1: reconcile request works again after failing for 2 h")
+            warnings.success(other, now: start + 7200) == "reconcile request works again after failing for 2 h")
     }
 }

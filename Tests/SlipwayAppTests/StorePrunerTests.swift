@@ -82,13 +82,13 @@ struct StorePrunerTests {
             configuration: .init(outboxRetention: 7 * Self.day, batchSize: 3), store: h.app.store, clock: { now },
             log: Log(minimum: .error))
         #expect(
-            pruner.pruneOnce() == PrunedRows(idempotencyKeys: 8, cachedValues: 1, outboxMessages: 2),
+            await pruner.pruneOnce() == PrunedRows(idempotencyKeys: 8, cachedValues: 1, outboxMessages: 2),
             "1 + 7 expired keys over three batches of 3")
-        #expect(pruner.pruneOnce() == PrunedRows())
+        #expect(await pruner.pruneOnce() == PrunedRows())
         // A shorter retention reaches yesterday's delivery too; pending messages still stay.
         let strict = StorePruner(
             configuration: .init(outboxRetention: 3600), store: h.app.store, clock: { now }, log: Log(minimum: .error))
-        #expect(strict.pruneOnce() == PrunedRows(outboxMessages: 1))
+        #expect(await strict.pruneOnce() == PrunedRows(outboxMessages: 1))
         #expect(try h.app.store.read { r in try r.outboxCount(status: .pending) } == 1)
     }
 }

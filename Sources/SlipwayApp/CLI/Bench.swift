@@ -31,7 +31,7 @@ enum Bench {
                 targetTag: "main-\(String(format: "%07x", 0x100000 + i))", requestedBy: "U0ALICE", createdAt: Date())
             let created = try app.coordinator.create(deploy, requiresApproval: true, origin: "bench")
             let start = Date()
-            _ = try app.coordinator.apply(.approve(by: "U0DANA"), deployId: created.id, actor: "U0DANA")
+            _ = try await app.coordinator.apply(.approve(by: "U0DANA"), deployId: created.id, actor: "U0DANA")
             await app.worker.processOnce()
             guard try app.store.read({ r in try r.deploy(id: created.id) })?.gitCommit != nil else {
                 throw Failure(message: "deploy \(created.id) was not committed")

@@ -88,6 +88,15 @@ public final class DeployCoordinator: Sendable {
         return stored
     }
 
+    /// Applies `event` to the deploy with `id` in its own transaction, on the store's own threads: what background
+    /// services call, so a transaction (a SQLite group commit, a PostgreSQL round trip) never blocks the cooperative
+    /// pool.
+    /// - Throws: as the synchronous `apply(_:deployId:actor:)`.
+    @discardableResult
+    public func apply(_ event: DeployStateMachine.Event, deployId: String, actor: String) async throws -> Deploy {
+        try await store.executor.run { try self.apply(event, deployId: deployId, actor: actor) }
+    }
+
     /// Applies `event` inside an open transaction and carries out the store-side actions.
     @discardableResult
     public func apply(

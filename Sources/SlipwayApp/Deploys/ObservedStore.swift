@@ -1,12 +1,15 @@
 import Foundation
 import SlipwayStore
+import Synchronization
 
 /// A store that counts its writes, so caches of what the store says know when they are stale, and runs
 /// after-commit actions (metrics) only once a write has committed — a retried or rolled-back body runs none.
-public final class ObservedStore: Store, @unchecked Sendable {
+///
+/// The actions queued during a write are kept in the writing thread's dictionary: a synchronous write runs on one
+/// thread from start to commit (the async `write` runs the whole synchronous one on a store executor thread).
+public final class ObservedStore: Store {
     private let base: any Store
-    private let lock = NSLock()
-    private var writes: UInt64 = 0
+    private let writes = Mutex<UInt64>(0)
     private static let pendingKey = "slipway.afterCommit"
 
     public init(_ base: any Store) { self.base = base }
@@ -14,12 +17,12 @@ public final class ObservedStore: Store, @unchecked Sendable {
     public var executor: StoreExecutor { base.executor }
 
     /// Increases after every write transaction (committed or not).
-    public var generation: UInt64 { lock.withLock { writes } }
+    public var generation: UInt64 { writes.withLock { $0 } }
 
     public func read<T>(_ body: (any StoreReader) throws -> T) throws -> T { try base.read(body) }
 
     public func write<T>(_ body: (any StoreWriter) throws -> T) throws -> T {
-        defer { lock.withLock { writes &+= 1 } }
+        defer { writes.withLock { $0 &+= 1 } }
         let thread = Thread.current
         let outer = thread.threadDictionary[Self.pendingKey] as? AfterCommitActions
         if outer != nil { return try base.write(body) }  // joined an enclosing write: its commit runs the actions

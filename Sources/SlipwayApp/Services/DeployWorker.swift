@@ -2,44 +2,51 @@ import DeployCore
 import Foundation
 import SlipwayGitOps
 import SlipwayStore
+import Synchronization
 
 /// Carries deploys through the steps that need git: commits approved deploys to the GitOps repository, and expires
 /// approvals. It reads its work from the store, so a restart resumes where the last process stopped.
-public final class DeployWorker: Sendable {
+public final class DeployWorker: Service {
+    public var name: String { "deploy-worker" }
     let coordinator: DeployCoordinator
     let gitops: GitOpsRepository
     let log: Log
     let maxTransientAttempts = 5
-    private let attempts = LockedCounter()
+    /// Failed commit attempts per deploy id.
+    private let attempts = Mutex<[String: Int]>([:])
     /// When this worker last started running: a deploy left in `committing` before then may have been pushed by
     /// an earlier process, or by the replica that led before this one.
-    private let runningSince = LockedDate(Date())
+    private let runningSince = Mutex(Date())
 
     public init(coordinator: DeployCoordinator, gitops: GitOpsRepository, log: Log) {
         self.coordinator = coordinator
         self.gitops = gitops
-        self.log = log
+        self.log = log.with(["component": "deploy-worker"])
     }
 
     /// Runs until cancelled.
     public func run() async {
-        runningSince.set(Date())
+        runningSince.withLock { $0 = Date() }
         while !Task.isCancelled {
             await processOnce()
             await coordinator.workAvailable.wait(timeout: 1)
         }
     }
 
-    /// Does all work that is due now. Returns the number of deploys committed or failed.
+    /// Does all work that is due now. Store calls run on the store's executor, git on the repository's queue.
+    /// - Returns: the number of deploys committed or failed.
     @discardableResult
     public func processOnce() async -> Int {
-        expireApprovals()
+        await expireApprovals()
+        // Every store call hops to the store's own threads (`StoreExecutor`): a group commit or a PostgreSQL round
+        // trip must not hold a thread of the cooperative pool.
+        let store = coordinator.store
         var handled = 0
         let committing: [Deploy]
         do {
-            committing = try coordinator.store.read { r in try r.deploys(in: [.committing]) }
+            committing = try await store.executor.run { try store.read { r in try r.deploys(in: [.committing]) } }
         } catch {
-            log.error("deploy worker cannot read the store: \(error)")
+            log.error("cannot read the store: \(error)")
             return 0
         }
         for deploy in committing where !Task.isCancelled {
@@ -49,19 +56,25 @@ public final class DeployWorker: Sendable {
         return handled
     }
 
-    private func expireApprovals() {
+    private func expireApprovals() async {
         let now = coordinator.clock()
-        guard let waiting = try? coordinator.store.read({ r in try r.deploys(in: [.awaitingApproval]) }) else { return }
+        let store = coordinator.store
+        guard
+            let waiting = try? await store.executor.run({
+                try store.read { r in try r.deploys(in: [.awaitingApproval]) }
+            })
+        else { return }
         for deploy in waiting where (deploy.approval?.expiresAt ?? .distantFuture) <= now {
-            _ = try? coordinator.apply(.expireApproval, deployId: deploy.id, actor: "slipway")
+            _ = try? await coordinator.apply(.expireApproval, deployId: deploy.id, actor: "slipway")
         }
     }
 
     private func commit(_ deploy: Deploy) async {
+        let about = deploy.logMetadata
         guard let service = coordinator.catalog.services[deploy.service],
             let env = service.environments[deploy.environment]
         else {
-            fail(
+            await fail(
                 deploy,
                 FailureRecord(
                     cause: "not_configured", title: "Environment no longer configured",
@@ -77,7 +90,8 @@ public final class DeployWorker: Sendable {
         do {
             // A crash between push and record leaves the deploy here with its commit already on the branch; only a
             // deploy that entered this step before this worker started (or failed a try) can be in that case.
-            let mayBePushed = deploy.updatedAt < runningSince.value || attempts.value(deploy.id) > 0
+            let mayBePushed =
+                deploy.updatedAt < runningSince.withLock({ $0 }) || attempts.withLock({ $0[deploy.id] ?? 0 }) > 0
             if mayBePushed,
                 let pushed = try await gitops.pushedDeploy(
                     forDeployId: deploy.id, file: env.kustomization, image: service.image)
@@ -85,9 +99,9 @@ public final class DeployWorker: Sendable {
                 // The tag the pushed commit replaced is in its parent; the deploy may never have learnt it.
                 let previousTag = pushed.previousTag ?? deploy.previousTag
                 log.info(
-                    "\(deploy.id) was already pushed as \(pushed.commit.prefix(12)) "
-                        + "(\(previousTag ?? "(none)") → \(deploy.targetTag)); recording it")
-                _ = try coordinator.apply(
+                    "already pushed as \(pushed.commit.prefix(12)) (\(previousTag ?? "(none)") → \(deploy.targetTag)); "
+                        + "recording it", metadata: about)
+                _ = try await coordinator.apply(
                     .committed(commit: pushed.commit, previousTag: previousTag), deployId: deploy.id, actor: "slipway")
                 return
             }
@@ -95,77 +109,43 @@ public final class DeployWorker: Sendable {
             switch outcome {
             case .committed(let commit, let oldTag):
                 log.info(
-                    "\(deploy.id) committed \(deploy.target) \(oldTag ?? "(none)") → \(deploy.targetTag) as \(commit.prefix(12))"
-                )
-                _ = try coordinator.apply(
+                    "committed \(oldTag ?? "(none)") → \(deploy.targetTag) as \(commit.prefix(12))", metadata: about)
+                _ = try await coordinator.apply(
                     .committed(commit: commit, previousTag: oldTag), deployId: deploy.id, actor: "slipway")
             case .alreadyCurrent:
-                log.info("\(deploy.id) \(deploy.target) already at \(deploy.targetTag); nothing committed")
-                _ = try coordinator.apply(.alreadyCurrent, deployId: deploy.id, actor: "slipway")
+                log.info("already at \(deploy.targetTag); nothing committed", metadata: about)
+                _ = try await coordinator.apply(.alreadyCurrent, deployId: deploy.id, actor: "slipway")
             }
-            attempts.reset(deploy.id)
+            attempts.withLock { $0[deploy.id] = nil }
         } catch let error as GitOpsError {
             if error.kind == .gitFailed || error.kind == .pushRejected {
-                let n = attempts.increment(deploy.id)
-                log.warning("\(deploy.id) commit attempt \(n) failed: \(error.message)")
+                let n = attempts.withLock { counts in
+                    counts[deploy.id, default: 0] += 1
+                    return counts[deploy.id]!
+                }
+                log.warning("commit attempt \(n) failed: \(error.message)", metadata: about)
                 if n < maxTransientAttempts {
                     try? await Task.sleep(nanoseconds: UInt64(min(8.0, 0.25 * pow(2, Double(n))) * 1e9))
                     coordinator.workAvailable.signal()
                     return
                 }
             }
-            attempts.reset(deploy.id)
-            fail(
+            attempts.withLock { $0[deploy.id] = nil }
+            await fail(
                 deploy,
                 FailureRecord(
                     cause: "commit_failed", title: "Could not commit to the GitOps repository",
                     summary: error.message, runbook: nil))
         } catch {
-            log.error("\(deploy.id) commit step failed: \(error)")
+            log.error("commit step failed: \(error)", metadata: about)
         }
     }
 
-    private func fail(_ deploy: Deploy, _ failure: FailureRecord) {
+    private func fail(_ deploy: Deploy, _ failure: FailureRecord) async {
         do {
-            _ = try coordinator.apply(.fail(failure), deployId: deploy.id, actor: "slipway")
+            _ = try await coordinator.apply(.fail(failure), deployId: deploy.id, actor: "slipway")
         } catch {
-            log.error("\(deploy.id) could not record failure: \(error)")
+            log.error("could not record failure: \(error)", metadata: deploy.logMetadata)
         }
-    }
-}
-
-/// A date shared across tasks.
-final class LockedDate: @unchecked Sendable {
-    private let lock = NSLock()
-    private var date: Date
-
-    init(_ date: Date) { self.date = date }
-
-    var value: Date { lock.withLock { date } }
-    func set(_ date: Date) { lock.withLock { self.date = date } }
-}
-
-/// Per-key attempt counters shared across tasks.
-final class LockedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var counts: [String: Int] = [:]
-
-    func increment(_ key: String) -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        counts[key, default: 0] += 1
-        return counts[key]!
-    }
-
-    func value(_ key: String) -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return counts[key] ?? 0
-    }
-
-    func reset(_ key: String) {
-        lock.lock()
-        counts[key] = nil
-        lock.unlock()
     }
 }

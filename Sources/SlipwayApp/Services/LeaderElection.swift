@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayStore
+import Synchronization
 
 /// Runs the background services (deploy worker, rollout monitor, outbox, pruner) on one replica at a time.
 ///
@@ -33,7 +34,8 @@ public final class LeaderElection: Sendable {
     public let timing: Timing
     let lock: any LeaderLock
     let log: Log
-    private let leading = LeaderFlag()
+    /// Read by `/metrics` from HTTP threads.
+    private let leading = Mutex(false)
 
     /// - Parameters:
     ///   - lock: the lock replicas compete for (`PostgresSessionLock`), or `SingleProcessLock` for SQLite.
@@ -42,11 +44,11 @@ public final class LeaderElection: Sendable {
     public init(lock: any LeaderLock, timing: Timing = Timing(), log: Log) {
         self.lock = lock
         self.timing = timing
-        self.log = log
+        self.log = log.with(["component": "leader-election"])
     }
 
     /// True while this replica holds the lock and runs the background services.
-    public var isLeader: Bool { leading.value }
+    public var isLeader: Bool { leading.withLock { $0 } }
 
     /// Competes for the lock until cancelled, running `services` whenever this replica holds it. `services` is
     /// cancelled (and awaited) when the lock is lost; it is started again the next time the lock is taken.
@@ -54,42 +56,44 @@ public final class LeaderElection: Sendable {
     public func run(whileLeading services: @escaping @Sendable () async -> Void) async {
         var announcedFollower = false
         var lastError: String?
+        let lockName = ["lock": lock.name]
+        let retry = Self.seconds(timing.retryInterval)
         while !Task.isCancelled {
             var acquired = false
             do {
                 acquired = try await lock.tryAcquire()
-                if lastError != nil { log.info("leader election: \(lock.name) answers again") }
+                if lastError != nil { log.info("the leader lock answers again", metadata: lockName) }
                 lastError = nil
             } catch {
                 let text = "\(error)"
                 if text != lastError {
                     log.warning(
-                        "leader election: cannot reach \(lock.name), so this replica serves HTTP only and "
-                            + "tries again every \(Self.seconds(timing.retryInterval)); check the database: \(text)")
+                        "cannot reach the leader lock, so this replica serves HTTP only and tries again every "
+                            + "\(retry); check the database: \(text)", metadata: lockName)
                 }
                 lastError = text
             }
             guard acquired else {
                 if !announcedFollower && lastError == nil {
                     log.info(
-                        "leader election: another replica holds \(lock.name); this one serves HTTP only and "
-                            + "tries again every \(Self.seconds(timing.retryInterval))")
+                        "another replica holds the leader lock; this one serves HTTP only and tries again every "
+                            + retry, metadata: lockName)
                     announcedFollower = true
                 }
                 await Self.sleep(timing.retryInterval)
                 continue
             }
             announcedFollower = false
-            leading.set(true)
-            log.info("leader election: this replica is the leader (\(lock.name)); starting background services")
+            leading.withLock { $0 = true }
+            log.info("this replica is the leader; starting background services", metadata: lockName)
             let lost = await lead(services)
-            leading.set(false)
+            leading.withLock { $0 = false }
             if lost {
                 log.warning(
-                    "leader election: lost \(lock.name) (connection dropped?); stopped background services, "
-                        + "trying again every \(Self.seconds(timing.retryInterval))")
+                    "lost the leader lock (connection dropped?); stopped background services, trying again every "
+                        + retry, metadata: lockName)
             } else {
-                log.info("leader election: stepping down; background services stopped")
+                log.info("stepping down; background services stopped", metadata: lockName)
             }
             // End the session either way: a lock that may be gone is never trusted again.
             await lock.release()
@@ -158,13 +162,4 @@ public struct SingleProcessLock: LeaderLock {
 
 extension PostgresSessionLock: LeaderLock {
     public var name: String { "the leader lock on PostgreSQL \(endpointDescription)" }
-}
-
-/// Whether this replica leads, read by `/metrics` from HTTP threads.
-private final class LeaderFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var leading = false
-
-    var value: Bool { lock.withLock { leading } }
-    func set(_ value: Bool) { lock.withLock { leading = value } }
 }

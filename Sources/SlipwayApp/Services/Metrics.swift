@@ -4,18 +4,13 @@ import SlipwayStore
 import Synchronization
 
 /// Prometheus metrics: request counts, deploy results and durations, outbox health and DORA figures.
-public final class Metrics: @unchecked Sendable {
-    private let lock = NSLock()
+public final class Metrics: Sendable {
     /// Request counts by route and status; labels are formatted only when scraped. A lock of its own: it is
     /// taken for every request. A list, not a dictionary: there are a few dozen pairs at most, and comparing the
     /// route strings (the router passes the same ones every time) is cheaper than hashing them.
     private let requests = Mutex<[(key: RouteStatus, count: Int)]>([])
-    private var deploys: [String: Int] = [:]
-    private var durationBuckets: [String: [Int]] = [:]
-    private var durationSum: [String: Double] = [:]
-    private var durationCount: [String: Int] = [:]
-    private var deliveryFailures = 0
-    private var deliveries = 0
+    /// Deploy results and outbox deliveries, counted as they happen.
+    private let results = Mutex(Results())
     private let buildTimes = DeliveryStats.BuildTimes()
     /// Upper bounds (seconds) of the deploy duration histogram.
     static let bounds: [Double] = [30, 60, 120, 300, 600, 900, 1800, 3600]
@@ -34,6 +29,15 @@ public final class Metrics: @unchecked Sendable {
         }
     }
 
+    private struct Results {
+        var deploys: [String: Int] = [:]
+        var durationBuckets: [String: [Int]] = [:]
+        var durationSum: [String: Double] = [:]
+        var durationCount: [String: Int] = [:]
+        var deliveryFailures = 0
+        var deliveries = 0
+    }
+
     private struct RouteStatus: Hashable {
         var route: String
         var status: Int
@@ -46,36 +50,35 @@ public final class Metrics: @unchecked Sendable {
         let labels = "service=\"\(Self.label(deploy.service))\",env=\"\(Self.label(deploy.environment))\""
         let key = labels + ",kind=\"\(deploy.kind.rawValue)\",result=\"\(deploy.state.rawValue)\""
         let seconds = (deploy.finishedAt ?? deploy.updatedAt).timeIntervalSince(deploy.createdAt)
-        lock.lock()
-        deploys[key, default: 0] += 1
-        if deploy.state == .succeeded || deploy.state == .failed {
-            var buckets = durationBuckets[labels] ?? [Int](repeating: 0, count: Self.bounds.count)
+        let finished = deploy.state == .succeeded || deploy.state == .failed
+        results.withLock { results in
+            results.deploys[key, default: 0] += 1
+            guard finished else { return }
+            var buckets = results.durationBuckets[labels] ?? [Int](repeating: 0, count: Self.bounds.count)
             for (i, bound) in Self.bounds.enumerated() where seconds <= bound { buckets[i] += 1 }
-            durationBuckets[labels] = buckets
-            durationSum[labels, default: 0] += seconds
-            durationCount[labels, default: 0] += 1
+            results.durationBuckets[labels] = buckets
+            results.durationSum[labels, default: 0] += seconds
+            results.durationCount[labels, default: 0] += 1
         }
-        lock.unlock()
     }
 
     /// Counts an outbox delivery attempt.
     public func recordDelivery(succeeded: Bool) {
-        lock.lock()
-        if succeeded { deliveries += 1 } else { deliveryFailures += 1 }
-        lock.unlock()
+        results.withLock { results in
+            if succeeded { results.deliveries += 1 } else { results.deliveryFailures += 1 }
+        }
     }
 
     /// The exposition text. Outbox depth and DORA figures are read from the store at scrape time.
     public func render(store: any Store, now: Date) -> String {
         let requests = self.requests.withLock { $0 }
-        lock.lock()
-        let deploys = self.deploys
-        let buckets = durationBuckets
-        let sums = durationSum
-        let counts = durationCount
-        let failures = deliveryFailures
-        let delivered = deliveries
-        lock.unlock()
+        let results = self.results.withLock { $0 }
+        let deploys = results.deploys
+        let buckets = results.durationBuckets
+        let sums = results.durationSum
+        let counts = results.durationCount
+        let failures = results.deliveryFailures
+        let delivered = results.deliveries
 
         var out = ""
         out += "# HELP slipway_http_requests_total HTTP requests by route and status.\n"

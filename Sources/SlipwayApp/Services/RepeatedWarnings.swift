@@ -6,9 +6,12 @@ import Synchronization
 /// The first failure of a key is logged at once. While it keeps failing, at most one line per `interval` is, saying
 /// how many were left out. The first success after a failure is logged too, so the log shows when it recovered.
 ///
+/// The lines name what failed, not the subject: log them with the subject in the record's metadata.
+///
 /// ```swift
-/// if let line = warnings.failure(.init(what: "cluster poll", subject: id), "\(error)", now: now) { log.warning(line) }
-/// if let line = warnings.success(.init(what: "cluster poll", subject: id), now: now) { log.info(line) }
+/// let key = RepeatedWarnings.Key(what: "cluster poll", subject: deploy.id)
+/// if let line = warnings.failure(key, "\(error)", now: now) { log.warning(line, metadata: ["deploy": deploy.id]) }
+/// if let line = warnings.success(key, now: now) { log.info(line, metadata: ["deploy": deploy.id]) }
 /// ```
 public final class RepeatedWarnings: Sendable {
     /// What failed (`cluster poll`) and for what (a deploy id).
@@ -36,14 +39,14 @@ public final class RepeatedWarnings: Sendable {
         self.interval = interval
     }
 
-    /// The line to log for this failure: "`subject`: `what` failed: `detail`", with how long it has been failing
+    /// The line to log for this failure: "`what` failed: `detail`", with how long it has been failing
     /// and how many lines were left out when it repeats; nil while a line for `key` was logged less than `interval`
     /// ago.
     public func failure(_ key: Key, _ detail: String, now: Date) -> String? {
         failing.withLock { failing in
             guard var entry = failing[key] else {
                 failing[key] = Failing(since: now, lastLogged: now, leftOut: 0)
-                return "\(key.subject): \(key.what) failed: \(detail)"
+                return "\(key.what) failed: \(detail)"
             }
             guard now.timeIntervalSince(entry.lastLogged) >= interval else {
                 entry.leftOut += 1
@@ -51,18 +54,18 @@ public final class RepeatedWarnings: Sendable {
                 return nil
             }
             let line =
-                "\(key.subject): \(key.what) still failing after \(Self.duration(now.timeIntervalSince(entry.since)))"
+                "\(key.what) still failing after \(Self.duration(now.timeIntervalSince(entry.since)))"
                 + " (\(entry.leftOut) repeats not logged): \(detail)"
             failing[key] = Failing(since: entry.since, lastLogged: now, leftOut: 0)
             return line
         }
     }
 
-    /// "`subject`: `what` works again after failing for …" when `key` was failing; nil otherwise.
+    /// "`what` works again after failing for …" when `key` was failing; nil otherwise.
     public func success(_ key: Key, now: Date) -> String? {
         failing.withLock { failing in
             guard let entry = failing.removeValue(forKey: key) else { return nil }
-            return "\(key.subject): \(key.what) works again after failing for "
+            return "\(key.what) works again after failing for "
                 + Self.duration(now.timeIntervalSince(entry.since))
         }
     }

@@ -2,6 +2,7 @@ import DeployCore
 import Foundation
 import SlipwayKubernetes
 import SlipwayStore
+import Synchronization
 
 /// Watches every deploy that is in the cluster's hands: asks Flux to reconcile the pushed commit now, then polls
 /// for all deploys in flight together (LIST per namespace, not per pod) and moves each deploy through
@@ -12,7 +13,8 @@ import SlipwayStore
 /// `rolloutPollInterval` while a Deployment is rolling out, so a finished rollout is noticed within about a second;
 /// at once when a stability window or a rollout timeout ends. Between polls it looks in the store (not the cluster)
 /// for newly pushed deploys, so the reconcile request follows the push without waiting for the next poll.
-public final class RolloutMonitor: Sendable {
+public final class RolloutMonitor: Service {
+    public var name: String { "rollout-monitor" }
     let coordinator: DeployCoordinator
     let observer: ClusterObserver
     let reconciler: FluxReconciler
@@ -25,10 +27,10 @@ public final class RolloutMonitor: Sendable {
     /// Seconds between store checks for newly pushed deploys.
     public let pushCheckInterval: Double
     /// Deploys Flux was asked to reconcile.
-    private let reconciled = LockedSet()
+    private let reconciled = Mutex<Set<String>>([])
     /// Deploys polled at least once by this process (a failed reconcile request is retried at the next poll,
     /// not at every store check).
-    private let seen = LockedSet()
+    private let seen = Mutex<Set<String>>([])
     /// Reconcile requests and cluster polls that keep failing are logged once a minute, not at every poll.
     private let warnings = RepeatedWarnings()
 
@@ -45,7 +47,7 @@ public final class RolloutMonitor: Sendable {
         self.policy = policy
         self.branch = branch
         self.wake = wake
-        self.log = log
+        self.log = log.with(["component": "rollout-monitor"])
         self.rolloutPollInterval = min(rolloutPollInterval ?? 1, policy.pollIntervalSeconds)
         self.pushCheckInterval = max(0.01, pushCheckInterval)
     }
@@ -86,50 +88,55 @@ public final class RolloutMonitor: Sendable {
             await wake.wait(timeout: Self.seconds(slice))
             // A timed-out wait never returns early, so an early return means a signal (or cancellation).
             if started.duration(to: clock.now) < slice { return }
-            if hasNewlyPushedDeploys() { return }
+            if await hasNewlyPushedDeploys() { return }
         }
     }
 
     /// Whether a deploy was pushed that this process has not polled yet.
-    private func hasNewlyPushedDeploys() -> Bool {
-        let pushed = (try? coordinator.store.read { r in try r.deploys(in: [.reconciling]) }) ?? []
-        return pushed.contains { $0.gitCommit != nil && !seen.contains($0.id) }
+    private func hasNewlyPushedDeploys() async -> Bool {
+        let store = coordinator.store
+        let pushed = (try? await store.executor.run { try store.read { r in try r.deploys(in: [.reconciling]) } }) ?? []
+        return seen.withLock { seen in pushed.contains { $0.gitCommit != nil && !seen.contains($0.id) } }
     }
 
     private func poll() async -> Cycle {
         let idle = Cycle(watched: 0, nextPollIn: policy.pollIntervalSeconds)
         let watched: [Deploy]
         do {
-            watched = try coordinator.store.read { r in try r.deploys(in: [.reconciling, .rollingOut, .verifying]) }
-                .filter { $0.gitCommit != nil }
+            // On the store's own threads (`StoreExecutor`), never blocking the cooperative pool.
+            let store = coordinator.store
+            watched = try await store.executor.run {
+                try store.read { r in try r.deploys(in: [.reconciling, .rollingOut, .verifying]) }
+            }.filter { $0.gitCommit != nil }
         } catch {
-            log.error("rollout monitor cannot read the store: \(error)")
+            log.error("cannot read the store: \(error)")
             return idle
         }
         // Forget deploys that ended some other way (superseded, cancelled, ended by another replica).
         let ids = Set(watched.map(\.id))
-        seen.retain(ids)
-        reconciled.retain(ids)
+        seen.withLock { $0.formIntersection(ids) }
+        reconciled.withLock { $0.formIntersection(ids) }
         warnings.retain(subjects: ids)
         guard !watched.isEmpty else { return idle }
         let now = coordinator.clock()
         var targets: [WatchTarget] = []
         for deploy in watched {
-            seen.insert(deploy.id)
+            seen.withLock { _ = $0.insert(deploy.id) }
+            let about = deploy.logMetadata
             guard let service = coordinator.catalog.services[deploy.service],
                 let env = service.environments[deploy.environment], let commit = deploy.gitCommit
             else { continue }
-            if !reconciled.contains(deploy.id) {
+            if !reconciled.withLock({ $0.contains(deploy.id) }) {
                 let key = RepeatedWarnings.Key(what: "reconcile request", subject: deploy.id)
                 do {
                     _ = try await reconciler.requestReconcile(
                         gitRepository: env.flux.gitRepository, kustomization: env.flux.kustomization,
                         namespace: env.flux.namespace, at: now)
-                    reconciled.insert(deploy.id)
-                    if let line = warnings.success(key, now: now) { log.info(line) }
+                    reconciled.withLock { _ = $0.insert(deploy.id) }
+                    if let line = warnings.success(key, now: now) { log.info(line, metadata: about) }
                 } catch {
                     let detail = "\(error) (Flux will still pick the commit up at its interval)"
-                    if let line = warnings.failure(key, detail, now: now) { log.warning(line) }
+                    if let line = warnings.failure(key, detail, now: now) { log.warning(line, metadata: about) }
                 }
             }
             targets.append(
@@ -144,15 +151,17 @@ public final class RolloutMonitor: Sendable {
         for deploy in watched {
             let key = RepeatedWarnings.Key(what: "cluster poll", subject: deploy.id)
             if let error = poll.errors[deploy.id] {
-                if let line = warnings.failure(key, "\(error)", now: now) { log.warning(line) }
+                if let line = warnings.failure(key, "\(error)", now: now) {
+                    log.warning(line, metadata: deploy.logMetadata)
+                }
             } else if let line = warnings.success(key, now: now) {
-                log.info(line)
+                log.info(line, metadata: deploy.logMetadata)
             }
         }
         var next = policy.pollIntervalSeconds
         for deploy in watched {
             guard let observation = poll.observations[deploy.id] else { continue }
-            let current = advance(deploy, to: observation) ?? deploy
+            let current = await advance(deploy, to: observation) ?? deploy
             switch observation {
             case .applied, .rollingOut: next = min(next, rolloutPollInterval)
             default: break
@@ -172,7 +181,7 @@ public final class RolloutMonitor: Sendable {
 
     /// Applies the transitions that take the stored deploy to what the cluster shows.
     /// - Returns: The deploy after the last transition applied, or nil when none applied.
-    private func advance(_ deploy: Deploy, to observation: RolloutObservation) -> Deploy? {
+    private func advance(_ deploy: Deploy, to observation: RolloutObservation) async -> Deploy? {
         var events: [DeployStateMachine.Event] = []
         let state = deploy.state
         switch observation {
@@ -201,17 +210,17 @@ public final class RolloutMonitor: Sendable {
         var current: Deploy?
         for event in events {
             do {
-                current = try coordinator.apply(event, deployId: deploy.id, actor: "slipway")
+                current = try await coordinator.apply(event, deployId: deploy.id, actor: "slipway")
             } catch is TransitionError {
                 break  // someone else moved it (superseded, cancelled); nothing to do
             } catch {
-                log.error("\(deploy.id): cannot record \(event): \(error)")
+                log.error("cannot record \(event): \(error)", metadata: deploy.logMetadata)
                 return current
             }
         }
         if observation.deployState.isTerminal {
-            reconciled.remove(deploy.id)
-            seen.remove(deploy.id)
+            reconciled.withLock { _ = $0.remove(deploy.id) }
+            seen.withLock { _ = $0.remove(deploy.id) }
         }
         return current
     }
@@ -220,14 +229,4 @@ public final class RolloutMonitor: Sendable {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
-}
-
-/// A thread-safe set of ids.
-final class LockedSet: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: Set<String> = []
-    func contains(_ id: String) -> Bool { lock.withLock { items.contains(id) } }
-    func insert(_ id: String) { _ = lock.withLock { items.insert(id) } }
-    func remove(_ id: String) { _ = lock.withLock { items.remove(id) } }
-    func retain(_ ids: Set<String>) { lock.withLock { items.formIntersection(ids) } }
 }

@@ -9,3 +9,8 @@ public protocol Service: Sendable {
     /// Does the service's work until cancelled.
     func run() async throws
 }
+
+extension Service {
+    /// The type's name, for services that do not give a shorter one.
+    public var name: String { String(describing: type(of: self)) }
+}

@@ -4,7 +4,8 @@ import SlipwayStore
 /// Keeps the store from growing without end: once when it starts and then every `interval`, it deletes expired
 /// idempotency keys and cached values, and outbox messages delivered or given up on more than `outboxRetention`
 /// ago. Pending messages are never deleted. Runs on the leader only, like the other background services.
-public final class StorePruner: Sendable {
+public final class StorePruner: Service {
+    public var name: String { "store-pruner" }
     /// How often and how much to prune.
     public struct Configuration: Sendable {
         /// Seconds between prunes (after the one at start).
@@ -37,28 +38,30 @@ public final class StorePruner: Sendable {
         self.configuration = configuration
         self.store = store
         self.clock = clock
-        self.log = log
+        self.log = log.with(["component": "store-pruner"])
     }
 
     /// Prunes at once, then every `configuration.interval` seconds until cancelled.
     public func run() async {
         while !Task.isCancelled {
-            pruneOnce()
+            await pruneOnce()
             try? await Task.sleep(nanoseconds: UInt64(max(1, configuration.interval) * 1e9))
         }
     }
 
-    /// Deletes everything due now, in batches, and logs the counts.
+    /// Deletes everything due now, in batches on the store's own threads, and logs the counts.
     /// - Returns: the rows deleted, or nil when the store failed (logged; the next run tries again).
     @discardableResult
-    public func pruneOnce() -> PrunedRows? {
+    public func pruneOnce() async -> PrunedRows? {
         let now = clock()
         let cutoff = now.addingTimeInterval(-configuration.outboxRetention)
         let batch = max(1, configuration.batchSize)
         var total = PrunedRows()
         do {
             while !Task.isCancelled {
-                let pruned = try store.write { w in try w.prune(now: now, outboxFinishedBefore: cutoff, limit: batch) }
+                let pruned = try await store.executor.run { [store] in
+                    try store.write { w in try w.prune(now: now, outboxFinishedBefore: cutoff, limit: batch) }
+                }
                 total = total + pruned
                 if !pruned.reachedLimit(batch) { break }
             }
@@ -72,7 +75,11 @@ public final class StorePruner: Sendable {
             "store pruned: \(total.idempotencyKeys) expired idempotency keys, \(total.cachedValues) expired cached "
             + "values, \(total.outboxMessages) outbox messages finished more than "
             + "\(Self.days(configuration.outboxRetention)) ago"
-        if total.total > 0 { log.info(message) } else { log.debug(message) }
+        let counts = [
+            "idempotencyKeys": "\(total.idempotencyKeys)", "cachedValues": "\(total.cachedValues)",
+            "outboxMessages": "\(total.outboxMessages)",
+        ]
+        if total.total > 0 { log.info(message, metadata: counts) } else { log.debug(message, metadata: counts) }
         return total
     }
 
