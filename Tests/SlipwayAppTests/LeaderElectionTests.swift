@@ -3,6 +3,7 @@ import Foundation
 import SlipwayApp
 import SlipwayStore
 import SlipwayTesting
+import Synchronization
 import Testing
 
 /// Only the leader runs the background services; with PostgreSQL the leader is the replica holding a session-level
@@ -12,13 +13,11 @@ struct LeaderElectionTests {
     static let fast = LeaderElection.Timing(retryInterval: 0.1, checkInterval: 0.1)
 
     /// One replica's election, with services that only count whether they run.
-    final class Replica: @unchecked Sendable {
+    final class Replica: Sendable {
         let lock: PostgresSessionLock
         let election: LeaderElection
-        private let state = NSLock()
-        private var runningServices = 0
-        private var starts = 0
-        private var task: Task<Void, Never>?
+        private let counts = Mutex((running: 0, starts: 0))
+        private let task = Mutex<Task<Void, Never>?>(nil)
 
         init(url: String) throws {
             lock = try PostgresSessionLock(url: url, key: LeaderElection.advisoryLockKey)
@@ -26,26 +25,28 @@ struct LeaderElectionTests {
         }
 
         /// Services running now (0 or 1), and how many times they were started.
-        var running: Int { state.withLock { runningServices } }
-        var started: Int { state.withLock { starts } }
+        var running: Int { counts.withLock { $0.running } }
+        var started: Int { counts.withLock { $0.starts } }
 
         func start() {
-            task = Task { [election] in
+            let running = Task { [self] in
                 await election.run {
-                    self.state.withLock {
-                        self.runningServices += 1
-                        self.starts += 1
+                    self.counts.withLock {
+                        $0.running += 1
+                        $0.starts += 1
                     }
                     while !Task.isCancelled { try? await Task.sleep(nanoseconds: 5_000_000) }
-                    self.state.withLock { self.runningServices -= 1 }
+                    self.counts.withLock { $0.running -= 1 }
                 }
             }
+            task.withLock { $0 = running }
         }
 
         /// Cancels the election and waits until it has stopped its services and closed its session.
         func stop() async {
-            task?.cancel()
-            await task?.value
+            let running = task.withLock { $0 }
+            running?.cancel()
+            await running?.value
         }
     }
 
@@ -98,12 +99,11 @@ struct LeaderElectionTests {
     }
 
     /// Stops a harness once, however the test ends.
-    final class Stopper: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stopped: Set<ObjectIdentifier> = []
+    final class Stopper: Sendable {
+        private let stopped = Mutex<Set<ObjectIdentifier>>([])
 
         func stop(_ h: SlipwayHarness) async {
-            guard lock.withLock({ stopped.insert(ObjectIdentifier(h)).inserted }) else { return }
+            guard stopped.withLock({ $0.insert(ObjectIdentifier(h)).inserted }) else { return }
             await h.stop()
         }
     }
@@ -226,10 +226,9 @@ struct LeaderElectionTests {
           AND objid::bigint = \(UInt64(bitPattern: LeaderElection.advisoryLockKey) & 0xffff_ffff)
         """
 
-    final class LockedFlag: @unchecked Sendable {
-        private let lock = NSLock()
-        private var flag = false
-        var value: Bool { lock.withLock { flag } }
-        func set() { lock.withLock { flag = true } }
+    final class LockedFlag: Sendable {
+        private let flag = Mutex(false)
+        var value: Bool { flag.withLock { $0 } }
+        func set() { flag.withLock { $0 = true } }
     }
 }

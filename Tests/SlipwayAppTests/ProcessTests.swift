@@ -104,14 +104,20 @@ struct ProcessTests {
         #expect(served.status == 0, "\(served.stderrText)")
         let lines = served.stderrText.split(separator: "\n")
         #expect(lines.count >= 2)
-        var messages: [String] = []
+        var records: [[String: String]] = []
         for line in lines {
             let object = try #require(
                 try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String], "\(line)")
-            #expect(Set(object.keys) == ["time", "level", "logger", "message"], "\(line)")
-            messages.append(object["message"] ?? "")
+            #expect(Set(object.keys).isSuperset(of: ["time", "level", "logger", "message"]), "\(line)")
+            records.append(object)
         }
+        let messages = records.map { $0["message"] ?? "" }
         #expect(messages.contains("listening on 127.0.0.1:\(port)"), "\(messages)")
+        // Metadata are fields of their own, not spliced into the message.
+        #expect(
+            records.contains { $0["component"] == "service-runner" && $0["signal"] == "SIGTERM" },
+            "the signal is logged with its name as a field: \(records)")
+        #expect(records.contains { $0["component"] == "gitops" && $0["level"] == "error" }, "\(records)")
 
         let quiet = try writeConfig { json in
             json["server"] = ["host": "127.0.0.1", "port": port, "drainSeconds": 1]
