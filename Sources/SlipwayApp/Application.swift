@@ -1,5 +1,4 @@
 import DeployCore
-import Dispatch
 import Foundation
 import SlipwayGitOps
 import SlipwayHTTP

@@ -44,7 +44,8 @@ public final class Wakeup: Sendable {
         guard let id, !Task.isCancelled else { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                try? await Task.sleep(nanoseconds: UInt64(max(0, timeout) * 1e9))
+                // Cancelled when the wait ends first; only a timeout that ran out ends the wait.
+                guard (try? await Task.sleep(nanoseconds: UInt64(max(0, timeout) * 1e9))) != nil else { return }
                 self.end(id)
             }
             await withTaskCancellationHandler {
