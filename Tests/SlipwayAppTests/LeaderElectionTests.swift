@@ -185,8 +185,9 @@ struct LeaderElectionTests {
         let (leader, follower) = first.app.leadership.isLeader ? (first, second) : (second, first)
         #expect(try await Self.leaderGauge(leader) == 1)
         #expect(try await Self.leaderGauge(follower) == 0)
-        let followerReady = try await follower.send(.get, "/ready")
-        #expect(followerReady.status == 200, "a follower still takes traffic")
+        // A follower still takes traffic once its checkout is prepared (which may finish after the leader leads).
+        let followerReady = await Self.waitUntil { try await follower.send(.get, "/ready").status == 200 }
+        #expect(followerReady, "a follower still takes traffic")
 
         // A slash command answered by the follower is carried out by the leader's worker (its GitOps remote).
         let initialHead = try follower.git.remoteHead()
