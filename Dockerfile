@@ -21,7 +21,6 @@ RUN swift build -c release --static-swift-stdlib --product slipway \
 FROM debian:bookworm-slim
 ARG VERSION=dev
 ARG REVISION=unknown
-ARG CREATED=unknown
 LABEL org.opencontainers.image.title="slipway" \
       org.opencontainers.image.description="Slack chat-ops deploy bot with its own GitOps deploy core" \
       org.opencontainers.image.source="https://github.com/nortinia-ltd/slipway" \
@@ -30,7 +29,6 @@ LABEL org.opencontainers.image.title="slipway" \
       org.opencontainers.image.vendor="Nortinia Ltd" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
