@@ -15,6 +15,7 @@ deps:
 test-deps: deps
 	@scripts/ensure-packages.sh $(TEST_PACKAGES)
 	@scripts/ensure-kubectl.sh
+	@scripts/ensure-kubernetes-validate.sh
 
 build: deps
 	$(SWIFT) build --product slipway
