@@ -43,7 +43,8 @@ public final class CurlHTTPClient: HTTPClient {
         let reused = idleHandles.withLock { $0.popLast() }
         guard let handle = reused ?? CurlEasyHandle() else {
             throw HTTPClientError.setup(
-                reason: "libcurl could not create a handle", method: method, url: HTTPClientError.origin(of: request.url))
+                reason: "libcurl could not create a handle", method: method,
+                url: HTTPClientError.origin(of: request.url))
         }
         defer {
             idleHandles.withLock { idle in

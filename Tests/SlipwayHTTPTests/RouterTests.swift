@@ -17,7 +17,8 @@ struct RouterTests {
         _ = handler(HTTPRequest(method: .get, path: "/healthz"))
         _ = handler(HTTPRequest(method: .get, path: "/nope"))
 
-        #expect(seen.withLock { $0 } == ["/slack/commands 200", "/slack/commands 405", "/healthz 500", "unmatched 404"])
+        #expect(
+            seen.withLock { $0 } == ["/slack/commands 200", "/slack/commands 405", "/healthz 500", "unmatched 404"])
     }
 
     @Test func allowListsEveryMethodOfThePath() {
