@@ -29,9 +29,10 @@ struct LogTests {
             "git push failed:\nremote rejected", level: .error,
             metadata: ["reason": "no such \"host\"", "empty": "", "detail": "a\nb"]
         ).line(.text)
-        #expect(
-            line == #"2026-11-23T18:00:00.123Z error slipway: git push failed:\nremote rejected detail="a\nb" empty="" "#
-                + #"reason="no such \"host\"""# + "\n")
+        let expected =
+            #"2026-11-23T18:00:00.123Z error slipway: git push failed:\nremote rejected "#
+            + #"detail="a\nb" empty="" reason="no such \"host\"""# + "\n"
+        #expect(line == expected)
         #expect(line.filter { $0 == "\n" }.count == 1)
     }
 

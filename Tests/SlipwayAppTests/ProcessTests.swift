@@ -128,13 +128,14 @@ struct ProcessTests {
     func jsonLogMetadata() throws {
         let port = 20_000 + Int.random(in: 0..<20_000)
         let config = try writeConfig { json in
-            json["server"] = ["host": "127.0.0.1", "port": port, "drainSeconds": 1]
             json["log"] = ["format": "json", "level": "debug"]
+            json["server"] = ["host": "127.0.0.1", "port": port, "drainSeconds": 1]
         }
         defer { try? FileManager.default.removeItem(atPath: config.dir) }
+        // SIGTERM after 2 s: serve logs its start, the signal and the drain, then exits 0.
+        let binary = try #require(slipwayBinary())
         let served = try Subprocess.run(
-            "timeout", ["--preserve-status", "2", try #require(slipwayBinary()), "serve", "--config", config.path],
-            environment: Self.secrets)
+            "timeout", ["--preserve-status", "2", binary, "serve", "--config", config.path], environment: Self.secrets)
         #expect(served.status == 0, "\(served.stderrText)")
         var records: [[String: String]] = []
         for line in served.stderrText.split(separator: "\n") {

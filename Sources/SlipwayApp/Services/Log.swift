@@ -103,7 +103,8 @@ public struct LogRecord: Sendable, Equatable {
     /// In text, line breaks in the message or a value are written as `\n`, so a record is always one line; a value
     /// that is empty or holds a space, `"` or `=` is quoted (`reason="no such host"`), as in logfmt.
     public func line(_ format: Log.Format) -> String {
-        let stamp = Self.timestamp(time)
+        // By hand, to the nearest millisecond: `Date.ISO8601FormatStyle` truncates (….123 printed as .122).
+        let stamp = K8s.Timestamp.format(time, fractionDigits: 3)
         let keys = metadata.keys.sorted()
         switch format {
         case .text:
@@ -126,38 +127,6 @@ public struct LogRecord: Sendable, Equatable {
     }
 
     private static let reservedKeys: Set<String> = ["time", "level", "logger", "message"]
-
-    /// `2026-11-23T18:00:00.123Z`: UTC, to the nearest millisecond. Built by hand: `Date.ISO8601FormatStyle`
-    /// truncates (….123 prints as .122) and is slow on Linux.
-    static func timestamp(_ time: Date) -> String {
-        let milliseconds = Int64((time.timeIntervalSince1970 * 1000).rounded())
-        let (seconds, milli) = floorDivision(milliseconds, 1000)
-        let (days, secondOfDay) = floorDivision(seconds, 86_400)
-        // Civil date from days since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        var text = padded(year, 4) + "-" + padded(month, 2) + "-" + padded(day, 2)
-        text += "T" + padded(secondOfDay / 3600, 2) + ":" + padded(secondOfDay % 3600 / 60, 2) + ":"
-        text += padded(secondOfDay % 60, 2) + "." + padded(milli, 3) + "Z"
-        return text
-    }
-
-    private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
-        let remainder = value % divisor
-        return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)
-    }
-
-    private static func padded(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
 
     private static func oneLine(_ text: String) -> String {
         guard text.contains(where: \.isNewline) else { return text }
