@@ -197,7 +197,9 @@ public final class Application: Sendable {
     /// Binds the port and starts serving; `/ready` stays 503 until `run` has prepared the GitOps checkout.
     public func start() throws {
         try server.start()
-        log.info("listening on \(config.server.host):\(server.port)")
+        log.info(
+            "listening on \(config.server.host):\(server.port)",
+            metadata: ["component": "http-server", "host": config.server.host, "port": "\(server.port)"])
     }
 
     /// Prepares the GitOps checkout (a failure is logged; deploys retry) and marks the server ready.

@@ -20,6 +20,7 @@ public final class HMACKey: Sendable {
     nonisolated(unsafe) private static let algorithm = slipway_hmac_algorithm()
 
     /// A context keyed and ready to restart; only the thread that took it from the pool uses it.
+    // @unchecked: an OpenSSL EVP_MAC_CTX, used by one thread at a time (the pool hands it out exclusively).
     private struct Context: @unchecked Sendable {
         let pointer: OpaquePointer
     }

@@ -2,7 +2,8 @@ import CCurl
 
 /// Owns one curl easy handle and its error buffer. A handle serves one transfer at a time; between transfers it is
 /// reset but keeps its connection cache, so the next request to the same host reuses the connection.
-final class CurlEasyHandle {
+// @unchecked: owns a curl easy handle, used by one transfer at a time (the client's pool hands it out exclusively).
+final class CurlEasyHandle: @unchecked Sendable {
     /// Settings shared by every transfer of a client.
     struct Settings {
         var userAgent: String
@@ -28,7 +29,7 @@ final class CurlEasyHandle {
     /// Performs `request` and waits for the whole response.
     func perform(_ request: HTTPClientRequest, settings: Settings) throws(HTTPClientError) -> HTTPResponse {
         let method = request.method.rawValue
-        let safeURL = HTTPClientError.redacted(request.url)
+        let safeURL = HTTPClientError.origin(of: request.url)
         curl_easy_reset(handle)
         errorBuffer.initialize(to: 0)
 
@@ -108,12 +109,15 @@ final class CurlEasyHandle {
         text.utf8.contains { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") || $0 == 0 }
     }
 
-    /// curl's message for `code`, with the handle's more specific detail when it cannot leak the query string.
+    /// curl's message for `code`, with the handle's more specific detail when it cannot leak the URL's path or
+    /// query (a `response_url`'s path is a credential).
     private func reason(for code: CURLcode, url: String) -> String {
         let general = String(cString: curl_easy_strerror(code))
         let detail = String(cString: errorBuffer).trimmingTrailingNewlines()
-        let query = url.firstIndex(of: "?").map { String(url[url.index(after: $0)...]) } ?? ""
-        guard !detail.isEmpty, detail != general, query.isEmpty || !detail.contains(query) else { return general }
+        let origin = HTTPClientError.origin(of: url)
+        let rest = url.hasPrefix(origin) ? String(url.dropFirst(origin.count)) : url
+        let leaks = rest.count > 1 && detail.contains(rest.dropFirst())
+        guard !detail.isEmpty, detail != general, !leaks else { return general }
         return "\(general) (\(detail))"
     }
 

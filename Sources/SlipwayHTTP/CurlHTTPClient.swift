@@ -1,4 +1,5 @@
 import CCurl
+import Synchronization
 
 /// An `HTTPClient` on libcurl: http and https, a CA file for private clusters, connection reuse across calls.
 ///
@@ -17,7 +18,7 @@ public final class CurlHTTPClient: HTTPClient {
     public let userAgent: String
     /// Longest wait for a connection, in seconds (never longer than a request's own timeout).
     public let connectTimeout: Double
-    private let idleHandles = Locked<[CurlEasyHandle]>([])
+    private let idleHandles = Mutex<[CurlEasyHandle]>([])
 
     /// - Parameters:
     ///   - tls: CA bundle to trust (default: the system store).
@@ -37,12 +38,13 @@ public final class CurlHTTPClient: HTTPClient {
         let method = request.method.rawValue
         guard Self.globalInitialization == CURLE_OK else {
             throw HTTPClientError.setup(
-                reason: "libcurl failed to initialise", method: method, url: HTTPClientError.redacted(request.url))
+                reason: "libcurl failed to initialise", method: method, url: HTTPClientError.origin(of: request.url))
         }
         let reused = idleHandles.withLock { $0.popLast() }
         guard let handle = reused ?? CurlEasyHandle() else {
             throw HTTPClientError.setup(
-                reason: "libcurl could not create a handle", method: method, url: HTTPClientError.redacted(request.url))
+                reason: "libcurl could not create a handle", method: method,
+                url: HTTPClientError.origin(of: request.url))
         }
         defer {
             idleHandles.withLock { idle in

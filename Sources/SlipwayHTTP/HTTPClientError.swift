@@ -1,7 +1,8 @@
 /// A transport failure of an outbound request: no HTTP response was received.
 ///
-/// The description names the method, the URL without its query string or credentials, and curl's reason; it never
-/// contains request headers (they carry bearer tokens) or bodies.
+/// The description names the method, the URL's origin (scheme, host and port) and curl's reason; it never contains
+/// the URL's path, query or credentials (a Slack `response_url`'s path is a credential), request headers (they carry
+/// bearer tokens) or bodies.
 public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     /// The broad class of failure, for retry decisions and metrics. New kinds may be added.
     public struct Kind: Hashable, Sendable, CustomStringConvertible {
@@ -30,7 +31,7 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     private let code: Code
     /// The request method, e.g. `POST`.
     public let method: String
-    /// The request URL without query string, fragment or credentials.
+    /// The request URL's origin, e.g. `https://hooks.slack.com`: never its path, query or credentials.
     public let url: String
 
     private init(_ code: Code, method: String, url: String) {
@@ -72,7 +73,7 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     /// must stay out of logs reports.
     public var kindAndReason: String { "\(kind): \(reason)" }
 
-    /// One line for logs, e.g. "GET http://10.0.0.1:6443/api failed: Couldn't connect to server (...)".
+    /// One line for logs, e.g. "GET http://10.0.0.1:6443 failed: Couldn't connect to server (...)".
     public var description: String {
         switch code {
         case .curl: "\(method) \(url) failed: \(reason)"
@@ -80,16 +81,17 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// `url` without query string, fragment or user credentials, safe to log.
-    static func redacted(_ url: String) -> String {
+    /// The origin of `url` (`scheme://host:port`), safe to log: no credentials, path, query or fragment. A path
+    /// may itself be a credential (a Slack `response_url` is one for 30 minutes), so none is kept.
+    static func origin(of url: String) -> String {
         var text = Substring(url)
-        if let end = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { text = text[..<end] }
-        guard let scheme = text.range(of: "://") else { return String(text) }
-        let authorityStart = scheme.upperBound
-        let authorityEnd = text[authorityStart...].firstIndex(of: "/") ?? text.endIndex
-        if let at = text[authorityStart..<authorityEnd].lastIndex(of: "@") {
-            return String(text[..<authorityStart] + text[text.index(after: at)...])
+        var scheme: Substring = ""
+        if let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://") {
+            scheme = text[..<text.index(colon, offsetBy: 3)]
+            text = text[text.index(colon, offsetBy: 3)...]
         }
-        return String(text)
+        if let end = text.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { text = text[..<end] }
+        if let at = text.lastIndex(of: "@") { text = text[text.index(after: at)...] }
+        return String(scheme + text)
     }
 }

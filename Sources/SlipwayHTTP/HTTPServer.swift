@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -25,7 +26,7 @@ public final class HTTPServer: Sendable {
     public let configuration: Configuration
     private let core: ServerCore
     /// The running daemon; created and released under the lock, never handed out.
-    private let daemon = Locked<MHDDaemon?>(nil)
+    private let daemon = Mutex<MHDDaemon?>(nil)
 
     /// Creates a server; nothing listens until `start()`.
     /// - Parameters:
@@ -43,7 +44,7 @@ public final class HTTPServer: Sendable {
     public func start() throws(HTTPServerError) {
         try configuration.validate()
         let address = try ListenAddress(host: configuration.host, port: configuration.port)
-        try daemon.withLock { (daemon: inout MHDDaemon?) throws(HTTPServerError) in
+        try daemon.withLock { (daemon: inout sending MHDDaemon?) throws(HTTPServerError) in
             guard daemon == nil else { throw .alreadyStarted }
             // poll, not epoll: with epoll and a thread pool, libmicrohttpd 0.9.75 (Debian 12) sometimes builds a
             // response header for a connection whose response is gone (NULL dereference in a worker thread), seen

@@ -19,7 +19,7 @@ final class ServerCore: Sendable {
     /// Requests admitted and not yet completed.
     private let inFlight = Atomic<Int>(0)
     /// Messages libmicrohttpd logs while the daemon starts, to explain a failure; nil when not capturing.
-    private let startupLog = Locked<[String]?>(nil)
+    private let startupLog = Mutex<[String]?>(nil)
 
     init(handler: @escaping HTTPHandler, maxBodyBytes: Int) {
         self.handler = handler

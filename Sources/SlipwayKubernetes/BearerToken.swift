@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -10,22 +11,21 @@ import Foundation
 ///
 /// A file token (the in-cluster service account token, which the kubelet rotates) is re-read when the file's
 /// modification time changes, at least every `maxAge` seconds, and on demand after a 401.
-public final class BearerToken: @unchecked Sendable, CustomStringConvertible {
-    private enum Source {
+public final class BearerToken: Sendable, CustomStringConvertible {
+    private enum Source: Sendable {
         case none
         case fixed(String)
         case file(path: String, maxAge: Double)
     }
 
-    private struct Cached {
+    private struct Cached: Sendable {
         var token: String?
         var modified: timespec?
         var readAt: Double
     }
 
     private let source: Source
-    private let lock = NSLock()
-    private var cached: Cached?
+    private let cached = Mutex<Cached?>(nil)
 
     private init(_ source: Source) { self.source = source }
 
@@ -49,17 +49,17 @@ public final class BearerToken: @unchecked Sendable, CustomStringConvertible {
         case .none: return nil
         case .fixed(let token): return token
         case .file(let path, let maxAge):
-            lock.lock()
-            defer { lock.unlock() }
-            let now = Date().timeIntervalSince1970
-            let modified = Self.modificationTime(path)
-            if let cached, cached.token != nil, now - cached.readAt < maxAge, Self.same(cached.modified, modified) {
-                return cached.token
+            return cached.withLock { cached in
+                let now = Date().timeIntervalSince1970
+                let modified = Self.modificationTime(path)
+                if let cached, cached.token != nil, now - cached.readAt < maxAge, Self.same(cached.modified, modified) {
+                    return cached.token
+                }
+                let token = (try? String(contentsOfFile: path, encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                cached = Cached(token: token?.isEmpty == false ? token : nil, modified: modified, readAt: now)
+                return cached?.token
             }
-            let token = (try? String(contentsOfFile: path, encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            cached = Cached(token: token?.isEmpty == false ? token : nil, modified: modified, readAt: now)
-            return cached?.token
         }
     }
 
@@ -71,9 +71,7 @@ public final class BearerToken: @unchecked Sendable, CustomStringConvertible {
 
     /// Forgets a cached file token so the next call reads the file again (after the API server answered 401).
     public func invalidate() {
-        lock.lock()
-        cached = nil
-        lock.unlock()
+        cached.withLock { $0 = nil }
     }
 
     public var description: String {

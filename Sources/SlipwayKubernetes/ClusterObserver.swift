@@ -1,5 +1,6 @@
 import DeployCore
 import Foundation
+import Synchronization
 
 /// Watches every deploy in flight with one poll of the API server.
 ///
@@ -328,12 +329,11 @@ public struct ClusterObserver: Sendable {
 }
 
 /// Object counts per collection seen by the last full LIST; shared by copies of a `ClusterObserver`.
-final class NamespaceSizes: @unchecked Sendable {
-    private let lock = NSLock()
-    private var sizes: [String: Int] = [:]
+final class NamespaceSizes: Sendable {
+    private let sizes = Mutex<[String: Int]>([:])
 
     subscript(key: String) -> Int? {
-        get { lock.withLock { sizes[key] } }
-        set { lock.withLock { sizes[key] = newValue } }
+        get { sizes.withLock { $0[key] } }
+        set { sizes.withLock { $0[key] = newValue } }
     }
 }

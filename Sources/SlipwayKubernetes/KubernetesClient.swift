@@ -1,6 +1,7 @@
 import DeployCore
 import Foundation
 import SlipwayHTTP
+import Synchronization
 
 /// A small Kubernetes API client: GET, LIST with selectors, and JSON merge patch, over any `HTTPClient`
 /// (libcurl in production, loopback against `FakeKubernetes` in tests).
@@ -181,19 +182,10 @@ public struct KubernetesClient: Sendable {
 }
 
 /// A thread-safe counter shared by a client and its copies.
-final class RequestCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
+final class RequestCounter: Sendable {
+    private let count = Mutex(0)
 
-    func increment() {
-        lock.lock()
-        count += 1
-        lock.unlock()
-    }
+    func increment() { count.withLock { $0 += 1 } }
 
-    var value: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
-    }
+    var value: Int { count.withLock { $0 } }
 }

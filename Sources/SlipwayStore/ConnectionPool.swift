@@ -2,6 +2,7 @@ import Foundation
 
 /// A bounded set of connections, each used by one thread at a time. Idle connections are reused last-in first-out
 /// (the warmest caches first); new ones are opened on demand up to `maximum`, after which callers wait.
+// @unchecked: owns idle SQLite/libpq connections; `condition` guards them and hands each to one thread at a time.
 final class ConnectionPool<Connection: PooledConnection>: @unchecked Sendable {
     let maximum: Int
     private let waitTimeout: Duration

@@ -10,6 +10,7 @@ import Foundation
 ///
 /// libpq blocks; every call runs on the lock's own serial queue, off Swift's cooperative thread pool, and one at a
 /// time on the connection.
+// @unchecked: owns a libpq connection, touched only on its own serial `queue`.
 public final class PostgresSessionLock: @unchecked Sendable {
     /// The advisory lock key; a lock is per database, so replicas of another Slipway on another database never meet.
     public let key: Int64

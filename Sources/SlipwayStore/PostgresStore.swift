@@ -13,7 +13,7 @@ import Foundation
 /// the rows another replica is claiming at that moment. The schema is migrated at start under an advisory lock.
 ///
 /// A connection the server dropped while idle is re-established (`PQreset`) when it is next used.
-public final class PostgresStore: Store, @unchecked Sendable {
+public final class PostgresStore: Store, Sendable {
     /// `host:port/database`, for logs; the URL itself is never kept in messages (it may hold a password).
     public let endpointDescription: String
     public let executor = StoreExecutor(label: "slipway.store.postgres")

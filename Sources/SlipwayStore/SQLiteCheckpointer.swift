@@ -10,6 +10,7 @@ import Foundation
 /// while this thread copies), so it would only grow: once it is past `restartFrames`, the writer itself runs the
 /// PASSIVE checkpoint right after its commit instead (the pages are mostly copied already). With nothing written
 /// in between, the next write then starts the WAL over from its beginning, where its pages are still cached.
+// @unchecked: owns a SQLite connection used only by its own thread; `condition` guards the request flags.
 final class SQLiteCheckpointer: @unchecked Sendable {
     private let connection: SQLiteConnection
     private let interval: Int32

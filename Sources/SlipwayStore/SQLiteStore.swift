@@ -11,7 +11,7 @@ import Foundation
 ///
 /// A `write` body must do nothing but store calls: in particular it must not wait for another thread that may be
 /// writing. A `write` inside a write body throws; a `read` inside one sees the last commit.
-public final class SQLiteStore: Store, @unchecked Sendable {
+public final class SQLiteStore: Store, Sendable {
     /// The database file (or `:memory:`).
     public let path: String
     public let executor = StoreExecutor(label: "slipway.store.sqlite")

@@ -13,6 +13,7 @@ import Foundation
 /// Consequences for bodies: a body must not wait for another thread that may itself be in `write` (it could be
 /// waiting for this body's commit), and a `read` inside a body sees the last commit, not the writes of bodies
 /// that ran before it in the same group.
+// @unchecked: owns the SQLite write connection; `condition` guards it and the group-commit state.
 final class SQLiteWriter: @unchecked Sendable {
     /// Most bodies sharing one commit.
     private let maxGroupSize: Int

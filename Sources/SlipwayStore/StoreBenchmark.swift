@@ -1,5 +1,6 @@
 import DeployCore
 import Foundation
+import Synchronization
 
 /// Throughput of the two paths that matter most, for `slipway bench`. Both write benchmark rows (services named
 /// `bench-…`) into the store they are given: point them at a scratch database.
@@ -102,7 +103,7 @@ public enum StoreBenchmark {
     /// Runs `work(0..<count)` spread over `threads` threads. - Returns: calls per second.
     static func measure(threads: Int, count: Int, _ work: @escaping @Sendable (Int) throws -> Void) throws -> Double {
         let threads = max(1, min(threads, count))
-        let failure = LockedValue<(any Error)?>(nil)
+        let failure = Mutex<(any Error)?>(nil)
         let group = DispatchGroup()
         let start = ContinuousClock.now
         for first in 0..<threads {

@@ -69,26 +69,24 @@ public enum Subprocess {
         }
         // The pipes are made close-on-exec and the child spawned under one lock, so a child spawned by another
         // thread in between cannot inherit (and hold open) this child's pipe ends.
-        spawnLock.lock()
-        var outPipe: [Int32] = [-1, -1]
-        var errPipe: [Int32] = [-1, -1]
-        guard makePipe(&outPipe) else {
-            spawnLock.unlock()
-            throw LaunchError(executable: path, code: errno)
-        }
-        guard mergeStandardError || makePipe(&errPipe) else {
-            let code = errno
-            close(outPipe[0])
+        let (outPipe, errPipe, spawned) = try spawnLock.withLock {
+            _ throws(LaunchError) -> ([Int32], [Int32], Swift.Result<pid_t, LaunchError>) in
+            var outPipe: [Int32] = [-1, -1]
+            var errPipe: [Int32] = [-1, -1]
+            guard makePipe(&outPipe) else { throw LaunchError(executable: path, code: errno) }
+            guard mergeStandardError || makePipe(&errPipe) else {
+                let code = errno
+                close(outPipe[0])
+                close(outPipe[1])
+                throw LaunchError(executable: path, code: code)
+            }
+            let spawned = spawn(
+                path, arguments, environment: environment, output: outPipe[1],
+                error: mergeStandardError ? outPipe[1] : errPipe[1])
             close(outPipe[1])
-            spawnLock.unlock()
-            throw LaunchError(executable: path, code: code)
+            if !mergeStandardError { close(errPipe[1]) }
+            return (outPipe, errPipe, spawned)
         }
-        let spawned = spawn(
-            path, arguments, environment: environment, output: outPipe[1],
-            error: mergeStandardError ? outPipe[1] : errPipe[1])
-        close(outPipe[1])
-        if !mergeStandardError { close(errPipe[1]) }
-        spawnLock.unlock()
         let pid: pid_t
         switch spawned {
         case .success(let child): pid = child
@@ -107,25 +105,21 @@ public enum Subprocess {
         _ path: String, _ arguments: [String], environment: [String: String]?, mergeStandardError: Bool
     ) throws(LaunchError) -> Result {
         // The files are made under the spawn lock, so no other child is spawned before they are close-on-exec.
-        spawnLock.lock()
-        guard let out = makeTemporaryFile() else {
-            let code = errno
-            spawnLock.unlock()
-            throw LaunchError(executable: path, code: code)
-        }
-        let err = mergeStandardError ? out : makeTemporaryFile()
-        guard let err else {
-            let code = errno
-            close(out)
-            spawnLock.unlock()
-            throw LaunchError(executable: path, code: code)
+        let (out, err, spawned) = try spawnLock.withLock {
+            _ throws(LaunchError) -> (Int32, Int32, Swift.Result<pid_t, LaunchError>) in
+            guard let out = makeTemporaryFile() else { throw LaunchError(executable: path, code: errno) }
+            let err = mergeStandardError ? out : makeTemporaryFile()
+            guard let err else {
+                let code = errno
+                close(out)
+                throw LaunchError(executable: path, code: code)
+            }
+            return (out, err, spawn(path, arguments, environment: environment, output: out, error: err))
         }
         defer {
             close(out)
             if err != out { close(err) }
         }
-        let spawned = spawn(path, arguments, environment: environment, output: out, error: err)
-        spawnLock.unlock()
         let status = waitForExit(try spawned.get(), options: 0) ?? 128
         return Result(status: status, stdout: readAll(out), stderr: mergeStandardError ? [] : readAll(err))
     }
@@ -167,9 +161,9 @@ public enum Subprocess {
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil
     ) throws(LaunchError) -> Child {
         let path = resolve(executable, environment: environment)
-        spawnLock.lock()
-        let spawned = spawn(path, arguments, environment: environment, output: nil, error: nil)
-        spawnLock.unlock()
+        let spawned = spawnLock.withLock { _ in
+            spawn(path, arguments, environment: environment, output: nil, error: nil)
+        }
         return Child(pid: try spawned.get())
     }
 
@@ -281,12 +275,13 @@ public enum Subprocess {
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
-    private static let spawnLock = SpawnLock()
+    /// Held from making a child's descriptors to spawning it (see `run`).
+    private static let spawnLock = Mutex(())
 
     /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), looked up at run time because the
     /// Glibc module does not declare it; nil on an older C library, where children inherit what is not
     /// close-on-exec.
-    nonisolated(unsafe) private static let addCloseFrom:
+    private static let addCloseFrom:
         (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
             guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
             else { return nil }
@@ -337,12 +332,4 @@ public enum Subprocess {
         }
         return nil
     }
-}
-
-/// A plain pthread mutex, locked and unlocked around a stretch of C calls.
-private final class SpawnLock: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    func lock() { pthread_mutex_lock(&mutex) }
-    func unlock() { pthread_mutex_unlock(&mutex) }
 }

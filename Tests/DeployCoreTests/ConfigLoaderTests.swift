@@ -121,6 +121,59 @@ struct ConfigLoaderTests {
                 #""alice@nortinia.example": "U0ALICE""#, #""alice@nortinia.example": "alice""#,
                 "people.alice@nortinia.example: must be a Slack user id"
             ),
+            (
+                #""store": { "sqlite": { "path": "var/slipway.sqlite" } }"#, #""store": {}"#,
+                #"store: needs {"sqlite": {"path": "var/slipway.sqlite"}} or {"postgres": {"urlEnv": "DATABASE_URL"}}"#
+            ),
+            (
+                #", "email": "slipway@nortinia.example" }"#, #" }"#, "gitops.author.email: is required"
+            ),
+            (
+                #""apiServer": "in-cluster""#, #""apiServer": "k8s.local""#,
+                #"kubernetes.apiServer: must be an http(s) URL, got "k8s.local""#
+            ),
+            (
+                #""routingKeyEnv": "PAGERDUTY_ROUTING_KEY""#, #""routingKeyEnv": "1KEY""#,
+                "pagerduty.routingKeyEnv: must name an environment variable (letters, digits, _), not hold the secret"
+            ),
+            (
+                #""baseURL": "https://github.com/nortinia-ltd/slipway/blob/main/runbooks""#, #""baseURL": 3"#,
+                "runbooks.baseURL: must be a string"
+            ),
+            (
+                #""slackUserIds": ["U0ONCALL"]"#, #""slackUserIds": ["U0ONCALL", ""]"#,
+                "onCall.slackUserIds[1]: must be a non-empty string"
+            ),
+            (
+                #""pollIntervalSeconds": 5"#, #""pollIntervalSeconds": 0.01"#,
+                "policy.pollIntervalSeconds: must be between 0.05 and 600, got 0.01"
+            ),
+            (
+                #""shop": {"#, #""Shop": {"#,
+                "services.Shop: service names must be lowercase letters, digits, - or _ (they are typed in Slack)"
+            ),
+            (
+                #""repo": "nortinia-ltd/shop""#, #""repo": "shop""#,
+                #"services.shop.repo: must be owner/name as CI sends it, e.g. "acme/shop""#
+            ),
+            (
+                #""services": {"#,
+                #""services": { "zzz": { "repo": "Nortinia-Ltd/Shop", "image": "x", "environments": {} },"#,
+                #"services.zzz.repo: repo Nortinia-Ltd/Shop is already used by service "shop""#
+            ),
+            (
+                #""kustomization": "clusters/prod/shop/kustomization.yaml""#,
+                #""kustomization": "../prod/kustomization.yaml""#,
+                "services.shop.environments.prod.kustomization: must be a path inside the GitOps repository"
+            ),
+            (
+                #""autoDeploy": true"#, #""autoDeploy": true, "promoteFrom": "prod""#,
+                #"services.shop.environments.prod.promoteFrom: promotion cycle through "staging""#
+            ),
+            (
+                #""port": 8080"#, #""port": 70000, "host": """#,
+                "server.port: must be between 0 and 65535, got 70000"
+            ),
         ])
     func pathErrors(_ find: String, _ replace: String, _ expected: String) throws {
         let broken = Self.sample.replacingOccurrences(of: find, with: replace)

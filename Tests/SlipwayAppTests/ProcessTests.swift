@@ -130,6 +130,35 @@ struct ProcessTests {
         #expect(served2.stderrText.contains("GitOps checkout not ready"), "errors still show: \(served2.stderrText)")
     }
 
+    @Test("with log.format json, serve writes metadata as JSON fields next to time/level/logger/message, no secret")
+    func jsonLogMetadata() throws {
+        let port = 20_000 + Int.random(in: 0..<20_000)
+        let config = try writeConfig { json in
+            json["log"] = ["format": "json", "level": "debug"]
+            json["server"] = ["host": "127.0.0.1", "port": port, "drainSeconds": 1]
+        }
+        defer { try? FileManager.default.removeItem(atPath: config.dir) }
+        // SIGTERM after 2 s: serve logs its start, the signal and the drain, then exits 0.
+        let binary = try #require(slipwayBinary())
+        let served = try Subprocess.run(
+            "timeout", ["--preserve-status", "2", binary, "serve", "--config", config.path], environment: Self.secrets)
+        #expect(served.status == 0, "\(served.stderrText)")
+        var records: [[String: String]] = []
+        for line in served.stderrText.split(separator: "\n") {
+            records.append(
+                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String], "\(line)"))
+        }
+        let listening = try #require(records.first { $0["message"]?.hasPrefix("listening on") == true }, "\(records)")
+        #expect(listening["component"] == "http-server")
+        #expect(listening["host"] == "127.0.0.1")
+        #expect(listening["port"] == "\(port)")
+        #expect(listening["level"] == "info" && listening["logger"] == "slipway")
+        #expect(listening["time"]?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil, "\(listening)")
+        for secret in [SlipwayHarness.signingSecret, "xoxb-test"] {
+            #expect(!served.stderrText.contains(secret), "a secret was logged")
+        }
+    }
+
     @Test("serve answers `slipway try`, then on SIGTERM turns unready and exits 0 within drainSeconds")
     func serveTryAndDrain() async throws {
         let port = 20_000 + Int.random(in: 0..<20_000)

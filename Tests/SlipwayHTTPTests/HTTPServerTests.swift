@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayHTTP
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -126,9 +127,9 @@ struct HTTPServerTests {
     }
 
     @Test func bodyOverLimitIs413AndNeverReachesHandler() async throws {
-        let calls = Box(0)
+        let calls = Mutex(0)
         let handler: HTTPHandler = { request in
-            calls.value += 1
+            calls.withLock { $0 += 1 }
             return .text(200, "got \(request.body.count)")
         }
         try await withServer(maxBodyBytes: 1024, handler: handler) { server, base in
@@ -139,16 +140,16 @@ struct HTTPServerTests {
             let justOver = try client.send(
                 HTTPClientRequest(method: .post, url: base + "/upload", body: [UInt8](repeating: 1, count: 1025)))
             #expect(justOver.status == 413)
-            #expect(calls.value == 0)
+            #expect(calls.withLock { $0 } == 0)
             #expect(await waitUntil { server.inFlightCount == 0 })
         }
     }
 
     @Test(arguments: [0, 1, 1023, 1024])
     func bodyWithinLimitIsDeliveredByteExact(size: Int) async throws {
-        let received = Box<[UInt8]?>(nil)
+        let received = Mutex<[UInt8]?>(nil)
         let handler: HTTPHandler = { request in
-            received.value = request.body
+            received.withLock { $0 = request.body }
             return .text(200, "ok")
         }
         try await withServer(maxBodyBytes: 1024, handler: handler) { _, base in
@@ -158,14 +159,14 @@ struct HTTPServerTests {
                     method: .post, url: base + "/upload", headers: ["Content-Type": "application/octet-stream"],
                     body: body))
             #expect(response.status == 200)
-            #expect(received.value == body)
+            #expect(received.withLock { $0 } == body)
         }
     }
 
     @Test func chunkedBodyOverLimitIs413() async throws {
-        let calls = Box(0)
+        let calls = Mutex(0)
         let handler: HTTPHandler = { _ in
-            calls.value += 1
+            calls.withLock { $0 += 1 }
             return .text(200, "ok")
         }
         try await withServer(maxBodyBytes: 1024, handler: handler) { server, _ in
@@ -177,7 +178,7 @@ struct HTTPServerTests {
             let response = try connection.readResponse()
             #expect(response.status == 413)
             #expect(response.body == #"{"error":"request body too large (limit 1024 bytes)"}"#)
-            #expect(calls.value == 0)
+            #expect(calls.withLock { $0 } == 0)
         }
     }
 
@@ -211,18 +212,18 @@ struct HTTPServerTests {
     }
 
     @Test func pathAndRawQueryArePreserved() async throws {
-        let seen = Box<(String, String)?>(nil)
+        let seen = Mutex<(String, String)?>(nil)
         let handler: HTTPHandler = { request in
-            seen.value = (request.path, request.query)
+            seen.withLock { $0 = (request.path, request.query) }
             return .text(200, "ok")
         }
         try await withServer(handler: handler) { _, base in
             _ = try client.send(HTTPClientRequest(method: .get, url: base + "/q?a=1&b=%2F&c=x+y"))
-            #expect(seen.value?.0 == "/q")
-            #expect(seen.value?.1 == "a=1&b=%2F&c=x+y")
+            #expect(seen.withLock { $0?.0 } == "/q")
+            #expect(seen.withLock { $0?.1 } == "a=1&b=%2F&c=x+y")
             _ = try client.send(HTTPClientRequest(method: .get, url: base + "/plain"))
-            #expect(seen.value?.0 == "/plain")
-            #expect(seen.value?.1 == "")
+            #expect(seen.withLock { $0?.0 } == "/plain")
+            #expect(seen.withLock { $0?.1 } == "")
         }
     }
 

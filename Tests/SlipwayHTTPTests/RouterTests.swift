@@ -1,14 +1,15 @@
 import SlipwayHTTP
+import Synchronization
 import Testing
 
 @Suite("Router")
 struct RouterTests {
     @Test func reportsRouteAndStatusToObserver() {
-        let seen = Box<[String]>([])
+        let seen = Mutex<[String]>([])
         var router = Router()
         router.add(.post, "/slack/commands") { _ in .text(200, "ok") }
         router.add(.get, "/healthz") { _ in .text(500, "sick") }
-        router.onResponse = { route, status in seen.value.append("\(route) \(status)") }
+        router.onResponse = { route, status in seen.withLock { $0.append("\(route) \(status)") } }
         let handler = router.handler
 
         _ = handler(HTTPRequest(method: .post, path: "/slack/commands"))
@@ -16,7 +17,8 @@ struct RouterTests {
         _ = handler(HTTPRequest(method: .get, path: "/healthz"))
         _ = handler(HTTPRequest(method: .get, path: "/nope"))
 
-        #expect(seen.value == ["/slack/commands 200", "/slack/commands 405", "/healthz 500", "unmatched 404"])
+        #expect(
+            seen.withLock { $0 } == ["/slack/commands 200", "/slack/commands 405", "/healthz 500", "unmatched 404"])
     }
 
     @Test func allowListsEveryMethodOfThePath() {

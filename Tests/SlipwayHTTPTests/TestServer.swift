@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayHTTP
+import Synchronization
 
 /// Starts a server on a free loopback port for the duration of `body`, then stops it.
 func withServer<T>(
@@ -14,17 +15,6 @@ func withServer<T>(
     return try await body(server, "http://127.0.0.1:\(server.port)")
 }
 
-/// A value several threads write and the test reads.
-final class Box<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-    init(_ value: Value) { stored = value }
-    var value: Value {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
-    }
-}
-
 /// Polls `condition` every 5 ms for up to `timeout` seconds, without holding a cooperative thread.
 func waitUntil(timeout: Double = 5, _ condition: () -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
@@ -36,20 +26,21 @@ func waitUntil(timeout: Double = 5, _ condition: () -> Bool) async -> Bool {
 }
 
 /// Work started on its own thread (not the cooperative pool, which blocking tests may fill), awaited later.
-final class Pending<Value: Sendable>: @unchecked Sendable {
+final class Pending<Value: Sendable>: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var result: Result<Value, any Error>?
+    private let result = Mutex<Result<Value, any Error>?>(nil)
 
     init(_ body: @escaping @Sendable () throws -> Value) {
         Thread.detachNewThread {
-            self.result = Result { try body() }
+            let outcome = Result { try body() }
+            self.result.withLock { $0 = outcome }
             self.done.signal()
         }
     }
 
     /// Waits up to `timeout` seconds for the result.
     func value(timeout: Double = 10) throws -> Value {
-        guard done.wait(timeout: .now() + timeout) == .success, let result else {
+        guard done.wait(timeout: .now() + timeout) == .success, let result = result.withLock({ $0 }) else {
             throw CancellationError()
         }
         return try result.get()

@@ -4,7 +4,7 @@ import SlipwayKubernetes
 import SlipwayTesting
 
 /// A real bare GitOps repository, FakeKubernetes playing Flux for `shop` in `prod`, and a client for it.
-final class FluxScenario: @unchecked Sendable {
+final class FluxScenario: Sendable {
     static let image = GitFixture.image("shop")
     static let path = GitFixture.kustomization("shop", "prod")
 

@@ -3,6 +3,7 @@ import Foundation
 import SlipwayHTTP
 import SlipwayKubernetes
 import SlipwayTesting
+import Synchronization
 import Testing
 
 @Suite("KubernetesClient")
@@ -157,19 +158,17 @@ struct KubernetesClientTests {
 
 /// Answers with the given statuses in turn (then 200), counting calls. Only for retry logic; everything else runs
 /// against `FakeKubernetes` over loopback.
-final class ScriptedHTTPClient: HTTPClient, @unchecked Sendable {
-    private let lock = NSLock()
-    private var statuses: [Int]
-    private var calls = 0
+final class ScriptedHTTPClient: HTTPClient, Sendable {
+    private let script: Mutex<(statuses: [Int], calls: Int)>
 
-    init(statuses: [Int]) { self.statuses = statuses }
+    init(statuses: [Int]) { script = Mutex((statuses, 0)) }
 
-    var count: Int { lock.withLock { calls } }
+    var count: Int { script.withLock { $0.calls } }
 
     func send(_ request: HTTPClientRequest) throws -> HTTPResponse {
-        let status: Int = lock.withLock {
-            calls += 1
-            return statuses.isEmpty ? 200 : statuses.removeFirst()
+        let status: Int = script.withLock { script in
+            script.calls += 1
+            return script.statuses.isEmpty ? 200 : script.statuses.removeFirst()
         }
         if status == 200 { return .json(200, #"{"kind":"PodList","items":[]}"#) }
         return .json(status, #"{"kind":"Status","status":"Failure","reason":"Whatever","code":\#(status)}"#)

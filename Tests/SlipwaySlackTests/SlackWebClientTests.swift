@@ -170,6 +170,19 @@ import Testing
         #expect(error?.isRetryable == false)
     }
 
+    @Test func anUnreachableResponseURLIsNeverNamedInTheError() async throws {
+        let gone = try FakeSlack()
+        let url = gone.responseURL("T0001/1234/secret-hook-path")
+        gone.stop()
+        let error = await apiError { try await client.respond(responseURL: url, message: SlackMessage(text: "hi")) }
+        #expect(error?.code == "transport_error")
+        // A response_url is a credential for 30 minutes: the error (a log line) names no part of its path.
+        let description = error.map(String.init(describing:)) ?? ""
+        #expect(description.contains("connectionRefused"), "\(description)")
+        #expect(!description.contains("secret-hook-path"))
+        #expect(!description.contains("/response"))
+    }
+
     @Test func wrongBaseURLIsNotRetried() async throws {
         let misconfigured = SlackWebClient(
             httpClient: CurlHTTPClient(), token: "xoxb-test-0001",

@@ -1,6 +1,7 @@
 import DeployCore
 import Foundation
 import SlipwayTesting
+import Synchronization
 import Testing
 
 @testable import SlipwayStore
@@ -49,7 +50,7 @@ struct PostgresStoreTests {
     func concurrentMigration() throws {
         try StoreBackend.postgres.withLocation { location throws in
             let url = location.postgresURL
-            let opened = LockedValue(0)
+            let opened = Mutex(0)
             _ = try StoreBenchmark.measure(threads: 4, count: 4) { _ in
                 _ = try PostgresStore(url: url, maxConnections: 1)
                 opened.withLock { $0 += 1 }
@@ -73,7 +74,7 @@ struct PostgresStoreTests {
             }
             let firstClaimed = DispatchSemaphore(value: 0)
             let secondDone = DispatchSemaphore(value: 0)
-            let claims = LockedValue<[[String]]>([])
+            let claims = Mutex<[[String]]>([])
             let replicaA = Thread {
                 _ = try? store.write { w throws in
                     let due = try w.dueOutbox(now: F.at(10), limit: 2).map(\.key)

@@ -1,5 +1,6 @@
 import DeployCore
 import Foundation
+import Synchronization
 import Testing
 
 @testable import SlipwayStore
@@ -28,7 +29,7 @@ struct SQLiteStoreTests {
             try store.write { w throws in
                 try w.insert(F.deploy(id: "d-in-progress"))
                 // Another thread reads while this write holds the write lock.
-                let seen = LockedValue<[String]?>(nil)
+                let seen = Mutex<[String]?>(nil)
                 let thread = Thread {
                     let ids = try? store.read { r in try r.recentDeploys(service: nil, environment: nil, limit: 10) }
                     seen.withLock { $0 = ids?.map(\.id) }

@@ -1,6 +1,7 @@
 import DeployCore
 import Foundation
 import SlipwayTesting
+import Synchronization
 import Testing
 
 @testable import SlipwayStore
@@ -61,7 +62,7 @@ struct StoreBehaviourTests {
             #expect(stored.version == 1)
 
             // The same from many threads at once.
-            let winners = LockedValue<[DeployState]>([])
+            let winners = Mutex<[DeployState]>([])
             let states: [DeployState] = [.reconciling, .rollingOut, .verifying, .failed, .cancelled, .superseded]
             _ = try StoreBenchmark.measure(threads: states.count, count: states.count) { index in
                 var change = stored
@@ -515,7 +516,7 @@ struct StoreBehaviourTests {
     func concurrentIdempotency(_ backend: StoreBackend) throws {
         try backend.withStore { store throws in
             let key = "nortinia/api:feedface:staging"
-            let seen = LockedValue<[String]>([])
+            let seen = Mutex<[String]>([])
             _ = try StoreBenchmark.measure(threads: 32, count: 1_000) { index in
                 let candidate = "d-concurrent-\(index)"
                 let id = try store.write { w -> String in
@@ -545,7 +546,7 @@ struct StoreBehaviourTests {
     func concurrentWritesStayIndependent(_ backend: StoreBackend) throws {
         struct Refused: Error {}
         try backend.withStore { store throws in
-            let refused = LockedValue(0)
+            let refused = Mutex(0)
             _ = try StoreBenchmark.measure(threads: 16, count: 400) { index in
                 do {
                     try store.write { w in

@@ -96,15 +96,20 @@ public struct LogRecord: Sendable, Equatable {
     }
 
     /// The record as one line, newline included: text (`time level label: message key=value …`, keys sorted)
-    /// or one JSON object with `time`, `level`, `logger`, `message` and the metadata as fields. Times are
-    /// ISO 8601 UTC with milliseconds.
+    /// or one JSON object with `time`, `level`, `logger`, `message` and the metadata as fields (a metadata key
+    /// named like one of those four is left out). Times are ISO 8601 UTC with milliseconds
+    /// (`2026-11-23T18:00:00.123Z`).
+    ///
+    /// In text, line breaks in the message or a value are written as `\n`, so a record is always one line; a value
+    /// that is empty or holds a space, `"` or `=` is quoted (`reason="no such host"`), as in logfmt.
     public func line(_ format: Log.Format) -> String {
-        let stamp = time.formatted(Self.timeStyle)
+        // By hand, to the nearest millisecond: `Date.ISO8601FormatStyle` truncates (….123 printed as .122).
+        let stamp = K8s.Timestamp.format(time, fractionDigits: 3)
         let keys = metadata.keys.sorted()
         switch format {
         case .text:
-            var line = "\(stamp) \(level.rawValue) \(label): \(message)"
-            for key in keys { line += " \(key)=\(metadata[key]!)" }
+            var line = "\(stamp) \(level.rawValue) \(label): \(Self.oneLine(message))"
+            for key in keys { line += " \(key)=\(Self.textValue(metadata[key]!))" }
             return line + "\n"
         case .json:
             var json = JSONWriter(capacity: message.utf8.count + 96)
@@ -113,7 +118,7 @@ public struct LogRecord: Sendable, Equatable {
             json.field("level", level.rawValue)
             json.field("logger", label)
             json.field("message", message)
-            for key in keys where !["time", "level", "logger", "message"].contains(key) {
+            for key in keys where !Self.reservedKeys.contains(key) {
                 json.field(key, metadata[key]!)
             }
             json.endObject()
@@ -121,7 +126,27 @@ public struct LogRecord: Sendable, Equatable {
         }
     }
 
-    private static let timeStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    private static let reservedKeys: Set<String> = ["time", "level", "logger", "message"]
+
+    private static func oneLine(_ text: String) -> String {
+        guard text.contains(where: \.isNewline) else { return text }
+        return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: "\\n")
+    }
+
+    private static func textValue(_ value: String) -> String {
+        let plain = !value.isEmpty && !value.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }
+        if plain { return value }
+        var quoted = "\""
+        for character in value {
+            switch character {
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            case _ where character.isNewline: quoted += "\\n"
+            default: quoted.append(character)
+            }
+        }
+        return quoted + "\""
+    }
 }
 
 /// Where records go.

@@ -3,6 +3,7 @@ import Foundation
 import SlipwayHTTP
 import SlipwaySlack
 import SlipwayStore
+import Synchronization
 
 /// Answers `/status` from the store: current tag per environment, deploys in flight, recent deploys, locks, and
 /// delivery problems.
@@ -254,19 +255,18 @@ public struct DeliveryStats: Sendable, Equatable {
     }
 
     /// When the image of a service's commit was first built, looked up once per commit.
-    final class BuildTimes: @unchecked Sendable {
-        private let lock = NSLock()
-        private var known: [String: Date?] = [:]
+    final class BuildTimes: Sendable {
+        private let known = Mutex<[String: Date?]>([:])
 
         func builtAt(service: String, sha: String, in r: any StoreReader) throws -> Date? {
             let key = "\(service):\(sha.lowercased())"
-            if let hit = lock.withLock({ known[key] }) { return hit }
+            if let hit = known.withLock({ $0[key] }) { return hit }
             var found: Date?
             if CommandParser.isCommitSHA(sha) {
                 found = try r.images(service: service, matching: sha)
                     .filter { $0.sha.lowercased() == sha.lowercased() }.map(\.builtAt).min()
             }
-            lock.withLock {
+            known.withLock { known in
                 if known.count >= 10_000 { known.removeAll(keepingCapacity: true) }
                 known[key] = .some(found)
             }
