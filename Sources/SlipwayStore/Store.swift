@@ -3,7 +3,7 @@ import Foundation
 
 /// Slipway's durable state. Implementations (SQLite, PostgreSQL) are thread-safe. The synchronous calls block their
 /// thread (group commit, network I/O): request handlers on the HTTP server's threads call them directly; background
-/// services use the `async` overloads (`Store+Async.swift`), which run on the store's `executor`.
+/// services hop to the store's own threads first: `try await store.executor.run { try store.read { … } }`.
 ///
 /// All changes caused by one event go through one `write` so they commit together: a deploy's new state, its audit
 /// event and the outbox messages it causes are never seen apart.
