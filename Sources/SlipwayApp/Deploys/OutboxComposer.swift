@@ -91,15 +91,14 @@ public struct OutboxComposer: Sendable {
         var messages = onCall.map { user in
             OutboxMessage(
                 key: "\(deploy.id):dm:\(user)", deployId: deploy.id, target: .directMessage,
-                payload: OutboxPayload(deployId: deploy.id, user: user).encoded(),
-                createdAt: now)
+                payload: OutboxPayload(deployId: deploy.id, user: user).encoded(), createdAt: now)
         }
         if pagingEnabled && pages(deploy) {
             messages.append(
                 OutboxMessage(
                     key: "\(deploy.id):pd:trigger", deployId: deploy.id, target: .pageTrigger,
-                    payload: OutboxPayload(deployId: deploy.id).encoded(),
-                    orderingKey: "pd:\(deploy.id)", createdAt: now))
+                    payload: OutboxPayload(deployId: deploy.id).encoded(), orderingKey: "pd:\(deploy.id)",
+                    createdAt: now))
         }
         return messages
     }
@@ -109,8 +108,7 @@ public struct OutboxComposer: Sendable {
         guard pagingEnabled, pages(failed), failed.gitCommit != nil else { return nil }
         return OutboxMessage(
             key: Self.resolveKey(deployId: failed.id), deployId: failed.id, target: .pageResolve,
-            payload: OutboxPayload(deployId: failed.id).encoded(),
-            orderingKey: "pd:\(failed.id)", createdAt: now)
+            payload: OutboxPayload(deployId: failed.id).encoded(), orderingKey: "pd:\(failed.id)", createdAt: now)
     }
 
     /// The outbox key of the resolve event for the page of `deployId`.

@@ -109,13 +109,11 @@ public final class OutboxDeliverer: Service {
         do {
             try await send(message)
             metrics.recordDelivery(succeeded: true)
-        } catch let failure as DeliveryFailure {
-            metrics.recordDelivery(succeeded: false)
-            await record(failure.redacted(for: message.target), for: message)
         } catch {
             metrics.recordDelivery(succeeded: false)
-            await record(
-                DeliveryFailure(reason: "\(error)", retryable: true).redacted(for: message.target), for: message)
+            // Anything but a delivery failure (a store error, say) may well pass: try again later.
+            let failure = error as? DeliveryFailure ?? DeliveryFailure(reason: "\(error)", retryable: true)
+            await record(failure.redacted(for: message.target), for: message)
         }
     }
 
