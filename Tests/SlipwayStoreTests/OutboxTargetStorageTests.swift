@@ -26,9 +26,7 @@ struct OutboxTargetStorageTests {
         (.pageResolve, "pagerduty", "resolve"),
     ]
 
-    @Test(
-        "every target reads back as it was queued, in the columns earlier versions wrote",
-        arguments: StoreBackend.enabled)
+    @Test("every target reads back as queued, in the columns earlier versions wrote", arguments: StoreBackend.enabled)
     func roundTrip(_ backend: StoreBackend) throws {
         try backend.withLocation { location throws in
             let store = try location.open()

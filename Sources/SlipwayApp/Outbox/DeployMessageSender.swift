@@ -11,8 +11,7 @@ import SlipwayStore
 struct DeployMessageSender: Sendable {
     let deployChannel: String
     let slack: SlackWebClient
-    let renderer: DeployMessageRenderer
-    let authors: AuthorDirectory
+    let rendering: DeployRendering
     let pacing: ChannelPacing
     let store: any Store
     let clock: @Sendable () -> Date
@@ -20,13 +19,12 @@ struct DeployMessageSender: Sendable {
     private let sent = DeployMessageMemory()
 
     init(
-        deployChannel: String, slack: SlackWebClient, renderer: DeployMessageRenderer, authors: AuthorDirectory,
-        pacing: ChannelPacing, store: any Store, clock: @escaping @Sendable () -> Date, log: Log
+        deployChannel: String, slack: SlackWebClient, rendering: DeployRendering, pacing: ChannelPacing,
+        store: any Store, clock: @escaping @Sendable () -> Date, log: Log
     ) {
         self.deployChannel = deployChannel
         self.slack = slack
-        self.renderer = renderer
-        self.authors = authors
+        self.rendering = rendering
         self.pacing = pacing
         self.store = store
         self.clock = clock
@@ -38,8 +36,7 @@ struct DeployMessageSender: Sendable {
         guard let deploy = try await store.deploy(id: deployId) else {
             throw DeliveryFailure.permanent("deploy \(deployId) not found")
         }
-        let context = try await DeployMessageRenderer.Context.loading(for: deploy, store: store, authors: authors)
-        let body = renderer.liveMessage(for: deploy, context: context, now: clock())
+        let body = try await rendering.liveMessage(for: deploy)
         // A post whose reference could not be stored yet is remembered here, so a retry edits it instead of posting
         // a second message.
         if let ref = deploy.message ?? sent.reference(deployId: deploy.id) {

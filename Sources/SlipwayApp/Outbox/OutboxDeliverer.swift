@@ -64,12 +64,13 @@ public final class OutboxDeliverer: Service {
         self.metrics = metrics
         self.log = log
         let authors = AuthorDirectory(people: configuration.people, slack: slack, store: store, clock: clock, log: log)
+        let rendering = DeployRendering(renderer: renderer, authors: authors, store: store, clock: clock)
         let pacing = ChannelPacing(pace: configuration.channelPaceSeconds)
         deployMessages = DeployMessageSender(
-            deployChannel: configuration.deployChannel, slack: slack, renderer: renderer, authors: authors,
-            pacing: pacing, store: store, clock: clock, log: log)
+            deployChannel: configuration.deployChannel, slack: slack, rendering: rendering, pacing: pacing,
+            store: store, clock: clock, log: log)
         slackMessages = SlackMessageSender(
-            slack: slack, renderer: renderer, authors: authors, pacing: pacing, store: store, clock: clock)
+            slack: slack, rendering: rendering, pacing: pacing, store: store, clock: clock)
         pages = PagerDutySender(
             client: pagerDuty, routingKey: configuration.pagerDutyRoutingKey,
             runbooksBaseURL: configuration.runbooksBaseURL, store: store, clock: clock, log: log)

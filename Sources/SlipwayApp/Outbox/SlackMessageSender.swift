@@ -6,8 +6,7 @@ import SlipwayStore
 /// Sends the one-off Slack messages: failure DMs, channel posts, ephemeral notes and `response_url` replies.
 struct SlackMessageSender: Sendable {
     let slack: SlackWebClient
-    let renderer: DeployMessageRenderer
-    let authors: AuthorDirectory
+    let rendering: DeployRendering
     let pacing: ChannelPacing
     let store: any Store
     let clock: @Sendable () -> Date
@@ -17,12 +16,9 @@ struct SlackMessageSender: Sendable {
         guard let deploy = try await store.deploy(id: deployId) else {
             throw DeliveryFailure.permanent("DM without user or deploy")
         }
-        let context = try await DeployMessageRenderer.Context.loading(for: deploy, store: store, authors: authors)
+        let body = try await rendering.failureDirectMessage(for: deploy)
         let dm = try await DeliveryFailure.slack { try await slack.openConversation(users: [user]) }
-        try await DeliveryFailure.slack {
-            try await slack.postMessage(
-                channel: dm, message: renderer.failureDirectMessage(for: deploy, context: context, now: clock()))
-        }
+        try await DeliveryFailure.slack { try await slack.postMessage(channel: dm, message: body) }
         try await store.markOutboxDelivered(outboxKey, at: clock())
     }
 
