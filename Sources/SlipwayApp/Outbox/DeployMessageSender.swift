@@ -57,7 +57,9 @@ struct DeployMessageSender: Sendable {
                 // Someone deleted the message: post a new one rather than leave the deploy without a message.
                 log.warning(
                     "the deploy message was deleted; posting it again",
-                    metadata: ["deploy": deploy.id, "outbox": outboxKey, "destination": "deploy.message"])
+                    metadata: [
+                        "deploy": deploy.id, "outbox": outboxKey, "destination": "\(OutboxTarget.deployMessage)",
+                    ])
             }
         }
         let channel = deployChannel

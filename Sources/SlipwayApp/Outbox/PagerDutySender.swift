@@ -31,7 +31,7 @@ struct PagerDutySender: Sendable {
             // Already fixed while PagerDuty could not be reached: nobody needs to be woken for it.
             log.info(
                 "not paging: a later deploy already resolved it",
-                metadata: ["deploy": deploy.id, "outbox": outboxKey, "destination": "trigger"])
+                metadata: ["deploy": deploy.id, "outbox": outboxKey, "destination": "\(OutboxTarget.pageTrigger)"])
             try await store.markOutboxDelivered(outboxKey, at: clock())
             return
         }
