@@ -70,7 +70,7 @@ public enum StoreBenchmark {
                 detail: "image v1.\(index) built", origin: "ci", at: now))
         try writer.enqueue(
             OutboxMessage(
-                key: "\(deployId):requested:channel", deployId: deployId, channel: .slack, target: "chat.postMessage",
+                key: "\(deployId):requested:channel", deployId: deployId, target: .channelMessage,
                 payload: #"{"channel":"C0DEPLOYS","text":"Deploying bench"}"#, orderingKey: deployId, createdAt: now))
     }
 

@@ -97,18 +97,19 @@ enum StoreRows {
         "key, deploy_id, channel, target, payload, status, attempts, next_attempt_at, last_error, created_at, ordering_key"
 
     static func outboxValues(_ message: OutboxMessage) -> [SQLValue] {
-        [
-            .text(message.key), SQLValue(message.deployId), .text(message.channel.rawValue), .text(message.target),
-            .text(message.payload), .text(message.status.rawValue), SQLValue(message.attempts),
-            SQLValue(message.nextAttemptAt), SQLValue(message.lastError), SQLValue(message.createdAt),
-            SQLValue(message.orderingKey),
+        let (channel, target) = outboxTargetColumns(message.target)
+        return [
+            .text(message.key), SQLValue(message.deployId), .text(channel), .text(target), .text(message.payload),
+            .text(message.status.rawValue), SQLValue(message.attempts), SQLValue(message.nextAttemptAt),
+            SQLValue(message.lastError), SQLValue(message.createdAt), SQLValue(message.orderingKey),
         ]
     }
 
     static func outboxMessage<Row: SQLRow>(_ row: Row) throws -> OutboxMessage {
+        let target = outboxTarget(
+            channel: try row.requiredText(at: 2, "outbox channel"), target: try row.requiredText(at: 3, "target"))
         var message = OutboxMessage(
-            key: try row.requiredText(at: 0, "outbox key"), deployId: row.text(at: 1),
-            channel: try row.enumeration(at: 2, "outbox channel"), target: try row.requiredText(at: 3, "target"),
+            key: try row.requiredText(at: 0, "outbox key"), deployId: row.text(at: 1), target: target,
             payload: try row.requiredText(at: 4, "payload"), orderingKey: row.text(at: 10),
             createdAt: try row.requiredDate(at: 9, "created_at"))
         message.status = try row.enumeration(at: 5, "outbox status")
@@ -116,6 +117,36 @@ enum StoreRows {
         message.nextAttemptAt = try row.requiredDate(at: 7, "next_attempt_at")
         message.lastError = row.text(at: 8)
         return message
+    }
+
+    /// The `channel` and `target` columns of an outbox row. These are the values every version of Slipway has
+    /// written (a replica of the previous version may deliver rows this one queued): never change them.
+    static func outboxTargetColumns(_ target: OutboxTarget) -> (channel: String, target: String) {
+        switch target {
+        case .deployMessage: (OutboxChannel.slack.rawValue, "deploy.message")
+        case .directMessage: (OutboxChannel.slack.rawValue, "dm")
+        case .channelMessage: (OutboxChannel.slack.rawValue, "chat.postMessage")
+        case .ephemeralMessage: (OutboxChannel.slack.rawValue, "chat.postEphemeral")
+        case .response(let url): (OutboxChannel.slackResponse.rawValue, url.url)
+        case .pageTrigger: (OutboxChannel.pagerDuty.rawValue, "trigger")
+        case .pageResolve: (OutboxChannel.pagerDuty.rawValue, "resolve")
+        case .unrecognized(let channel, let target): (channel, target)
+        }
+    }
+
+    /// The target an outbox row's `channel` and `target` columns name; `.unrecognized` for values this version
+    /// does not know, so one odd row fails on its own instead of stopping every delivery.
+    static func outboxTarget(channel: String, target: String) -> OutboxTarget {
+        switch (OutboxChannel(rawValue: channel), target) {
+        case (.slack, "deploy.message"): .deployMessage
+        case (.slack, "dm"): .directMessage
+        case (.slack, "chat.postMessage"): .channelMessage
+        case (.slack, "chat.postEphemeral"): .ephemeralMessage
+        case (.slackResponse, _): .response(ResponseURL(target))
+        case (.pagerDuty, "trigger"): .pageTrigger
+        case (.pagerDuty, "resolve"): .pageResolve
+        default: .unrecognized(channel: channel, target: target)
+        }
     }
 
     // MARK: Environments and locks

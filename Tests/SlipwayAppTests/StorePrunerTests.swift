@@ -13,7 +13,7 @@ struct StorePrunerTests {
 
     static func message(_ key: String, createdAt: Date, nextAttemptAt: Date? = nil) -> OutboxMessage {
         var message = OutboxMessage(
-            key: key, deployId: nil, channel: .slack, target: "chat.postMessage",
+            key: key, deployId: nil, target: .channelMessage,
             payload: #"{"channel":"C0DEPLOYS","text":"\#(key)"}"#, createdAt: createdAt)
         if let nextAttemptAt { message.nextAttemptAt = nextAttemptAt }
         return message

@@ -50,7 +50,7 @@ enum StoreFixtures {
         _ key: String, orderingKey: String? = nil, createdAt: Date = t0, nextAttemptAt: Date? = nil
     ) -> OutboxMessage {
         var message = OutboxMessage(
-            key: key, deployId: "d-1", channel: .slack, target: "chat.postMessage",
+            key: key, deployId: "d-1", target: .channelMessage,
             payload: #"{"channel":"C0DEPLOYS","text":"\#(key)"}"#, orderingKey: orderingKey, createdAt: createdAt)
         if let nextAttemptAt { message.nextAttemptAt = nextAttemptAt }
         return message

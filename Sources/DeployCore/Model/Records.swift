@@ -88,13 +88,13 @@ public struct BuiltImage: Sendable, Codable, Hashable {
     }
 }
 
-/// Where an outbox message goes.
-public enum OutboxChannel: String, Sendable, Codable, Hashable {
-    /// Slack Web API method call; payload is the JSON body, `target` the method name.
+/// The service that delivers an outbox message; a 429 from one holds back only its own messages.
+public enum OutboxChannel: String, Sendable, Hashable {
+    /// The Slack Web API.
     case slack
-    /// POST to a Slack `response_url`; `target` is the URL.
+    /// Slack `response_url`s.
     case slackResponse = "slack_response"
-    /// PagerDuty Events API v2; payload is the event JSON.
+    /// The PagerDuty Events API v2.
     case pagerDuty = "pagerduty"
 }
 
@@ -106,14 +106,13 @@ public enum OutboxStatus: String, Sendable, Codable, Hashable {
 }
 
 /// A durable outbound message, written in the same transaction as the state change that causes it.
-public struct OutboxMessage: Sendable, Codable, Hashable {
+public struct OutboxMessage: Sendable, Hashable {
     /// Unique delivery key, e.g. `d-1f2e:succeeded:channel`; a second enqueue with the same key is ignored.
     public var key: String
     public var deployId: String?
-    public var channel: OutboxChannel
-    /// Method name (`chat.update`), URL (response_url) or event kind.
-    public var target: String
-    /// JSON body to send.
+    /// Where the message goes.
+    public var target: OutboxTarget
+    /// What to send, as JSON; the deliverer reads it according to `target`.
     public var payload: String
     public var status: OutboxStatus
     public var attempts: Int
@@ -124,12 +123,11 @@ public struct OutboxMessage: Sendable, Codable, Hashable {
     public var orderingKey: String?
 
     public init(
-        key: String, deployId: String?, channel: OutboxChannel, target: String, payload: String,
-        orderingKey: String? = nil, createdAt: Date
+        key: String, deployId: String?, target: OutboxTarget, payload: String, orderingKey: String? = nil,
+        createdAt: Date
     ) {
         self.key = key
         self.deployId = deployId
-        self.channel = channel
         self.target = target
         self.payload = payload
         self.status = .pending

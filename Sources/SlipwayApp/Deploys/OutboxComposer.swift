@@ -38,18 +38,6 @@ public struct OutboxPayload: Codable, Sendable, Equatable {
     }
 }
 
-/// Outbox targets (the `target` column) that the deliverer understands.
-public enum OutboxTarget {
-    /// Post or update the deploy's one message in the deploy channel.
-    public static let deployMessage = "deploy.message"
-    /// Open a DM with `user` and post the deploy's failure summary.
-    public static let directMessage = "dm"
-    public static let postMessage = "chat.postMessage"
-    public static let postEphemeral = "chat.postEphemeral"
-    public static let pagerDutyTrigger = "trigger"
-    public static let pagerDutyResolve = "resolve"
-}
-
 /// Decides which outbound messages a deploy event causes. Pure: it only builds `OutboxMessage` values.
 public struct OutboxComposer: Sendable {
     public var deployChannel: String
@@ -76,7 +64,7 @@ public struct OutboxComposer: Sendable {
             key += ":\(progress)"
         }
         return OutboxMessage(
-            key: key, deployId: deploy.id, channel: .slack, target: OutboxTarget.deployMessage,
+            key: key, deployId: deploy.id, target: .deployMessage,
             payload: OutboxPayload(deployId: deploy.id).encoded(), orderingKey: "msg:\(deploy.id)", createdAt: now)
     }
 
@@ -86,13 +74,13 @@ public struct OutboxComposer: Sendable {
         if let url = deploy.responseURL {
             return [
                 OutboxMessage(
-                    key: "\(deploy.id):approval", deployId: deploy.id, channel: .slackResponse, target: url,
+                    key: "\(deploy.id):approval", deployId: deploy.id, target: .response(ResponseURL(url)),
                     payload: OutboxPayload(deployId: deploy.id, message: message).encoded(), createdAt: now)
             ]
         }
         return [
             OutboxMessage(
-                key: "\(deploy.id):approval", deployId: deploy.id, channel: .slack, target: OutboxTarget.postMessage,
+                key: "\(deploy.id):approval", deployId: deploy.id, target: .channelMessage,
                 payload: OutboxPayload(deployId: deploy.id, channel: deployChannel, message: message).encoded(),
                 createdAt: now)
         ]
@@ -102,16 +90,15 @@ public struct OutboxComposer: Sendable {
     public func failureAlerts(for deploy: Deploy, now: Date) -> [OutboxMessage] {
         var messages = onCall.map { user in
             OutboxMessage(
-                key: "\(deploy.id):dm:\(user)", deployId: deploy.id, channel: .slack,
-                target: OutboxTarget.directMessage, payload: OutboxPayload(deployId: deploy.id, user: user).encoded(),
-                createdAt: now)
+                key: "\(deploy.id):dm:\(user)", deployId: deploy.id, target: .directMessage,
+                payload: OutboxPayload(deployId: deploy.id, user: user).encoded(), createdAt: now)
         }
         if pagingEnabled && pages(deploy) {
             messages.append(
                 OutboxMessage(
-                    key: "\(deploy.id):pd:trigger", deployId: deploy.id, channel: .pagerDuty,
-                    target: OutboxTarget.pagerDutyTrigger, payload: OutboxPayload(deployId: deploy.id).encoded(),
-                    orderingKey: "pd:\(deploy.id)", createdAt: now))
+                    key: "\(deploy.id):pd:trigger", deployId: deploy.id, target: .pageTrigger,
+                    payload: OutboxPayload(deployId: deploy.id).encoded(), orderingKey: "pd:\(deploy.id)",
+                    createdAt: now))
         }
         return messages
     }
@@ -120,9 +107,8 @@ public struct OutboxComposer: Sendable {
     public func resolvePage(for failed: Deploy, resolvedBy: Deploy, now: Date) -> OutboxMessage? {
         guard pagingEnabled, pages(failed), failed.gitCommit != nil else { return nil }
         return OutboxMessage(
-            key: Self.resolveKey(deployId: failed.id), deployId: failed.id, channel: .pagerDuty,
-            target: OutboxTarget.pagerDutyResolve, payload: OutboxPayload(deployId: failed.id).encoded(),
-            orderingKey: "pd:\(failed.id)", createdAt: now)
+            key: Self.resolveKey(deployId: failed.id), deployId: failed.id, target: .pageResolve,
+            payload: OutboxPayload(deployId: failed.id).encoded(), orderingKey: "pd:\(failed.id)", createdAt: now)
     }
 
     /// The outbox key of the resolve event for the page of `deployId`.
@@ -133,8 +119,7 @@ public struct OutboxComposer: Sendable {
         guard let channel = deploy.channelId, deploy.source == .slack else { return nil }
         let message = SlackMessage(text: text, blocks: [])
         return OutboxMessage(
-            key: "\(deploy.id):tell:\(deploy.state.rawValue)", deployId: deploy.id, channel: .slack,
-            target: OutboxTarget.postEphemeral,
+            key: "\(deploy.id):tell:\(deploy.state.rawValue)", deployId: deploy.id, target: .ephemeralMessage,
             payload: OutboxPayload(deployId: deploy.id, user: deploy.requestedBy, channel: channel, message: message)
                 .encoded(), createdAt: now)
     }

@@ -127,7 +127,7 @@ public struct InteractionHandler: Sendable {
             _ = try? coordinator.store.write { w in
                 try w.enqueue(
                     OutboxMessage(
-                        key: key, deployId: nil, channel: .slackResponse, target: url,
+                        key: key, deployId: nil, target: .response(ResponseURL(url)),
                         payload: OutboxPayload(message: message).encoded(), createdAt: coordinator.clock()))
             }
             coordinator.outboxAvailable.signal()
@@ -140,7 +140,7 @@ public struct InteractionHandler: Sendable {
         let now = coordinator.clock()
         guard let url = payload.responseURL else { return nil }
         return OutboxMessage(
-            key: key, deployId: nil, channel: .slackResponse, target: url,
+            key: key, deployId: nil, target: .response(ResponseURL(url)),
             payload: OutboxPayload(message: message).encoded(), createdAt: now)
     }
 }

@@ -145,16 +145,16 @@ public struct StatusReport: Sendable {
     /// for the same reason), most recent first.
     private func problemBlocks(_ problems: [OutboxMessage]) -> [SlackBlock] {
         let since = clock().addingTimeInterval(-Self.problemWindowSeconds)
-        var seen = Set<String>()
+        var seen: [String: Set<OutboxTarget>] = [:]
         let recent = problems.filter { message in
             max(message.createdAt, message.nextAttemptAt) >= since
-                && seen.insert("\(message.deployId ?? "-")|\(message.target)").inserted
+                && seen[message.deployId ?? "-", default: []].insert(message.target).inserted
         }.prefix(5)
         guard !recent.isEmpty else { return [] }
         let lines = recent.map { message -> String in
             let error = message.lastError ?? "unknown error"
             var line =
-                "• `\(message.target.hasPrefix("http") ? "response_url" : message.target)` for `\(message.deployId ?? "-")`: \(SlackText.escape(error))"
+                "• `\(message.target)` for `\(message.deployId ?? "-")`: \(SlackText.escape(error))"
             if error.contains("not_in_channel") || error.contains("channel_not_found") {
                 line += " — invite the bot to the deploy channel: `/invite @Slipway`"
             }

@@ -1,0 +1,42 @@
+import DeployCore
+import SlipwaySlack
+import Synchronization
+
+/// What this process last showed in each deploy's message, and posts whose reference is not stored yet.
+///
+/// States only move forward, so content this process sent is never the wrong thing to leave in place, even when
+/// another replica edited the message in between.
+final class DeployMessageMemory: Sendable {
+    private struct Shown {
+        var ref: SlackMessageRef
+        var content: SlackMessage
+    }
+    private struct State {
+        var shown: [String: Shown] = [:]
+        var unstored: [String: SlackMessageRef] = [:]
+    }
+    private let state = Mutex(State())
+    private let capacity = 2000
+
+    /// Whether the message at `ref` already shows exactly `body`.
+    func alreadyShows(_ body: SlackMessage, deployId: String, ref: SlackMessageRef) -> Bool {
+        state.withLock { $0.shown[deployId].map { $0.ref == ref && $0.content == body } ?? false }
+    }
+
+    /// Records that the message at `ref` now shows `body`.
+    func remember(_ body: SlackMessage, deployId: String, ref: SlackMessageRef) {
+        state.withLock { state in
+            if state.shown.count >= capacity { state.shown.removeAll(keepingCapacity: true) }
+            state.shown[deployId] = Shown(ref: ref, content: body)
+        }
+    }
+
+    /// Keeps the reference of a message just posted until `stored(deployId:)`.
+    func posted(deployId: String, ref: SlackMessageRef) { state.withLock { $0.unstored[deployId] = ref } }
+
+    /// A posted message whose reference the store does not have yet.
+    func reference(deployId: String) -> SlackMessageRef? { state.withLock { $0.unstored[deployId] } }
+
+    /// The store now has the reference.
+    func stored(deployId: String) { state.withLock { _ = $0.unstored.removeValue(forKey: deployId) } }
+}

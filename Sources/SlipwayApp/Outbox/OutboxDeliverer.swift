@@ -1,0 +1,205 @@
+import DeployCore
+import Foundation
+import SlipwaySlack
+import SlipwayStore
+
+/// Delivers the durable outbox: Slack posts and updates, DMs, `response_url` replies and PagerDuty events. One
+/// worker, oldest first, one message per ordering key at a time; retryable failures (429 with `Retry-After`, 5xx,
+/// timeouts) wait and retry with backoff; permanent ones are recorded as failed and shown in `/status`.
+///
+/// A 429 holds back every message for that service (not only the one that got it) until `Retry-After` has passed.
+/// What each kind of message takes to send lives in its sender: `DeployMessageSender`, `SlackMessageSender` and
+/// `PagerDutySender`.
+public final class OutboxDeliverer: Service {
+    public struct Configuration: Sendable {
+        public var deployChannel: String
+        /// Minimum seconds between posts or updates in one channel (Slack allows about one per second).
+        public var channelPaceSeconds: Double
+        /// Longest wait between retries.
+        public var maxBackoffSeconds: Double
+        /// Retryable failures are given up after this many attempts.
+        public var maxAttempts: Int
+        public var people: [String: String]
+        public var pagerDutyRoutingKey: String?
+        public var runbooksBaseURL: String
+
+        public init(
+            deployChannel: String, channelPaceSeconds: Double = 1, maxBackoffSeconds: Double = 300,
+            maxAttempts: Int = 500, people: [String: String] = [:], pagerDutyRoutingKey: String? = nil,
+            runbooksBaseURL: String
+        ) {
+            self.deployChannel = deployChannel
+            self.channelPaceSeconds = channelPaceSeconds
+            self.maxBackoffSeconds = maxBackoffSeconds
+            self.maxAttempts = maxAttempts
+            self.people = people
+            self.pagerDutyRoutingKey = pagerDutyRoutingKey
+            self.runbooksBaseURL = runbooksBaseURL
+        }
+    }
+
+    public var name: String { "outbox" }
+
+    let configuration: Configuration
+    let store: any Store
+    let clock: @Sendable () -> Date
+    let wake: Wakeup
+    let metrics: Metrics
+    let log: Log
+    private let holdOff = HoldOff()
+    private let deployMessages: DeployMessageSender
+    private let slackMessages: SlackMessageSender
+    private let pages: PagerDutySender
+
+    public init(
+        configuration: Configuration, store: any Store, slack: SlackWebClient, pagerDuty: PagerDutyClient?,
+        renderer: DeployMessageRenderer, clock: @escaping @Sendable () -> Date, wake: Wakeup, metrics: Metrics,
+        log: Log
+    ) {
+        let log = log.with(["component": "outbox"])
+        self.configuration = configuration
+        self.store = store
+        self.clock = clock
+        self.wake = wake
+        self.metrics = metrics
+        self.log = log
+        let authors = AuthorDirectory(people: configuration.people, slack: slack, store: store, clock: clock, log: log)
+        let rendering = DeployRendering(renderer: renderer, authors: authors, store: store, clock: clock)
+        let pacing = ChannelPacing(pace: configuration.channelPaceSeconds)
+        deployMessages = DeployMessageSender(
+            deployChannel: configuration.deployChannel, slack: slack, rendering: rendering, pacing: pacing,
+            store: store, clock: clock, log: log)
+        slackMessages = SlackMessageSender(
+            slack: slack, rendering: rendering, pacing: pacing, store: store, clock: clock)
+        pages = PagerDutySender(
+            client: pagerDuty, routingKey: configuration.pagerDutyRoutingKey,
+            runbooksBaseURL: configuration.runbooksBaseURL, store: store, clock: clock, log: log)
+    }
+
+    /// Runs until cancelled.
+    public func run() async {
+        while !Task.isCancelled {
+            let delivered = await deliverDue()
+            if delivered == 0 { await wake.wait(timeout: 0.5) }
+        }
+    }
+
+    /// Delivers every message due now, except those of a service that asked to wait (429).
+    /// - Returns: how many were attempted.
+    @discardableResult
+    public func deliverDue(limit: Int = 50) async -> Int {
+        let due: [OutboxMessage]
+        do {
+            let now = clock()
+            let store = self.store
+            due = try await store.executor.run { try store.read { r in try r.dueOutbox(now: now, limit: limit) } }
+        } catch {
+            log.error("cannot read the outbox", metadata: ["error": "\(error)"])
+            return 0
+        }
+        var attempted = 0
+        for message in due where !Task.isCancelled {
+            if let channel = message.target.channel, holdOff.isHolding(channel, now: clock()) { continue }
+            await deliver(message)
+            attempted += 1
+        }
+        return attempted
+    }
+
+    private func deliver(_ message: OutboxMessage) async {
+        do {
+            try await send(message)
+            metrics.recordDelivery(succeeded: true)
+        } catch {
+            metrics.recordDelivery(succeeded: false)
+            // Anything but a delivery failure (a store error, say) may well pass: try again later.
+            let failure = error as? DeliveryFailure ?? DeliveryFailure(reason: "\(error)", retryable: true)
+            await record(failure.redacted(for: message.target), for: message)
+        }
+    }
+
+    /// Sends `message` through its sender, which records it delivered.
+    private func send(_ message: OutboxMessage) async throws {
+        switch try OutboxDelivery(message) {
+        case .deployMessage(let deployId):
+            try await deployMessages.send(deployId: deployId, outboxKey: message.key)
+        case .directMessage(let user, let deployId):
+            try await slackMessages.sendFailureSummary(to: user, deployId: deployId, outboxKey: message.key)
+        case .channelMessage(let channel, let body):
+            try await slackMessages.post(body, channel: channel, outboxKey: message.key)
+        case .ephemeralMessage(let channel, let user, let body):
+            try await slackMessages.postEphemeral(body, channel: channel, user: user, outboxKey: message.key)
+        case .response(let url, let body):
+            try await slackMessages.respond(body, to: url, outboxKey: message.key)
+        case .page(let action, let deployId):
+            try await pages.send(action, deployId: deployId, outboxKey: message.key)
+        }
+    }
+
+    /// Schedules a retry with backoff, or gives up and marks the message failed.
+    private func record(_ failure: DeliveryFailure, for message: OutboxMessage) async {
+        let attempts = message.attempts + 1
+        let store = self.store
+        var metadata = Self.metadata(of: message)
+        metadata["error"] = failure.reason
+        metadata["attempts"] = "\(attempts)"
+        do {
+            if failure.retryable && attempts < configuration.maxAttempts {
+                let backoff =
+                    failure.retryAfter ?? min(configuration.maxBackoffSeconds, 0.5 * pow(2, Double(min(attempts, 20))))
+                // Retry-After is a floor: add a millisecond so the stored (millisecond) time never falls before it.
+                let jitter = failure.retryAfter == nil ? Double.random(in: 0...(backoff * 0.2)) : 0.001
+                let next = clock().addingTimeInterval(backoff + jitter)
+                if failure.retryAfter != nil, let channel = message.target.channel {
+                    holdOff.hold(channel, until: next)
+                }
+                try await store.executor.run {
+                    try store.write { w in
+                        try w.reschedule(
+                            key: message.key, attempts: attempts, nextAttemptAt: next, error: failure.reason)
+                    }
+                }
+                metadata["retryInSeconds"] = "\(Int(backoff))"
+                log.warning("delivery failed; retrying", metadata: metadata)
+            } else {
+                // Built before the transaction: a write body makes only store calls (it may run more than once).
+                let note = await notInChannelNote(message, failure)
+                let now = clock()
+                try await store.executor.run {
+                    try store.write { w in
+                        try w.markFailed(key: message.key, attempts: attempts, error: failure.reason, at: now)
+                        if let note { try w.enqueue(note) }
+                    }
+                }
+                log.error("delivery failed; gave up", metadata: metadata)
+            }
+        } catch {
+            metadata["storeError"] = "\(error)"
+            log.error("cannot record a delivery failure", metadata: metadata)
+        }
+    }
+
+    /// When the bot is not in the deploy channel, tell the requester how to fix it (through their response_url,
+    /// which works without channel membership).
+    private func notInChannelNote(_ message: OutboxMessage, _ failure: DeliveryFailure) async -> OutboxMessage? {
+        guard failure.code == "not_in_channel" || failure.code == "channel_not_found",
+            message.target == .deployMessage, let deployId = message.deployId,
+            let deploy = try? await store.deploy(id: deployId), let url = deploy.responseURL
+        else { return nil }
+        let text =
+            "⚠️ Slipway could not post to <#\(configuration.deployChannel)> (\(failure.reason)). Invite the bot there with `/invite @Slipway` so deploy updates appear. Your deploy `\(deploy.id)` continues; follow it with `/status \(deploy.service) \(deploy.environment)`."
+        return OutboxMessage(
+            key: "\(deployId):not-in-channel", deployId: deployId, target: .response(ResponseURL(url)),
+            payload: OutboxPayload(message: SlackMessage(text: text, blocks: [], responseType: .ephemeral)).encoded(),
+            createdAt: clock())
+    }
+
+    /// What a log record about `message` says about it: its key, deploy and destination (a response_url's host
+    /// only).
+    static func metadata(of message: OutboxMessage) -> Log.Metadata {
+        var metadata: Log.Metadata = ["outbox": message.key, "destination": message.target.description]
+        if let deployId = message.deployId { metadata["deploy"] = deployId }
+        if case .response(let url) = message.target { metadata["host"] = Log.host(of: url.url) }
+        return metadata
+    }
+}
