@@ -43,6 +43,7 @@ format:
 test: test-deps lint
 	@source scripts/test-postgres.sh && $(SWIFT) test --no-parallel
 
+# ack.sh: the release `slipway` against nginx; deploy.sh (and Benchmarks/watch.sh): the `slipway-bench` binary.
 bench: deps
 	Benchmarks/ack.sh
 	Benchmarks/deploy.sh

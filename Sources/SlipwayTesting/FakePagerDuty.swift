@@ -40,7 +40,7 @@ public final class FakePagerDuty: @unchecked Sendable {
     /// A routing key of the shape PagerDuty accepts (32 characters), for tests.
     public static let exampleRoutingKey = "R0UT1NGKEY0000000000000000000001"
 
-    private let server: HTTPServer
+    private let server = FakeServer()
     private let lock = NSLock()
     private var recorded: [Event] = []
     private var pendingFailures: [Failure] = []
@@ -51,15 +51,8 @@ public final class FakePagerDuty: @unchecked Sendable {
     /// Starts the fake on a free loopback port.
     /// - Throws: `HTTPServerError` when it cannot listen.
     public init() throws {
-        let box = HandlerBox()
-        self.server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, threadCount: 2)) { request in
-            box.fake?.handle(request) ?? .text(503, "stopped")
-        }
-        box.fake = self
-        try server.start()
+        try server.start(serving: self) { fake, request in fake.handle(request) }
     }
-
-    deinit { server.stop() }
 
     /// Stops listening.
     public func stop() { server.stop() }
@@ -81,10 +74,6 @@ public final class FakePagerDuty: @unchecked Sendable {
 
     /// While on, every request gets HTTP 503.
     public func setOutage(_ on: Bool) { lock.withLock { outage = on } }
-
-    private final class HandlerBox: @unchecked Sendable {
-        weak var fake: FakePagerDuty?
-    }
 
     private func handle(_ request: HTTPRequest) -> HTTPResponse {
         guard request.path == "/v2/enqueue" else { return .json(404, #"{"status":"not found"}"#) }

@@ -59,7 +59,7 @@ public final class FakeSlack: @unchecked Sendable {
 
     /// The bot token the fake accepts.
     public let token: String
-    private let server: HTTPServer
+    private let server = FakeServer()
     private let lock = NSLock()
     private var recorded: [Call] = []
     private var callSequence = 0
@@ -82,16 +82,9 @@ public final class FakeSlack: @unchecked Sendable {
     /// - Throws: `HTTPServerError` when it cannot listen.
     public init(token: String = "xoxb-fake-token", users: [String: String] = [:]) throws {
         self.token = token
-        let box = HandlerBox()
-        self.server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, threadCount: 2)) { request in
-            box.fake?.handle(request) ?? .text(503, "stopped")
-        }
         self.directory = Dictionary(users.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
-        box.fake = self
-        try server.start()
+        try server.start(serving: self) { fake, request in fake.handle(request) }
     }
-
-    deinit { server.stop() }
 
     /// Stops listening.
     public func stop() { server.stop() }
@@ -161,10 +154,6 @@ public final class FakeSlack: @unchecked Sendable {
     }
 
     // MARK: Serving
-
-    private final class HandlerBox: @unchecked Sendable {
-        weak var fake: FakeSlack?
-    }
 
     private func handle(_ request: HTTPRequest) -> HTTPResponse {
         let (sequence, response) = answer(request)
