@@ -87,7 +87,7 @@ enum FakeKubernetesAPI {
         let names =
             fields.first { $0.0 == "metadata.name" && $0.2 }.map { [$0.1] }
             ?? cluster.objects.names(route.plural, namespace: route.namespace)
-        var items: [[String: Any]] = []
+        var items: [[UInt8]] = []
         for name in names {
             if route.plural == "deployments" {
                 cluster.controller.advanceRollout(
@@ -104,24 +104,31 @@ enum FakeKubernetesAPI {
                     return ((found as? String ?? "") == field.1) == field.2
                 })
             else { continue }
-            items.append(object)
+            items.append(cluster.objects.json(plural: route.plural, namespace: route.namespace, name: name)!)
         }
-        let kind = kinds[route.plural]!.kind
-        let list: [String: Any] = [
-            "apiVersion": apiVersion(route.plural), "kind": kind + "List",
-            "metadata": ["resourceVersion": String(cluster.objects.resourceVersion)], "items": items,
-        ]
-        return .json(200, KubernetesObjects.serialize(list))
+        // `{"items":[…],"apiVersion":…}`: the items' JSON as served by GET, spliced into the list's envelope.
+        let envelope = KubernetesObjects.serialize([
+            "apiVersion": apiVersion(route.plural), "kind": kinds[route.plural]!.kind + "List",
+            "metadata": ["resourceVersion": String(cluster.objects.resourceVersion)],
+        ])
+        var body = Array(#"{"items":["#.utf8)
+        for (index, item) in items.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(contentsOf: item)
+        }
+        body.append(contentsOf: Array("],".utf8))
+        body.append(contentsOf: envelope.dropFirst())
+        return .json(200, body)
     }
 
     private static func get(_ route: Route, name: String, cluster: inout FakeCluster) -> HTTPResponse {
         if route.plural == "deployments" {
             cluster.controller.advanceRollout(namespace: route.namespace, deployment: name, objects: &cluster.objects)
         }
-        guard let object = cluster.objects[plural: route.plural, namespace: route.namespace, name: name] else {
+        guard let json = cluster.objects.json(plural: route.plural, namespace: route.namespace, name: name) else {
             return notFound(route, name)
         }
-        return .json(200, KubernetesObjects.serialize(object))
+        return .json(200, json)
     }
 
     private static func patch(_ route: Route, name: String, request: HTTPRequest, cluster: inout FakeCluster)
@@ -163,8 +170,7 @@ enum FakeKubernetesAPI {
             default: break
             }
         }
-        let stored = cluster.objects[plural: route.plural, namespace: route.namespace, name: name]!
-        return .json(200, KubernetesObjects.serialize(stored))
+        return .json(200, cluster.objects.json(plural: route.plural, namespace: route.namespace, name: name)!)
     }
 
     static func apiVersion(_ plural: String) -> String {

@@ -2,15 +2,31 @@ import Foundation
 
 /// The fake cluster's objects as JSON, per resource and namespace, with the API server's `resourceVersion` counter.
 struct KubernetesObjects {
+    /// An object and its JSON, serialized when first served after a change.
+    private struct Entry {
+        var object: [String: Any]
+        var json: [UInt8]?
+    }
+
     /// `"<plural>/<namespace>"` → name → object.
-    private var buckets: [String: [String: [String: Any]]] = [:]
+    private var buckets: [String: [String: Entry]] = [:]
     /// The last `resourceVersion` handed out.
     private(set) var resourceVersion = 1000
 
     /// An object, or nil; setting does not bump its `resourceVersion` (see `store`).
     subscript(plural plural: String, namespace namespace: String, name name: String) -> [String: Any]? {
-        get { buckets["\(plural)/\(namespace)"]?[name] }
-        set { buckets["\(plural)/\(namespace)", default: [:]][name] = newValue }
+        get { buckets["\(plural)/\(namespace)"]?[name]?.object }
+        set { buckets["\(plural)/\(namespace)", default: [:]][name] = newValue.map { Entry(object: $0) } }
+    }
+
+    /// An object as JSON, or nil; serialized once per change, so serving costs little next to a client's decoding.
+    mutating func json(plural: String, namespace: String, name: String) -> [UInt8]? {
+        let bucket = "\(plural)/\(namespace)"
+        guard let entry = buckets[bucket]?[name] else { return nil }
+        if let json = entry.json { return json }
+        let json = Self.serialize(entry.object)
+        buckets[bucket]?[name]?.json = json
+        return json
     }
 
     /// Names of the objects in a namespace that start with `prefix`, sorted.
