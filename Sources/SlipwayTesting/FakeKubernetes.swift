@@ -10,10 +10,11 @@ import Synchronization
 /// Events, ConfigMaps and SealedSecrets; JSON merge patch (`application/merge-patch+json`); `Status` bodies for
 /// errors; a required bearer token (`FakeKubernetesAPI`). Objects live in memory as JSON (`KubernetesObjects`).
 ///
-/// It also plays Flux (`FakeFlux`) and the Deployment controller (`FakeRolloutController`): when a linked Kustomization gets a new
-/// `reconcile.fluxcd.io/requestedAt`, it reads the branch head of a real bare git repository, records the revision
-/// (`main@sha1:<sha>`), reads the new image tag from the kustomization file at that commit, and rolls the Deployment
-/// out to it: one step per read of the Deployment, complete after `rolloutSteps`, or failing in a scripted way.
+/// It also plays Flux (`FakeFlux`) and the Deployment controller (`FakeRolloutController`): when a linked
+/// Kustomization gets a new `reconcile.fluxcd.io/requestedAt`, it reads the branch head of a real bare git repository,
+/// records the revision (`main@sha1:<sha>`), reads the new image tag from the kustomization file at that commit, and
+/// rolls the Deployment out to it: one step per read of the Deployment, complete after `rolloutSteps`, or failing in
+/// a scripted way. Label selectors are parsed as the API server does (`LabelSelector`).
 ///
 /// ```swift
 /// let fake = try FakeKubernetes()

@@ -22,21 +22,14 @@ public final class FakeServer: Sendable {
         public let responseBytes: Int
     }
 
-    private let server: HTTPServer
-    private let state: Shared
+    private let threadCount: Int
+    /// Created by `start`, with the handler it keeps for good: no lock between a request and its fake.
+    private let server = Mutex<HTTPServer?>(nil)
+    private let log = ExchangeLog()
 
-    /// What the HTTP threads and the fake share.
-    private final class Shared: Sendable {
-        let handler = Mutex<(@Sendable (HTTPRequest) -> HTTPResponse)?>(nil)
+    /// The exchanges, shared with the HTTP threads.
+    private final class ExchangeLog: Sendable {
         let exchanges = Mutex<[Exchange]>([])
-
-        func handle(_ request: HTTPRequest) -> HTTPResponse {
-            let handler = self.handler.withLock { $0 }
-            let response = handler?(request) ?? .text(503, "stopped")
-            let exchange = Exchange(request: request, status: response.status, responseBytes: response.body.count)
-            exchanges.withLock { $0.append(exchange) }
-            return response
-        }
     }
 
     /// A weak reference the HTTP threads can hold.
@@ -48,14 +41,10 @@ public final class FakeServer: Sendable {
     /// Creates the server; nothing listens until `start(serving:_:)`.
     /// - Parameter threadCount: HTTP worker threads.
     public init(threadCount: Int = 2) {
-        let state = Shared()
-        self.state = state
-        self.server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, threadCount: threadCount)) {
-            request in state.handle(request)
-        }
+        self.threadCount = threadCount
     }
 
-    deinit { server.stop() }
+    deinit { stop() }
 
     /// Starts listening; each request goes to `handle` with the fake, or gets 503 once the fake is gone.
     /// - Throws: `HTTPServerError` when it cannot listen.
@@ -63,30 +52,36 @@ public final class FakeServer: Sendable {
         serving fake: Fake, _ handle: @escaping @Sendable (Fake, HTTPRequest) -> HTTPResponse
     ) throws {
         let reference = WeakFake(fake)
-        state.handler.withLock {
-            $0 = { request in reference.fake.map { handle($0, request) } ?? .text(503, "stopped") }
+        let log = self.log
+        let http = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, threadCount: threadCount)) {
+            request in
+            let response = reference.fake.map { handle($0, request) } ?? .text(503, "stopped")
+            let exchange = Exchange(request: request, status: response.status, responseBytes: response.body.count)
+            log.exchanges.withLock { $0.append(exchange) }
+            return response
         }
-        try server.start()
+        try http.start()
+        server.withLock { $0 = http }
     }
 
     /// Stops listening; later requests are refused.
-    public func stop() { server.stop() }
+    public func stop() { server.withLock { $0 }?.stop() }
 
-    /// The bound port.
-    public var port: Int { server.port }
+    /// The bound port (0 before `start`).
+    public var port: Int { server.withLock { $0?.port } ?? 0 }
 
     /// `http://127.0.0.1:<port>`.
-    public var baseURL: String { "http://127.0.0.1:\(server.port)" }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Every exchange so far, oldest first.
-    public var exchanges: [Exchange] { state.exchanges.withLock { $0 } }
+    public var exchanges: [Exchange] { log.exchanges.withLock { $0 } }
 
     /// How many requests were answered.
-    public var requestCount: Int { state.exchanges.withLock { $0.count } }
+    public var requestCount: Int { log.exchanges.withLock { $0.count } }
 
     /// Response body bytes sent in all.
-    public var bytesSent: Int { state.exchanges.withLock { $0.reduce(0) { $0 + $1.responseBytes } } }
+    public var bytesSent: Int { log.exchanges.withLock { $0.reduce(0) { $0 + $1.responseBytes } } }
 
     /// Forgets the recorded exchanges.
-    public func forgetExchanges() { state.exchanges.withLock { $0.removeAll() } }
+    public func forgetExchanges() { log.exchanges.withLock { $0.removeAll() } }
 }

@@ -3,8 +3,8 @@ import Foundation
 import SlipwayStore
 import Synchronization
 
-/// Throughput of the two paths that matter most, for `slipway-bench` and the store tests. Both write benchmark rows (services named
-/// `bench-…`) into the store they are given: point them at a scratch database.
+/// Throughput of the two paths that matter most, for benchmarks and the store tests. Both write benchmark rows
+/// (services named `bench-…`) into the store they are given: point them at a scratch database.
 public enum StoreBenchmark {
     /// Runs `count` CI "image built" transactions with distinct idempotency keys, as the webhook handler does:
     /// remember the key, record the image, insert the deploy, append its audit event and queue its Slack message.

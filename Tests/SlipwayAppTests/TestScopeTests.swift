@@ -20,17 +20,19 @@ struct TestScopeTests {
         let seen = SeenHarness()
         await #expect(throws: Boom.self) {
             try await SlipwayHarness.with { h in
-                seen.record(h)
-                #expect(Self.answers(h.baseURL + "/healthz"), "the harness serves inside the scope")
+                let urls = [
+                    h.baseURL + "/healthz", h.slack.baseURL + "/auth.test",
+                    h.kubernetes.baseURL + "/api/v1/namespaces/shop/pods",
+                ]
+                seen.record(h, urls: urls)
+                for url in urls { #expect(Self.answers(url), "\(url) answers inside the scope") }
                 throw Boom()
             }
         }
-        let h = try #require(seen.harness)
+        let (h, urls) = try #require(seen.value)
         #expect(!FileManager.default.fileExists(atPath: h.directory))
         #expect(!FileManager.default.fileExists(atPath: h.git.remote))
-        #expect(!Self.answers(h.baseURL + "/healthz"), "Slipway's server is stopped")
-        #expect(!Self.answers(h.slack.baseURL + "/auth.test"), "the fake Slack is stopped")
-        #expect(!Self.answers(h.kubernetes.baseURL + "/api/v1/namespaces/shop/pods"), "the fake cluster is stopped")
+        for url in urls { #expect(!Self.answers(url), "\(url) is stopped") }
     }
 
     @Test("a harness started inside `TestScope.run` is stopped once, even when the test stopped it itself")
@@ -56,9 +58,9 @@ struct TestScopeTests {
     }
 }
 
-/// The harness a scoped body saw, read after the scope ended.
+/// The harness a scoped body saw and the URLs it served, read after the scope ended.
 final class SeenHarness: Sendable {
-    private let seen = Mutex<SlipwayHarness?>(nil)
-    func record(_ h: SlipwayHarness) { seen.withLock { $0 = h } }
-    var harness: SlipwayHarness? { seen.withLock { $0 } }
+    private let seen = Mutex<(SlipwayHarness, [String])?>(nil)
+    func record(_ h: SlipwayHarness, urls: [String]) { seen.withLock { $0 = (h, urls) } }
+    var value: (SlipwayHarness, [String])? { seen.withLock { $0 } }
 }
