@@ -184,7 +184,7 @@ enum WatchBench {
     // MARK: - The simulated world
 
     /// A catalog of `services × 3` environments, a store with deploys rolling out, and a cluster that shows them.
-    final class World: @unchecked Sendable {
+    final class World {
         static let token = "bench-kubernetes-token"
         static let fluxSecret = "bench-flux-token"
         static let environments = ["dev", "staging", "prod"]
