@@ -41,9 +41,16 @@ lint:
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
+# The tests get a temporary folder of their own; a `slipway-*` file or directory left in it afterwards (a harness
+# not stopped, a fixture not removed) fails the run.
 test: test-deps lint
-	@source scripts/test-postgres.sh && $(SWIFT) test --no-parallel
+	@tmp=$$(mktemp -d); \
+	  source scripts/test-postgres.sh && TMPDIR=$$tmp $(SWIFT) test --no-parallel; status=$$?; \
+	  left=$$(ls -A "$$tmp" | grep '^slipway-'); rm -rf "$$tmp"; \
+	  if [ -n "$$left" ]; then echo "make test: tests left temporary files behind:" $$left >&2; exit 1; fi; \
+	  exit $$status
 
+# ack.sh: the release `slipway` against nginx; deploy.sh (and Benchmarks/watch.sh): the `slipway-bench` binary.
 bench: deps
 	Benchmarks/ack.sh
 	Benchmarks/deploy.sh

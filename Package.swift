@@ -3,12 +3,15 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
+// Platforms: Slipway builds and is tested on Linux only (Debian, the Swift 6 toolchain). It imports Glibc, links the
+// system libraries below from their Debian packages and uses `Synchronization.Mutex`; it has never been built on
+// macOS. SwiftPM cannot name Linux in `platforms`, so none is listed (a macOS port would need macOS 15 for `Mutex`).
 let package = Package(
     name: "Slipway",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "slipway", targets: ["Slipway"]),
         .executable(name: "slipway-demo", targets: ["SlipwayDemo"]),
+        .executable(name: "slipway-bench", targets: ["SlipwayBench"]),
     ],
     targets: [
         // System libraries: each is imported by exactly one Swift target.
@@ -52,11 +55,19 @@ let package = Package(
             name: "SlipwayTesting",
             dependencies: [
                 "SlipwayHTTP", "SlipwayCrypto", "SlipwaySlack", "DeployCore", "SlipwayApp", "SlipwaySubprocess",
-                "SlipwayGitOps",
+                "SlipwayGitOps", "SlipwayStore",
             ],
             swiftSettings: strict),
         // `make demo`: the real server with the test fakes standing in for Slack, Kubernetes and PagerDuty.
         .executableTarget(name: "SlipwayDemo", dependencies: ["SlipwayTesting", "SlipwayApp"], swiftSettings: strict),
+        // `make bench`: the in-process benchmarks, kept out of the shipped `slipway` binary.
+        .executableTarget(
+            name: "SlipwayBench",
+            dependencies: [
+                "SlipwayTesting", "SlipwayApp", "SlipwayHTTP", "SlipwayCrypto", "SlipwaySlack", "DeployCore",
+                "SlipwayKubernetes", "SlipwayStore", "SlipwaySubprocess",
+            ],
+            swiftSettings: strict),
 
         // Tests mirror the source targets.
         .testTarget(name: "SlipwayCryptoTests", dependencies: ["SlipwayCrypto"]),

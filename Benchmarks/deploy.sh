@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-packages.sh libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev git
-swift build -c release --product slipway >/dev/null
-.build/release/slipway bench --deploys "${DEPLOYS:-20}" --requests "${REQUESTS:-20000}"
+swift build -c release --product slipway-bench >/dev/null
+.build/release/slipway-bench deploy --deploys "${DEPLOYS:-20}" --requests "${REQUESTS:-20000}"

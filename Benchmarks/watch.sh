@@ -6,6 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-packages.sh libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev git
-swift build -c release --product slipway >/dev/null
-.build/release/slipway bench-watch --services "${SERVICES:-1000}" --in-flight "${IN_FLIGHT:-50}" \
+swift build -c release --product slipway-bench >/dev/null
+.build/release/slipway-bench watch --services "${SERVICES:-1000}" --in-flight "${IN_FLIGHT:-50}" \
     --cycles "${CYCLES:-20}" --samples "${SAMPLES:-10}"

@@ -15,8 +15,8 @@ public final class Application: Sendable {
     public let coordinator: DeployCoordinator
     public let metrics: Metrics
     public let server: HTTPServer
-    /// Every route, as the server calls it (also called in-process by `slipway bench`).
-    let handler: HTTPHandler
+    /// Every route, as the server calls it (also called in-process by `slipway-bench`).
+    package let handler: HTTPHandler
     public let worker: DeployWorker
     public let deliverer: OutboxDeliverer
     public let gitops: GitOpsRepository
@@ -281,5 +281,3 @@ final class Readiness: Sendable {
     /// Moves forward only: a checkout that finishes preparing during a drain does not make the server ready again.
     func set(_ phase: Phase) { current.withLock { $0 = max($0, phase) } }
 }
-
-extension OutboxDeliverer: Service {}

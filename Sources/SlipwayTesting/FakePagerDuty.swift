@@ -1,12 +1,13 @@
 import Foundation
 import SlipwayHTTP
+import Synchronization
 
 /// A stand-in for the PagerDuty Events API v2 (`POST /v2/enqueue`), served over real HTTP on loopback.
 ///
 /// It validates events as PagerDuty does (32-character `routing_key`, `event_action`, and for a trigger
 /// `payload.summary`, `payload.source`, `payload.severity`), answers 202 `{"status":"success",…}` or 400
 /// `{"status":"invalid event",…}`, records every request and tracks which alerts are open.
-public final class FakePagerDuty: @unchecked Sendable {
+public final class FakePagerDuty: Sendable {
     /// One recorded event.
     public struct Event: Sendable {
         public let headers: HTTPHeaders
@@ -40,26 +41,22 @@ public final class FakePagerDuty: @unchecked Sendable {
     /// A routing key of the shape PagerDuty accepts (32 characters), for tests.
     public static let exampleRoutingKey = "R0UT1NGKEY0000000000000000000001"
 
-    private let server: HTTPServer
-    private let lock = NSLock()
-    private var recorded: [Event] = []
-    private var pendingFailures: [Failure] = []
-    private var outage = false
-    private var open: Set<String> = []
-    private var generatedKeys = 0
+    private let server = FakeServer()
+    private let state = Mutex(State())
+
+    private struct State {
+        var recorded: [Event] = []
+        var pendingFailures: [Failure] = []
+        var outage = false
+        var open: Set<String> = []
+        var generatedKeys = 0
+    }
 
     /// Starts the fake on a free loopback port.
     /// - Throws: `HTTPServerError` when it cannot listen.
     public init() throws {
-        let box = HandlerBox()
-        self.server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, threadCount: 2)) { request in
-            box.fake?.handle(request) ?? .text(503, "stopped")
-        }
-        box.fake = self
-        try server.start()
+        try server.start(serving: self) { fake, request in fake.handle(request) }
     }
-
-    deinit { server.stop() }
 
     /// Stops listening.
     public func stop() { server.stop() }
@@ -68,36 +65,32 @@ public final class FakePagerDuty: @unchecked Sendable {
     public var eventsURL: String { "http://127.0.0.1:\(server.port)/v2/enqueue" }
 
     /// Recorded requests, oldest first (including rejected ones).
-    public var events: [Event] { lock.withLock { recorded } }
+    public var events: [Event] { state.withLock { s in s.recorded } }
 
     /// Events PagerDuty accepted, oldest first.
     public var acceptedEvents: [Event] { events.filter(\.accepted) }
 
     /// Dedup keys of alerts triggered and not yet resolved.
-    public var openAlerts: Set<String> { lock.withLock { open } }
+    public var openAlerts: Set<String> { state.withLock { s in s.open } }
 
     /// Makes the next request fail (failures queue up, one per request).
-    public func failNext(with failure: Failure) { lock.withLock { pendingFailures.append(failure) } }
+    public func failNext(with failure: Failure) { state.withLock { s in s.pendingFailures.append(failure) } }
 
     /// While on, every request gets HTTP 503.
-    public func setOutage(_ on: Bool) { lock.withLock { outage = on } }
-
-    private final class HandlerBox: @unchecked Sendable {
-        weak var fake: FakePagerDuty?
-    }
+    public func setOutage(_ on: Bool) { state.withLock { s in s.outage = on } }
 
     private func handle(_ request: HTTPRequest) -> HTTPResponse {
         guard request.path == "/v2/enqueue" else { return .json(404, #"{"status":"not found"}"#) }
         guard request.method == .post else { return .json(405, #"{"status":"method not allowed"}"#) }
         let event = Event(headers: request.headers, body: request.body, receivedAt: Date())
-        let (index, isOutage, failure): (Int, Bool, Failure?) = lock.withLock {
-            recorded.append(event)
-            let index = recorded.count - 1
-            if outage { return (index, true, nil) }
-            return (index, false, pendingFailures.isEmpty ? nil : pendingFailures.removeFirst())
+        let (index, isOutage, failure): (Int, Bool, Failure?) = state.withLock { s in
+            s.recorded.append(event)
+            let index = s.recorded.count - 1
+            if s.outage { return (index, true, nil) }
+            return (index, false, s.pendingFailures.isEmpty ? nil : s.pendingFailures.removeFirst())
         }
         let response = answer(event, isOutage: isOutage, failure: failure)
-        lock.withLock { if index < recorded.count { recorded[index].httpStatus = response.status } }
+        state.withLock { s in if index < s.recorded.count { s.recorded[index].httpStatus = response.status } }
         return response
     }
 
@@ -139,15 +132,15 @@ public final class FakePagerDuty: @unchecked Sendable {
             }
         }
         guard errors.isEmpty else { return Self.invalid(errors) }
-        let dedupKey: String = lock.withLock {
+        let dedupKey: String = state.withLock { s in
             let key: String
             if let givenKey, !givenKey.isEmpty {
                 key = givenKey
             } else {
-                generatedKeys += 1
-                key = "generated-\(generatedKeys)"
+                s.generatedKeys += 1
+                key = "generated-\(s.generatedKeys)"
             }
-            if action == "trigger" { open.insert(key) } else if action == "resolve" { open.remove(key) }
+            if action == "trigger" { s.open.insert(key) } else if action == "resolve" { s.open.remove(key) }
             return key
         }
         let body = try? JSONSerialization.data(

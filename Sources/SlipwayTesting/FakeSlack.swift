@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayHTTP
+import Synchronization
 
 /// A stand-in for the Slack Web API and `response_url`s, served over real HTTP on loopback.
 ///
@@ -12,7 +13,7 @@ import SlipwayHTTP
 /// let client = SlackWebClient(httpClient: CurlHTTPClient(), token: slack.token, baseURL: slack.baseURL)
 /// slack.failNext(method: "chat.postMessage", with: .rateLimit(retryAfter: 1))
 /// ```
-public final class FakeSlack: @unchecked Sendable {
+public final class FakeSlack: Sendable {
     /// One recorded request.
     public struct Call: Sendable {
         /// The Web API method (`chat.postMessage`), or `response_url` for posts to ``responseURL(_:)``.
@@ -59,18 +60,21 @@ public final class FakeSlack: @unchecked Sendable {
 
     /// The bot token the fake accepts.
     public let token: String
-    private let server: HTTPServer
-    private let lock = NSLock()
-    private var recorded: [Call] = []
-    private var callSequence = 0
-    private var sequenceOfRecorded: [Int] = []
-    private var pendingFailures: [String: [Failure]] = [:]
-    private var outage = false
-    private var channelsWithoutBot: Set<String> = []
-    private var directory: [String: String] = [:]
-    private var messages: [String: [UInt8]] = [:]
-    private var responseURLUses: [String: Int] = [:]
-    private var tsCounter = 0
+    private let server = FakeServer()
+    private let state: Mutex<State>
+
+    private struct State {
+        var recorded: [Call] = []
+        var callSequence = 0
+        var sequenceOfRecorded: [Int] = []
+        var pendingFailures: [String: [Failure]] = [:]
+        var outage = false
+        var channelsWithoutBot: Set<String> = []
+        var directory: [String: String] = [:]
+        var messages: [String: [UInt8]] = [:]
+        var responseURLUses: [String: Int] = [:]
+        var tsCounter = 0
+    }
 
     /// How many times one `response_url` may be used (Slack: 5 within 30 minutes).
     public static let responseURLUseLimit = 5
@@ -82,16 +86,11 @@ public final class FakeSlack: @unchecked Sendable {
     /// - Throws: `HTTPServerError` when it cannot listen.
     public init(token: String = "xoxb-fake-token", users: [String: String] = [:]) throws {
         self.token = token
-        let box = HandlerBox()
-        self.server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, threadCount: 2)) { request in
-            box.fake?.handle(request) ?? .text(503, "stopped")
-        }
-        self.directory = Dictionary(users.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
-        box.fake = self
-        try server.start()
+        self.state = Mutex(
+            State(directory: Dictionary(users.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a }))
+        )
+        try server.start(serving: self) { fake, request in fake.handle(request) }
     }
-
-    deinit { server.stop() }
 
     /// Stops listening.
     public func stop() { server.stop() }
@@ -104,7 +103,7 @@ public final class FakeSlack: @unchecked Sendable {
 
     /// Recorded calls, oldest first; only those of `method` when given.
     public func calls(method: String? = nil) -> [Call] {
-        lock.withLock { method.map { name in recorded.filter { $0.method == name } } ?? recorded }
+        state.withLock { s in method.map { name in s.recorded.filter { $0.method == name } } ?? s.recorded }
     }
 
     /// Successful calls of `method`, oldest first.
@@ -112,34 +111,34 @@ public final class FakeSlack: @unchecked Sendable {
 
     /// Forgets the recorded calls.
     public func clearCalls() {
-        lock.withLock {
-            recorded.removeAll()
-            sequenceOfRecorded.removeAll()
+        state.withLock { s in
+            s.recorded.removeAll()
+            s.sequenceOfRecorded.removeAll()
         }
     }
 
     /// Makes the next call of `method` fail (failures queue up, one per call).
     public func failNext(method: String, with failure: Failure) {
-        lock.withLock { pendingFailures[method, default: []].append(failure) }
+        state.withLock { s in s.pendingFailures[method, default: []].append(failure) }
     }
 
     /// While on, every request gets HTTP 503.
-    public func setOutage(_ on: Bool) { lock.withLock { outage = on } }
+    public func setOutage(_ on: Bool) { state.withLock { s in s.outage = on } }
 
     /// Makes posts to `channel` fail with `not_in_channel` (the bot was never invited), or undoes it.
     public func setNotInChannel(_ channel: String, _ notInChannel: Bool = true) {
-        lock.withLock {
-            if notInChannel { channelsWithoutBot.insert(channel) } else { channelsWithoutBot.remove(channel) }
+        state.withLock { s in
+            if notInChannel { s.channelsWithoutBot.insert(channel) } else { s.channelsWithoutBot.remove(channel) }
         }
     }
 
     /// Adds a user to the `users.lookupByEmail` directory.
-    public func addUser(email: String, id: String) { lock.withLock { directory[email.lowercased()] = id } }
+    public func addUser(email: String, id: String) { state.withLock { s in s.directory[email.lowercased()] = id } }
 
     /// Every message posted to `channel` (not ephemeral ones), oldest first, with its latest content.
     public func postedMessages(channel: String) -> [(ts: String, message: [String: Any])] {
         let prefix = "\(channel)/"
-        let stored = lock.withLock { messages.filter { $0.key.hasPrefix(prefix) } }
+        let stored = state.withLock { s in s.messages.filter { $0.key.hasPrefix(prefix) } }
         return stored.keys.sorted().compactMap { key in
             guard let object = (try? JSONSerialization.jsonObject(with: Data(stored[key]!))) as? [String: Any] else {
                 return nil
@@ -151,20 +150,16 @@ public final class FakeSlack: @unchecked Sendable {
     /// Deletes a posted message, as a person with the rights to do so can; `chat.update` on it then answers
     /// `message_not_found`.
     public func deleteMessage(channel: String, ts: String) {
-        lock.withLock { _ = messages.removeValue(forKey: "\(channel)/\(ts)") }
+        state.withLock { s in _ = s.messages.removeValue(forKey: "\(channel)/\(ts)") }
     }
 
     /// The latest content of a posted message (after any `chat.update`), as the JSON object that was sent.
     public func message(channel: String, ts: String) -> [String: Any]? {
-        guard let body = lock.withLock({ messages["\(channel)/\(ts)"] }) else { return nil }
+        guard let body = state.withLock({ s in s.messages["\(channel)/\(ts)"] }) else { return nil }
         return (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
     }
 
     // MARK: Serving
-
-    private final class HandlerBox: @unchecked Sendable {
-        weak var fake: FakeSlack?
-    }
 
     private func handle(_ request: HTTPRequest) -> HTTPResponse {
         let (sequence, response) = answer(request)
@@ -174,10 +169,10 @@ public final class FakeSlack: @unchecked Sendable {
             if response.status == 200, object?["ok"] as? Bool == true { nil } else {
                 object?["error"] as? String ?? "http_\(response.status)"
             }
-        lock.withLock {
-            guard let index = sequenceOfRecorded.lastIndex(of: sequence) else { return }
-            recorded[index].httpStatus = response.status
-            recorded[index].error = error
+        state.withLock { s in
+            guard let index = s.sequenceOfRecorded.lastIndex(of: sequence) else { return }
+            s.recorded[index].httpStatus = response.status
+            s.recorded[index].error = error
         }
         return response
     }
@@ -195,15 +190,15 @@ public final class FakeSlack: @unchecked Sendable {
         let call = Call(
             method: method, httpMethod: request.method.rawValue, path: request.path, query: request.query,
             headers: request.headers, body: request.body, receivedAt: Date())
-        let (sequence, isOutage, failure): (Int, Bool, Failure?) = lock.withLock {
-            callSequence += 1
-            recorded.append(call)
-            sequenceOfRecorded.append(callSequence)
-            if outage { return (callSequence, true, nil) }
-            guard var queue = pendingFailures[method], !queue.isEmpty else { return (callSequence, false, nil) }
+        let (sequence, isOutage, failure): (Int, Bool, Failure?) = state.withLock { s in
+            s.callSequence += 1
+            s.recorded.append(call)
+            s.sequenceOfRecorded.append(s.callSequence)
+            if s.outage { return (s.callSequence, true, nil) }
+            guard var queue = s.pendingFailures[method], !queue.isEmpty else { return (s.callSequence, false, nil) }
             let next = queue.removeFirst()
-            pendingFailures[method] = queue
-            return (callSequence, false, next)
+            s.pendingFailures[method] = queue
+            return (s.callSequence, false, next)
         }
         return (sequence, respond(to: request, call: call, method: method, isOutage: isOutage, failure: failure))
     }
@@ -246,11 +241,11 @@ public final class FakeSlack: @unchecked Sendable {
     private func postMessage(_ body: [String: Any], raw: [UInt8]) -> HTTPResponse {
         guard let channel = body["channel"] as? String, !channel.isEmpty else { return Self.error("channel_not_found") }
         if let problem = Self.contentProblem(body) { return Self.error(problem) }
-        let ts: String? = lock.withLock {
-            if channelsWithoutBot.contains(channel) { return nil }
-            tsCounter += 1
-            let ts = "\(1_700_000_000 + tsCounter).000100"
-            messages["\(channel)/\(ts)"] = raw
+        let ts: String? = state.withLock { s in
+            if s.channelsWithoutBot.contains(channel) { return nil }
+            s.tsCounter += 1
+            let ts = "\(1_700_000_000 + s.tsCounter).000100"
+            s.messages["\(channel)/\(ts)"] = raw
             return ts
         }
         guard let ts else { return Self.error("not_in_channel") }
@@ -261,9 +256,9 @@ public final class FakeSlack: @unchecked Sendable {
         guard let channel = body["channel"] as? String, !channel.isEmpty else { return Self.error("channel_not_found") }
         guard let ts = body["ts"] as? String else { return Self.error("message_not_found") }
         if let problem = Self.contentProblem(body) { return Self.error(problem) }
-        let found: Bool = lock.withLock {
-            guard messages["\(channel)/\(ts)"] != nil else { return false }
-            messages["\(channel)/\(ts)"] = raw
+        let found: Bool = state.withLock { s in
+            guard s.messages["\(channel)/\(ts)"] != nil else { return false }
+            s.messages["\(channel)/\(ts)"] = raw
             return true
         }
         return found ? Self.ok(["channel": channel, "ts": ts]) : Self.error("message_not_found")
@@ -273,10 +268,10 @@ public final class FakeSlack: @unchecked Sendable {
         guard let channel = body["channel"] as? String, !channel.isEmpty else { return Self.error("channel_not_found") }
         guard let user = body["user"] as? String, !user.isEmpty else { return Self.error("user_not_found") }
         if let problem = Self.contentProblem(body) { return Self.error(problem) }
-        let ts: String? = lock.withLock {
-            if channelsWithoutBot.contains(channel) { return nil }
-            tsCounter += 1
-            return "\(1_700_000_000 + tsCounter).000200"
+        let ts: String? = state.withLock { s in
+            if s.channelsWithoutBot.contains(channel) { return nil }
+            s.tsCounter += 1
+            return "\(1_700_000_000 + s.tsCounter).000200"
         }
         guard let ts else { return Self.error("not_in_channel") }
         return Self.ok(["message_ts": ts])
@@ -291,15 +286,17 @@ public final class FakeSlack: @unchecked Sendable {
 
     private func lookupByEmail(_ email: String?) -> HTTPResponse {
         guard let email, !email.isEmpty else { return Self.error("invalid_arguments") }
-        guard let id = lock.withLock({ directory[email.lowercased()] }) else { return Self.error("users_not_found") }
+        guard let id = state.withLock({ s in s.directory[email.lowercased()] }) else {
+            return Self.error("users_not_found")
+        }
         return Self.ok(["user": ["id": id, "profile": ["email": email]]])
     }
 
     private func respondToResponseURL(_ request: HTTPRequest) -> HTTPResponse {
         guard request.method == .post else { return .text(405, "method_not_allowed") }
-        let uses = lock.withLock {
-            responseURLUses[request.path, default: 0] += 1
-            return responseURLUses[request.path]!
+        let uses = state.withLock { s in
+            s.responseURLUses[request.path, default: 0] += 1
+            return s.responseURLUses[request.path]!
         }
         if uses > Self.responseURLUseLimit { return .json(404, #"{"ok":false,"error":"used_url"}"#) }
         guard let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] else {

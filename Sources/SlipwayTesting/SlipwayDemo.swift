@@ -2,6 +2,7 @@ import DeployCore
 import Foundation
 import SlipwayApp
 import SlipwayHTTP
+import Synchronization
 
 /// A whole Slipway to try on one machine (`make demo`): the real server, SQLite store and git with a local bare
 /// remote, with the fake Slack, Kubernetes/Flux and PagerDuty of the tests standing in for the real ones.
@@ -14,7 +15,7 @@ import SlipwayHTTP
 /// let demo = try SlipwayDemo(port: 8080) { print($0) }
 /// print(await demo.perform("/deploy shop staging main-1a2b3c4"))
 /// ```
-public final class SlipwayDemo: @unchecked Sendable {
+public final class SlipwayDemo: Sendable {
     /// The people of the demo configuration: who may deploy to production, who approves.
     public static let people = ["alice": "U0ALICE", "bob": "U0BOB", "dana": "U0DANA", "oncall": "U0ONCALL"]
     /// Failures the fake cluster can be told to produce on a rollout, by the word typed after `fail`.
@@ -22,14 +23,17 @@ public final class SlipwayDemo: @unchecked Sendable {
 
     let harness: SlipwayHarness
     private let output: @Sendable (String) -> Void
-    private let lock = NSLock()
-    private var shownSlackCalls = 0
-    private var shownPagerDutyEvents = 0
-    private var clickedValues: Set<String> = []
-    /// Environments scripted to fail once, with the id of their latest deploy at that time: once a later deploy
-    /// has failed, the fake cluster is told to succeed again (the failure belonged to that rollout's image).
-    private var failOnce: [(service: String, environment: String, after: String?)] = []
-    private var feed: Task<Void, Never>?
+    private let state = Mutex(State())
+    private let feed = Mutex<Task<Void, Never>?>(nil)
+
+    private struct State {
+        var shownSlackCalls = 0
+        var shownPagerDutyEvents = 0
+        var clickedValues: Set<String> = []
+        /// Environments scripted to fail once, with the id of their latest deploy at that time: once a later deploy
+        /// has failed, the fake cluster is told to succeed again (the failure belonged to that rollout's image).
+        var failOnce: [(service: String, environment: String, after: String?)] = []
+    }
 
     /// Starts everything; nothing is written to `output` until Slipway calls Slack or PagerDuty.
     /// - Parameters:
@@ -43,13 +47,14 @@ public final class SlipwayDemo: @unchecked Sendable {
         })
         self.output = output
         harness.startServices()
-        feed = Task { [weak self] in
+        let task = Task { [weak self] in
             while !Task.isCancelled {
                 self?.showNewCalls()
                 self?.endFailuresThatHappened()
                 try? await Task.sleep(nanoseconds: 150_000_000)
             }
         }
+        feed.withLock { $0 = task }
     }
 
     /// Slipway's HTTP address.
@@ -106,7 +111,7 @@ public final class SlipwayDemo: @unchecked Sendable {
 
     /// Stops Slipway and the fakes and removes the demo's files.
     public func stop() async {
-        feed?.cancel()
+        feed.withLock { $0 }?.cancel()
         showNewCalls()
         await harness.stop()
     }
@@ -116,7 +121,7 @@ public final class SlipwayDemo: @unchecked Sendable {
     private func click(_ button: String, as user: String) async throws -> String {
         let actionId = ["approve": ActionID.approve, "deny": ActionID.deny, "rollback": ActionID.rollback][button]!
         // The newest message (posted, updated or sent to a response_url) that shows the button and was not clicked.
-        let clicked = lock.withLock { clickedValues }
+        let clicked = state.withLock { s in s.clickedValues }
         let newestFirst = harness.slack.calls().reversed().lazy.compactMap { $0.json }
         guard
             let value = newestFirst.compactMap({ Self.buttonValue(actionId, in: $0) }).first(where: {
@@ -129,7 +134,7 @@ public final class SlipwayDemo: @unchecked Sendable {
         guard response.status == 200 else { return "HTTP \(response.status): \(response.bodyText)" }
         let reply = SlackReplyText.render(json: response.body)
         // A refusal ("someone else must approve it") is ephemeral and leaves the button for someone else.
-        if !reply.hasPrefix("[ephemeral]") { lock.withLock { _ = clickedValues.insert(value) } }
+        if !reply.hasPrefix("[ephemeral]") { state.withLock { s in _ = s.clickedValues.insert(value) } }
         return "[clicked \(button)] " + reply
     }
 
@@ -174,9 +179,9 @@ public final class SlipwayDemo: @unchecked Sendable {
             }
         }
         let latest = try? harness.latestDeploy(service, environment)?.id
-        lock.withLock {
-            failOnce.removeAll { $0.service == service && $0.environment == environment }
-            if words[0] == "fail" { failOnce.append((service, environment, latest)) }
+        state.withLock { s in
+            s.failOnce.removeAll { $0.service == service && $0.environment == environment }
+            if words[0] == "fail" { s.failOnce.append((service, environment, latest)) }
         }
         harness.kubernetes.script(namespace: namespace, deployment: service, outcome: outcome)
         return words[0] == "succeed"
@@ -188,23 +193,25 @@ public final class SlipwayDemo: @unchecked Sendable {
 
     /// Tells the fake cluster to succeed again for environments whose scripted failure has happened.
     private func endFailuresThatHappened() {
-        for entry in lock.withLock({ failOnce }) {
+        for entry in state.withLock({ s in s.failOnce }) {
             guard let latest = try? harness.latestDeploy(entry.service, entry.environment),
                 latest.id != entry.after, latest.state == .failed
             else { continue }
             harness.kubernetes.script(
                 namespace: SlipwayHarness.workloadNamespace(entry.service, entry.environment),
                 deployment: entry.service, outcome: .succeed)
-            lock.withLock { failOnce.removeAll { $0.service == entry.service && $0.environment == entry.environment } }
+            state.withLock { s in
+                s.failOnce.removeAll { $0.service == entry.service && $0.environment == entry.environment }
+            }
         }
     }
 
     private func showNewCalls() {
         let calls = harness.slack.calls()
         let events = harness.pagerDuty.events
-        let (newCalls, newEvents) = lock.withLock {
-            defer { (shownSlackCalls, shownPagerDutyEvents) = (calls.count, events.count) }
-            return (calls.dropFirst(shownSlackCalls), events.dropFirst(shownPagerDutyEvents))
+        let (newCalls, newEvents) = state.withLock { s in
+            defer { (s.shownSlackCalls, s.shownPagerDutyEvents) = (calls.count, events.count) }
+            return (calls.dropFirst(s.shownSlackCalls), events.dropFirst(s.shownPagerDutyEvents))
         }
         for call in newCalls {
             let where_ = call.string("channel").map { " \($0)" } ?? ""

@@ -4,10 +4,14 @@ import SlipwayApp
 import SlipwayCrypto
 import SlipwayHTTP
 import SlipwaySlack
+import Synchronization
 
 /// A whole Slipway on loopback for end-to-end tests: real HTTP server, real SQLite (or PostgreSQL) store, real git
 /// with a bare remote, fake Slack and PagerDuty servers. Requests are signed like Slack and CI sign them.
-public final class SlipwayHarness: @unchecked Sendable {
+///
+/// Start it in a `TestScope` (`SlipwayHarness.with { h in … }`, or a test with the `.harnessScope` trait): the scope
+/// stops it and removes its temporary directories when the test ends, however it ends.
+public final class SlipwayHarness: Sendable {
     public static let signingSecret = "test-signing-secret"
     public static let webhookSecret = "test-webhook-secret"
     public static let fluxToken = "flux-hmac-token"
@@ -22,8 +26,26 @@ public final class SlipwayHarness: @unchecked Sendable {
     public let config: SlipwayConfig
     public let app: Application
     public let client = CurlHTTPClient()
-    private var services: Task<Void, Never>?
+    private let lifecycle = Mutex<Lifecycle>(Lifecycle())
 
+    private struct Lifecycle {
+        var services: Task<Void, Never>?
+        var stopped = false
+    }
+
+    /// Starts a harness, runs `body` with it, then stops it and removes its temporary directories, whether `body`
+    /// returned or threw.
+    /// - Parameters: as `init(databaseURL:clock:adjust:)`.
+    public static func with<T: Sendable>(
+        databaseURL: String? = nil, clock: (@Sendable () -> Date)? = nil,
+        adjust: (inout [String: Any]) -> Void = { _ in }, _ body: (SlipwayHarness) async throws -> T
+    ) async throws -> T {
+        try await TestScope.run {
+            try await body(try SlipwayHarness(databaseURL: databaseURL, clock: clock, adjust: adjust))
+        }
+    }
+
+    /// Starts a harness; within a `TestScope` it is stopped, and its directories removed, when the scope ends.
     /// - Parameters:
     ///   - databaseURL: Use PostgreSQL at this URL instead of a SQLite file.
     ///   - clock: The application's clock (approval expiry, stability window); the system clock by default.
@@ -34,7 +56,9 @@ public final class SlipwayHarness: @unchecked Sendable {
     ) throws {
         directory = NSTemporaryDirectory() + "slipway-harness-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        TestScope.removeOnExit(directory)  // also when a later step of this initializer throws
         git = try GitFixture()
+        TestScope.onExit { [git] in git.remove() }
         slack = try FakeSlack(users: ["carol@nortinia.example": "U0CAROL"])
         pagerDuty = try FakePagerDuty()
         kubernetes = try FakeKubernetes(rolloutSteps: 2)
@@ -61,6 +85,7 @@ public final class SlipwayHarness: @unchecked Sendable {
             leaderTiming: LeaderElection.Timing(retryInterval: 0.2, checkInterval: 0.2))
         if let clock { options.clock = clock }
         app = try Application(config: config, secrets: secrets, options: options, environment: environment)
+        TestScope.onExit { [self] in await self.stop() }
         try app.start()
     }
 
@@ -145,13 +170,20 @@ public final class SlipwayHarness: @unchecked Sendable {
 
     /// Starts the background services (GitOps worker, outbox).
     public func startServices() {
-        guard services == nil else { return }
         let app = self.app
-        services = Task { await app.runServices() }
+        lifecycle.withLock { lifecycle in
+            guard lifecycle.services == nil, !lifecycle.stopped else { return }
+            lifecycle.services = Task { await app.runServices() }
+        }
     }
 
-    /// Stops everything and removes temporary files.
+    /// Stops everything and removes temporary files; later calls do nothing.
     public func stop() async {
+        let (services, first) = lifecycle.withLock { lifecycle in
+            defer { lifecycle.stopped = true }
+            return (lifecycle.services, !lifecycle.stopped)
+        }
+        guard first else { return }
         app.drain()
         services?.cancel()
         _ = await services?.value

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A manual clock for tests: time moves only when the test says so. Thread-safe.
 ///
@@ -7,24 +8,23 @@ import Foundation
 /// let verifier = SlackRequestVerifier(signingSecret: secret, clock: clock.unixSecondsSource)
 /// clock.advance(by: 301)
 /// ```
-public final class TestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
+public final class TestClock: Sendable {
+    private let current: Mutex<Date>
 
     /// - Parameter now: The starting time (default 2023-11-14T22:13:20Z, Unix 1 700 000 000).
-    public init(now: Date = Date(timeIntervalSince1970: 1_700_000_000)) { current = now }
+    public init(now: Date = Date(timeIntervalSince1970: 1_700_000_000)) { current = Mutex(now) }
 
     /// - Parameter unixSeconds: The starting time in Unix seconds.
     public convenience init(unixSeconds: Int64) { self.init(now: Date(timeIntervalSince1970: Double(unixSeconds))) }
 
     /// The current time.
-    public var now: Date { lock.withLock { current } }
+    public var now: Date { current.withLock { $0 } }
 
     /// The current time in whole Unix seconds (rounded down).
     public var unixSeconds: Int64 { Int64(now.timeIntervalSince1970.rounded(.down)) }
 
     /// Moves time forward (or backward, with a negative amount).
-    public func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
+    public func advance(by seconds: TimeInterval) { current.withLock { $0 += seconds } }
 
     /// Moves time forward by a duration.
     public func advance(by duration: Duration) {
@@ -33,7 +33,7 @@ public final class TestClock: @unchecked Sendable {
     }
 
     /// Jumps to a point in time.
-    public func set(_ date: Date) { lock.withLock { current = date } }
+    public func set(_ date: Date) { current.withLock { $0 = date } }
 
     /// A closure reading this clock in Unix seconds, for APIs that take `@Sendable () -> Int64`.
     public var unixSecondsSource: @Sendable () -> Int64 { { [self] in unixSeconds } }

@@ -1,5 +1,6 @@
 import Foundation
 import SlipwaySubprocess
+import Synchronization
 
 /// A real PostgreSQL server for tests, and a fresh database per test.
 ///
@@ -262,11 +263,10 @@ public enum TestPostgres {
             try? FileManager.default.removeItem(atPath: directory)
         }
 
-        private final class LockedPath: @unchecked Sendable {
-            private let lock = NSLock()
-            private var path: String?
-            func set(_ value: String) { lock.withLock { path = value } }
-            var value: String? { lock.withLock { path } }
+        private final class LockedPath: Sendable {
+            private let path = Mutex<String?>(nil)
+            func set(_ value: String) { path.withLock { $0 = value } }
+            var value: String? { path.withLock { $0 } }
         }
     }
 }

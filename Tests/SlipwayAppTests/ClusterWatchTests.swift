@@ -87,7 +87,7 @@ struct WatchScenario: Sendable, CustomTestStringConvertible {
     ]
 }
 
-@Suite("Cluster watch: from /deploy to the final state and its diagnosis", .serialized)
+@Suite("Cluster watch: from /deploy to the final state and its diagnosis", .serialized, .harnessScope)
 struct ClusterWatchTests {
     static let runbooks = "https://runbooks.example/slipway"
 
@@ -136,7 +136,6 @@ struct ClusterWatchTests {
                 "rolloutTimeoutSeconds": scenario.rolloutTimeoutSeconds,
             ]
         })
-        defer { Task { await h.stop() } }
         h.startServices()
         h.kubernetes.script(
             namespace: Self.namespace(scenario.environment), deployment: "shop", outcome: scenario.outcome)
@@ -172,7 +171,6 @@ struct ClusterWatchTests {
     @Test("success: applied → rolling out → verifying → succeeded after the stability window; Flux asked first")
     func success() async throws {
         let h = try SlipwayHarness()  // stability window 1 s, poll 0.2 s
-        defer { Task { await h.stop() } }
         h.startServices()
         let deploy = try await Self.deploy(h, environment: "staging", tag: "main-600d600")
         #expect(await h.waitUntil(timeout: 20) { try h.deploy(deploy.id)?.state.isTerminal == true })
@@ -275,7 +273,6 @@ struct ClusterWatchTests {
                 "rolloutTimeoutSeconds": 120,
             ]
         })
-        defer { Task { await h.stop() } }
         h.startServices()
         let deploy = try await Self.deploy(h, environment: "staging", tag: "main-e7e27e2")
         #expect(await h.waitUntil(timeout: 15) { try h.deploy(deploy.id)?.state == .verifying })

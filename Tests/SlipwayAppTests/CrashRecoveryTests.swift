@@ -10,7 +10,7 @@ import Testing
 
 /// Deploys in flight survive a restart: the next process resumes them from the store and ends each exactly once,
 /// without a second GitOps commit or a second Slack message.
-@Suite("Crash recovery: deploys in flight are resumed and end exactly once", .serialized)
+@Suite("Crash recovery: deploys in flight are resumed and end exactly once", .serialized, .harnessScope)
 struct CrashRecoveryTests {
     // MARK: - In process
 
@@ -58,7 +58,6 @@ struct CrashRecoveryTests {
     @Test("stopped mid-rollout, a second Application on the same store finishes the deploy exactly once")
     func resumesMidRollout() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         h.kubernetes.script(namespace: "shop-staging", deployment: "shop", outcome: .hold)
         let first = Task { await h.app.runServices() }
         _ = try await h.reply("/deploy shop staging main-c0ffee1")
@@ -101,7 +100,6 @@ struct CrashRecoveryTests {
     @Test("pushed but not recorded (crash between push and store): the next process resumes with that commit")
     func pushedButNotRecorded() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         // The first process accepts the deploy and pushes it, but dies before recording the push.
         _ = try await h.reply("/deploy shop staging main-5afe5af")
         let deploy = try #require(try h.latestDeploy("shop", "staging"))

@@ -5,7 +5,7 @@ import Testing
 
 /// `make demo`: typed lines drive the real server against the fakes, and what Slipway sends to Slack and PagerDuty
 /// is shown as it arrives.
-@Suite("The demo")
+@Suite("The demo", .harnessScope)
 struct DemoTests {
     /// Everything the demo has shown, from its background feed.
     final class Shown: Sendable {

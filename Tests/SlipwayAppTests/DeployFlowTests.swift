@@ -5,12 +5,11 @@ import SlipwayHTTP
 import SlipwayTesting
 import Testing
 
-@Suite("Deploys end to end with real git")
+@Suite("Deploys end to end with real git", .harnessScope)
 struct DeployFlowTests {
     @Test("/deploy commits exactly the new tag to the GitOps remote, and Flux's rollout makes it succeed")
     func deployCommits() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         h.startServices()
         let accepted = try await h.reply("/deploy shop staging main-1a2b3c4")
         // Nothing is recorded of shop/staging before its first deploy: the reply says so, not a bare `?`.
@@ -35,7 +34,6 @@ struct DeployFlowTests {
     @Test("deploying the current tag commits nothing and says so")
     func alreadyCurrent() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         h.startServices()
         let before = try h.git.remoteHead()
         _ = try await h.reply("/deploy shop staging \(GitFixture.initialTag)")
@@ -48,7 +46,6 @@ struct DeployFlowTests {
     @Test("production needs an approver who is not the requester; the button value is opaque")
     func approvalFlow() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         h.startServices()
         _ = try await h.reply("/deploy shop staging main-1a2b3c4")
         #expect(await h.waitUntil { try h.latestDeploy("shop", "staging")?.gitCommit != nil })
@@ -84,7 +81,6 @@ struct DeployFlowTests {
     func approvalExpires() async throws {
         let clock = TestClock(now: Date())
         let h = try SlipwayHarness(clock: { clock.now })
-        defer { Task { await h.stop() } }
         _ = try await h.reply("/deploy shop prod main-1a2b3c4")
         let deploy = try #require(try h.latestDeploy("shop", "prod"))
         clock.advance(by: 1801)
@@ -96,7 +92,6 @@ struct DeployFlowTests {
     @Test("Deny cancels the request")
     func deny() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         _ = try await h.reply("/deploy shop prod main-1a2b3c4")
         let deploy = try #require(try h.latestDeploy("shop", "prod"))
         _ = try await h.click(actionId: ActionID.deny, value: deploy.approval!.token, user: "U0DANA")
@@ -107,7 +102,6 @@ struct DeployFlowTests {
     @Test("locks block manual and CI deploys until unlocked, and show who and why")
     func locks() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         let locked = try await h.reply("/deploy lock shop staging database migration")
         #expect(locked.type == "in_channel")
         let refused = try await h.reply("/deploy shop staging main-1a2b3c4", user: "U0BOB")
@@ -129,7 +123,6 @@ struct DeployFlowTests {
     @Test("rollback targets the last known good tag, needs approval")
     func rollback() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         // Nothing succeeded yet: there is no last known good tag.
         let none = try await h.reply("/rollback shop staging")
         #expect(none.text.contains("knows no earlier successful deploy"))
@@ -143,7 +136,6 @@ struct DeployFlowTests {
     @Test("a newer deploy that reaches git supersedes an unfinished older one")
     func supersede() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         _ = try await h.reply("/deploy shop prod main-aaaaaaa")
         let older = try #require(try h.latestDeploy("shop", "prod"))
         _ = try await h.reply("/deploy shop prod main-bbbbbbb", user: "U0BOB")

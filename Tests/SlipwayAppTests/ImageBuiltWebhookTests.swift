@@ -5,7 +5,7 @@ import SlipwayHTTP
 import SlipwayTesting
 import Testing
 
-@Suite("CI image-built webhook")
+@Suite("CI image-built webhook", .harnessScope)
 struct ImageBuiltWebhookTests {
     let body: [String: Any] = [
         "repo": "nortinia-ltd/shop", "sha": "5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e", "tag": "main-5d6e7f8",
@@ -15,7 +15,6 @@ struct ImageBuiltWebhookTests {
     @Test("signature, JSON and names are checked with clear errors")
     func rejections() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         #expect(try await h.imageBuilt(body, secret: "wrong").status == 401)
         let unsigned = try await h.send(.post, "/api/v1/deploy/image-built", body: Array("{}".utf8))
         #expect(unsigned.status == 401)
@@ -44,7 +43,6 @@ struct ImageBuiltWebhookTests {
     @Test("autoDeploy environments deploy at once; 1,000 concurrent repeats get the same id and one commit")
     func dedupUnderConcurrency() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         h.startServices()
         let first = try await h.imageBuilt(body)
         #expect(first.status == 202)
@@ -80,7 +78,6 @@ struct ImageBuiltWebhookTests {
     @Test("other environments record the image; /deploy resolves a sha to its tag")
     func recordsDeployable() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         var prod = body
         prod["env"] = "prod"
         let recorded = try await h.imageBuilt(prod)

@@ -8,7 +8,7 @@ import Testing
 
 /// Only the leader runs the background services; with PostgreSQL the leader is the replica holding a session-level
 /// advisory lock, and another replica takes over when that session ends.
-@Suite("Leader election: one replica runs the background services", .serialized)
+@Suite("Leader election: one replica runs the background services", .serialized, .harnessScope)
 struct LeaderElectionTests {
     static let fast = LeaderElection.Timing(retryInterval: 0.1, checkInterval: 0.1)
 
@@ -111,7 +111,6 @@ struct LeaderElectionTests {
     @Test("with SQLite the one process leads once its services run, and /metrics says so")
     func sqliteProcessLeads() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         #expect(try await Self.leaderGauge(h) == 0, "no background services run before runServices")
         h.startServices()
         #expect(await h.waitUntil { h.app.leadership.isLeader })
@@ -176,9 +175,7 @@ struct LeaderElectionTests {
         defer { database.drop() }
         let stopper = Stopper()
         let first = try SlipwayHarness(databaseURL: database.url)
-        defer { Task { await stopper.stop(first) } }
         let second = try SlipwayHarness(databaseURL: database.url)
-        defer { Task { await stopper.stop(second) } }
         first.startServices()
         second.startServices()
         #expect(await first.waitUntil { first.app.leadership.isLeader != second.app.leadership.isLeader })

@@ -4,12 +4,11 @@ import SlipwayApp
 import SlipwayTesting
 import Testing
 
-@Suite("GET /metrics and /status stats")
+@Suite("GET /metrics and /status stats", .harnessScope)
 struct MetricsAndStatsTests {
     @Test("after a success, a failure and a rollback the metrics and the 90-day stats show the right numbers")
     func metricsAfterDeploys() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         h.startServices()
         h.slack.failNext(method: "chat.update", with: .serverError)
 

@@ -5,12 +5,11 @@ import SlipwaySlack
 import SlipwayTesting
 import Testing
 
-@Suite("From CI or /deploy to the final Slack message, DM and page")
+@Suite("From CI or /deploy to the final Slack message, DM and page", .harnessScope)
 struct NotificationFlowTests {
     @Test("a CI deploy posts one message, updates it in place and ends green with the author tagged")
     func greenMessage() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         h.startServices()
         let response = try await h.imageBuilt([
             "repo": "nortinia-ltd/shop", "sha": "5d6e7f8a9b0c", "tag": "main-5d6e7f8", "env": "staging",
@@ -37,7 +36,6 @@ struct NotificationFlowTests {
     @Test("a failed prod deploy turns red with cause and runbook, DMs on-call, pages; the rollback resolves it")
     func redMessageDMPageAndRollback() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         h.startServices()
         h.kubernetes.script(namespace: "shop", deployment: "shop", outcome: .fail(.oomKilled))
         _ = try await h.reply("/deploy shop prod main-bad0001")

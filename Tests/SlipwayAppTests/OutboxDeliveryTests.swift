@@ -5,12 +5,13 @@ import SlipwaySlack
 import SlipwayTesting
 import Testing
 
-@Suite("Durable outbox: outages, rate limits, restarts, a bot outside the channel, pages and message content")
+@Suite(
+    "Durable outbox: outages, rate limits, restarts, a bot outside the channel, pages and message content",
+    .harnessScope)
 struct OutboxDeliveryTests {
     @Test("a Slack outage during CI deploys loses nothing: each deploy has one message, edited to green afterwards")
     func slackOutage() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         h.kubernetes.script(namespace: "shop-staging", deployment: "shop", outcome: .hold)
         h.startServices()
         // shop's message is posted, then Slack goes down while shop finishes and api deploys from start to end.
@@ -51,7 +52,6 @@ struct OutboxDeliveryTests {
     @Test("a 429 with Retry-After holds back every post and edit for that long; each message is still posted once")
     func rateLimitRetryAfter() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         h.slack.failNext(method: "chat.postMessage", with: .rateLimit(retryAfter: 1))
         h.startServices()
         let shop = try await h.ciDeploy("shop", "staging", sha: "b1b2c3d4e5f6", tag: "main-b1b2c3d")
@@ -74,7 +74,6 @@ struct OutboxDeliveryTests {
     @Test("a deploy message someone deleted is posted again instead of failing every later edit")
     func deletedMessageIsPostedAgain() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         h.kubernetes.script(namespace: "shop-staging", deployment: "shop", outcome: .hold)
         h.startServices()
         let id = try await h.ciDeploy("shop", "staging", sha: "b3b2c3d4e5f6", tag: "main-b3b2c3d")
@@ -96,7 +95,6 @@ struct OutboxDeliveryTests {
     @Test("a restart delivers what was queued exactly once and keeps editing the same message")
     func restartInTheMiddle() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         // The first process: shop's message is posted, its rollout hangs; api deploys while Slack is down.
         h.kubernetes.script(namespace: "shop-staging", deployment: "shop", outcome: .hold)
         let first = h.app
@@ -143,7 +141,6 @@ struct OutboxDeliveryTests {
     @Test("when the bot is not in the deploy channel the requester is told how to invite it and /status shows it")
     func botNotInChannel() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         h.slack.setNotInChannel("C0DEPLOYS")
         h.startServices()
         let responseURL = h.slack.responseURL("not-in-channel")
@@ -178,7 +175,6 @@ struct OutboxDeliveryTests {
     @Test("staging failures do not page; a prod failure pages once through an outage and a fix-forward resolves it")
     func pagerDuty() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         h.startServices()
 
         // Staging fails: on-call gets a DM, PagerDuty hears nothing.
@@ -237,7 +233,6 @@ struct OutboxDeliveryTests {
     @Test("a prod failure fixed while PagerDuty is down wakes nobody: the trigger is dropped, the resolve sent")
     func pageFixedDuringOutage() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         h.startServices()
         h.pagerDuty.setOutage(true)
         h.kubernetes.script(namespace: "api", deployment: "api", outcome: .fail(.imagePull))
@@ -263,7 +258,6 @@ struct OutboxDeliveryTests {
     @Test("every message is valid Block Kit, escapes user text, tags authors and keeps one message per deploy")
     func messageContent() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         h.startServices()
 
         // Alice is in `people`; her commit message and name try to ping everyone.

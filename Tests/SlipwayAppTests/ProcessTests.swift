@@ -26,7 +26,8 @@ private func run(_ arguments: [String], environment: [String: String] = [:]) thr
     return Run(status: result.status, stdout: result.stdoutText, stderr: result.stderrText)
 }
 
-@Suite("The slipway executable", .enabled(if: slipwayBinary() != nil, "the slipway product is not built"))
+@Suite(
+    "The slipway executable", .enabled(if: slipwayBinary() != nil, "the slipway product is not built"), .harnessScope)
 struct ProcessTests {
     static let secrets = [
         "SLACK_SIGNING_SECRET": SlipwayHarness.signingSecret, "SLACK_BOT_TOKEN": "xoxb-test",
@@ -36,6 +37,7 @@ struct ProcessTests {
     func writeConfig(_ mutate: (inout [String: Any]) -> Void = { _ in }) throws -> (path: String, dir: String) {
         let dir = NSTemporaryDirectory() + "slipway-cli-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        TestScope.removeOnExit(dir)
         var json = SlipwayHarness.configJSON(
             remote: dir + "/missing-remote.git", checkout: dir + "/checkout", slackURL: "http://127.0.0.1:9/api",
             pagerDutyURL: "http://127.0.0.1:9/pd", store: ["sqlite": ["path": dir + "/s.sqlite"]])

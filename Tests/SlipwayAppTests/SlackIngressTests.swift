@@ -5,12 +5,11 @@ import SlipwayHTTP
 import SlipwayTesting
 import Testing
 
-@Suite("Slack ingress over loopback")
+@Suite("Slack ingress over loopback", .harnessScope)
 struct SlackIngressTests {
     @Test("a signed /status is answered with the services and their environments")
     func signedStatus() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         let reply = try await h.reply("/status")
         #expect(reply.type == "ephemeral")
         #expect(reply.text.contains("shop"))
@@ -23,7 +22,6 @@ struct SlackIngressTests {
         arguments: ["missing", "malformed-ts", "stale", "future", "wrong", "no-ts"])
     func rejectedSignatures(_ kind: String) async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         let body = h.commandBody("/deploy shop staging main-1a2b3c4")
         let now = Int64(Date().timeIntervalSince1970)
         var headers: HTTPHeaders
@@ -51,7 +49,6 @@ struct SlackIngressTests {
     @Test("header names are case-insensitive")
     func lowercaseHeaders() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         let body = h.commandBody("/status shop")
         let signed = h.slackHeaders(body)
         let lower = HTTPHeaders(signed.fields.map { (name: $0.name.lowercased(), value: $0.value) })
@@ -62,7 +59,6 @@ struct SlackIngressTests {
     @Test("another workspace is rejected, ssl_check is answered")
     func teamAndSSLCheck() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         let other = h.commandBody("/status", team: "T0OTHER")
         #expect(try await h.send(.post, "/slack/commands", headers: h.slackHeaders(other), body: other).status == 403)
         let ssl = Array("ssl_check=1&token=x".utf8)
@@ -72,7 +68,6 @@ struct SlackIngressTests {
     @Test("413 for an oversized body, 404 for an unknown route, 405 for a wrong method")
     func httpErrors() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         let big = [UInt8](repeating: UInt8(ascii: "a"), count: 200_000)
         #expect(try await h.send(.post, "/slack/commands", headers: h.slackHeaders(big), body: big).status == 413)
         #expect(try await h.send(.get, "/nope").status == 404)
@@ -85,7 +80,6 @@ struct SlackIngressTests {
     @Test("/ready is 503 until services run, 200 while serving")
     func readiness() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         #expect(try await h.send(.get, "/ready").status == 503)
         h.startServices()
         var ready = false
@@ -99,7 +93,6 @@ struct SlackIngressTests {
     @Test("misspelled names get a suggestion; bad grammar gets usage; help answers")
     func suggestions() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         let service = try await h.reply("/deploy shpo staging")
         #expect(service.type == "ephemeral")
         #expect(service.text.contains("Unknown service `shpo`. Did you mean `shop`?"))
@@ -117,7 +110,6 @@ struct SlackIngressTests {
     @Test("placeholders like <service> reach Slack escaped: Slack reads a bare <…> as a link or mention")
     func placeholdersAreEscaped() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         let lines = [
             "/deploy help", "/rollback help", "/status help", "/status",
             "/deploy shop staging",  // staging promotes from nothing: "say which image: /deploy shop staging <tag|sha>"
@@ -139,7 +131,6 @@ struct SlackIngressTests {
     @Test("users outside deployers are refused and nothing is recorded")
     func deployersOnly() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         let reply = try await h.reply("/deploy shop prod main-1a2b3c4", user: "U0MALLORY")
         #expect(reply.type == "ephemeral")
         #expect(reply.text.contains("not allowed to deploy `shop/prod`"))
@@ -149,7 +140,6 @@ struct SlackIngressTests {
     @Test("a valid /deploy is persisted with an audit event and shown by /status")
     func deployPersisted() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         let reply = try await h.reply("/deploy shop staging main-1a2b3c4")
         #expect(reply.type == "in_channel")
         let deploy = try #require(try h.latestDeploy("shop", "staging"))
@@ -166,7 +156,6 @@ struct SlackIngressTests {
     @Test("interactions: malformed payload 400, unknown action says the button expired")
     func interactions() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         let junk = Array("payload=%7Bnot-json".utf8)
         #expect(try await h.send(.post, "/slack/interactions", headers: h.slackHeaders(junk), body: junk).status == 400)
         let unknown = try await h.click(actionId: "something.else", value: "x", user: "U0DANA")

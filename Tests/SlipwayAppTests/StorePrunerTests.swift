@@ -7,7 +7,7 @@ import Testing
 
 /// Expired idempotency keys and cached values, and outbox messages finished more than a week ago, are deleted when
 /// the services start and every hour after; pending messages stay.
-@Suite("Store pruning service", .serialized)
+@Suite("Store pruning service", .serialized, .harnessScope)
 struct StorePrunerTests {
     static let day: Double = 24 * 3600
 
@@ -42,7 +42,6 @@ struct StorePrunerTests {
     @Test("starting the services prunes at once: expired keys and values, outbox rows finished over 7 days ago")
     func prunesAtStart() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         let now = Date()
         try Self.seed(h.app.store, now: now)
 
@@ -69,7 +68,6 @@ struct StorePrunerTests {
     @Test("pruneOnce reports what it deleted, in batches, and a second run finds nothing")
     func countsInBatches() async throws {
         let h = try SlipwayHarness()
-        defer { Task { await h.stop() } }
         let now = Date()
         try Self.seed(h.app.store, now: now)
         try h.app.store.write { w throws in

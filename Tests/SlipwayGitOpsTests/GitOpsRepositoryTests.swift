@@ -354,6 +354,7 @@ struct GitOpsRepositoryTests {
 
     @Test("a pushed deploy is found again by its Slipway-Deploy-Id trailer, from another checkout")
     func findsCommitByDeployId() async throws {
+        defer { fixture.remove() }
         let first = repository("first")
         guard case .committed(let commit, _) = try await first.commitImageTag(change()) else {
             Issue.record("expected a commit")
@@ -399,6 +400,7 @@ struct GitOpsRepositoryTests {
 
     @Test("lock files left by a git killed with an earlier process do not block the next commit")
     func staleLockAfterCrash() async throws {
+        defer { fixture.remove() }
         _ = try await repository("crashed").commitImageTag(change(tag: "main-1111111"))
         let lock = fixture.path("crashed") + "/.git/index.lock"
         #expect(FileManager.default.createFile(atPath: lock, contents: Data()))

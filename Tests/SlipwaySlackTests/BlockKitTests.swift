@@ -1,5 +1,6 @@
 import Foundation
 import SlipwaySlack
+import SlipwayTesting
 import Testing
 
 @Suite struct BlockKitTests {

@@ -1,5 +1,6 @@
 import DeployCore
 import Foundation
+import SlipwayTesting
 import Synchronization
 import Testing
 

@@ -3,7 +3,7 @@ import Foundation
 import SlipwayHTTP
 import SlipwaySlack
 
-/// `slipway` command-line entry: `serve`, `check-config`, `try`, `bench`, `version`.
+/// `slipway` command-line entry: `serve`, `check-config`, `try`, `version`.
 public enum CommandLineTool {
     public static let version = "0.1.0"
 
@@ -13,9 +13,6 @@ public enum CommandLineTool {
           check-config --config FILE          validate a config (and that its secret variables are set)
           try --config FILE '/deploy shop staging' [--as USER]
                                               sign a slash command, send it to the running server, print the reply
-          bench [--requests N] [--deploys N]  approval-to-commit and webhook-persistence benchmarks
-          bench-watch [--services N] [--in-flight N] [--cycles N] [--samples N]
-                                              rollout watch benchmark
           version                             print the version
         """
 
@@ -82,23 +79,12 @@ public enum CommandLineTool {
             return try tryCommand(
                 options.positional[0], config: config, secret: secret, user: options.values["--as"] ?? "U0SLIPWAYCLI",
                 channel: options.values["--channel"] ?? config.slack.deployChannel)
-        case "bench":
-            let options = try parse(rest, flags: ["--requests", "--deploys"], positional: 0)
-            let requests = try options.values["--requests"].map { try positiveInt($0, "--requests") } ?? 20_000
-            let deploys = try options.values["--deploys"].map { try positiveInt($0, "--deploys") } ?? 20
-            try await Bench.run(requests: requests, deploys: deploys)
-            return 0
-        case "bench-watch":
-            let options = try parse(rest, flags: ["--services", "--in-flight", "--cycles", "--samples"], positional: 0)
-            func value(_ flag: String, _ fallback: Int) throws -> Int {
-                try options.values[flag].map { try positiveInt($0, flag) } ?? fallback
-            }
-            try await WatchBench.run(
-                services: try value("--services", 1000), inFlight: try value("--in-flight", 50),
-                cycles: try value("--cycles", 20), samples: try value("--samples", 10))
-            return 0
+        case "bench", "bench-watch":
+            // The benchmarks ship in their own binary; the product binary carries no benchmark or test code.
+            throw UsageError(
+                message: "unknown command `\(command)`; the benchmarks are in `slipway-bench` (`make bench`)")
         default:
-            let known = ["serve", "check-config", "try", "bench", "bench-watch", "version", "help"]
+            let known = ["serve", "check-config", "try", "version", "help"]
             let hint = Suggestion.closest(to: command, among: known).map { " (did you mean `\($0)`?)" } ?? ""
             throw UsageError(message: "unknown command `\(command)`\(hint); try `slipway help`")
         }

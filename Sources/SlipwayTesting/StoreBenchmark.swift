@@ -1,9 +1,10 @@
 import DeployCore
 import Foundation
+import SlipwayStore
 import Synchronization
 
-/// Throughput of the two paths that matter most, for `slipway bench`. Both write benchmark rows (services named
-/// `bench-…`) into the store they are given: point them at a scratch database.
+/// Throughput of the two paths that matter most, for benchmarks and the store tests. Both write benchmark rows
+/// (services named `bench-…`) into the store they are given: point them at a scratch database.
 public enum StoreBenchmark {
     /// Runs `count` CI "image built" transactions with distinct idempotency keys, as the webhook handler does:
     /// remember the key, record the image, insert the deploy, append its audit event and queue its Slack message.
@@ -42,7 +43,7 @@ public enum StoreBenchmark {
     private static let environmentNames = ["dev", "staging", "prod"]
 
     /// One CI webhook's transaction.
-    static func imageBuilt(
+    public static func imageBuilt(
         _ writer: any StoreWriter, run: String, index: Int, now: Date, environment: String = "staging"
     ) throws {
         let serial = String(index, radix: 16)
@@ -101,7 +102,9 @@ public enum StoreBenchmark {
     }
 
     /// Runs `work(0..<count)` spread over `threads` threads. - Returns: calls per second.
-    static func measure(threads: Int, count: Int, _ work: @escaping @Sendable (Int) throws -> Void) throws -> Double {
+    public static func measure(threads: Int, count: Int, _ work: @escaping @Sendable (Int) throws -> Void) throws
+        -> Double
+    {
         let threads = max(1, min(threads, count))
         let failure = Mutex<(any Error)?>(nil)
         let group = DispatchGroup()

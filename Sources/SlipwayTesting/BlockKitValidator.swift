@@ -1,4 +1,5 @@
 import Foundation
+import SlipwaySlack
 
 /// Checks a message's JSON against the Block Kit rules this bot relies on: known block and element types, required
 /// fields, and Slack's length and count limits. Used by tests to prove every message the bot builds would be

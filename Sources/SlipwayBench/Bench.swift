@@ -1,12 +1,13 @@
 // swift-format-ignore-file
 import DeployCore
 import Foundation
+import SlipwayApp
 import SlipwayCrypto
 import SlipwayHTTP
 import SlipwaySlack
 import SlipwaySubprocess
 
-/// In-process benchmarks (`slipway bench`): approval click → commit on the bare remote, and CI webhooks persisted
+/// In-process benchmarks (`slipway-bench deploy`): approval click → commit on the bare remote, and CI webhooks persisted
 /// per second on SQLite. Each prints its baseline measured in the same run.
 enum Bench {
     static func run(requests: Int, deploys: Int) async throws {
@@ -16,9 +17,8 @@ enum Bench {
         let remote = dir + "/gitops.git"
         try shell(["scripts/demo-gitops.sh", remote])
         let config = try ConfigLoader.parse(Data(configJSON(dir: dir, remote: remote).utf8))
-        let secrets = Application.Secrets(
-            signingSecret: "bench", botToken: "xoxb-bench", ciWebhookSecret: "bench-webhook", fluxWebhookSecret: nil,
-            pagerDutyRoutingKey: nil, databaseURL: nil)
+        let secrets = try Application.Secrets.load(
+            config, environment: ["S": "bench", "B": "xoxb-bench", "W": "bench-webhook"])
         let app = try Application(
             config: config, secrets: secrets, options: .init(channelPaceSeconds: 0, log: Log(minimum: .error)))
         try await app.gitops.prepare()

@@ -1,22 +1,25 @@
 import DeployCore
 import Foundation
+import SlipwayApp
 import SlipwayCrypto
 import SlipwayHTTP
 import SlipwayKubernetes
 import SlipwayStore
+import SlipwayTesting
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// `slipway bench-watch`: the rollout monitor against a simulated cluster with many services configured and
+/// `slipway-bench watch`: the rollout monitor against a simulated cluster with many services configured and
 /// deploys in flight.
 ///
+/// The cluster is `FakeKubernetes` (the fake the tests use), holding each rollout until the benchmark completes it.
 /// Prints, per poll cycle, the Kubernetes API calls and the CPU time of `RolloutMonitor.pollOnce()` with a large and
 /// a small catalog watching the same deploys (the small one is the in-run baseline: calls must not grow with idle
 /// services), then the time from the cluster reporting a rollout complete to the deploy being marked succeeded
 /// (stability window 0), with the default poll interval and with a Flux event.
-public enum WatchBench {
+enum WatchBench {
     /// Runs the benchmark and prints plain numbers.
     /// - Parameters:
     ///   - services: Services in the large catalog (each with 3 environments).
@@ -25,7 +28,7 @@ public enum WatchBench {
     ///   - inFlight: Deploys rolling out at once.
     ///   - cycles: Poll cycles measured per catalog.
     ///   - samples: Rollouts completed per latency measurement.
-    public static func run(
+    static func run(
         services: Int = 1000, smallServices: Int = 20, inFlight: Int = 50, cycles: Int = 20, samples: Int = 10
     ) async throws {
         let inFlight = max(1, inFlight)
@@ -57,9 +60,11 @@ public enum WatchBench {
             defer { world.stop() }
             let monitor = world.monitor(rolloutPollInterval: nil)
             await monitor.pollOnce()
-            world.cluster.startRecording()
+            let first = world.cluster.server.requestCount
             await monitor.pollOnce()
-            let paths = world.cluster.stopRecording()
+            let paths = world.cluster.server.exchanges.dropFirst(first).filter { $0.request.method == .get }.map {
+                $0.request.path + ($0.request.query.isEmpty ? "" : "?" + $0.request.query)
+            }
             let client = CurlHTTPClient()
             var cpu: [Double] = []
             for _ in 0..<max(1, cycles) {
@@ -97,7 +102,7 @@ public enum WatchBench {
                 let cadence = rolloutPollInterval ?? monitor.rolloutPollInterval
                 try await Task.sleep(nanoseconds: UInt64(Double.random(in: 0..<cadence) * 1e9))
                 let id = world.deployIds[slot]
-                world.cluster.completeRollout(slot: slot)
+                world.completeRollout(slot: slot)
                 let start = ContinuousClock.now
                 if fluxEvent { try world.sendFluxEvent(slot: slot) }
                 guard try await world.waitUntilSucceeded(id, timeout: 30) else {
@@ -136,16 +141,16 @@ public enum WatchBench {
         var wall: [Double] = []
         for _ in 0..<max(1, cycles) {
             let callsBefore = monitor.apiCallCount
-            let requests = world.cluster.requestCount
-            let bytes = world.cluster.bytesSent
+            let requests = world.cluster.server.requestCount
+            let bytes = world.cluster.server.bytesSent
             let cpuBefore = cpuSeconds()
             let start = ContinuousClock.now
             await monitor.pollOnce()
             wall.append(seconds(start.duration(to: .now)) * 1000)
             cpu.append((cpuSeconds() - cpuBefore) * 1000)
             calls += Double(monitor.apiCallCount - callsBefore)
-            kilobytes += Double(world.cluster.bytesSent - bytes) / 1024
-            precondition(world.cluster.requestCount - requests == monitor.apiCallCount - callsBefore)
+            kilobytes += Double(world.cluster.server.bytesSent - bytes) / 1024
+            precondition(world.cluster.server.requestCount - requests == monitor.apiCallCount - callsBefore)
         }
         let n = Double(cpu.count)
         return PollCost(calls: calls / n, cpuMs: median(cpu), wallMs: median(wall), kilobytes: kilobytes / n)
@@ -156,8 +161,8 @@ public enum WatchBench {
         return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
     }
 
-    /// User + system CPU time of the whole process (the simulated API server included, which only copies
-    /// pre-serialized bytes).
+    /// User + system CPU time of the whole process, the fake API server's included (the raw-request baseline pays
+    /// for it too).
     static func cpuSeconds() -> Double {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
@@ -179,18 +184,20 @@ public enum WatchBench {
     // MARK: - The simulated world
 
     /// A catalog of `services × 3` environments, a store with deploys rolling out, and a cluster that shows them.
-    final class World: @unchecked Sendable {
+    final class World {
         static let token = "bench-kubernetes-token"
         static let fluxSecret = "bench-flux-token"
         static let environments = ["dev", "staging", "prod"]
 
         let directory: String
-        let cluster: BenchCluster
+        let cluster: FakeKubernetes
         let app: Application
         let inFlight: Int
         let smallServices: Int
         private(set) var deployIds: [String]
         private var generation = 0
+        private var deployments: Set<String> = []  // namespaces with their Deployment in the cluster
+        private var revisions: [Int: String] = [:]  // slot → the commit its deploy rolls out
         private let client = CurlHTTPClient()
 
         init(services: Int, inFlight: Int, pollInterval: Double) throws {
@@ -198,7 +205,8 @@ public enum WatchBench {
             self.smallServices = max(1, (inFlight + 2) / 3)
             directory = NSTemporaryDirectory() + "slipway-watch-bench-" + UUID().uuidString
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            cluster = try BenchCluster(token: Self.token)
+            // Rollouts are held (`.hold`) until `completeRollout(slot:)`: 1 of 3 pods updated until then.
+            cluster = try FakeKubernetes(token: Self.token, rolloutSteps: 1_000_000)
             var catalog: [String: Any] = [:]
             for index in 0..<services {
                 let service = Self.service(index)
@@ -210,7 +218,10 @@ public enum WatchBench {
                         "workload": ["namespace": "\(service)-\(env)", "deployment": service],
                         "deployers": ["*"], "approvers": ["U0DANA"],
                     ]
-                    cluster.addKustomization(name: "\(service)-\(env)", revision: Self.sha("idle-\(service)-\(env)"))
+                    cluster.applied(
+                        kustomization: "\(service)-\(env)", gitRepository: "gitops",
+                        path: "clusters/\(env)/\(service)/kustomization.yaml",
+                        revision: Self.sha("idle-\(service)-\(env)"))
                 }
                 catalog[service] = [
                     "repo": "nortinia-ltd/\(service)", "image": "ghcr.io/nortinia-ltd/\(service)",
@@ -237,9 +248,12 @@ public enum WatchBench {
                 "services": catalog,
             ]
             let config = try ConfigLoader.parse(try JSONSerialization.data(withJSONObject: json))
-            let secrets = Application.Secrets(
-                signingSecret: "bench", botToken: "xoxb-bench", ciWebhookSecret: "bench-webhook",
-                fluxWebhookSecret: Self.fluxSecret, pagerDutyRoutingKey: nil, databaseURL: nil)
+            let secrets = try Application.Secrets.load(
+                config,
+                environment: [
+                    "S": "bench", "B": "xoxb-bench", "W": "bench-webhook", "F": Self.fluxSecret,
+                    "KUBE_TOKEN": Self.token,
+                ])
             app = try Application(
                 config: config, secrets: secrets,
                 options: .init(channelPaceSeconds: 0, log: Log(minimum: .error), baseDirectory: directory),
@@ -278,10 +292,27 @@ public enum WatchBench {
             deploy.committedAt = now.addingTimeInterval(-20)
             deploy.updatedAt = now
             try app.store.write { w in try w.insert(deploy) }
-            cluster.startRollout(
-                namespace: "\(service)-\(env)", deployment: service, kustomization: "\(service)-\(env)",
-                image: "ghcr.io/nortinia-ltd/\(service):\(tag)", revision: commit, slot: slot)
+            // Flux applied the commit; the Deployment rolls out its image: 1 of 3 pods updated, held there.
+            let namespace = "\(service)-\(env)"
+            if !deployments.contains(namespace) {
+                deployments.insert(namespace)
+                cluster.addDeployment(
+                    namespace: namespace, name: service, image: "ghcr.io/nortinia-ltd/\(service):main-0000000",
+                    memoryLimit: "256Mi")
+                cluster.script(namespace: namespace, deployment: service, outcome: .hold)
+            }
+            cluster.applied(
+                kustomization: "\(service)-\(env)", gitRepository: "gitops",
+                path: "clusters/\(env)/\(service)/kustomization.yaml", revision: commit)
+            cluster.rollOut(namespace: namespace, deployment: service, image: "ghcr.io/nortinia-ltd/\(service):\(tag)")
+            revisions[slot] = commit
             return deploy.id
+        }
+
+        /// The Deployment controller finished the rollout of `slot`: all pods new and ready, no old ones.
+        func completeRollout(slot: Int) {
+            let (service, env) = environment(slot: slot)
+            cluster.completeRollout(namespace: "\(service)-\(env)", deployment: service)
         }
 
         /// Replaces the finished deploy of `slot` by a new one rolling out, so the same number stays in flight.
@@ -290,7 +321,8 @@ public enum WatchBench {
         }
 
         func monitor(rolloutPollInterval: Double?) -> RolloutMonitor {
-            let client = KubernetesClient(configuration: app.monitor.observer.client.configuration)
+            let client = KubernetesClient(
+                configuration: KubernetesConfiguration(baseURL: cluster.baseURL, token: .fixed(Self.token)))
             return RolloutMonitor(
                 coordinator: app.coordinator, client: client, policy: app.config.policy, branch: "main",
                 wake: app.monitorWake, log: Log(minimum: .error), rolloutPollInterval: rolloutPollInterval)
@@ -299,7 +331,7 @@ public enum WatchBench {
         /// Posts the event Flux sends when the Kustomization's health check passes at the deploy's revision.
         func sendFluxEvent(slot: Int) throws {
             let (service, env) = environment(slot: slot)
-            let revision = cluster.revision(slot: slot) ?? ""
+            let revision = revisions[slot] ?? ""
             let body = Array(
                 (#"{"involvedObject":{"kind":"Kustomization","namespace":"flux-system","name":"\#(service)-\#(env)","#
                     + #""apiVersion":"kustomize.toolkit.fluxcd.io/v1"},"severity":"info","#
@@ -338,264 +370,4 @@ public enum WatchBench {
 /// A benchmark setup problem.
 struct WatchBenchError: Error, CustomStringConvertible {
     var description: String
-}
-
-/// A simulated Kubernetes API server with Flux for the benchmark: serves LIST (with the `metadata.name` field
-/// selector and `app=` / `app in (…)` label selectors), GET and merge PATCH of the objects the rollout monitor reads,
-/// from JSON serialized once per change, so serving costs little CPU next to the client's.
-final class BenchCluster: @unchecked Sendable {
-    private let server: HTTPServer
-    private let token: String
-    private let lock = NSLock()
-    private var kustomizations: [String: [UInt8]] = [:]
-    private var kustomizationOrder: [String] = []
-    private var kustomizationList: [UInt8]?
-    private var deployments: [String: [UInt8]] = [:]  // namespace → the one Deployment
-    private var pods: [String: (labels: [String: String], json: [UInt8])] = [:]  // "namespace/name"
-    private var slots: [Int: Slot] = [:]
-    private var requests = 0
-    private var bytes = 0
-    private var recording: [String]?
-
-    private struct Slot {
-        var namespace: String
-        var deployment: String
-        var kustomization: String
-        var image: String
-        var revision: String
-    }
-
-    private final class HandlerBox: @unchecked Sendable {
-        weak var cluster: BenchCluster?
-    }
-
-    init(token: String) throws {
-        self.token = token
-        let box = HandlerBox()
-        server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, threadCount: 2)) { request in
-            box.cluster?.handle(request) ?? .text(503, "stopped")
-        }
-        box.cluster = self
-        try server.start()
-    }
-
-    var baseURL: String { "http://127.0.0.1:\(server.port)" }
-    var requestCount: Int { lock.withLock { requests } }
-    var bytesSent: Int { lock.withLock { bytes } }
-    func stop() { server.stop() }
-
-    /// Records the GET requests (path and query) until `stopRecording`.
-    func startRecording() { lock.withLock { recording = [] } }
-    func stopRecording() -> [String] {
-        lock.withLock {
-            defer { recording = nil }
-            return recording ?? []
-        }
-    }
-
-    func revision(slot: Int) -> String? { lock.withLock { slots[slot]?.revision } }
-
-    // MARK: Objects
-
-    func addKustomization(name: String, revision: String) {
-        lock.withLock {
-            if kustomizations[name] == nil { kustomizationOrder.append(name) }
-            kustomizations[name] = Self.kustomization(name: name, revision: revision)
-            kustomizationList = nil
-        }
-    }
-
-    /// Flux applied `revision`; the Deployment rolls out `image`: 1 of 3 pods updated, held there.
-    func startRollout(
-        namespace: String, deployment: String, kustomization: String, image: String, revision: String, slot: Int
-    ) {
-        lock.withLock {
-            let slotInfo = Slot(
-                namespace: namespace, deployment: deployment, kustomization: kustomization, image: image,
-                revision: revision)
-            slots[slot] = slotInfo
-            if kustomizations[kustomization] == nil { kustomizationOrder.append(kustomization) }
-            kustomizations[kustomization] = Self.kustomization(name: kustomization, revision: revision)
-            kustomizationList = nil
-            setWorkload(slotInfo, complete: false)
-        }
-    }
-
-    /// The Deployment controller finished the rollout of `slot`: all pods new and ready, no old ones.
-    func completeRollout(slot: Int) {
-        lock.withLock {
-            guard let slotInfo = slots[slot] else { return }
-            setWorkload(slotInfo, complete: true)
-        }
-    }
-
-    private func setWorkload(_ slot: Slot, complete: Bool) {
-        let old = "ghcr.io/nortinia-ltd/\(slot.deployment):main-0000000"
-        deployments[slot.namespace] = Self.deployment(
-            namespace: slot.namespace, name: slot.deployment, image: slot.image, complete: complete)
-        for key in pods.keys where key.hasPrefix(slot.namespace + "/") { pods[key] = nil }
-        for index in 0..<3 {
-            let image = complete || index == 0 ? slot.image : old
-            let hash = String(HMAC.sha256Hex(key: "hash", message: Array(image.utf8)).prefix(10))
-            let name = "\(slot.deployment)-\(hash)-\(index)"
-            let labels = ["app": slot.deployment, "pod-template-hash": hash]
-            pods["\(slot.namespace)/\(name)"] = (
-                labels, Self.pod(namespace: slot.namespace, name: name, labels: labels, image: image)
-            )
-        }
-    }
-
-    // MARK: Serving
-
-    private func handle(_ request: HTTPRequest) -> HTTPResponse {
-        let response = lock.withLock { () -> HTTPResponse in
-            requests += 1
-            if request.method == .get {
-                recording?.append(request.path + (request.query.isEmpty ? "" : "?" + request.query))
-            }
-            guard request.headers["Authorization"] == "Bearer \(token)" else {
-                return .json(401, #"{"kind":"Status","status":"Failure","reason":"Unauthorized","code":401}"#)
-            }
-            return route(request)
-        }
-        lock.withLock { bytes += response.body.count }
-        return response
-    }
-
-    private func route(_ request: HTTPRequest) -> HTTPResponse {
-        let parts = request.path.split(separator: "/").map(String.init)
-        guard let index = parts.firstIndex(of: "namespaces"), index + 2 < parts.count else {
-            return Self.notFound
-        }
-        let namespace = parts[index + 1]
-        let plural = parts[index + 2]
-        let name = index + 3 < parts.count ? parts[index + 3] : nil
-        let query = Self.query(request.query)
-        let wantedName = query["fieldSelector"].flatMap { selector -> String? in
-            selector.hasPrefix("metadata.name=") ? String(selector.dropFirst("metadata.name=".count)) : nil
-        }
-        switch (plural, name) {
-        case ("kustomizations", let name?):
-            return kustomizations[name].map { .json(200, $0) } ?? Self.notFound
-        case ("kustomizations", nil):
-            guard namespace == "flux-system" else { return Self.list("Kustomization", []) }
-            if let wantedName { return Self.list("Kustomization", kustomizations[wantedName].map { [$0] } ?? []) }
-            if kustomizationList == nil {
-                kustomizationList = Self.listBytes(
-                    "Kustomization", kustomizationOrder.compactMap { kustomizations[$0] })
-            }
-            return .json(200, kustomizationList!)
-        case ("gitrepositories", _):
-            return .json(
-                200,
-                #"{"apiVersion":"source.toolkit.fluxcd.io/v1","kind":"GitRepository","metadata":{"name":"gitops","namespace":"flux-system"}}"#
-            )
-        case ("deployments", nil):
-            guard let deployment = deployments[namespace] else { return Self.list("Deployment", []) }
-            return Self.list("Deployment", [deployment])
-        case ("pods", nil):
-            let selector = Self.appSelector(query["labelSelector"] ?? "")
-            let items = pods.filter { key, pod in
-                key.hasPrefix(namespace + "/") && (selector.map { $0.contains(pod.labels["app"] ?? "") } ?? true)
-            }.sorted { $0.key < $1.key }.map(\.value.json)
-            return Self.list("Pod", items)
-        case (_, nil):
-            return Self.list("Object", [])
-        default:
-            return Self.notFound
-        }
-    }
-
-    private static let notFound = HTTPResponse.json(
-        404, #"{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}"#)
-
-    /// `app=a` or `app in (a,b)` → the values; nil for anything else (matches all).
-    private static func appSelector(_ text: String) -> Set<String>? {
-        if text.hasPrefix("app="), !text.contains(",") { return [String(text.dropFirst(4))] }
-        if text.hasPrefix("app in ("), text.hasSuffix(")") {
-            return Set(
-                text.dropFirst(8).dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        }
-        return nil
-    }
-
-    private static func query(_ text: String) -> [String: String] {
-        var items: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { continue }
-            items[parts[0].removingPercentEncoding ?? parts[0]] = parts[1].removingPercentEncoding ?? parts[1]
-        }
-        return items
-    }
-
-    private static func list(_ kind: String, _ items: [[UInt8]]) -> HTTPResponse { .json(200, listBytes(kind, items)) }
-
-    private static func listBytes(_ kind: String, _ items: [[UInt8]]) -> [UInt8] {
-        var body = Array(#"{"apiVersion":"v1","kind":"\#(kind)List","metadata":{"resourceVersion":"1"},"items":["#.utf8)
-        for (index, item) in items.enumerated() {
-            if index > 0 { body.append(UInt8(ascii: ",")) }
-            body.append(contentsOf: item)
-        }
-        body.append(contentsOf: Array("]}".utf8))
-        return body
-    }
-
-    /// A Kustomization as Flux leaves it after applying `revision` (with a typical inventory).
-    private static func kustomization(name: String, revision: String) -> [UInt8] {
-        let service = name.split(separator: "-").prefix(2).joined(separator: "-")
-        let env = name.split(separator: "-").dropFirst(2).joined(separator: "-")
-        let namespace = name
-        let inventory = [
-            "\(namespace)_\(service)_apps_Deployment", "\(namespace)_\(service)__Service",
-            "\(namespace)_\(service)-config__ConfigMap", "\(namespace)_\(service)_policy_PodDisruptionBudget",
-            "\(namespace)_\(service)_autoscaling_HorizontalPodAutoscaler",
-        ].map { #"{"id":"\#($0)","v":"v1"}"# }.joined(separator: ",")
-        return Array(
-            (#"{"apiVersion":"kustomize.toolkit.fluxcd.io/v1","kind":"Kustomization","metadata":{"name":"\#(name)","#
-                + #""namespace":"flux-system","generation":3,"resourceVersion":"56921","uid":"7d0cdc51-ddcf-4743-b223-83ca5c699632","#
-                + #""annotations":{"reconcile.fluxcd.io/requestedAt":"2026-11-20T10:00:00.123456789Z"}},"#
-                + #""spec":{"interval":"10m","path":"./clusters/\#(env)/\#(service)","prune":true,"#
-                + #""sourceRef":{"kind":"GitRepository","name":"gitops"},"wait":true,"timeout":"5m"},"#
-                + #""status":{"observedGeneration":3,"lastHandledReconcileAt":"2026-11-20T10:00:00.123456789Z","#
-                + #""lastAppliedRevision":"main@sha1:\#(revision)","lastAttemptedRevision":"main@sha1:\#(revision)","#
-                + #""conditions":[{"type":"Ready","status":"True","reason":"ReconciliationSucceeded","#
-                + #""message":"Applied revision: main@sha1:\#(revision)","observedGeneration":3,"#
-                + #""lastTransitionTime":"2026-11-20T10:00:41Z"},{"type":"Healthy","status":"True","#
-                + #""reason":"Succeeded","message":"Health check passed in 12.1s","observedGeneration":3,"#
-                + #""lastTransitionTime":"2026-11-20T10:00:41Z"}],"inventory":{"entries":[\#(inventory)]}}}"#)
-                .utf8)
-    }
-
-    private static func deployment(namespace: String, name: String, image: String, complete: Bool) -> [UInt8] {
-        let (replicas, updated) = complete ? (3, 3) : (4, 1)
-        let progressing =
-            complete
-            ? #"{"type":"Progressing","status":"True","reason":"NewReplicaSetAvailable","message":"ReplicaSet has successfully progressed."}"#
-            : #"{"type":"Progressing","status":"True","reason":"ReplicaSetUpdated","message":"ReplicaSet is progressing."}"#
-        return Array(
-            (#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"\#(name)","namespace":"\#(namespace)","#
-                + #""generation":2,"resourceVersion":"1","annotations":{"deployment.kubernetes.io/revision":"2"}},"#
-                + #""spec":{"replicas":3,"progressDeadlineSeconds":600,"selector":{"matchLabels":{"app":"\#(name)"}},"#
-                + #""template":{"metadata":{"labels":{"app":"\#(name)"}},"spec":{"containers":[{"name":"\#(name)","#
-                + #""image":"\#(image)","resources":{"requests":{"memory":"256Mi","cpu":"100m"},"limits":{"memory":"256Mi"}}}]}}},"#
-                + #""status":{"observedGeneration":2,"replicas":\#(replicas),"updatedReplicas":\#(updated),"#
-                + #""readyReplicas":3,"availableReplicas":3,"unavailableReplicas":\#(replicas - 3),"conditions":["#
-                + #"{"type":"Available","status":"True","reason":"MinimumReplicasAvailable","message":"Deployment has minimum availability."},"#
-                + progressing + "]}}").utf8)
-    }
-
-    private static func pod(namespace: String, name: String, labels: [String: String], image: String) -> [UInt8] {
-        let labelText = labels.sorted { $0.key < $1.key }.map { #""\#($0.key)":"\#($0.value)""# }
-            .joined(separator: ",")
-        let container = labels["app"] ?? "app"
-        return Array(
-            (#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"\#(name)","namespace":"\#(namespace)","#
-                + #""labels":{\#(labelText)}},"spec":{"containers":[{"name":"\#(container)","image":"\#(image)","#
-                + #""resources":{"requests":{"memory":"256Mi"},"limits":{"memory":"256Mi"}}}]},"#
-                + #""status":{"phase":"Running","conditions":[{"type":"PodScheduled","status":"True"},"#
-                + #"{"type":"Ready","status":"True"}],"containerStatuses":[{"name":"\#(container)","image":"\#(image)","#
-                + #""ready":true,"restartCount":0,"state":{"running":{"startedAt":"2026-11-20T10:00:00Z"}},"lastState":{}}]}}"#)
-                .utf8)
-    }
 }

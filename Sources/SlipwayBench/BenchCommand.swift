@@ -1,0 +1,83 @@
+import Foundation
+
+/// `slipway-bench` command line: `deploy` (approval → commit, webhooks persisted, the signed ack) and `watch` (the
+/// rollout monitor against a simulated cluster). Usage problems print one line and exit 2, as `slipway` does.
+enum BenchCommand {
+    static let usage = """
+        usage: slipway-bench <benchmark> [options]
+          deploy [--requests N] [--deploys N]  approval-to-commit, webhook-persistence and ack benchmarks
+          watch [--services N] [--in-flight N] [--cycles N] [--samples N]
+                                               rollout watch benchmark against the fake Kubernetes API server
+        """
+
+    struct UsageError: Error {
+        var message: String
+    }
+
+    static func main(_ arguments: [String]) async -> Int32 {
+        do {
+            return try await run(arguments)
+        } catch let error as UsageError {
+            printError("slipway-bench: \(error.message)")
+            return 2
+        } catch {
+            printError("slipway-bench: \(error)")
+            return 1
+        }
+    }
+
+    static func run(_ arguments: [String]) async throws -> Int32 {
+        guard let command = arguments.first else {
+            throw UsageError(message: "missing benchmark; try `slipway-bench help`")
+        }
+        let rest = Array(arguments.dropFirst())
+        switch command {
+        case "help", "--help", "-h":
+            print(usage)
+            return 0
+        case "deploy":
+            let options = try parse(rest, flags: ["--requests", "--deploys"])
+            try await Bench.run(
+                requests: options["--requests"] ?? 20_000, deploys: options["--deploys"] ?? 20)
+            return 0
+        case "watch":
+            let options = try parse(rest, flags: ["--services", "--in-flight", "--cycles", "--samples"])
+            try await WatchBench.run(
+                services: options["--services"] ?? 1000, inFlight: options["--in-flight"] ?? 50,
+                cycles: options["--cycles"] ?? 20, samples: options["--samples"] ?? 10)
+            return 0
+        default:
+            throw UsageError(message: "unknown benchmark `\(command)`; try `slipway-bench help`")
+        }
+    }
+
+    /// `--flag N` or `--flag=N` pairs, each a positive number.
+    static func parse(_ arguments: [String], flags: Set<String>) throws -> [String: Int] {
+        var values: [String: Int] = [:]
+        var index = 0
+        while index < arguments.count {
+            var name = arguments[index]
+            var value: String?
+            if let equals = name.firstIndex(of: "=") {
+                value = String(name[name.index(after: equals)...])
+                name = String(name[..<equals])
+            }
+            guard flags.contains(name) else { throw UsageError(message: "unknown option \(name)") }
+            if value == nil {
+                guard index + 1 < arguments.count else { throw UsageError(message: "option \(name) needs a value") }
+                index += 1
+                value = arguments[index]
+            }
+            guard let text = value, let number = Int(text), number > 0 else {
+                throw UsageError(message: "\(name) needs a positive number, got `\(value ?? "")`")
+            }
+            values[name] = number
+            index += 1
+        }
+        return values
+    }
+
+    static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
