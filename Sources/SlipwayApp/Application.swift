@@ -138,13 +138,14 @@ public final class Application: Sendable {
             configuration: .init(
                 deployChannel: config.slack.deployChannel, channelPaceSeconds: options.channelPaceSeconds,
                 people: config.people, pagerDutyRoutingKey: secrets.pagerDutyRoutingKey,
-                runbooksBaseURL: config.runbooksBaseURL),
+                runbooksBaseURL: config.runbooksBaseURL, statusCommand: config.slack.commands.status),
             store: store, slack: slack, pagerDuty: pagerDuty, renderer: renderer, clock: options.clock,
             wake: coordinator.outboxAvailable, metrics: metrics, log: options.log)
         pruner = StorePruner(configuration: options.pruning, store: store, clock: options.clock, log: options.log)
 
-        let status = StatusReport(store: store, catalog: config.catalog, clock: options.clock)
-        let commands = CommandHandler(coordinator: coordinator, status: status)
+        let status = StatusReport(
+            store: store, catalog: config.catalog, clock: options.clock, names: config.slack.commands)
+        let commands = CommandHandler(coordinator: coordinator, status: status, names: config.slack.commands)
         let interactions = InteractionHandler(coordinator: coordinator, commands: commands, renderer: renderer)
         let verifier = SlackRequestVerifier(
             signingSecret: secrets.signingSecret, clock: options.slackClock, teamId: config.slack.teamId)

@@ -70,7 +70,7 @@ public final class SlipwayDemo: Sendable {
           fail shop staging oom                 the next rollout of shop/staging fails: \(failureWords.joined(separator: " | "))
           succeed shop staging                  takes a `fail` back
           rollback                              clicks the Rollback button of the newest failed deploy
-          /status, /status shop prod, /deploy help, /rollback shop prod, /status stats
+          /deploy-status, /deploy-status shop prod, /deploy help, /rollback shop prod, /deploy stats
           help, quit
         """
 

@@ -1,6 +1,8 @@
 /// The services Slipway deploys and their environments, from the configuration.
 public struct Catalog: Sendable, Equatable {
     public var services: [String: ServiceEntry]
+    /// The status command as configured (`slack.commands.status`), named in "unknown service" replies.
+    public var statusCommand = SlashCommandNames.defaults.status
 
     public init(services: [String: ServiceEntry]) { self.services = services }
 
@@ -35,7 +37,7 @@ public struct Catalog: Sendable, Equatable {
         if let entry = services[service] { return entry }
         throw CatalogError(
             message: "Unknown service `\(service)`." + Suggestion.didYouMean(service, among: serviceNames)
-                + " Try `/status` for the list.")
+                + " Try `\(statusCommand)` for the list.")
     }
 }
 

@@ -1,30 +1,34 @@
-/// The help shown for `help` on each command.
+/// The help shown for `help` on each command, written with the configured command names.
 public enum HelpText {
-    public static func text(for command: SlashCommand.CommandName) -> String {
+    public static func text(for command: SlashCommand.CommandName, names: SlashCommandNames = .defaults) -> String {
+        let deploy = names.deploy
+        let rollback = names.rollback
+        let status = names.status
         switch command {
         case .deploy:
-            """
-            *`/deploy`* — ship an image to an environment
-            • `/deploy <service> <env>` — promote what runs in the environment it promotes from (e.g. staging → prod)
-            • `/deploy <service> <env> <tag|sha>` — deploy a specific image tag (`main-1a2b3c4`) or the commit CI built it from
-            • `/deploy lock <service> <env> <reason>` — block all deploys (manual and CI) until unlocked
-            • `/deploy unlock <service> <env>` — lift a lock
-            Production deploys need an approver who is not you. Type `/status` to see services and environments.
-            """
+            return """
+                *`\(deploy)`* — ship an image to an environment
+                • `\(deploy) <service> <env>` — promote what runs in the environment it promotes from (e.g. staging → prod)
+                • `\(deploy) <service> <env> <tag|sha>` — deploy a specific image tag (`main-1a2b3c4`) or the commit CI built it from
+                • `\(deploy) lock <service> <env> <reason>` — block all deploys (manual and CI) until unlocked
+                • `\(deploy) unlock <service> <env>` — lift a lock
+                • `\(deploy) status [service] [env]` and `\(deploy) stats` — the same as `\(status)`
+                Production deploys need an approver who is not you. Type `\(status)` to see services and environments.
+                """
         case .rollback:
-            """
-            *`/rollback`* — go back to a known good image
-            • `/rollback <service> <env>` — the last tag that deployed successfully before the current one
-            • `/rollback <service> <env> <tag>` — a tag of your choice
-            Every rollback needs an approver who is not you, and locks the environment afterwards ("fix forward or unlock").
-            """
+            return """
+                *`\(rollback)`* — go back to a known good image
+                • `\(rollback) <service> <env>` — the last tag that deployed successfully before the current one
+                • `\(rollback) <service> <env> <tag>` — a tag of your choice
+                Every rollback needs an approver who is not you, and locks the environment afterwards ("fix forward or unlock").
+                """
         case .status:
-            """
-            *`/status`* — what runs where
-            • `/status` — every service: current tag per environment, deploys in flight, locks
-            • `/status <service> [env]` — one service or environment with its recent deploys
-            • `/status stats` — deploys, rollbacks, change failure rate and lead time over the last 90 days
-            """
+            return """
+                *`\(status)`* — what runs where (also `\(deploy) status`)
+                • `\(status)` — every service: current tag per environment, deploys in flight, locks
+                • `\(status) <service> [env]` — one service or environment with its recent deploys
+                • `\(status) stats` — deploys, rollbacks, change failure rate and lead time over the last 90 days
+                """
         }
     }
 }

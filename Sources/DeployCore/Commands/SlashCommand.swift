@@ -1,4 +1,4 @@
-/// The slash commands Slipway understands, parsed from `/deploy`, `/rollback` and `/status` text.
+/// The slash commands Slipway understands, parsed from the text of its three commands (`slack.commands`).
 public enum SlashCommand: Sendable, Equatable {
     /// `/deploy <service> <env> [tag|sha]`; without a ref, promote what runs in `promoteFrom`.
     case deploy(service: String, environment: String, ref: String?)
@@ -8,18 +8,16 @@ public enum SlashCommand: Sendable, Equatable {
     case lock(service: String, environment: String, reason: String)
     /// `/deploy unlock <service> <env>`
     case unlock(service: String, environment: String)
-    /// `/status [service] [env]`
+    /// `/deploy-status [service] [env]`, also `/deploy status [service] [env]`
     case status(service: String?, environment: String?)
-    /// `/status stats`: DORA figures for the last 90 days.
+    /// `/deploy-status stats` or `/deploy stats`: DORA figures for the last 90 days.
     case stats
     /// `help` on any command.
     case help(CommandName)
 
-    /// The three registered slash commands.
+    /// Slipway's three commands; their names are configured (`SlashCommandNames`).
     public enum CommandName: String, Sendable, Equatable, CaseIterable {
-        case deploy = "/deploy"
-        case rollback = "/rollback"
-        case status = "/status"
+        case deploy, rollback, status
     }
 }
 
@@ -30,34 +28,38 @@ public struct CommandError: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String { message }
 }
 
-/// Parses slash-command text. Knows the grammar, not the catalog: names are resolved later.
-public enum CommandParser {
+/// Parses slash-command text. Knows the grammar and the configured command names, not the catalog: service and
+/// environment names are resolved later.
+public struct CommandParser: Sendable {
+    /// The configured names; every usage hint is written with them.
+    public let names: SlashCommandNames
+
+    public init(names: SlashCommandNames = .defaults) {
+        self.names = names
+    }
+
+    /// Parses `text` typed after `command` with the default command names.
+    public static func parse(command: String, text: String) throws(CommandError) -> SlashCommand {
+        try CommandParser().parse(command: command, text: text)
+    }
+
     /// Parses `text` typed after `command`.
     /// - Parameters:
     ///   - command: The slash command as Slack sends it (`/deploy`), any case.
     ///   - text: What the user typed after it.
-    public static func parse(command: String, text: String) throws(CommandError) -> SlashCommand {
+    public func parse(command: String, text: String) throws(CommandError) -> SlashCommand {
         // Slack sends the command as registered, in lowercase; other cases are lowercased only when needed.
-        guard let name = commandName(command) ?? commandName(command.lowercased()) else {
-            throw CommandError(
-                "Slipway does not handle `\(command)`. Use `/deploy`, `/rollback` or `/status`.")
+        guard let name = names.command(named: command) ?? names.command(named: command.lowercased()) else {
+            throw CommandError("Slipway does not handle `\(command)`. Use \(names.listed).")
         }
         let words = Self.words(text)
-        if let first = words.first, isHelpWord(first) { return .help(name) }
+        if let first = words.first, Self.isHelpWord(first) { return .help(name) }
         switch name {
         case .deploy: return try parseDeploy(words)
         case .rollback: return try parseRollback(words)
-        case .status: return try parseStatus(words)
+        case .status: return try parseStatus(words, command: names.status)
         }
     }
-
-    /// The command named exactly `text`; plain comparisons of small strings, cheaper than hashing on the ack path.
-    private static func commandName(_ text: String) -> SlashCommand.CommandName? {
-        for name in commandNames where name.rawValue == text { return name }
-        return nil
-    }
-
-    private static let commandNames = SlashCommand.CommandName.allCases
 
     /// `help`, `-h`, `--help` or `?`, in any case.
     private static func isHelpWord(_ word: String) -> Bool {
@@ -103,53 +105,62 @@ public enum CommandParser {
         return needed ? word.lowercased() : word
     }
 
-    private static func parseDeploy(_ words: [String]) throws(CommandError) -> SlashCommand {
-        if let first = words.first.map(lowercase), first == "lock" || first == "unlock" {
+    private func parseDeploy(_ words: [String]) throws(CommandError) -> SlashCommand {
+        let deploy = names.deploy
+        let first = words.first.map(Self.lowercase)
+        // `/deploy status …` and `/deploy stats` work wherever the status command is not registered.
+        if first == "status" || first == "stats" {
+            return try parseStatus(Array(first == "status" ? words.dropFirst() : words[...]), command: deploy + " status")
+        }
+        if let first, first == "lock" || first == "unlock" {
             let rest = Array(words.dropFirst())
             if first == "unlock" {
                 guard rest.count == 2 else {
-                    throw CommandError("Usage: `/deploy unlock <service> <env>`, e.g. `/deploy unlock shop prod`.")
+                    throw CommandError("Usage: `\(deploy) unlock <service> <env>`, e.g. `\(deploy) unlock shop prod`.")
                 }
-                return .unlock(service: lowercase(rest[0]), environment: lowercase(rest[1]))
+                return .unlock(service: Self.lowercase(rest[0]), environment: Self.lowercase(rest[1]))
             }
             guard rest.count >= 3 else {
                 throw CommandError(
-                    "Usage: `/deploy lock <service> <env> <reason>`, e.g. `/deploy lock shop prod database migration`. A reason is required so others know why."
+                    "Usage: `\(deploy) lock <service> <env> <reason>`, e.g. `\(deploy) lock shop prod database migration`. A reason is required so others know why."
                 )
             }
             return .lock(
-                service: lowercase(rest[0]), environment: lowercase(rest[1]),
+                service: Self.lowercase(rest[0]), environment: Self.lowercase(rest[1]),
                 reason: rest.dropFirst(2).joined(separator: " "))
         }
         guard words.count == 2 || words.count == 3 else {
             throw CommandError(
                 words.isEmpty
-                    ? "Usage: `/deploy <service> <env> [tag|sha]`, e.g. `/deploy shop staging` or `/deploy shop prod main-1a2b3c4`. Type `/deploy help` for more."
-                    : "`/deploy` takes a service, an environment and optionally a tag or commit sha, e.g. `/deploy shop prod main-1a2b3c4`. Type `/deploy help` for more."
+                    ? "Usage: `\(deploy) <service> <env> [tag|sha]`, e.g. `\(deploy) shop staging` or `\(deploy) shop prod main-1a2b3c4`. Type `\(deploy) help` for more."
+                    : "`\(deploy)` takes a service, an environment and optionally a tag or commit sha, e.g. `\(deploy) shop prod main-1a2b3c4`. Type `\(deploy) help` for more."
             )
         }
         let ref = words.count == 3 ? words[2] : nil
-        if let ref { try validateRef(ref) }
-        return .deploy(service: lowercase(words[0]), environment: lowercase(words[1]), ref: ref)
+        if let ref { try Self.validateRef(ref) }
+        return .deploy(service: Self.lowercase(words[0]), environment: Self.lowercase(words[1]), ref: ref)
     }
 
-    private static func parseRollback(_ words: [String]) throws(CommandError) -> SlashCommand {
+    private func parseRollback(_ words: [String]) throws(CommandError) -> SlashCommand {
         guard words.count == 2 || words.count == 3 else {
             throw CommandError(
-                "Usage: `/rollback <service> <env> [tag]`, e.g. `/rollback shop prod` (last known good tag) or `/rollback shop prod main-1a2b3c4`."
+                "Usage: `\(names.rollback) <service> <env> [tag]`, e.g. `\(names.rollback) shop prod` (last known good tag) or `\(names.rollback) shop prod main-1a2b3c4`."
             )
         }
         let tag = words.count == 3 ? words[2] : nil
-        if let tag { try validateRef(tag) }
-        return .rollback(service: lowercase(words[0]), environment: lowercase(words[1]), tag: tag)
+        if let tag { try Self.validateRef(tag) }
+        return .rollback(service: Self.lowercase(words[0]), environment: Self.lowercase(words[1]), tag: tag)
     }
 
-    private static func parseStatus(_ words: [String]) throws(CommandError) -> SlashCommand {
-        if words.count == 1, lowercase(words[0]) == "stats" { return .stats }
+    /// `[service] [env]` or `stats`, after `command` (the status command, or `/deploy status`).
+    private func parseStatus(_ words: [String], command: String) throws(CommandError) -> SlashCommand {
+        if words.count == 1, Self.lowercase(words[0]) == "stats" { return .stats }
         guard words.count <= 2 else {
-            throw CommandError("Usage: `/status [service] [env]` or `/status stats`, e.g. `/status shop prod`.")
+            throw CommandError(
+                "Usage: `\(command) [service] [env]` or `\(command) stats`, e.g. `\(command) shop prod`.")
         }
-        return .status(service: words.first.map(lowercase), environment: words.count == 2 ? lowercase(words[1]) : nil)
+        return .status(
+            service: words.first.map(Self.lowercase), environment: words.count == 2 ? Self.lowercase(words[1]) : nil)
     }
 
     /// A Docker tag or git sha: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.

@@ -4,6 +4,12 @@ extension ServiceEntry {
     ///   belongs to one service only.
     init(name: String, reading reader: ConfigReader, repoOwners: [String: String]) throws(ConfigError) {
         try ConfigReader.checkName(name, path: reader.path, what: "service")
+        // `/deploy status …`, `/deploy lock …` would be read as subcommands, never as this service.
+        if ["status", "stats", "lock", "unlock", "help"].contains(name) {
+            throw ConfigError(
+                path: reader.path,
+                problem: "\"\(name)\" is a word of the deploy command (`/deploy \(name) …`); name the service differently")
+        }
         let fields = try reader.object(allowed: ["repo", "image", "environments"])
         let repoField = try fields.required("repo")
         let repo = try repoField.nonEmptyString()

@@ -36,6 +36,7 @@ extension SlipwayConfig {
             onCallSlackUserIds: onCallIds, people: people, policy: policy,
             catalog: try Catalog(reading: top.required("services")))
         self.logging = logging
+        catalog.statusCommand = slack.commands.status
     }
 
     /// `people`: git author email → Slack user id, emails lowercased.

@@ -26,6 +26,8 @@ public struct SlipwayConfig: Sendable, Equatable {
         public var apiBaseURL: String
         public var teamId: String?
         public var deployChannel: String
+        /// The registered names of Slipway's slash commands (`slack.commands`).
+        public var commands: SlashCommandNames = .defaults
     }
 
     public struct GitOps: Sendable, Equatable {

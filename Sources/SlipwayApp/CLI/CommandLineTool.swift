@@ -3,18 +3,54 @@ import Foundation
 import SlipwayHTTP
 import SlipwaySlack
 
-/// `slipway` command-line entry: `serve`, `check-config`, `try`, `version`.
+/// `slipway` command-line entry: `serve`, `check-config`, `try`, `slack-manifest`, `version`, …
 public enum CommandLineTool {
     public static let version = "0.1.0"
 
-    static let usage = """
-        usage: slipway <command> [options]
-          serve --config FILE                 run the bot
-          check-config --config FILE          validate a config (and that its secret variables are set)
-          try --config FILE '/deploy shop staging' [--as USER]
-                                              sign a slash command, send it to the running server, print the reply
-          version                             print the version
-        """
+    /// One subcommand's line in `slipway --help`, and its own `--help`.
+    struct Subcommand {
+        var name: String
+        /// Its arguments, e.g. `--config FILE`.
+        var arguments: String
+        var summary: String
+    }
+
+    /// Every subcommand, in the order `slipway --help` lists them.
+    static let subcommands: [Subcommand] = [
+        Subcommand(name: "serve", arguments: "--config FILE", summary: "run the bot"),
+        Subcommand(
+            name: "check-config", arguments: "--config FILE",
+            summary: "validate a config and that its secret variables are set"),
+        Subcommand(
+            name: "try", arguments: "--config FILE '/deploy shop staging' [--as USER] [--channel ID]",
+            summary: "sign a slash command, send it to the running server, print the reply"),
+        Subcommand(
+            name: "slack-manifest", arguments: "--config FILE --url https://HOST",
+            summary: "print the Slack app manifest for the config, with request URLs under HOST"),
+        Subcommand(
+            name: "rbac", arguments: "--config FILE",
+            summary: "print the Kubernetes Role and RoleBinding the config needs"),
+        Subcommand(
+            name: "healthcheck", arguments: "--config FILE",
+            summary: "exit 0 when the server's /ready answers 200 (container HEALTHCHECK)"),
+        Subcommand(name: "version", arguments: "", summary: "print the version"),
+    ]
+
+    static var usage: String {
+        var text = "usage: slipway <command> [options]\n"
+        for command in subcommands {
+            let line = "  \(command.name) \(command.arguments)"
+            // Long argument lists put the summary on the next line, in the same column.
+            text += line.count < 38 ? line.padding(toLength: 38, withPad: " ", startingAt: 0) : line + "\n" + String(repeating: " ", count: 38)
+            text += command.summary + "\n"
+        }
+        return text + "run `slipway <command> --help` for one command"
+    }
+
+    /// `slipway <command> --help`.
+    static func usage(of command: Subcommand) -> String {
+        "usage: slipway \(command.name) \(command.arguments)\n  \(command.summary)"
+    }
 
     /// A usage problem: printed as one line, exit status 2.
     struct UsageError: Error {
@@ -40,13 +76,26 @@ public enum CommandLineTool {
     static func run(_ arguments: [String], environment: [String: String]) async throws -> Int32 {
         guard let command = arguments.first else { throw UsageError(message: "missing command; try `slipway help`") }
         let rest = Array(arguments.dropFirst())
+        // `--help` or `-h` anywhere after a known command prints its usage, whatever else was given.
+        if let known = subcommands.first(where: { $0.name == command }), rest.contains("--help") || rest.contains("-h")
+        {
+            print(usage(of: known))
+            return 0
+        }
         switch command {
         case "version", "--version":
             try expectNoArguments(rest)
             print("slipway \(version)")
             return 0
         case "help", "--help", "-h":
-            print(usage)
+            if let name = rest.first {
+                guard let known = subcommands.first(where: { $0.name == name }) else {
+                    throw UsageError(message: "no command `\(name)`; try `slipway help`")
+                }
+                print(usage(of: known))
+            } else {
+                print(usage)
+            }
             return 0
         case "check-config":
             let options = try parse(rest, flags: ["--config"], positional: 0)
@@ -79,12 +128,24 @@ public enum CommandLineTool {
             return try tryCommand(
                 options.positional[0], config: config, secret: secret, user: options.values["--as"] ?? "U0SLIPWAYCLI",
                 channel: options.values["--channel"] ?? config.slack.deployChannel)
+        case "slack-manifest":
+            let options = try parse(rest, flags: ["--config", "--url"], positional: 0)
+            let config = try ConfigLoader.load(path: try require(options, "--config"))
+            guard let url = options.values["--url"], !url.isEmpty else {
+                throw UsageError(message: "missing --url https://HOST (the address Slack reaches Slipway at)")
+            }
+            do {
+                print(try SlackManifest.render(for: config, baseURL: url), terminator: "")
+            } catch {
+                throw UsageError(message: error.description)
+            }
+            return 0
         case "bench", "bench-watch":
             // The benchmarks ship in their own binary; the product binary carries no benchmark or test code.
             throw UsageError(
                 message: "unknown command `\(command)`; the benchmarks are in `slipway-bench` (`make bench`)")
         default:
-            let known = ["serve", "check-config", "try", "version", "help"]
+            let known = subcommands.map(\.name) + ["help"]
             let hint = Suggestion.closest(to: command, among: known).map { " (did you mean `\($0)`?)" } ?? ""
             throw UsageError(message: "unknown command `\(command)`\(hint); try `slipway help`")
         }
@@ -175,7 +236,9 @@ public enum CommandLineTool {
             response = try CurlHTTPClient().send(
                 HTTPClientRequest(method: .post, url: url, headers: headers, body: body, timeout: 5))
         } catch {
-            throw UsageError(message: "cannot reach Slipway at \(url): \(error); is `slipway serve` running?")
+            // Not a usage mistake: the command was fine, the server was not there.
+            printError("slipway: cannot reach Slipway at \(url): \(error); is `slipway serve` running?")
+            return 1
         }
         guard response.status == 200 else {
             var line = "HTTP \(response.status): \(response.bodyText)"

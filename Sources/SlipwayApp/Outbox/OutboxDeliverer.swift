@@ -22,12 +22,15 @@ public final class OutboxDeliverer: Service {
         public var people: [String: String]
         public var pagerDutyRoutingKey: String?
         public var runbooksBaseURL: String
+        /// The configured status command (`slack.commands.status`), named in notes to requesters.
+        public var statusCommand: String
 
         public init(
             deployChannel: String, channelPaceSeconds: Double = 1, maxBackoffSeconds: Double = 300,
             maxAttempts: Int = 500, people: [String: String] = [:], pagerDutyRoutingKey: String? = nil,
-            runbooksBaseURL: String
+            runbooksBaseURL: String, statusCommand: String = SlashCommandNames.defaults.status
         ) {
+            self.statusCommand = statusCommand
             self.deployChannel = deployChannel
             self.channelPaceSeconds = channelPaceSeconds
             self.maxBackoffSeconds = maxBackoffSeconds
@@ -187,7 +190,7 @@ public final class OutboxDeliverer: Service {
             let deploy = try? await store.deploy(id: deployId), let url = deploy.responseURL
         else { return nil }
         let text =
-            "⚠️ Slipway could not post to <#\(configuration.deployChannel)> (\(failure.reason)). Invite the bot there with `/invite @Slipway` so deploy updates appear. Your deploy `\(deploy.id)` continues; follow it with `/status \(deploy.service) \(deploy.environment)`."
+            "⚠️ Slipway could not post to <#\(configuration.deployChannel)> (\(failure.reason)). Invite the bot there with `/invite @Slipway` so deploy updates appear. Your deploy `\(deploy.id)` continues; follow it with `\(configuration.statusCommand) \(deploy.service) \(deploy.environment)`."
         return OutboxMessage(
             key: "\(deployId):not-in-channel", deployId: deployId, target: .response(ResponseURL(url)),
             payload: OutboxPayload(message: SlackMessage(text: text, blocks: [], responseType: .ephemeral)).encoded(),

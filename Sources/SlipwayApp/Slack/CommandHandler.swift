@@ -30,17 +30,22 @@ public struct CommandHandler: Sendable {
     let coordinator: DeployCoordinator
     let catalog: Catalog
     let status: StatusReport
+    /// Knows the configured command names (`slack.commands`), built once: it runs on the ack path.
+    let parser: CommandParser
+    /// The configured command names, for replies.
+    var names: SlashCommandNames { parser.names }
 
-    public init(coordinator: DeployCoordinator, status: StatusReport) {
+    public init(coordinator: DeployCoordinator, status: StatusReport, names: SlashCommandNames = .defaults) {
         self.coordinator = coordinator
         self.catalog = coordinator.catalog
         self.status = status
+        self.parser = CommandParser(names: names)
     }
 
     /// Parses and executes `/command text`.
     public func handle(command: String, text: String, from invocation: CommandInvocation) -> SlackMessage {
         do {
-            let parsed = try CommandParser.parse(command: command, text: text)
+            let parsed = try parser.parse(command: command, text: text)
             return try execute(parsed, from: invocation)
         } catch let error as CommandError {
             return .ephemeral("⚠️ " + SlackText.escape(error.message))
@@ -56,10 +61,10 @@ public struct CommandHandler: Sendable {
         }
     }
 
-    /// The HTTP reply to a well-formed `/status`, from the cache when the store has not changed; nil for any
-    /// other command, or a `/status` that needs an error reply (`handle` answers those).
+    /// The HTTP reply to a well-formed status command (`/deploy-status`, `/deploy status`), from the cache when the
+    /// store has not changed; nil for any other command, or one that needs an error reply (`handle` answers those).
     public func statusReply(command: String, text: String) -> HTTPResponse? {
-        guard case .status(let service, let environment)? = try? CommandParser.parse(command: command, text: text)
+        guard case .status(let service, let environment)? = try? parser.parse(command: command, text: text)
         else { return nil }
         return try? status.renderReply(service: service, environment: environment)
     }
@@ -72,7 +77,7 @@ public struct CommandHandler: Sendable {
     func execute(_ command: SlashCommand, from who: CommandInvocation) throws -> SlackMessage {
         switch command {
         case .help(let name):
-            return .ephemeral(SlackText.escape(HelpText.text(for: name)))
+            return .ephemeral(SlackText.escape(HelpText.text(for: name, names: names)))
         case .status(let service, let environment):
             return try status.render(service: service, environment: environment)
         case .stats:
@@ -99,7 +104,7 @@ public struct CommandHandler: Sendable {
             if let lock = try w.lock(service: svc.name, environment: env.name) {
                 throw Refusal(
                     message:
-                        "`\(svc.name)/\(env.name)` is locked by \(SlackText.mention(userId: lock.lockedBy)): “\(e(lock.reason))”. Run `/deploy unlock \(svc.name) \(env.name)` first if the reason no longer holds."
+                        "`\(svc.name)/\(env.name)` is locked by \(SlackText.mention(userId: lock.lockedBy)): “\(e(lock.reason))”. Run `\(names.deploy) unlock \(svc.name) \(env.name)` first if the reason no longer holds."
                 )
             }
             let record = try w.environment(service: svc.name, environment: env.name)
@@ -112,7 +117,7 @@ public struct CommandHandler: Sendable {
                 } else if CommandParser.isCommitSHA(ref), ref.utf8.count >= 7, !ref.contains("-") {
                     throw Refusal(
                         message:
-                            "No image built from commit `\(e(ref))` is known for `\(svc.name)`. CI reports images to Slipway when they are built; give the image tag instead, e.g. `/deploy \(svc.name) \(env.name) main-\(e(String(ref.prefix(7))))`."
+                            "No image built from commit `\(e(ref))` is known for `\(svc.name)`. CI reports images to Slipway when they are built; give the image tag instead, e.g. `\(names.deploy) \(svc.name) \(env.name) main-\(e(String(ref.prefix(7))))`."
                     )
                 } else {
                     tag = ref
@@ -121,14 +126,14 @@ public struct CommandHandler: Sendable {
                 guard let source = env.promoteFrom else {
                     throw Refusal(
                         message:
-                            "`\(svc.name)/\(env.name)` does not promote from another environment, so say which image: `/deploy \(svc.name) \(env.name) &lt;tag|sha&gt;`."
+                            "`\(svc.name)/\(env.name)` does not promote from another environment, so say which image: `\(names.deploy) \(svc.name) \(env.name) &lt;tag|sha&gt;`."
                     )
                 }
                 let sourceRecord = try w.environment(service: svc.name, environment: source)
                 guard let sourceTag = sourceRecord?.liveTag ?? sourceRecord?.currentTag else {
                     throw Refusal(
                         message:
-                            "Slipway has no record of what runs in `\(svc.name)/\(source)` yet, so there is nothing to promote. Deploy there first, or give a tag: `/deploy \(svc.name) \(env.name) &lt;tag&gt;`."
+                            "Slipway has no record of what runs in `\(svc.name)/\(source)` yet, so there is nothing to promote. Deploy there first, or give a tag: `\(names.deploy) \(svc.name) \(env.name) &lt;tag&gt;`."
                     )
                 }
                 tag = sourceTag
@@ -183,7 +188,7 @@ public struct CommandHandler: Sendable {
             else {
                 throw Refusal(
                     message:
-                        "Slipway knows no earlier successful deploy of `\(svc.name)/\(env.name)` to go back to. Name the tag: `/rollback \(svc.name) \(env.name) &lt;tag&gt;`."
+                        "Slipway knows no earlier successful deploy of `\(svc.name)/\(env.name)` to go back to. Name the tag: `\(names.rollback) \(svc.name) \(env.name) &lt;tag&gt;`."
                 )
             }
             target = good
@@ -226,7 +231,7 @@ public struct CommandHandler: Sendable {
             )
         }
         return .inChannel(
-            "🔒 \(SlackText.mention(userId: who.userId)) locked `\(svc.name)/\(env.name)`: “\(e(reason))”. Deploys (manual and CI) are blocked until `/deploy unlock \(svc.name) \(env.name)`."
+            "🔒 \(SlackText.mention(userId: who.userId)) locked `\(svc.name)/\(env.name)`: “\(e(reason))”. Deploys (manual and CI) are blocked until `\(names.deploy) unlock \(svc.name) \(env.name)`."
         )
     }
 
@@ -268,7 +273,7 @@ public struct CommandHandler: Sendable {
             )
         default:
             return .inChannel(
-                "🚀 \(verb) \(what) (`\(deploy.id)`), requested by \(SlackText.mention(userId: deploy.requestedBy)). Follow it in <#\(coordinatorChannel)> or with `/status \(deploy.service) \(deploy.environment)`."
+                "🚀 \(verb) \(what) (`\(deploy.id)`), requested by \(SlackText.mention(userId: deploy.requestedBy)). Follow it in <#\(coordinatorChannel)> or with `\(names.status) \(deploy.service) \(deploy.environment)`."
             )
         }
     }

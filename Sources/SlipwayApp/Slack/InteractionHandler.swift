@@ -30,7 +30,7 @@ public struct InteractionHandler: Sendable {
             case ActionID.rollback:
                 return try rollback(payload, deployId: action.value ?? "", user: user)
             default:
-                return reply(payload, "This button has expired. Run the command again, e.g. `/status`.")
+                return reply(payload, "This button has expired. Run the command again, e.g. `\(commands.names.status)`.")
             }
         } catch let error as TransitionError {
             return reply(payload, error.message)
@@ -107,7 +107,7 @@ public struct InteractionHandler: Sendable {
             guard let tag = LastKnownGood.tag(current: current, history: history) ?? failed.previousTag else {
                 throw CommandHandler.Refusal(
                     message:
-                        "Slipway knows no earlier good tag of `\(svc.name)/\(env.name)`; use `/rollback \(svc.name) \(env.name) &lt;tag&gt;`."
+                        "Slipway knows no earlier good tag of `\(svc.name)/\(env.name)`; use `\(commands.names.rollback) \(svc.name) \(env.name) &lt;tag&gt;`."
                 )
             }
             return try commands.createRollback(svc: svc, env: env, tag: tag, by: who, in: w)

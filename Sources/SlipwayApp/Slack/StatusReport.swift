@@ -5,18 +5,23 @@ import SlipwaySlack
 import SlipwayStore
 import Synchronization
 
-/// Answers `/status` from the store: current tag per environment, deploys in flight, recent deploys, locks, and
+/// Answers the status command (`/deploy-status`, `/deploy status`) from the store: current tag per environment, deploys in flight, recent deploys, locks, and
 /// delivery problems.
 public struct StatusReport: Sendable {
     let store: any Store
     let catalog: Catalog
     let clock: @Sendable () -> Date
+    /// The configured command names, for the footer's hints.
+    let names: SlashCommandNames
     private let cache = StatusCache(ttl: 1)
     /// The store's change counter, when it has one; without it nothing is cached.
     private let observed: ObservedStore?
 
-    public init(store: any Store, catalog: Catalog, clock: @escaping @Sendable () -> Date) {
+    public init(
+        store: any Store, catalog: Catalog, clock: @escaping @Sendable () -> Date, names: SlashCommandNames = .defaults
+    ) {
         self.store = store
+        self.names = names
         self.observed = store as? ObservedStore
         self.catalog = catalog
         self.clock = clock
@@ -79,8 +84,9 @@ public struct StatusReport: Sendable {
         }
         blocks.append(contentsOf: problemBlocks(problems))
         blocks.append(
-            .context(["`/status &lt;service&gt; [env]` for history · `/status stats` for DORA figures · `/deploy help`"]
-            ))
+            .context([
+                "`\(names.status) &lt;service&gt; [env]` for history · `\(names.status) stats` for DORA figures · `\(names.deploy) help`"
+            ]))
         return .ephemeral("Slipway status: \(catalog.services.count) services", blocks: blocks)
     }
 

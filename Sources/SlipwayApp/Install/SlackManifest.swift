@@ -1,0 +1,197 @@
+import DeployCore
+import Foundation
+
+/// The Slack app manifest for a configuration (`slipway slack-manifest`): the configured slash commands, the request
+/// URLs under the address Slack reaches Slipway at, and exactly the bot scopes the Web API calls Slipway makes for
+/// that configuration need. Paste it at api.slack.com/apps → Create New App → From an app manifest.
+public enum SlackManifest {
+    /// A bot token scope and the calls that need it.
+    public struct Scope: Sendable, Equatable {
+        public var name: String
+        public var reason: String
+    }
+
+    /// A `--url` Slack cannot use.
+    public struct URLError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The bot scopes `config` needs, in the order the manifest lists them.
+    public static func botScopes(for config: SlipwayConfig) -> [Scope] {
+        var scopes = [
+            Scope(name: "commands", reason: "receive the slash commands"),
+            Scope(
+                name: "chat:write",
+                reason:
+                    "post and update the deploy message in slack.deployChannel (chat.postMessage, chat.update), private notes to requesters (chat.postEphemeral)"
+            ),
+        ]
+        if !config.onCallSlackUserIds.isEmpty {
+            scopes.append(
+                Scope(
+                    name: "im:write",
+                    reason:
+                        "open a direct message with each onCall.slackUserIds user (conversations.open) for a failed deploy's summary"
+                ))
+        }
+        // Commit authors not in `people` are looked up by email; Slack grants users:read.email only with users:read.
+        scopes.append(
+            Scope(
+                name: "users:read",
+                reason: "required by Slack alongside users:read.email"))
+        scopes.append(
+            Scope(
+                name: "users:read.email",
+                reason:
+                    "mention a commit's author: find their Slack user by git email (users.lookupByEmail) when `people` does not list them"
+            ))
+        return scopes
+    }
+
+    /// The base URL Slack sends requests to, without a trailing slash.
+    /// - Throws: `URLError` unless `text` is an absolute `https://` URL with a host and no query or fragment.
+    public static func baseURL(_ text: String) throws(URLError) -> String {
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), let host = url.host,
+            !host.isEmpty
+        else {
+            throw URLError(
+                description: "--url must be the https address Slack reaches Slipway at, e.g. https://slipway.example.com"
+            )
+        }
+        guard scheme == "https" else {
+            throw URLError(
+                description:
+                    "--url must use https (got \(scheme)://): Slack sends slash commands and button clicks only to public HTTPS URLs; put Slipway behind a TLS-terminating ingress or a tunnel and give its https address"
+            )
+        }
+        guard url.query == nil, url.fragment == nil, url.user == nil, url.password == nil else {
+            throw URLError(description: "--url must be a plain base address without user, query or fragment")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
+    /// The manifest as pretty-printed JSON, ending with a newline.
+    /// - Parameters:
+    ///   - config: A loaded configuration (its command names are already checked against Slack's rules).
+    ///   - baseURL: The https address Slack reaches Slipway at; `/slack/commands` and `/slack/interactions` go under it.
+    public static func render(for config: SlipwayConfig, baseURL: String) throws(URLError) -> String {
+        let base = try Self.baseURL(baseURL)
+        let names = config.slack.commands
+        let commandsURL = base + "/slack/commands"
+        func command(_ name: String, _ description: String, _ hint: String) -> Value {
+            .object([
+                ("command", .string(name)), ("url", .string(commandsURL)), ("description", .string(description)),
+                ("usage_hint", .string(hint)), ("should_escape", .bool(false)),
+            ])
+        }
+        let manifest = Value.object([
+            (
+                "display_information",
+                .object([
+                    ("name", .string("Slipway")),
+                    ("description", .string("Deploys, rollbacks and status for every service, from Slack.")),
+                    ("background_color", .string("#1d3557")),
+                ])
+            ),
+            (
+                "features",
+                .object([
+                    ("bot_user", .object([("display_name", .string("Slipway")), ("always_online", .bool(true))])),
+                    (
+                        "slash_commands",
+                        .array([
+                            command(
+                                names.deploy, "Deploy a service, lock or unlock an environment",
+                                "<service> <env> [tag|sha] | lock <service> <env> <reason> | unlock <service> <env> | status | help"
+                            ),
+                            command(
+                                names.rollback, "Roll a service back to its last known good image",
+                                "<service> <env> [tag] | help"),
+                            command(
+                                names.status, "What runs where, deploys in flight, locks, DORA stats",
+                                "[service] [env] | stats | help"),
+                        ])
+                    ),
+                ])
+            ),
+            (
+                "oauth_config",
+                .object([("scopes", .object([("bot", .array(botScopes(for: config).map { .string($0.name) }))]))])
+            ),
+            (
+                "settings",
+                .object([
+                    (
+                        "interactivity",
+                        .object([("is_enabled", .bool(true)), ("request_url", .string(base + "/slack/interactions"))])
+                    ),
+                    ("org_deploy_enabled", .bool(false)),
+                    ("socket_mode_enabled", .bool(false)),
+                    ("token_rotation_enabled", .bool(false)),
+                ])
+            ),
+        ])
+        var out = ""
+        manifest.write(to: &out, indent: "")
+        return out + "\n"
+    }
+
+    /// JSON with keys in the order given, so the shipped manifest reads in Slack's documented order.
+    private indirect enum Value {
+        case string(String)
+        case bool(Bool)
+        case array([Value])
+        case object([(String, Value)])
+
+        func write(to out: inout String, indent: String) {
+            let inner = indent + "  "
+            switch self {
+            case .string(let text): out += Self.quoted(text)
+            case .bool(let flag): out += flag ? "true" : "false"
+            case .array(let items):
+                if items.allSatisfy({ if case .string = $0 { true } else { false } }) {
+                    // Scope lists stay on one line.
+                    out += "[" + items.map { item in var s = ""; item.write(to: &s, indent: ""); return s }
+                        .joined(separator: ", ") + "]"
+                    return
+                }
+                out += "[\n"
+                for (index, item) in items.enumerated() {
+                    out += inner
+                    item.write(to: &out, indent: inner)
+                    out += index == items.count - 1 ? "\n" : ",\n"
+                }
+                out += indent + "]"
+            case .object(let fields):
+                out += "{\n"
+                for (index, (key, value)) in fields.enumerated() {
+                    out += inner + Self.quoted(key) + ": "
+                    value.write(to: &out, indent: inner)
+                    out += index == fields.count - 1 ? "\n" : ",\n"
+                }
+                out += indent + "}"
+            }
+        }
+
+        static func quoted(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\t": out += "\\t"
+                case "\r": out += "\\r"
+                default:
+                    if scalar.value < 0x20 {
+                        let hex = String(scalar.value, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
+                }
+            }
+            return out + "\""
+        }
+    }
+}
