@@ -43,7 +43,7 @@ struct CommandParserTests {
             ("/deploy", "unlock shop", "Usage: `/deploy unlock <service> <env>`"),
             ("/deploy", "shop prod <!channel>", "is not an image tag"),
             ("/rollback", "shop", "Usage: `/rollback <service> <env> [tag]`"),
-            ("/status", "a b c", "Usage: `/status [service] [env]`"),
+            ("/status", "a b c", "Usage: `/deploy-status [service] [env]`"),
             ("/ship", "shop prod", "Slipway does not handle `/ship`"),
         ])
     func rejects(_ command: String, _ text: String, _ message: String) {

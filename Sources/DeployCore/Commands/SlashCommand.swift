@@ -110,7 +110,8 @@ public struct CommandParser: Sendable {
         let first = words.first.map(Self.lowercase)
         // `/deploy status …` and `/deploy stats` work wherever the status command is not registered.
         if first == "status" || first == "stats" {
-            return try parseStatus(Array(first == "status" ? words.dropFirst() : words[...]), command: deploy + " status")
+            return try parseStatus(
+                Array(first == "status" ? words.dropFirst() : words[...]), command: deploy + " status")
         }
         if let first, first == "lock" || first == "unlock" {
             let rest = Array(words.dropFirst())

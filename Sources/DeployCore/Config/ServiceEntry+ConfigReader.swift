@@ -8,7 +8,8 @@ extension ServiceEntry {
         if ["status", "stats", "lock", "unlock", "help"].contains(name) {
             throw ConfigError(
                 path: reader.path,
-                problem: "\"\(name)\" is a word of the deploy command (`/deploy \(name) …`); name the service differently")
+                problem:
+                    "\"\(name)\" is a word of the deploy command (`/deploy \(name) …`); name the service differently")
         }
         let fields = try reader.object(allowed: ["repo", "image", "environments"])
         let repoField = try fields.required("repo")

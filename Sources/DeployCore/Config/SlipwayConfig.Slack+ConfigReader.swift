@@ -34,7 +34,8 @@ extension SlashCommandNames {
         let all = [("deploy", deploy), ("rollback", rollback), ("status", status)]
         for (index, (key, entry)) in all.enumerated() {
             for (otherKey, other) in all[..<index] where other.0 == entry.0 {
-                let (blamed, path, kept) = entry.path.isEmpty ? (otherKey, other.path, key) : (key, entry.path, otherKey)
+                let (blamed, path, kept) =
+                    entry.path.isEmpty ? (otherKey, other.path, key) : (key, entry.path, otherKey)
                 throw ConfigError(
                     path: path,
                     problem:

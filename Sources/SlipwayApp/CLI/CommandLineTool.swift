@@ -41,7 +41,10 @@ public enum CommandLineTool {
         for command in subcommands {
             let line = "  \(command.name) \(command.arguments)"
             // Long argument lists put the summary on the next line, in the same column.
-            text += line.count < 38 ? line.padding(toLength: 38, withPad: " ", startingAt: 0) : line + "\n" + String(repeating: " ", count: 38)
+            text +=
+                line.count < 38
+                ? line.padding(toLength: 38, withPad: " ", startingAt: 0)
+                : line + "\n" + String(repeating: " ", count: 38)
             text += command.summary + "\n"
         }
         return text + "run `slipway <command> --help` for one command"

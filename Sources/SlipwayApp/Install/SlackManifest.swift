@@ -55,7 +55,8 @@ public enum SlackManifest {
             !host.isEmpty
         else {
             throw URLError(
-                description: "--url must be the https address Slack reaches Slipway at, e.g. https://slipway.example.com"
+                description:
+                    "--url must be the https address Slack reaches Slipway at, e.g. https://slipway.example.com"
             )
         }
         guard scheme == "https" else {
@@ -149,10 +150,12 @@ public enum SlackManifest {
             case .string(let text): out += Self.quoted(text)
             case .bool(let flag): out += flag ? "true" : "false"
             case .array(let items):
-                if items.allSatisfy({ if case .string = $0 { true } else { false } }) {
+                let strings = items.compactMap { item -> String? in
+                    if case .string(let text) = item { Self.quoted(text) } else { nil }
+                }
+                if strings.count == items.count {
                     // Scope lists stay on one line.
-                    out += "[" + items.map { item in var s = ""; item.write(to: &s, indent: ""); return s }
-                        .joined(separator: ", ") + "]"
+                    out += "[" + strings.joined(separator: ", ") + "]"
                     return
                 }
                 out += "[\n"

@@ -30,7 +30,8 @@ public struct InteractionHandler: Sendable {
             case ActionID.rollback:
                 return try rollback(payload, deployId: action.value ?? "", user: user)
             default:
-                return reply(payload, "This button has expired. Run the command again, e.g. `\(commands.names.status)`.")
+                return reply(
+                    payload, "This button has expired. Run the command again, e.g. `\(commands.names.status)`.")
             }
         } catch let error as TransitionError {
             return reply(payload, error.message)
