@@ -27,7 +27,7 @@ run: build
 	        SLIPWAY_WEBHOOK_SECRET=$${SLIPWAY_WEBHOOK_SECRET:-dev-webhook-secret} \
 	        FLUX_WEBHOOK_TOKEN=$${FLUX_WEBHOOK_TOKEN:-dev-flux-token} \
 	        PAGERDUTY_ROUTING_KEY=$${PAGERDUTY_ROUTING_KEY:-dev-routing-key}; \
-	  echo "Slipway on http://127.0.0.1:8080 — in another shell: SLACK_SIGNING_SECRET=dev-signing-secret .build/debug/slipway try --config $(CONFIG) '/status'"; \
+	  echo "Slipway on http://127.0.0.1:8080 — in another shell: SLACK_SIGNING_SECRET=dev-signing-secret .build/debug/slipway try --config $(CONFIG) '/deploy-status'"; \
 	  exec .build/debug/slipway serve --config $(CONFIG)
 
 # The real server with the test fakes for Slack, Kubernetes/Flux and PagerDuty: type /deploy, approve, fail …
