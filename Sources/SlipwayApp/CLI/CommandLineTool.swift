@@ -13,6 +13,8 @@ public enum CommandLineTool {
           check-config --config FILE          validate a config (and that its secret variables are set)
           try --config FILE '/deploy shop staging' [--as USER]
                                               sign a slash command, send it to the running server, print the reply
+          healthcheck --config FILE [--timeout SECONDS]
+                                              exit 0 when the running server's /ready answers 200, else 1
           version                             print the version
         """
 
@@ -79,12 +81,14 @@ public enum CommandLineTool {
             return try tryCommand(
                 options.positional[0], config: config, secret: secret, user: options.values["--as"] ?? "U0SLIPWAYCLI",
                 channel: options.values["--channel"] ?? config.slack.deployChannel)
+        case "healthcheck":
+            return try HealthCheck.run(rest)
         case "bench", "bench-watch":
             // The benchmarks ship in their own binary; the product binary carries no benchmark or test code.
             throw UsageError(
                 message: "unknown command `\(command)`; the benchmarks are in `slipway-bench` (`make bench`)")
         default:
-            let known = ["serve", "check-config", "try", "version", "help"]
+            let known = ["serve", "check-config", "try", "healthcheck", "version", "help"]
             let hint = Suggestion.closest(to: command, among: known).map { " (did you mean `\($0)`?)" } ?? ""
             throw UsageError(message: "unknown command `\(command)`\(hint); try `slipway help`")
         }

@@ -47,6 +47,9 @@ public final class OutboxDeliverer: Service {
     let metrics: Metrics
     let log: Log
     private let holdOff = HoldOff()
+    /// Retryable failures are logged once per outside service (Slack, PagerDuty) and then at most every 10 minutes,
+    /// not once per message and attempt.
+    private let outside = RepeatedWarnings(interval: RepeatedWarnings.outsideServiceInterval)
     private let deployMessages: DeployMessageSender
     private let slackMessages: SlackMessageSender
     private let pages: PagerDutySender
@@ -63,7 +66,8 @@ public final class OutboxDeliverer: Service {
         self.wake = wake
         self.metrics = metrics
         self.log = log
-        let authors = AuthorDirectory(people: configuration.people, slack: slack, store: store, clock: clock, log: log)
+        let authors = AuthorDirectory(
+            people: configuration.people, slack: slack, store: store, clock: clock, log: log, warnings: outside)
         let rendering = DeployRendering(renderer: renderer, authors: authors, store: store, clock: clock)
         let pacing = ChannelPacing(pace: configuration.channelPaceSeconds)
         deployMessages = DeployMessageSender(
@@ -107,11 +111,19 @@ public final class OutboxDeliverer: Service {
     }
 
     private func deliver(_ message: OutboxMessage) async {
+        let started = ContinuousClock.now
+        func seconds() -> Double {
+            let elapsed = ContinuousClock.now - started
+            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        }
         do {
             try await send(message)
-            metrics.recordDelivery(succeeded: true)
+            metrics.recordDelivery(to: message.target.destination, succeeded: true, seconds: seconds())
+            if let line = outside.success(Self.outsideService(message.target), now: clock()) {
+                log.info(line, metadata: Self.metadata(of: message))
+            }
         } catch {
-            metrics.recordDelivery(succeeded: false)
+            metrics.recordDelivery(to: message.target.destination, succeeded: false, seconds: seconds())
             // Anything but a delivery failure (a store error, say) may well pass: try again later.
             let failure = error as? DeliveryFailure ?? DeliveryFailure(reason: "\(error)", retryable: true)
             await record(failure.redacted(for: message.target), for: message)
@@ -160,7 +172,12 @@ public final class OutboxDeliverer: Service {
                     }
                 }
                 metadata["retryInSeconds"] = "\(Int(backoff))"
-                log.warning("delivery failed; retrying", metadata: metadata)
+                let detail = "\(failure.reason) (retrying; while it keeps failing, one line per 10 min)"
+                if let line = outside.failure(Self.outsideService(message.target), detail, now: clock()) {
+                    log.warning(line, metadata: metadata)
+                } else {
+                    log.debug("delivery failed; retrying", metadata: metadata)
+                }
             } else {
                 // Built before the transaction: a write body makes only store calls (it may run more than once).
                 let note = await notInChannelNote(message, failure)
@@ -192,6 +209,16 @@ public final class OutboxDeliverer: Service {
             key: "\(deployId):not-in-channel", deployId: deployId, target: .response(ResponseURL(url)),
             payload: OutboxPayload(message: SlackMessage(text: text, blocks: [], responseType: .ephemeral)).encoded(),
             createdAt: clock())
+    }
+
+    /// The key of `target`'s service for `RepeatedWarnings`: one for all calls to it, whatever the message.
+    static func outsideService(_ target: OutboxTarget) -> RepeatedWarnings.Key {
+        switch target.channel {
+        case .slack: AuthorDirectory.slackAPI
+        case .slackResponse: RepeatedWarnings.outsideService("Slack response_url")
+        case .pagerDuty: RepeatedWarnings.outsideService("PagerDuty")
+        case nil: RepeatedWarnings.outsideService("outbox delivery")
+        }
     }
 
     /// What a log record about `message` says about it: its key, deploy and destination (a response_url's host
