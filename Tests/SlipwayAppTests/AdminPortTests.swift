@@ -13,7 +13,8 @@ import Testing
 struct AdminPortTests {
     /// A port nothing listens on right now (bound, read back, released).
     static func freePort() throws -> Int {
-        let probe = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, threadCount: 1)) { _ in .json(200, "{}") }
+        let probe = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, threadCount: 1)) { _ in .json(200, "{}")
+        }
         try probe.start()
         defer { probe.stop() }
         return probe.port
@@ -111,7 +112,8 @@ struct AdminPortTests {
         #expect(problem(#"{"adminPort": 0}"#) == "server.adminPort: must be between 1 and 65535, got 0")
         #expect(problem(#"{"adminPort": 70000}"#) == "server.adminPort: must be between 1 and 65535, got 70000")
         #expect(problem(#"{"adminPort": "9090"}"#) == "server.adminPort: must be a number")
-        #expect(problem(#"{"adminport": 9090}"#).hasPrefix("server.adminport: unknown field (did you mean \"adminPort\"?)"))
+        #expect(
+            problem(#"{"adminport": 9090}"#).hasPrefix("server.adminport: unknown field (did you mean \"adminPort\"?)"))
     }
 
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
@@ -175,7 +177,9 @@ struct AdminPortTests {
         #expect(badTimeout.stderr.contains("--timeout needs seconds"))
     }
 
-    @Test("slipway healthcheck asks loopback when the server listens on every address, and the main port without adminPort")
+    @Test(
+        "slipway healthcheck asks loopback when the server listens on every address, and the main port without adminPort"
+    )
     func healthcheckURL() {
         var server = SlipwayConfig.Server(host: "0.0.0.0", port: 8080, maxBodyBytes: 1 << 20, drainSeconds: 10)
         #expect(HealthCheck.readyURL(server) == "http://127.0.0.1:8080/ready")

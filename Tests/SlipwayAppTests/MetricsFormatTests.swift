@@ -8,7 +8,8 @@ import Testing
 /// `/metrics` as Prometheus scrapes it: every family well formed, and the names a platform team's dashboards use.
 @Suite("GET /metrics: the exposition format and the metric names", .serialized, .harnessScope)
 struct MetricsFormatTests {
-    @Test("after a deploy, /metrics follows the text format and has the request, build, process, outbox and DORA metrics")
+    @Test(
+        "after a deploy, /metrics follows the text format and has the request, build, process, outbox and DORA metrics")
     func leaderExposition() async throws {
         let h = try SlipwayHarness()
         h.startServices()
@@ -40,7 +41,9 @@ struct MetricsFormatTests {
         #expect(abs(started - Date().timeIntervalSince1970) < 3600, "the start time is seconds since the epoch")
 
         // Outbox metrics carry every destination, delivered or not.
-        for destination in ["deploy_message", "direct_message", "channel_message", "ephemeral", "response_url", "pagerduty"] {
+        for destination in [
+            "deploy_message", "direct_message", "channel_message", "ephemeral", "response_url", "pagerduty",
+        ] {
             let label = "{destination=\"\(destination)\"}"
             for name in [
                 "slipway_outbox_pending", "slipway_outbox_failed", "slipway_outbox_deliveries_total",

@@ -22,7 +22,8 @@ struct QuietOutsideServiceTests {
         let metrics = Metrics()
         // Nothing listens on port 1: every call fails before any HTTP answer, as slack.com does offline.
         let deliverer = OutboxDeliverer(
-            configuration: .init(deployChannel: "C0DEPLOYS", channelPaceSeconds: 0, runbooksBaseURL: "https://rb.example"),
+            configuration: .init(
+                deployChannel: "C0DEPLOYS", channelPaceSeconds: 0, runbooksBaseURL: "https://rb.example"),
             store: store,
             slack: SlackWebClient(httpClient: CurlHTTPClient(), token: "xoxb-test", baseURL: "http://127.0.0.1:1/api"),
             pagerDuty: nil, renderer: DeployMessageRenderer(runbooksBaseURL: "https://rb.example", onCall: []),
@@ -55,7 +56,9 @@ struct QuietOutsideServiceTests {
         #expect((leftOut ?? 0) > 10 && (leftOut ?? 0) < attempts, "\(later.message)")
 
         let exposition = StrictExposition(metrics.render(store: store, now: clock.now))
-        #expect(exposition.samples["slipway_outbox_delivery_failures_total{destination=\"channel_message\"}"] == Double(attempts))
+        #expect(
+            exposition.samples["slipway_outbox_delivery_failures_total{destination=\"channel_message\"}"]
+                == Double(attempts))
         #expect(exposition.samples["slipway_outbox_pending{destination=\"channel_message\"}"] == 5)
         #expect(exposition.samples["slipway_outbox_pending{destination=\"deploy_message\"}"] == 0)
     }

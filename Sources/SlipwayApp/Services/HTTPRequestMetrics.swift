@@ -85,7 +85,8 @@ public final class HTTPRequestMetrics: Sendable {
             for index in 0..<512 {
                 let count = counters.statuses[index].load(ordering: .relaxed)
                 if count > 0 {
-                    counts += "slipway_http_requests_total{route=\"\(route)\",status=\"\(index + Self.lowestStatus)\"} \(count)\n"
+                    counts +=
+                        "slipway_http_requests_total{route=\"\(route)\",status=\"\(index + Self.lowestStatus)\"} \(count)\n"
                 }
             }
             var cumulative = 0

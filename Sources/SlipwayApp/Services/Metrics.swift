@@ -172,7 +172,8 @@ public final class Metrics: Sendable {
         var out = ""
         func byDestination(_ name: String, _ help: String, _ counts: [OutboxDestination: Int]) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
-            for destination in OutboxDestination.allCases where destination != .unrecognized || counts[destination] != nil {
+            for destination in OutboxDestination.allCases
+            where destination != .unrecognized || counts[destination] != nil {
                 out += "\(name){destination=\"\(destination.rawValue)\"} \(counts[destination] ?? 0)\n"
             }
         }
@@ -188,7 +189,9 @@ public final class Metrics: Sendable {
         gauge(
             "slipway_dora_failed_deploys", "Deploys that failed or were rolled back, last 90 days (leader only).",
             Double(stats.failed))
-        gauge("slipway_dora_rollbacks", "Successful rollbacks in the last 90 days (leader only).", Double(stats.rollbacks))
+        gauge(
+            "slipway_dora_rollbacks", "Successful rollbacks in the last 90 days (leader only).", Double(stats.rollbacks)
+        )
         gauge(
             "slipway_dora_change_failure_ratio", "Failed ÷ finished deploys in the last 90 days, 0 to 1 (leader only).",
             stats.changeFailureRate)

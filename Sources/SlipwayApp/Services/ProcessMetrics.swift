@@ -21,7 +21,9 @@ enum ProcessMetrics {
         gauge(
             "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",
             Double(stat.userTicks + stat.systemTicks) / ticks)
-        gauge("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", Double(stat.residentPages) * pageSize)
+        gauge(
+            "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+            Double(stat.residentPages) * pageSize)
         gauge("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", Double(stat.virtualBytes))
         if let open = openFileDescriptors() {
             gauge("process_open_fds", "gauge", "Number of open file descriptors.", Double(open))

@@ -150,7 +150,9 @@ public final class RolloutMonitor: Service {
                     if let line = outside.success(Self.kubernetesAPI, now: now) { log.info(line) }
                 } catch {
                     let detail = "\(error) (Flux will still pick the commit up at its interval)"
-                    if let line = warning(error, key: key, detail: detail, now: now) { log.warning(line, metadata: about) }
+                    if let line = warning(error, key: key, detail: detail, now: now) {
+                        log.warning(line, metadata: about)
+                    }
                 }
             }
             targets.append(
