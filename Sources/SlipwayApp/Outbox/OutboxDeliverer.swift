@@ -126,7 +126,10 @@ public final class OutboxDeliverer: Service {
             metrics.recordDelivery(to: message.target.destination, succeeded: false, seconds: seconds())
             // Anything but a delivery failure (a store error, say) may well pass: try again later.
             let failure = error as? DeliveryFailure ?? DeliveryFailure(reason: "\(error)", retryable: true)
-            await record(failure.redacted(for: message.target), for: message)
+            let key =
+                error is DeliveryFailure
+                ? Self.outsideService(message.target) : RepeatedWarnings.Key(what: "outbox delivery", subject: "store")
+            await record(failure.redacted(for: message.target), for: message, warningKey: key)
         }
     }
 
@@ -149,7 +152,9 @@ public final class OutboxDeliverer: Service {
     }
 
     /// Schedules a retry with backoff, or gives up and marks the message failed.
-    private func record(_ failure: DeliveryFailure, for message: OutboxMessage) async {
+    /// - Parameter warningKey: What a retryable failure counts against in the log (the service that failed).
+    private func record(_ failure: DeliveryFailure, for message: OutboxMessage, warningKey: RepeatedWarnings.Key) async
+    {
         let attempts = message.attempts + 1
         let store = self.store
         var metadata = Self.metadata(of: message)
@@ -173,7 +178,7 @@ public final class OutboxDeliverer: Service {
                 }
                 metadata["retryInSeconds"] = "\(Int(backoff))"
                 let detail = "\(failure.reason) (retrying; while it keeps failing, one line per 10 min)"
-                if let line = outside.failure(Self.outsideService(message.target), detail, now: clock()) {
+                if let line = outside.failure(warningKey, detail, now: clock()) {
                     log.warning(line, metadata: metadata)
                 } else {
                     log.debug("delivery failed; retrying", metadata: metadata)
