@@ -15,7 +15,9 @@ public final class Application: Sendable {
     public let coordinator: DeployCoordinator
     public let metrics: Metrics
     public let server: HTTPServer
-    /// Every route, as the server calls it (also called in-process by `slipway-bench`).
+    /// Serves `/metrics`, `/healthz` and `/ready` when `server.adminPort` is set (they are then 404 on `server`).
+    public let adminServer: HTTPServer?
+    /// Every route of `server`, as the server calls it (also called in-process by `slipway-bench`).
     package let handler: HTTPHandler
     public let worker: DeployWorker
     public let deliverer: OutboxDeliverer
@@ -154,18 +156,25 @@ public final class Application: Sendable {
             secret: secrets.ciWebhookSecret, coordinator: coordinator, policy: config.policy)
 
         var router = Router()
+        var adminRouter = Router()
         let readiness = self.readiness
         let store = self.store
         let clock = options.clock
         let leadership = self.leadership
-        router.add(.get, "/healthz") { _ in .json(200, #"{"status":"alive"}"#) }
-        router.add(.get, "/ready") { _ in
+        // With an admin port these live there only: an Ingress in front of the main port cannot expose them.
+        let adminPort = config.server.adminPort
+        func addAdmin(_ path: String, _ handler: @escaping HTTPHandler) {
+            if adminPort == nil { router.add(.get, path, handler) } else { adminRouter.add(.get, path, handler) }
+        }
+        addAdmin("/healthz") { _ in .json(200, #"{"status":"alive"}"#) }
+        addAdmin("/ready") { _ in
             readiness.isReady ? .json(200, #"{"status":"ready"}"#) : .json(503, #"{"status":"\#(readiness.phase)"}"#)
         }
-        router.add(.get, "/metrics") { _ in
-            HTTPResponse(
+        addAdmin("/metrics") { _ in
+            let text = metrics.render(store: store, now: clock(), isLeader: leadership.isLeader)
+            return HTTPResponse(
                 status: 200, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
-                body: Array((metrics.render(store: store, now: clock()) + leadership.metricsText).utf8))
+                body: Array((text + leadership.metricsText).utf8))
         }
         router.add(.post, "/slack/commands", slackEndpoints.command)
         router.add(.post, "/slack/interactions", slackEndpoints.interaction)
@@ -175,7 +184,12 @@ public final class Application: Sendable {
                 secret: fluxSecret, store: store, catalog: config.catalog, monitorWake: monitorWake)
             router.add(.post, "/api/v1/flux/events", flux.handle)
         }
-        router.onResponse = { route, status in metrics.recordRequest(route: route, status: status) }
+        let requestMetrics = HTTPRequestMetrics(routes: router.paths + adminRouter.paths + [Router.unmatchedRoute])
+        metrics.attach(requestMetrics)
+        router.onTimedResponse = { route, status, nanoseconds in
+            requestMetrics.record(route: route, status: status, nanoseconds: nanoseconds)
+        }
+        adminRouter.onTimedResponse = router.onTimedResponse
         handler = router.handler
         server = HTTPServer(
             configuration: .init(
@@ -183,24 +197,47 @@ public final class Application: Sendable {
                 threadCount: config.server.threads ?? HTTPServer.Configuration.defaultThreadCount,
                 connectionMemoryBytes: config.server.connectionMemoryBytes),
             handler: handler)
+        // Probes and scrapes only: small bodies, two threads (a slow scrape does not hold up a probe).
+        adminServer = adminPort.map { port in
+            HTTPServer(
+                configuration: .init(
+                    host: config.server.host, port: port, maxBodyBytes: 4096, threadCount: 2,
+                    connectionMemoryBytes: config.server.connectionMemoryBytes),
+                handler: adminRouter.handler)
+        }
         // Stopped in reverse: the worker first (it takes the deploys the intake created and pushes them), then the
         // monitor (its last transitions still enqueue messages), the pruner, and the outbox last, so the messages
         // the others' final work caused are still delivered while they stop.
         runner = ServiceRunner(
             services: [deliverer, pruner, monitor, worker], leadership: leadership,
-            intake: HTTPIntake(server: server, readiness: readiness), drainSeconds: config.server.drainSeconds,
+            intake: HTTPIntake(server: server, adminServer: adminServer, readiness: readiness),
+            drainSeconds: config.server.drainSeconds,
             log: options.log)
     }
 
     /// The bound port (after `start`).
     public var port: Int { server.port }
 
-    /// Binds the port and starts serving; `/ready` stays 503 until `run` has prepared the GitOps checkout.
+    /// The bound admin port (after `start`), or nil without `server.adminPort`.
+    public var adminPort: Int? { adminServer?.port }
+
+    /// Binds the port (and the admin port) and starts serving; `/ready` stays 503 until `run` has prepared the
+    /// GitOps checkout.
     public func start() throws {
         try server.start()
         log.info(
             "listening on \(config.server.host):\(server.port)",
             metadata: ["component": "http-server", "host": config.server.host, "port": "\(server.port)"])
+        guard let adminServer else { return }
+        do {
+            try adminServer.start()
+        } catch {
+            server.stop()
+            throw error
+        }
+        log.info(
+            "serving /metrics, /healthz and /ready on \(config.server.host):\(adminServer.port)",
+            metadata: ["component": "http-server", "host": config.server.host, "port": "\(adminServer.port)"])
     }
 
     /// Prepares the GitOps checkout (a failure is logged; deploys retry) and marks the server ready.
@@ -225,7 +262,7 @@ public final class Application: Sendable {
     /// - Returns: true when everything in flight finished in time.
     @discardableResult
     public func drain() -> Bool {
-        let intake = HTTPIntake(server: server, readiness: readiness)
+        let intake = HTTPIntake(server: server, adminServer: adminServer, readiness: readiness)
         intake.markUnready()
         intake.stopAccepting()
         return intake.finish(timeout: config.server.drainSeconds)
@@ -239,9 +276,11 @@ public final class Application: Sendable {
     }
 }
 
-/// The HTTP server as the service runner's intake.
+/// The HTTP server as the service runner's intake. The admin server (if any) keeps answering during the drain, so
+/// probes see `/ready` turn 503 and scrapes still work; it stops with the main server.
 struct HTTPIntake: ServiceIntake {
     let server: HTTPServer
+    let adminServer: HTTPServer?
     let readiness: Readiness
 
     func markUnready() { readiness.set(.draining) }
@@ -256,6 +295,7 @@ struct HTTPIntake: ServiceIntake {
     func finish(timeout: Double) -> Bool {
         let finished = server.drain(timeout: timeout)
         server.stop()
+        adminServer?.stop()
         return finished
     }
 }

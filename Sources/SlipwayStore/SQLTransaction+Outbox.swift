@@ -32,6 +32,13 @@ private enum SQL {
         case .failed: "SELECT count(*) FROM outbox WHERE status = 'failed'"
         }
     }
+    /// Counts by channel and target; a `response_url` (the target of a reply) is left out, so replies count as one.
+    static func countByTarget(_ status: OutboxStatus) -> String {
+        """
+        SELECT channel, CASE WHEN channel = '\(OutboxChannel.slackResponse.rawValue)' THEN '' ELSE target END, count(*)
+        FROM outbox WHERE status = '\(status.rawValue)' GROUP BY 1, 2
+        """
+    }
     static let failed = "\(select) WHERE status = 'failed' ORDER BY created_at DESC, seq DESC LIMIT $1"
     static let delivered = "UPDATE outbox SET status = 'delivered', delivered_at = $2 WHERE key = $1"
     static let reschedule = """
@@ -55,6 +62,17 @@ extension SQLTransaction {
 
     func outboxCount(status: OutboxStatus) throws -> Int {
         try first(SQL.count(status), []) { try $0.requiredInt(at: 0, "count") } ?? 0
+    }
+
+    func outboxCountsByDestination(status: OutboxStatus) throws -> [OutboxDestination: Int] {
+        let rows = try query(SQL.countByTarget(status), []) { row in
+            (
+                StoreRows.outboxTarget(
+                    channel: try row.requiredText(at: 0, "outbox channel"), target: row.text(at: 1) ?? ""
+                ).destination, try row.requiredInt(at: 2, "count")
+            )
+        }
+        return Dictionary(rows, uniquingKeysWith: +)
     }
 
     func failedOutbox(limit: Int) throws -> [OutboxMessage] {

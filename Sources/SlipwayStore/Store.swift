@@ -51,6 +51,8 @@ public protocol StoreReader {
     func dueOutbox(now: Date, limit: Int) throws -> [OutboxMessage]
     func outbox(key: String) throws -> OutboxMessage?
     func outboxCount(status: OutboxStatus) throws -> Int
+    /// Messages with `status` by destination (for metrics); destinations without any are left out.
+    func outboxCountsByDestination(status: OutboxStatus) throws -> [OutboxDestination: Int]
     /// Messages given up on, most recent first.
     func failedOutbox(limit: Int) throws -> [OutboxMessage]
     /// A cached value (e.g. Slack user id for an email) that has not expired at `now`.

@@ -13,6 +13,9 @@ public struct SlipwayConfig: Sendable, Equatable {
         /// Memory per connection for the request line, headers and body chunks; requests whose headers do not fit
         /// get 431. Small by default because libmicrohttpd clears all of it between keep-alive requests.
         public var connectionMemoryBytes: Int = 8 << 10
+        /// A second port, on the same host, for `/metrics`, `/healthz` and `/ready`; those then answer 404 on `port`,
+        /// so an Ingress in front of `port` cannot expose them. nil serves everything on `port`.
+        public var adminPort: Int? = nil
     }
 
     public enum StoreLocation: Sendable, Equatable {

@@ -31,7 +31,7 @@ public enum CommandLineTool {
             name: "rbac", arguments: "--config FILE",
             summary: "print the Kubernetes Role and RoleBinding the config needs"),
         Subcommand(
-            name: "healthcheck", arguments: "--config FILE",
+            name: "healthcheck", arguments: "--config FILE [--timeout SECONDS]",
             summary: "exit 0 when the server's /ready answers 200 (container HEALTHCHECK)"),
         Subcommand(name: "version", arguments: "", summary: "print the version"),
     ]
@@ -143,6 +143,8 @@ public enum CommandLineTool {
                 throw UsageError(message: error.description)
             }
             return 0
+        case "healthcheck":
+            return try HealthCheck.run(rest)
         case "bench", "bench-watch":
             // The benchmarks ship in their own binary; the product binary carries no benchmark or test code.
             throw UsageError(

@@ -12,10 +12,14 @@ struct AuthorDirectory: Sendable {
     let store: any Store
     let clock: @Sendable () -> Date
     let log: Log
+    /// Shared with the outbox: a Slack that cannot be reached is logged once for lookups and deliveries together.
+    let warnings: RepeatedWarnings
+    /// The `RepeatedWarnings` key of every Slack Web API call.
+    static let slackAPI = RepeatedWarnings.outsideService("Slack API")
 
     init(
         people: [String: String], slack: SlackWebClient, store: any Store, clock: @escaping @Sendable () -> Date,
-        log: Log
+        log: Log, warnings: RepeatedWarnings = RepeatedWarnings(interval: RepeatedWarnings.outsideServiceInterval)
     ) {
         // Git author emails are compared lower-cased; so are the keys of the `people` table.
         self.people = Dictionary(
@@ -24,6 +28,7 @@ struct AuthorDirectory: Sendable {
         self.store = store
         self.clock = clock
         self.log = log
+        self.warnings = warnings
     }
 
     /// The author as a mention when Slipway can find the Slack user, else their escaped name.
@@ -44,9 +49,17 @@ struct AuthorDirectory: Sendable {
             _ = try? await store.executor.run {
                 try store.write { w in try w.setCachedValue(key: key, value: id ?? "", expiresAt: expiresAt) }
             }
+            if let line = warnings.success(Self.slackAPI, now: clock()) { log.info(line) }
             return id.map { SlackText.mention(userId: $0) } ?? fallback
         } catch {
-            log.warning("users.lookupByEmail failed", metadata: ["error": error.description])
+            // Slack unreachable or failing counts with the deliveries; anything else (a missing scope) on its own.
+            let key =
+                error.isRetryable
+                ? Self.slackAPI : RepeatedWarnings.Key(what: "users.lookupByEmail", subject: error.code)
+            let detail = "\(error.description) (the author is named, not mentioned; at most one line per 10 min)"
+            if let line = warnings.failure(key, detail, now: clock()) {
+                log.warning(line, metadata: ["error": error.description])
+            }
             return fallback
         }
     }

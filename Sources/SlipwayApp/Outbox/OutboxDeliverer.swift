@@ -50,6 +50,9 @@ public final class OutboxDeliverer: Service {
     let metrics: Metrics
     let log: Log
     private let holdOff = HoldOff()
+    /// Retryable failures are logged once per outside service (Slack, PagerDuty) and then at most every 10 minutes,
+    /// not once per message and attempt.
+    private let outside = RepeatedWarnings(interval: RepeatedWarnings.outsideServiceInterval)
     private let deployMessages: DeployMessageSender
     private let slackMessages: SlackMessageSender
     private let pages: PagerDutySender
@@ -66,7 +69,8 @@ public final class OutboxDeliverer: Service {
         self.wake = wake
         self.metrics = metrics
         self.log = log
-        let authors = AuthorDirectory(people: configuration.people, slack: slack, store: store, clock: clock, log: log)
+        let authors = AuthorDirectory(
+            people: configuration.people, slack: slack, store: store, clock: clock, log: log, warnings: outside)
         let rendering = DeployRendering(renderer: renderer, authors: authors, store: store, clock: clock)
         let pacing = ChannelPacing(pace: configuration.channelPaceSeconds)
         deployMessages = DeployMessageSender(
@@ -110,14 +114,25 @@ public final class OutboxDeliverer: Service {
     }
 
     private func deliver(_ message: OutboxMessage) async {
+        let started = ContinuousClock.now
+        func seconds() -> Double {
+            let elapsed = ContinuousClock.now - started
+            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        }
         do {
             try await send(message)
-            metrics.recordDelivery(succeeded: true)
+            metrics.recordDelivery(to: message.target.destination, succeeded: true, seconds: seconds())
+            if let line = outside.success(Self.outsideService(message.target), now: clock()) {
+                log.info(line, metadata: Self.metadata(of: message))
+            }
         } catch {
-            metrics.recordDelivery(succeeded: false)
+            metrics.recordDelivery(to: message.target.destination, succeeded: false, seconds: seconds())
             // Anything but a delivery failure (a store error, say) may well pass: try again later.
             let failure = error as? DeliveryFailure ?? DeliveryFailure(reason: "\(error)", retryable: true)
-            await record(failure.redacted(for: message.target), for: message)
+            let key =
+                error is DeliveryFailure
+                ? Self.outsideService(message.target) : RepeatedWarnings.Key(what: "outbox delivery", subject: "store")
+            await record(failure.redacted(for: message.target), for: message, warningKey: key)
         }
     }
 
@@ -140,7 +155,9 @@ public final class OutboxDeliverer: Service {
     }
 
     /// Schedules a retry with backoff, or gives up and marks the message failed.
-    private func record(_ failure: DeliveryFailure, for message: OutboxMessage) async {
+    /// - Parameter warningKey: What a retryable failure counts against in the log (the service that failed).
+    private func record(_ failure: DeliveryFailure, for message: OutboxMessage, warningKey: RepeatedWarnings.Key) async
+    {
         let attempts = message.attempts + 1
         let store = self.store
         var metadata = Self.metadata(of: message)
@@ -163,7 +180,12 @@ public final class OutboxDeliverer: Service {
                     }
                 }
                 metadata["retryInSeconds"] = "\(Int(backoff))"
-                log.warning("delivery failed; retrying", metadata: metadata)
+                let detail = "\(failure.reason) (retrying; while it keeps failing, one line per 10 min)"
+                if let line = outside.failure(warningKey, detail, now: clock()) {
+                    log.warning(line, metadata: metadata)
+                } else {
+                    log.debug("delivery failed; retrying", metadata: metadata)
+                }
             } else {
                 // Built before the transaction: a write body makes only store calls (it may run more than once).
                 let note = await notInChannelNote(message, failure)
@@ -195,6 +217,16 @@ public final class OutboxDeliverer: Service {
             key: "\(deployId):not-in-channel", deployId: deployId, target: .response(ResponseURL(url)),
             payload: OutboxPayload(message: SlackMessage(text: text, blocks: [], responseType: .ephemeral)).encoded(),
             createdAt: clock())
+    }
+
+    /// The key of `target`'s service for `RepeatedWarnings`: one for all calls to it, whatever the message.
+    static func outsideService(_ target: OutboxTarget) -> RepeatedWarnings.Key {
+        switch target.channel {
+        case .slack: AuthorDirectory.slackAPI
+        case .slackResponse: RepeatedWarnings.outsideService("Slack response_url")
+        case .pagerDuty: RepeatedWarnings.outsideService("PagerDuty")
+        case nil: RepeatedWarnings.outsideService("outbox delivery")
+        }
     }
 
     /// What a log record about `message` says about it: its key, deploy and destination (a response_url's host

@@ -51,7 +51,9 @@ public final class LeaderElection: Sendable {
     public var isLeader: Bool { leading.withLock { $0 } }
 
     /// Competes for the lock until cancelled, running `services` whenever this replica holds it. `services` is
-    /// cancelled (and awaited) when the lock is lost; it is started again the next time the lock is taken.
+    /// cancelled (and awaited) when the lock is lost; it is started again the next time the lock is taken. When
+    /// `services` returns by itself (the service runner stopped them for a shutdown), the replica steps down for good
+    /// and `run` returns, rather than take the lock again only to step down once more.
     /// - Parameter services: the background services; they run until cancelled.
     public func run(whileLeading services: @escaping @Sendable () async -> Void) async {
         var announcedFollower = false
@@ -94,6 +96,7 @@ public final class LeaderElection: Sendable {
                         + retry, metadata: lockName)
             } else {
                 log.info("stepping down; background services stopped", metadata: lockName)
+                break
             }
             // End the session either way: a lock that may be gone is never trusted again.
             await lock.release()

@@ -3,30 +3,32 @@ import Foundation
 import SlipwayStore
 import Synchronization
 
-/// Prometheus metrics: request counts, deploy results and durations, outbox health and DORA figures.
+/// Prometheus metrics: requests, deploy results and durations, outbox health, DORA figures, the build and the
+/// process.
+///
+/// Figures read from the shared store (outbox backlog, DORA) are exported by the leader only, so `sum()` over the
+/// replicas counts each once; counters of what this process did (requests, deliveries) come from every replica.
 public final class Metrics: Sendable {
-    /// Request counts by route and status; labels are formatted only when scraped. A lock of its own: it is
-    /// taken for every request. A list, not a dictionary: there are a few dozen pairs at most, and comparing the
-    /// route strings (the router passes the same ones every time) is cheaper than hashing them.
-    private let requests = Mutex<[(key: RouteStatus, count: Int)]>([])
-    /// Deploy results and outbox deliveries, counted as they happen.
+    /// Request counts and latencies, attached once the routes are known (`attach(_:)`); read at scrape time only.
+    private let requests = AtomicLazyReference<HTTPRequestMetrics>()
+    /// Deploy results and outbox deliveries, counted as they happen (a few per deploy: a lock is cheap here).
     private let results = Mutex(Results())
     private let buildTimes = DeliveryStats.BuildTimes()
     /// Upper bounds (seconds) of the deploy duration histogram.
     static let bounds: [Double] = [30, 60, 120, 300, 600, 900, 1800, 3600]
+    /// Upper bounds (seconds) of the outbox delivery duration histogram (one Slack or PagerDuty call, with any wait
+    /// for the channel's pace).
+    static let deliveryBounds: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+    /// The version in `slipway_build_info`.
+    let version: String
 
-    public init() {}
+    public init(version: String = CommandLineTool.version) {
+        self.version = version
+    }
 
-    /// Counts one HTTP response.
-    public func recordRequest(route: String, status: Int) {
-        let key = RouteStatus(route: route, status: status)
-        requests.withLock { counts in
-            if let index = counts.firstIndex(where: { $0.key.status == status && $0.key.route == route }) {
-                counts[index].count += 1
-            } else {
-                counts.append((key: key, count: 1))
-            }
-        }
+    /// Serves request counts and latencies from `requests` (the HTTP routes' metrics); the first call wins.
+    public func attach(_ requests: HTTPRequestMetrics) {
+        _ = self.requests.storeIfNil(requests)
     }
 
     private struct Results {
@@ -34,15 +36,16 @@ public final class Metrics: Sendable {
         var durationBuckets: [String: [Int]] = [:]
         var durationSum: [String: Double] = [:]
         var durationCount: [String: Int] = [:]
-        var deliveryFailures = 0
-        var deliveries = 0
+        var deliveries: [OutboxDestination: Deliveries] = [:]
     }
 
-    private struct RouteStatus: Hashable {
-        var route: String
-        var status: Int
-
-        var labels: String { "route=\"\(Metrics.label(route))\",status=\"\(status)\"" }
+    /// Delivery attempts to one destination.
+    private struct Deliveries {
+        var delivered = 0
+        var failed = 0
+        /// Attempts per duration bucket (not cumulative); the last is above the largest bound.
+        var buckets = [Int](repeating: 0, count: Metrics.deliveryBounds.count + 1)
+        var seconds = 0.0
     }
 
     /// Counts a deploy that ended, with its duration.
@@ -63,30 +66,50 @@ public final class Metrics: Sendable {
     }
 
     /// Counts an outbox delivery attempt.
-    public func recordDelivery(succeeded: Bool) {
+    /// - Parameters:
+    ///   - destination: Where the message went (`OutboxTarget.destination`).
+    ///   - succeeded: Whether it was delivered.
+    ///   - seconds: How long the attempt took.
+    public func recordDelivery(to destination: OutboxDestination, succeeded: Bool, seconds: Double) {
+        let bucket = Self.deliveryBounds.firstIndex { seconds <= $0 } ?? Self.deliveryBounds.count
         results.withLock { results in
-            if succeeded { results.deliveries += 1 } else { results.deliveryFailures += 1 }
+            var deliveries = results.deliveries[destination] ?? Deliveries()
+            if succeeded { deliveries.delivered += 1 } else { deliveries.failed += 1 }
+            deliveries.buckets[bucket] += 1
+            deliveries.seconds += max(0, seconds)
+            results.deliveries[destination] = deliveries
         }
     }
 
-    /// The exposition text. Outbox depth and DORA figures are read from the store at scrape time.
-    public func render(store: any Store, now: Date) -> String {
-        let requests = self.requests.withLock { $0 }
+    /// Counts an outbox delivery attempt whose destination and duration are not known.
+    @available(*, deprecated, message: "use recordDelivery(to:succeeded:seconds:)")
+    public func recordDelivery(succeeded: Bool) {
+        recordDelivery(to: .unrecognized, succeeded: succeeded, seconds: 0)
+    }
+
+    /// The whole exposition for `/metrics`.
+    /// - Parameters:
+    ///   - store: Read for the outbox backlog and DORA figures, when `isLeader`.
+    ///   - now: The end of the DORA window.
+    ///   - isLeader: Whether this replica leads; followers leave out the figures read from the shared store.
+    public func render(store: any Store, now: Date, isLeader: Bool = true) -> String {
+        var out = "# HELP slipway_build_info The running Slipway version (always 1).\n"
+        out += "# TYPE slipway_build_info gauge\nslipway_build_info{version=\"\(Self.label(version))\"} 1\n"
+        out += requests.load()?.render() ?? ""
         let results = self.results.withLock { $0 }
+        out += Self.renderDeploys(results)
+        out += Self.renderDeliveries(results.deliveries)
+        if isLeader { out += shared(store: store, now: now) }
+        out += ProcessMetrics.render()
+        return out
+    }
+
+    private static func renderDeploys(_ results: Results) -> String {
         let deploys = results.deploys
         let buckets = results.durationBuckets
         let sums = results.durationSum
         let counts = results.durationCount
-        let failures = results.deliveryFailures
-        let delivered = results.deliveries
-
-        var out = ""
-        out += "# HELP slipway_http_requests_total HTTP requests by route and status.\n"
-        out += "# TYPE slipway_http_requests_total counter\n"
-        for (labels, count) in requests.map({ ($0.key.labels, $0.count) }).sorted(by: { $0.0 < $1.0 }) {
-            out += "slipway_http_requests_total{\(labels)} \(count)\n"
-        }
-        out += "# HELP slipway_deploys_total Deploys that ended, by service, environment, kind and result.\n"
+        var out = "# HELP slipway_deploys_total Deploys that ended, by service, environment, kind and result.\n"
         out += "# TYPE slipway_deploys_total counter\n"
         for key in deploys.keys.sorted() { out += "slipway_deploys_total{\(key)} \(deploys[key]!)\n" }
         out += "# HELP slipway_deploy_duration_seconds Time from request to result of finished deploys.\n"
@@ -99,37 +122,82 @@ public final class Metrics: Sendable {
             out += "slipway_deploy_duration_seconds_sum{\(labels)} \(sums[labels]!)\n"
             out += "slipway_deploy_duration_seconds_count{\(labels)} \(counts[labels]!)\n"
         }
-        out += "# HELP slipway_outbox_deliveries_total Outbound messages delivered.\n"
-        out += "# TYPE slipway_outbox_deliveries_total counter\nslipway_outbox_deliveries_total \(delivered)\n"
-        out += "# HELP slipway_outbox_delivery_failures_total Failed delivery attempts (retried or given up).\n"
-        out +=
-            "# TYPE slipway_outbox_delivery_failures_total counter\nslipway_outbox_delivery_failures_total \(failures)\n"
-        let buildTimes = self.buildTimes
-        if let snapshot = try? store.read({ r in
-            (
-                try r.outboxCount(status: .pending), try r.outboxCount(status: .failed),
-                try DeliveryStats.lastNinetyDays(in: r, now: now, buildTimes: buildTimes)
-            )
-        }) {
-            out += "# HELP slipway_outbox_depth Outbound messages waiting for delivery.\n"
-            out += "# TYPE slipway_outbox_depth gauge\nslipway_outbox_depth \(snapshot.0)\n"
-            out += "# HELP slipway_outbox_failed Outbound messages given up on (see /status).\n"
-            out += "# TYPE slipway_outbox_failed gauge\nslipway_outbox_failed \(snapshot.1)\n"
-            let stats = snapshot.2
-            out += "# HELP slipway_dora_deploys Successful deploys in the last 90 days.\n"
-            out += "# TYPE slipway_dora_deploys gauge\nslipway_dora_deploys \(stats.succeeded)\n"
-            out += "# HELP slipway_dora_failed_deploys Deploys that failed or were rolled back, last 90 days.\n"
-            out += "# TYPE slipway_dora_failed_deploys gauge\nslipway_dora_failed_deploys \(stats.failed)\n"
-            out += "# HELP slipway_dora_rollbacks Successful rollbacks in the last 90 days.\n"
-            out += "# TYPE slipway_dora_rollbacks gauge\nslipway_dora_rollbacks \(stats.rollbacks)\n"
-            out += "# HELP slipway_dora_change_failure_rate Failed ÷ finished deploys in the last 90 days.\n"
-            out +=
-                "# TYPE slipway_dora_change_failure_rate gauge\nslipway_dora_change_failure_rate \(stats.changeFailureRate)\n"
-            out +=
-                "# HELP slipway_dora_lead_time_median_seconds Median time from the commit's image build to live, last 90 days.\n"
-            out +=
-                "# TYPE slipway_dora_lead_time_median_seconds gauge\nslipway_dora_lead_time_median_seconds \(stats.medianLeadTime ?? 0)\n"
+        return out
+    }
+
+    /// Delivery counters and durations for every destination, zero included, so rates start from 0.
+    private static func renderDeliveries(_ deliveries: [OutboxDestination: Deliveries]) -> String {
+        let destinations = OutboxDestination.allCases.filter { $0 != .unrecognized || deliveries[$0] != nil }
+        var delivered = "# HELP slipway_outbox_deliveries_total Outbound messages delivered, by destination.\n"
+        delivered += "# TYPE slipway_outbox_deliveries_total counter\n"
+        var failed =
+            "# HELP slipway_outbox_delivery_failures_total Failed delivery attempts (retried or given up), by destination.\n"
+        failed += "# TYPE slipway_outbox_delivery_failures_total counter\n"
+        var durations =
+            "# HELP slipway_outbox_delivery_duration_seconds Time of one delivery attempt (the call and any wait for "
+            + "the channel's pace), by destination.\n"
+        durations += "# TYPE slipway_outbox_delivery_duration_seconds histogram\n"
+        for destination in destinations {
+            let label = "destination=\"\(destination.rawValue)\""
+            let counts = deliveries[destination] ?? Deliveries()
+            delivered += "slipway_outbox_deliveries_total{\(label)} \(counts.delivered)\n"
+            failed += "slipway_outbox_delivery_failures_total{\(label)} \(counts.failed)\n"
+            var cumulative = 0
+            for (i, bound) in deliveryBounds.enumerated() {
+                cumulative += counts.buckets[i]
+                durations +=
+                    "slipway_outbox_delivery_duration_seconds_bucket{\(label),le=\"\(number(bound))\"} \(cumulative)\n"
+            }
+            cumulative += counts.buckets[deliveryBounds.count]
+            durations += "slipway_outbox_delivery_duration_seconds_bucket{\(label),le=\"+Inf\"} \(cumulative)\n"
+            durations += "slipway_outbox_delivery_duration_seconds_sum{\(label)} \(number(counts.seconds))\n"
+            durations += "slipway_outbox_delivery_duration_seconds_count{\(label)} \(cumulative)\n"
         }
+        return delivered + failed + durations
+    }
+
+    /// Figures read from the store, which every replica shares: the outbox backlog and DORA. Nothing when the store
+    /// cannot be read.
+    private func shared(store: any Store, now: Date) -> String {
+        let buildTimes = self.buildTimes
+        guard
+            let (pending, failed, stats) = try? store.read({ r in
+                (
+                    try r.outboxCountsByDestination(status: .pending),
+                    try r.outboxCountsByDestination(status: .failed),
+                    try DeliveryStats.lastNinetyDays(in: r, now: now, buildTimes: buildTimes)
+                )
+            })
+        else { return "" }
+        var out = ""
+        func byDestination(_ name: String, _ help: String, _ counts: [OutboxDestination: Int]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
+            for destination in OutboxDestination.allCases
+            where destination != .unrecognized || counts[destination] != nil {
+                out += "\(name){destination=\"\(destination.rawValue)\"} \(counts[destination] ?? 0)\n"
+            }
+        }
+        byDestination(
+            "slipway_outbox_pending", "Outbound messages waiting for delivery, by destination (leader only).", pending)
+        byDestination(
+            "slipway_outbox_failed", "Outbound messages given up on, by destination (see /status; leader only).",
+            failed)
+        func gauge(_ name: String, _ help: String, _ value: Double) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name) \(Self.number(value))\n"
+        }
+        gauge("slipway_dora_deploys", "Successful deploys in the last 90 days (leader only).", Double(stats.succeeded))
+        gauge(
+            "slipway_dora_failed_deploys", "Deploys that failed or were rolled back, last 90 days (leader only).",
+            Double(stats.failed))
+        gauge(
+            "slipway_dora_rollbacks", "Successful rollbacks in the last 90 days (leader only).", Double(stats.rollbacks)
+        )
+        gauge(
+            "slipway_dora_change_failure_ratio", "Failed ÷ finished deploys in the last 90 days, 0 to 1 (leader only).",
+            stats.changeFailureRate)
+        gauge(
+            "slipway_dora_lead_time_median_seconds",
+            "Median time from the commit's image build to live, last 90 days (leader only).", stats.medianLeadTime ?? 0)
         return out
     }
 
@@ -146,5 +214,10 @@ public final class Metrics: Sendable {
             }
         }
         return out
+    }
+
+    /// A sample value or bound: whole numbers without a fraction (`1`, `300`), others as Swift prints them.
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
     }
 }

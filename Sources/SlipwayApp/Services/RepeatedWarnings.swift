@@ -13,6 +13,10 @@ import Synchronization
 /// if let line = warnings.failure(key, "\(error)", now: now) { log.warning(line, metadata: ["deploy": deploy.id]) }
 /// if let line = warnings.success(key, now: now) { log.info(line, metadata: ["deploy": deploy.id]) }
 /// ```
+///
+/// An outside service that cannot be reached (Slack, the Kubernetes API server, PagerDuty) is one key for every call
+/// to it, with `outsideServiceInterval`: a laptop without them logs each once at start, then one line per 10 minutes
+/// with the count left out (`RepeatedWarnings.outsideService(_:)`).
 public final class RepeatedWarnings: Sendable {
     /// What failed (`cluster poll`) and for what (a deploy id).
     public struct Key: Hashable, Sendable {
@@ -73,6 +77,16 @@ public final class RepeatedWarnings: Sendable {
     /// Forgets the failures of subjects not in `subjects` (deploys that ended).
     public func retain(subjects: Set<String>) {
         failing.withLock { failing in failing = failing.filter { subjects.contains($0.key.subject) } }
+    }
+
+    /// The shortest time between two lines about an outside service that keeps failing.
+    public static let outsideServiceInterval: TimeInterval = 600
+
+    /// The key for every failing call to an outside service, e.g. `outsideService("Slack API")`: its lines read
+    /// "Slack API failed: …", "Slack API still failing after 10 min (37 repeats not logged): …" and
+    /// "Slack API works again after failing for 12 min".
+    public static func outsideService(_ what: String) -> Key {
+        Key(what: what, subject: "outside service")
     }
 
     /// "45 s", "3 min 20 s", "2 h 5 min".

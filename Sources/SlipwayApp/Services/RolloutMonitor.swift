@@ -33,6 +33,10 @@ public final class RolloutMonitor: Service {
     private let seen = Mutex<Set<String>>([])
     /// Reconcile requests and cluster polls that keep failing are logged once a minute, not at every poll.
     private let warnings = RepeatedWarnings()
+    /// An API server that cannot be reached (or answers 5xx) is one warning for every deploy and call, at most one
+    /// line per 10 minutes; other failures (403, 404) are warned about per deploy, every minute.
+    private let outside = RepeatedWarnings(interval: RepeatedWarnings.outsideServiceInterval)
+    private static let kubernetesAPI = RepeatedWarnings.outsideService("Kubernetes API")
 
     /// - Parameters:
     ///   - rolloutPollInterval: Poll interval while a rollout is in progress; default `min(1, pollIntervalSeconds)`.
@@ -99,6 +103,15 @@ public final class RolloutMonitor: Service {
         return seen.withLock { seen in pushed.contains { $0.gitCommit != nil && !seen.contains($0.id) } }
     }
 
+    /// The line to log for a failed call about one deploy, if any: an unreachable or failing API server counts
+    /// once for all deploys (`outside`), anything else per deploy (`warnings`).
+    private func warning(_ error: any Error, key: RepeatedWarnings.Key, detail: String, now: Date) -> String? {
+        if let error = error as? KubernetesError, error.isRetryable {
+            return outside.failure(Self.kubernetesAPI, detail + "; one line per 10 min while it lasts", now: now)
+        }
+        return warnings.failure(key, detail, now: now)
+    }
+
     private func poll() async -> Cycle {
         let idle = Cycle(watched: 0, nextPollIn: policy.pollIntervalSeconds)
         let watched: [Deploy]
@@ -134,9 +147,12 @@ public final class RolloutMonitor: Service {
                         namespace: env.flux.namespace, at: now)
                     reconciled.withLock { _ = $0.insert(deploy.id) }
                     if let line = warnings.success(key, now: now) { log.info(line, metadata: about) }
+                    if let line = outside.success(Self.kubernetesAPI, now: now) { log.info(line) }
                 } catch {
                     let detail = "\(error) (Flux will still pick the commit up at its interval)"
-                    if let line = warnings.failure(key, detail, now: now) { log.warning(line, metadata: about) }
+                    if let line = warning(error, key: key, detail: detail, now: now) {
+                        log.warning(line, metadata: about)
+                    }
                 }
             }
             targets.append(
@@ -151,11 +167,12 @@ public final class RolloutMonitor: Service {
         for deploy in watched {
             let key = RepeatedWarnings.Key(what: "cluster poll", subject: deploy.id)
             if let error = poll.errors[deploy.id] {
-                if let line = warnings.failure(key, "\(error)", now: now) {
+                if let line = warning(error, key: key, detail: "\(error)", now: now) {
                     log.warning(line, metadata: deploy.logMetadata)
                 }
-            } else if let line = warnings.success(key, now: now) {
-                log.info(line, metadata: deploy.logMetadata)
+            } else {
+                if let line = warnings.success(key, now: now) { log.info(line, metadata: deploy.logMetadata) }
+                if let line = outside.success(Self.kubernetesAPI, now: now) { log.info(line) }
             }
         }
         var next = policy.pollIntervalSeconds
