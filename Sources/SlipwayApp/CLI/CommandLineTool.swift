@@ -13,6 +13,7 @@ public enum CommandLineTool {
           check-config --config FILE          validate a config (and that its secret variables are set)
           try --config FILE '/deploy shop staging' [--as USER]
                                               sign a slash command, send it to the running server, print the reply
+          rbac --config FILE                  print the Kubernetes Roles and RoleBindings the config needs
           version                             print the version
         """
 
@@ -79,6 +80,11 @@ public enum CommandLineTool {
             return try tryCommand(
                 options.positional[0], config: config, secret: secret, user: options.values["--as"] ?? "U0SLIPWAYCLI",
                 channel: options.values["--channel"] ?? config.slack.deployChannel)
+        case "rbac":
+            let options = try parse(rest, flags: ["--config"], positional: 0)
+            let path = try require(options, "--config")
+            print(try RBACManifest(config: ConfigLoader.load(path: path)).yaml(configPath: path), terminator: "")
+            return 0
         case "bench", "bench-watch":
             // The benchmarks ship in their own binary; the product binary carries no benchmark or test code.
             throw UsageError(
