@@ -199,7 +199,8 @@ public struct ClusterObserver: Sendable {
                 switch (found[namespace, default: .success([])], result) {
                 case (.failure, _): break
                 case (_, .failure(let error)): found[namespace] = .failure(error)
-                case (.success(let items), .success(let object)): found[namespace] = .success(items + (object.map { [$0] } ?? []))
+                case (.success(let items), .success(let object)):
+                    found[namespace] = .success(items + (object.map { [$0] } ?? []))
                 }
             }
             return found
@@ -219,7 +220,8 @@ public struct ClusterObserver: Sendable {
         } catch {
             return .failure(
                 .transport(
-                    .other, detail: "\(error)", method: "GET", path: resource.objectPath(namespace: namespace, name: name)))
+                    .other, detail: "\(error)", method: "GET",
+                    path: resource.objectPath(namespace: namespace, name: name)))
         }
     }
 

@@ -4,7 +4,7 @@ extension ServiceEntry {
     ///   belongs to one service only.
     init(name: String, reading reader: ConfigReader, repoOwners: [String: String]) throws(ConfigError) {
         try ConfigReader.checkName(name, path: reader.path, what: "service")
-        let fields = try reader.object(allowed: ["repo", "image", "environments"])
+        let fields = try reader.object(allowed: ConfigKeys.service)
         let repoField = try fields.required("repo")
         let repo = try repoField.nonEmptyString()
         guard repo.split(separator: "/").count == 2 else {

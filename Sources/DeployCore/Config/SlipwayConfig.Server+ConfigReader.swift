@@ -1,9 +1,7 @@
 extension SlipwayConfig.Server {
     /// Reads `server`.
     init(reading reader: ConfigReader) throws(ConfigError) {
-        let fields = try reader.object(allowed: [
-            "host", "port", "maxBodyBytes", "drainSeconds", "threads", "connectionMemoryBytes",
-        ])
+        let fields = try reader.object(allowed: ConfigKeys.server)
         let port = try fields.optional("port")?.int(in: 0...65535) ?? 8080
         self.init(
             host: try fields.optional("host")?.nonEmptyString() ?? "127.0.0.1",

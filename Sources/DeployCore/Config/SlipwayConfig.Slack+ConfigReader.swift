@@ -1,8 +1,7 @@
 extension SlipwayConfig.Slack {
     /// Reads `slack`.
     init(reading reader: ConfigReader) throws(ConfigError) {
-        let fields = try reader.object(
-            allowed: ["signingSecretEnv", "botTokenEnv", "apiBaseURL", "teamId", "deployChannel"])
+        let fields = try reader.object(allowed: ConfigKeys.slack)
         self.init(
             signingSecretEnv: try fields.required("signingSecretEnv").envName(),
             botTokenEnv: try fields.required("botTokenEnv").envName(),

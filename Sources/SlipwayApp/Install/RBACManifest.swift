@@ -22,6 +22,13 @@ public struct RBACManifest: Sendable, Equatable {
         /// The objects the rule is limited to; nil for every object of the resources.
         public var resourceNames: [String]?
         public var verbs: [String]
+
+        public init(apiGroup: String, resources: [String], resourceNames: [String]? = nil, verbs: [String]) {
+            self.apiGroup = apiGroup
+            self.resources = resources
+            self.resourceNames = resourceNames
+            self.verbs = verbs
+        }
     }
 
     /// The Role of one namespace.
@@ -103,13 +110,16 @@ public struct RBACManifest: Sendable, Equatable {
             resources: sorted([
                 KubernetesResource.configMaps.plural, KubernetesResource.events.plural, KubernetesResource.pods.plural,
             ]), verbs: ["list"]),
-        Rule(apiGroup: KubernetesResource.deployments.group!, resources: [KubernetesResource.deployments.plural], verbs: ["list"]),
+        Rule(
+            apiGroup: KubernetesResource.deployments.group!, resources: [KubernetesResource.deployments.plural],
+            verbs: ["list"]),
         Rule(
             apiGroup: KubernetesResource.sealedSecrets.group!, resources: [KubernetesResource.sealedSecrets.plural],
             verbs: ["list"]),
     ]
 
-    private static func rule<Object>(_ resource: KubernetesResource<Object>, names: Set<String>, verbs: [String]) -> Rule
+    private static func rule<Object>(_ resource: KubernetesResource<Object>, names: Set<String>, verbs: [String])
+        -> Rule
     {
         Rule(apiGroup: resource.group ?? "", resources: [resource.plural], resourceNames: sorted(names), verbs: verbs)
     }
