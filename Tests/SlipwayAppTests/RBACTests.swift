@@ -84,6 +84,36 @@ struct RBACTests {
         #expect(error?.problem.contains(#""Shop_Prod" is not a valid name"#) == true)
     }
 
+    @Test("a namespace that is both a workload and a Flux namespace gets one Role with both sets of rules")
+    func sharedNamespaceGetsOneRole() throws {
+        var json = SlipwayHarness.configJSON(
+            remote: "/tmp/r.git", checkout: "/tmp/c", slackURL: "http://127.0.0.1:9",
+            pagerDutyURL: "http://127.0.0.1:9",
+            store: ["sqlite": ["path": "/tmp/s.sqlite"]])
+        json["services"] = [
+            "tools": [
+                "repo": "nortinia-ltd/tools", "image": "ghcr.io/nortinia-ltd/tools",
+                "environments": [
+                    "prod": [
+                        "kustomization": "clusters/prod/tools/kustomization.yaml",
+                        "flux": ["namespace": "platform", "kustomization": "tools", "gitRepository": "platform-repo"],
+                        "workload": ["namespace": "platform", "deployment": "tools"],
+                    ]
+                ],
+            ]
+        ]
+        let manifest = try RBACManifest(config: ConfigLoader.parse(JSONSerialization.data(withJSONObject: json)))
+        #expect(manifest.roles.map(\.namespace) == ["platform"])
+        #expect(
+            manifest.roles.first?.rules.map(\.apiGroup) == [
+                "", "apps", "bitnami.com", "kustomize.toolkit.fluxcd.io", "source.toolkit.fluxcd.io",
+            ])
+        let yaml = manifest.yaml(configPath: "tools.json")
+        #expect(yaml.components(separatedBy: "\nkind: Role\n").count == 2, "one Role")
+        #expect(yaml.components(separatedBy: "\nkind: RoleBinding\n").count == 2, "one RoleBinding")
+        #expect(yaml.contains("    resourceNames: [\"platform-repo\"]\n    verbs: [\"patch\"]\n"))
+    }
+
     // MARK: - Every API call allowed, every rule used
 
     /// One round: every environment's deploy ends the same scripted way.
