@@ -5,13 +5,15 @@ import Synchronization
 /// Watches every deploy in flight with one poll of the API server.
 ///
 /// The cost of a poll depends only on the targets passed in, never on how many services are configured:
-/// one Kustomization LIST per Flux namespace, one Deployment LIST per workload namespace (narrowed with
+/// one GET per watched Flux Kustomization, one Deployment LIST per workload namespace (narrowed with
 /// `metadata.name=` when a namespace has one target), and pods by label selector per workload namespace, merged into
-/// one set-based selector where the Deployments' selectors allow it. A namespace whose last LIST held many more
-/// objects than the targets want (a `flux-system` with a Kustomization per service) is read with one
-/// `metadata.name=` LIST per wanted object instead, so neither bytes nor CPU grow with idle objects either.
-/// Pods are not fetched while Flux has not applied the commit. Events, SealedSecrets and ConfigMaps are fetched only
-/// for deploys that look failed or stuck.
+/// one set-based selector where the Deployments' selectors allow it. A workload namespace whose last LIST held many
+/// more objects than the targets want is read with one `metadata.name=` LIST per wanted Deployment instead, so
+/// neither bytes nor CPU grow with idle objects either. Pods are not fetched while Flux has not applied the commit.
+/// Events, SealedSecrets and ConfigMaps are fetched only for deploys that look failed or stuck.
+///
+/// Kustomizations are read by name because Slipway's Role names them (`resourceNames`, see `slipway rbac`): the API
+/// server authorizes a GET of a named object under such a rule, but never a LIST of the whole namespace.
 public struct ClusterObserver: Sendable {
     public let client: KubernetesClient
     public let retry: KubernetesRetry
@@ -43,8 +45,8 @@ public struct ClusterObserver: Sendable {
         var result = ClusterPoll()
         guard !targets.isEmpty else { return result }
 
-        // 1. Flux Kustomizations and Deployments, one LIST per namespace, all at once.
-        async let kustomizationLists = listByNamespace(
+        // 1. Flux Kustomizations by name, Deployments one LIST per namespace, all at once.
+        async let kustomizationLists = getByName(
             .kustomizations, names: Self.names(targets) { ($0.flux.namespace, $0.flux.kustomization) })
         async let deploymentLists = listByNamespace(
             .deployments, names: Self.names(targets) { ($0.workload.namespace, $0.workload.deployment) })
@@ -178,6 +180,48 @@ public struct ClusterObserver: Sendable {
             var lists: [String: Result<[Object], KubernetesError>] = [:]
             for await (namespace, list) in group { lists[namespace] = list }
             return lists
+        }
+    }
+
+    /// One GET per wanted object, concurrently, grouped by namespace; an object that does not exist (404) is left out,
+    /// as a LIST would leave it out. The first other failure in a namespace fails that namespace.
+    private func getByName<Object>(
+        _ resource: KubernetesResource<Object>, names: [String: Set<String>]
+    ) async -> [String: Result<[Object], KubernetesError>] {
+        await withTaskGroup(of: (String, Result<Object?, KubernetesError>).self) { group in
+            for (namespace, wanted) in names {
+                for name in wanted {
+                    group.addTask { (namespace, await self.getResult(resource, namespace: namespace, name: name)) }
+                }
+            }
+            var found: [String: Result<[Object], KubernetesError>] = [:]
+            for await (namespace, result) in group {
+                switch (found[namespace, default: .success([])], result) {
+                case (.failure, _): break
+                case (_, .failure(let error)): found[namespace] = .failure(error)
+                case (.success(let items), .success(let object)):
+                    found[namespace] = .success(items + (object.map { [$0] } ?? []))
+                }
+            }
+            return found
+        }
+    }
+
+    private func getResult<Object>(_ resource: KubernetesResource<Object>, namespace: String, name: String) async
+        -> Result<Object?, KubernetesError>
+    {
+        let client = self.client
+        do {
+            return .success(try await retry.run { try await client.get(resource, namespace: namespace, name: name) })
+        } catch let error as KubernetesError where error.isNotFound {
+            return .success(nil)
+        } catch let error as KubernetesError {
+            return .failure(error)
+        } catch {
+            return .failure(
+                .transport(
+                    .other, detail: "\(error)", method: "GET",
+                    path: resource.objectPath(namespace: namespace, name: name)))
         }
     }
 

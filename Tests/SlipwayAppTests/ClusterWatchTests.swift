@@ -216,52 +216,58 @@ struct ClusterWatchTests {
         #expect(h.slack.calls(method: "chat.postMessage").filter { $0.string("channel") == "C0DEPLOYS" }.count == 1)
     }
 
-    @Test("a Flux namespace full of idle Kustomizations is read by name after one LIST: bytes stay with the deploys")
-    func idleKustomizationsAreReadByName() async throws {
+    @Test(
+        "idle objects cost nothing: Kustomizations are read by name, a namespace of idle Deployments by name after one LIST"
+    )
+    func idleObjectsAreReadByName() async throws {
         let git = try GitFixture()
         defer { git.remove() }
         let fake = try FakeKubernetes()
         defer { fake.stop() }
         for index in 0..<40 {
+            fake.addDeployment(
+                namespace: "apps", name: "idle-\(index)", image: "ghcr.io/nortinia-ltd/idle-\(index):1", replicas: 1)
             fake.linkFlux(
                 kustomization: "idle-\(index)", gitRepository: "gitops", gitDirectory: git.remote,
-                path: "clusters/prod/idle-\(index)/kustomization.yaml", workloadNamespace: "idle",
+                path: "clusters/prod/idle-\(index)/kustomization.yaml", workloadNamespace: "apps",
                 deployment: "idle-\(index)", image: "ghcr.io/nortinia-ltd/idle-\(index)")
         }
         let head = try git.remoteHead()
         var targets: [WatchTarget] = []
         for service in ["shop", "api"] {
             fake.addDeployment(
-                namespace: "\(service)-staging", name: service,
-                image: "\(GitFixture.image(service)):\(GitFixture.initialTag)", replicas: 2)
+                namespace: "apps", name: service, image: "\(GitFixture.image(service)):\(GitFixture.initialTag)",
+                replicas: 2)
             fake.linkFlux(
                 kustomization: "\(service)-staging", gitRepository: "gitops", gitDirectory: git.remote,
-                path: GitFixture.kustomization(service, "staging"), workloadNamespace: "\(service)-staging",
-                deployment: service, image: GitFixture.image(service))
+                path: GitFixture.kustomization(service, "staging"), workloadNamespace: "apps", deployment: service,
+                image: GitFixture.image(service))
             targets.append(
                 WatchTarget(
                     deployId: "d-\(service)", fluxNamespace: "flux-system", kustomization: "\(service)-staging",
-                    gitRepository: "gitops", namespace: "\(service)-staging", deployment: service, commit: head,
-                    branch: "main", expectedImage: "\(GitFixture.image(service)):\(GitFixture.initialTag)",
-                    startedAt: Date()))
+                    gitRepository: "gitops", namespace: "apps", deployment: service, commit: head, branch: "main",
+                    expectedImage: "\(GitFixture.image(service)):\(GitFixture.initialTag)", startedAt: Date()))
         }
         let observer = ClusterObserver(
             client: KubernetesClient(
                 configuration: KubernetesConfiguration(baseURL: fake.baseURL, token: .fixed(fake.token))))
         let kustomizations = "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations"
+        let deployments = "/apis/apps/v1/namespaces/apps/deployments"
+        let named: Set<String> = ["\(kustomizations)/shop-staging", "\(kustomizations)/api-staging"]
 
         let first = await observer.observe(targets, now: Date())
         #expect(first == ["d-shop": .rolledOut, "d-api": .rolledOut])
-        #expect(fake.requests().filter { $0.path == kustomizations }.map { $0.query["fieldSelector"] } == [nil])
+        // Flux objects: one GET each, never a LIST of the Flux namespace (the Role allows only the named ones).
+        #expect(fake.requests().filter { $0.path.hasPrefix(kustomizations) }.map(\.path).sorted() == named.sorted())
+        #expect(fake.requests().filter { $0.path == deployments }.map { $0.query["fieldSelector"] } == [nil])
         fake.resetRequests()
         let second = await observer.observe(targets, now: Date())
         #expect(second == first)
-        let reads = fake.requests().filter { $0.path == kustomizations }
-        #expect(
-            Set(reads.compactMap { $0.query["fieldSelector"] })
-                == ["metadata.name=shop-staging", "metadata.name=api-staging"])
+        #expect(fake.requests().filter { $0.path.hasPrefix(kustomizations) }.map(\.path).sorted() == named.sorted())
+        let reads = fake.requests().filter { $0.path == deployments }
+        #expect(Set(reads.compactMap { $0.query["fieldSelector"] }) == ["metadata.name=shop", "metadata.name=api"])
         #expect(reads.count == 2)
-        #expect(fake.requests().count == 2 + 2 + 2, "Kustomizations by name, a Deployment and a pod LIST per namespace")
+        #expect(fake.requests().count == 2 + 2 + 1, "Kustomizations and Deployments by name, one pod LIST")
     }
 
     @Test("a signed Flux event wakes the monitor before its next poll; a bad signature gets 401")

@@ -38,7 +38,7 @@ struct ClusterObserverTests {
         let target = scenario.target(commit: sha, tag: "main-5394cb7", startedAt: start)
         let before = observer.apiCallCount
         #expect(await observer.observe([target], now: start + 5) == ["d-1": .waitingForFlux])
-        // Kustomization and Deployment LISTs only: no pods while Flux has not applied the commit.
+        // The Kustomization and a Deployment LIST only: no pods while Flux has not applied the commit.
         #expect(observer.apiCallCount - before == 2)
         #expect(
             await observer.observe([target], now: start + 900) == [
@@ -181,7 +181,7 @@ struct ClusterObserverTests {
             return observer.apiCallCount - before
         }
         let alone = await callsForOnePoll()
-        #expect(alone == 3)  // Kustomizations, Deployments, Pods.
+        #expect(alone == 3)  // The Kustomization, Deployments, Pods.
 
         for index in 0..<40 {
             scenario.fake.addDeployment(
@@ -218,7 +218,9 @@ struct ClusterObserverTests {
         #expect(observations.count == 6)
         #expect(observations.values.allSatisfy { $0 == .rolledOut })
         let requests = scenario.fake.requests()
-        #expect(requests.count == 3)
+        // Kustomizations one GET each (Slipway's Role names them), one Deployment LIST and one pod LIST.
+        #expect(requests.count == 6 + 2)
+        #expect(requests.filter { $0.path.contains("/kustomizations/") }.count == 6)
         let pods = try #require(requests.first { $0.path == "/api/v1/namespaces/apps/pods" })
         #expect(pods.query["labelSelector"] == "app in (svc-0,svc-1,svc-2,svc-3,svc-4,svc-5)")
     }

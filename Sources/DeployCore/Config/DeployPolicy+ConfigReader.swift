@@ -1,10 +1,7 @@
 extension DeployPolicy {
     /// Reads `policy`; an absent field keeps its default.
     init(reading reader: ConfigReader) throws(ConfigError) {
-        let fields = try reader.object(allowed: [
-            "stabilityWindowSeconds", "approvalTimeoutSeconds", "pollIntervalSeconds", "rolloutTimeoutSeconds",
-            "idempotencyWindowSeconds",
-        ])
+        let fields = try reader.object(allowed: ConfigKeys.policy)
         self.init()
         stabilityWindowSeconds =
             try fields.optional("stabilityWindowSeconds")?.number(in: 0...86_400) ?? stabilityWindowSeconds

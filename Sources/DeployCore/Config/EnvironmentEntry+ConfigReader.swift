@@ -1,10 +1,7 @@
 extension EnvironmentEntry {
     /// Reads `services.<service>.environments.<name>`.
     init(name: String, reading reader: ConfigReader) throws(ConfigError) {
-        let fields = try reader.object(allowed: [
-            "kustomization", "flux", "workload", "autoDeploy", "promoteFrom", "requireApproval", "deployers",
-            "approvers",
-        ])
+        let fields = try reader.object(allowed: ConfigKeys.environment)
         let kustomizationField = try fields.required("kustomization")
         let kustomization = try kustomizationField.nonEmptyString()
         if kustomization.hasPrefix("/") || kustomization.split(separator: "/").contains("..") {
@@ -17,8 +14,8 @@ extension EnvironmentEntry {
                 path: kustomizationField.path,
                 problem: "must name the kustomization.yaml file, e.g. clusters/prod/shop/kustomization.yaml")
         }
-        let flux = try fields.required("flux").object(allowed: ["namespace", "kustomization", "gitRepository"])
-        let workload = try fields.required("workload").object(allowed: ["namespace", "deployment"])
+        let flux = try fields.required("flux").object(allowed: ConfigKeys.environmentFlux)
+        let workload = try fields.required("workload").object(allowed: ConfigKeys.environmentWorkload)
         let requireApproval = try fields.optional("requireApproval")?.bool() ?? false
         let approvers = try fields.optional("approvers")?.stringArray() ?? []
         if requireApproval && approvers.isEmpty {

@@ -1,17 +1,13 @@
 extension SlipwayConfig {
     /// Reads the whole file: each section by its own type, in the order problems are reported.
     init(reading reader: ConfigReader) throws(ConfigError) {
-        let top = try reader.object(
-            allowed: [
-                "server", "store", "slack", "ci", "flux", "gitops", "kubernetes", "pagerduty", "runbooks", "onCall",
-                "people", "policy", "services", "log",
-            ])
+        let top = try reader.object(allowed: ConfigKeys.root)
         let server = try Server(reading: top.required("server"))
         let store = try StoreLocation(reading: top.required("store"))
         let slack = try Slack(reading: top.required("slack"))
-        let ci = try top.required("ci").object(allowed: ["webhookSecretEnv"])
+        let ci = try top.required("ci").object(allowed: ConfigKeys.ci)
         let ciSecret = try ci.required("webhookSecretEnv").envName()
-        let fluxSecret = try top.optional("flux")?.object(allowed: ["webhookSecretEnv"])
+        let fluxSecret = try top.optional("flux")?.object(allowed: ConfigKeys.flux)
             .required("webhookSecretEnv").envName()
         let gitops = try GitOps(reading: top.required("gitops"))
         var kubernetes = Kubernetes(apiServer: "in-cluster", tokenEnv: nil, caFile: nil)
@@ -19,9 +15,9 @@ extension SlipwayConfig {
         var pagerDuty: PagerDuty?
         if let section = try top.optional("pagerduty") { pagerDuty = try PagerDuty(reading: section) }
 
-        let runbooks = try top.optional("runbooks")?.object(allowed: ["baseURL"])
+        let runbooks = try top.optional("runbooks")?.object(allowed: ConfigKeys.runbooks)
         let runbooksBaseURL = try runbooks?.required("baseURL").url() ?? "https://github.com/slipway/runbooks"
-        let onCall = try top.optional("onCall")?.object(allowed: ["slackUserIds"])
+        let onCall = try top.optional("onCall")?.object(allowed: ConfigKeys.onCall)
         let onCallIds = try onCall?.required("slackUserIds").stringArray() ?? []
         let people = try Self.people(reading: top.optional("people"))
 

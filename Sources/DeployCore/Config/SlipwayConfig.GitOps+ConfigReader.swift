@@ -1,8 +1,8 @@
 extension SlipwayConfig.GitOps {
     /// Reads `gitops`.
     init(reading reader: ConfigReader) throws(ConfigError) {
-        let fields = try reader.object(allowed: ["url", "branch", "checkout", "author"])
-        let author = try fields.required("author").object(allowed: ["name", "email"])
+        let fields = try reader.object(allowed: ConfigKeys.gitops)
+        let author = try fields.required("author").object(allowed: ConfigKeys.gitopsAuthor)
         self.init(
             url: try fields.required("url").nonEmptyString(),
             branch: try fields.optional("branch")?.nonEmptyString() ?? "main",

@@ -1,7 +1,7 @@
 extension SlipwayConfig.Kubernetes {
     /// Reads `kubernetes` (absent means in-cluster).
     init(reading reader: ConfigReader) throws(ConfigError) {
-        let fields = try reader.object(allowed: ["apiServer", "tokenEnv", "caFile"])
+        let fields = try reader.object(allowed: ConfigKeys.kubernetes)
         let api = try fields.required("apiServer")
         let apiServer = try api.nonEmptyString()
         if apiServer != "in-cluster" { _ = try api.url() }

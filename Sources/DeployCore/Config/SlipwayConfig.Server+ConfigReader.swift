@@ -1,9 +1,7 @@
 extension SlipwayConfig.Server {
     /// Reads `server`.
     init(reading reader: ConfigReader) throws(ConfigError) {
-        let fields = try reader.object(allowed: [
-            "host", "port", "adminPort", "maxBodyBytes", "drainSeconds", "threads", "connectionMemoryBytes",
-        ])
+        let fields = try reader.object(allowed: ConfigKeys.server)
         let port = try fields.optional("port")?.int(in: 0...65535) ?? 8080
         var adminPort: Int?
         if let field = try fields.optional("adminPort") {

@@ -1,8 +1,7 @@
 extension SlipwayConfig.Slack {
     /// Reads `slack`.
     init(reading reader: ConfigReader) throws(ConfigError) {
-        let fields = try reader.object(
-            allowed: ["signingSecretEnv", "botTokenEnv", "apiBaseURL", "teamId", "deployChannel", "commands"])
+        let fields = try reader.object(allowed: ConfigKeys.slack)
         self.init(
             signingSecretEnv: try fields.required("signingSecretEnv").envName(),
             botTokenEnv: try fields.required("botTokenEnv").envName(),
@@ -16,7 +15,7 @@ extension SlipwayConfig.Slack {
 extension SlashCommandNames {
     /// Reads `slack.commands`: each name optional, valid for Slack, not one of Slack's built-ins, all different.
     init(reading reader: ConfigReader) throws(ConfigError) {
-        let fields = try reader.object(allowed: ["deploy", "rollback", "status"])
+        let fields = try reader.object(allowed: ConfigKeys.slackCommands)
         let defaults = SlashCommandNames.defaults
         func name(_ key: String, _ fallback: String) throws(ConfigError) -> (String, path: String) {
             guard let field = try fields.optional(key) else { return (fallback, "") }

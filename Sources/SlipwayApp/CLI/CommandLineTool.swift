@@ -145,6 +145,11 @@ public enum CommandLineTool {
             return 0
         case "healthcheck":
             return try HealthCheck.run(rest)
+        case "rbac":
+            let options = try parse(rest, flags: ["--config"], positional: 0)
+            let path = try require(options, "--config")
+            print(try RBACManifest(config: ConfigLoader.load(path: path)).yaml(configPath: path), terminator: "")
+            return 0
         case "bench", "bench-watch":
             // The benchmarks ship in their own binary; the product binary carries no benchmark or test code.
             throw UsageError(
