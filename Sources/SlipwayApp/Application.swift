@@ -176,12 +176,14 @@ public final class Application: Sendable {
         }
         router.onResponse = { route, status in metrics.recordRequest(route: route, status: status) }
         handler = router.handler
-        server = HTTPServer(
-            configuration: .init(
-                host: config.server.host, port: config.server.port, maxBodyBytes: config.server.maxBodyBytes,
-                threadCount: config.server.threads ?? HTTPServer.Configuration.defaultThreadCount,
-                connectionMemoryBytes: config.server.connectionMemoryBytes),
-            handler: handler)
+        var serverConfiguration = HTTPServer.Configuration(
+            host: config.server.host, port: config.server.port, maxBodyBytes: config.server.maxBodyBytes,
+            threadCount: config.server.threads ?? HTTPServer.Configuration.defaultThreadCount,
+            connectionMemoryBytes: config.server.connectionMemoryBytes)
+        serverConfiguration.maxConnections = config.server.maxConnections ?? 0
+        serverConfiguration.maxConnectionsPerClient = config.server.maxConnectionsPerClient
+        serverConfiguration.requestDeadlineSeconds = config.server.requestDeadlineSeconds
+        server = HTTPServer(configuration: serverConfiguration, handler: handler)
         // Stopped in reverse: the worker first (it takes the deploys the intake created and pushes them), then the
         // monitor (its last transitions still enqueue messages), the pruner, and the outbox last, so the messages
         // the others' final work caused are still delivered while they stop.

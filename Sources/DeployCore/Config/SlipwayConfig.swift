@@ -13,6 +13,14 @@ public struct SlipwayConfig: Sendable, Equatable {
         /// Memory per connection for the request line, headers and body chunks; requests whose headers do not fit
         /// get 431. Small by default because libmicrohttpd clears all of it between keep-alive requests.
         public var connectionMemoryBytes: Int = 8 << 10
+
+        // Connection abuse limits (slowloris, connection exhaustion).
+        /// Most connections open at once; nil sizes it from the open-file limit.
+        public var maxConnections: Int? = nil
+        /// Most connections open at once from one client address; 0 for no limit.
+        public var maxConnectionsPerClient: Int = 512
+        /// Longest time for a whole request (headers and body) to arrive; 0 for no deadline.
+        public var requestDeadlineSeconds: Int = 30
     }
 
     public enum StoreLocation: Sendable, Equatable {
