@@ -22,7 +22,7 @@ struct SlowlorisTests {
 
         var answered = 0
         var failures: [String] = []
-        for _ in 0..<200 {
+        for _ in 0..<200 where failures.count < 5 {
             let body = h.commandBody("/status")
             let headers = h.slackHeaders(body).fields.map { ($0.name, $0.value) }
             do {
