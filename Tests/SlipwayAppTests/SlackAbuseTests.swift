@@ -2,6 +2,7 @@ import DeployCore
 import Foundation
 import SlipwayApp
 import SlipwayHTTP
+import SlipwaySlack
 import SlipwayTesting
 import Testing
 
@@ -44,6 +45,30 @@ struct SlackAbuseTests {
         let again = try await h.reply("/deploy lock shop staging second try")
         #expect(again.type == "in_channel")
         #expect(try h.app.store.read { r in try r.lock(service: "shop", environment: "staging") } != nil)
+    }
+
+    @Test("a replayed button click is answered \"already handled\" instead of being handled again")
+    func replayedClick() async throws {
+        let h = try SlipwayHarness()
+        let payload: [String: Any] = [
+            "type": "block_actions", "team": ["id": SlipwayHarness.teamId, "domain": "nortinia"],
+            "user": ["id": "U0ALICE", "username": "alice", "name": "alice", "team_id": SlipwayHarness.teamId],
+            "api_app_id": "A1", "token": "x", "trigger_id": "trigger-replay",
+            "container": ["type": "message", "message_ts": "1.1", "channel_id": "C0DEPLOYS", "is_ephemeral": false],
+            "channel": ["id": "C0DEPLOYS", "name": "deploys"],
+            "actions": [
+                ["action_id": "no.such.button", "block_id": "b", "value": "x", "type": "button", "action_ts": "1.2"]
+            ],
+        ]
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: payload), as: UTF8.self)
+        let body = Array("payload=\(FormEncoder.encode(json))".utf8)
+        let headers = h.slackHeaders(body)
+        let first = try await h.send(.post, "/slack/interactions", headers: headers, body: body)
+        #expect(first.status == 200)
+        #expect(first.bodyText.contains("expired"))
+        let replay = try await h.send(.post, "/slack/interactions", headers: headers, body: body)
+        #expect(replay.status == 200)
+        #expect(replay.bodyText.contains("already handled"))
     }
 
     @Test("NUL, control and bidirectional-override characters in a lock reason never reach Slack")
