@@ -23,12 +23,15 @@ static inline struct MHD_Daemon *slipway_mhd_start_daemon(
     unsigned int thread_pool_size,
     unsigned int connection_timeout_seconds,
     size_t connection_memory_bytes,
+    unsigned int connection_limit,
+    unsigned int per_ip_connection_limit,
+    MHD_NotifyConnectionCallback notify_connection, void *notify_connection_cls,
     MHD_LogCallback logger, void *logger_cls,
     slipway_mhd_uri_log_callback uri_logger, void *uri_logger_cls,
     MHD_RequestCompletedCallback completed, void *completed_cls,
     MHD_AccessHandlerCallback handler, void *handler_cls)
 {
-    struct MHD_OptionItem options[9];
+    struct MHD_OptionItem options[12];
     unsigned int n = 0;
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)logger, logger_cls };
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, (void *)address };
@@ -36,6 +39,12 @@ static inline struct MHD_Daemon *slipway_mhd_start_daemon(
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)connection_memory_bytes, NULL };
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logger, uri_logger_cls };
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, completed_cls };
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)notify_connection, notify_connection_cls };
+    /* Split evenly between the pool's threads by MHD. Above FD_SETSIZE is fine: the daemon uses poll. */
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)connection_limit, NULL };
+    if (per_ip_connection_limit > 0) {
+        options[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)per_ip_connection_limit, NULL };
+    }
     if (thread_pool_size > 1) {
         options[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)thread_pool_size, NULL };
     }
@@ -48,6 +57,23 @@ static inline struct MHD_Daemon *slipway_mhd_start_daemon(
 static inline uint16_t slipway_mhd_bound_port(struct MHD_Daemon *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     return info == NULL ? 0 : info->port;
+}
+
+/* Whether a connection notification reports a new connection (else its closing). */
+static inline int slipway_mhd_connection_started(enum MHD_ConnectionNotificationCode code) {
+    return code == MHD_CONNECTION_NOTIFY_STARTED;
+}
+
+/* The socket of a connection, or -1. */
+static inline int slipway_mhd_connection_fd(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : info->connect_fd;
+}
+
+/* The socket context set by the notify-connection callback when the connection was accepted, or NULL. */
+static inline void *slipway_mhd_socket_context(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info == NULL ? NULL : info->socket_context;
 }
 
 #endif

@@ -191,12 +191,14 @@ public final class Application: Sendable {
         }
         adminRouter.onTimedResponse = router.onTimedResponse
         handler = router.handler
-        server = HTTPServer(
-            configuration: .init(
-                host: config.server.host, port: config.server.port, maxBodyBytes: config.server.maxBodyBytes,
-                threadCount: config.server.threads ?? HTTPServer.Configuration.defaultThreadCount,
-                connectionMemoryBytes: config.server.connectionMemoryBytes),
-            handler: handler)
+        var serverConfiguration = HTTPServer.Configuration(
+            host: config.server.host, port: config.server.port, maxBodyBytes: config.server.maxBodyBytes,
+            threadCount: config.server.threads ?? HTTPServer.Configuration.defaultThreadCount,
+            connectionMemoryBytes: config.server.connectionMemoryBytes)
+        serverConfiguration.maxConnections = config.server.maxConnections ?? 0
+        serverConfiguration.maxConnectionsPerClient = config.server.maxConnectionsPerClient
+        serverConfiguration.requestDeadlineSeconds = config.server.requestDeadlineSeconds
+        server = HTTPServer(configuration: serverConfiguration, handler: handler)
         // Probes and scrapes only: small bodies, two threads (a slow scrape does not hold up a probe).
         adminServer = adminPort.map { port in
             HTTPServer(

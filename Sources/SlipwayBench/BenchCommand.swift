@@ -8,6 +8,9 @@ enum BenchCommand {
           deploy [--requests N] [--deploys N]  approval-to-commit, webhook-persistence and ack benchmarks
           watch [--services N] [--in-flight N] [--cycles N] [--samples N]
                                                rollout watch benchmark against the fake Kubernetes API server
+          slowloris [--slow N] [--idle N] [--requests N] [--per-client N]
+                                               signed /status p99 from 127.0.0.2 while 127.0.0.1 holds slow and
+                                               idle connections (goal: p99 ≤ 50 ms with 2,000 + 2,000)
         """
 
     struct UsageError: Error {
@@ -45,6 +48,13 @@ enum BenchCommand {
             try await WatchBench.run(
                 services: options["--services"] ?? 1000, inFlight: options["--in-flight"] ?? 50,
                 cycles: options["--cycles"] ?? 20, samples: options["--samples"] ?? 10)
+            return 0
+        case "slowloris":
+            let options = try parse(rest, flags: ["--slow", "--idle", "--requests", "--per-client"])
+            try await SlowlorisBench.run(
+                slow: options["--slow"] ?? 2000, idle: options["--idle"] ?? 2000,
+                requests: options["--requests"] ?? 200,
+                perClientLimit: options["--per-client"])
             return 0
         default:
             throw UsageError(message: "unknown benchmark `\(command)`; try `slipway-bench help`")

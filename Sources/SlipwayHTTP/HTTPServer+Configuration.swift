@@ -22,6 +22,16 @@ extension HTTPServer {
         /// requests on a keep-alive connection, so it is kept small: a Slack request's headers take about
         /// 1.5 KiB, and bodies are copied out chunk by chunk as they arrive.
         public var connectionMemoryBytes: Int
+        /// Most connections open at once; 0 sizes it from the open-file limit
+        /// (see ``OpenFileLimit/defaultConnectionLimit(openFiles:)``). Further connections wait in the listen queue.
+        public var maxConnections: Int = 0
+        /// Most connections open at once from one client address; 0 for no limit. Behind a reverse proxy every
+        /// client shares the proxy's address.
+        public var maxConnectionsPerClient: Int = 512
+        /// Longest time a connection may take to deliver a whole request (headers and body), counted from its
+        /// opening or from the previous response; 0 for no deadline. Unlike `connectionTimeoutSeconds`, a client
+        /// trickling one byte at a time is closed too.
+        public var requestDeadlineSeconds: Int = 30
 
         /// - Parameters:
         ///   - host: The address to bind.
@@ -60,6 +70,17 @@ extension HTTPServer {
             }
             guard (1...1024).contains(threadCount) else {
                 throw .invalidConfiguration("threadCount must be in 1...1024 (got \(threadCount))")
+            }
+            guard (0...1 << 20).contains(maxConnections) else {
+                throw .invalidConfiguration("maxConnections must be in 0...1048576 (got \(maxConnections)); 0 sizes it")
+            }
+            guard maxConnectionsPerClient >= 0 else {
+                throw .invalidConfiguration(
+                    "maxConnectionsPerClient must not be negative (got \(maxConnectionsPerClient)); use 0 for none")
+            }
+            guard requestDeadlineSeconds >= 0 else {
+                throw .invalidConfiguration(
+                    "requestDeadlineSeconds must not be negative (got \(requestDeadlineSeconds)); use 0 for none")
             }
             guard (4 << 10...16 << 20).contains(connectionMemoryBytes) else {
                 throw .invalidConfiguration(

@@ -34,7 +34,9 @@ public final class HTTPServer: Sendable {
     ///   - handler: Answers every admitted request (typically `Router.handler`).
     public init(configuration: Configuration, handler: @escaping HTTPHandler) {
         self.configuration = configuration
-        self.core = ServerCore(handler: handler, maxBodyBytes: configuration.maxBodyBytes)
+        self.core = ServerCore(
+            handler: handler, maxBodyBytes: configuration.maxBodyBytes,
+            requestDeadlineSeconds: configuration.requestDeadlineSeconds)
     }
 
     deinit { stop() }
@@ -52,6 +54,10 @@ public final class HTTPServer: Sendable {
             // plain-HTTP port); 55 runs with poll never crashed, and ack throughput is the same.
             var flags = SLIPWAY_MHD_USE_POLL_INTERNAL_THREAD | SLIPWAY_MHD_USE_ERROR_LOG
             if address.isIPv6 { flags |= SLIPWAY_MHD_USE_IPV6 }
+            let openFiles = OpenFileLimit.raiseToHardLimit()
+            let connectionLimit =
+                configuration.maxConnections > 0
+                ? configuration.maxConnections : OpenFileLimit.defaultConnectionLimit(openFiles: openFiles)
             let context = Unmanaged.passUnretained(core).toOpaque()
             core.captureStartupLog()
             errno = 0
@@ -59,6 +65,8 @@ public final class HTTPServer: Sendable {
                 slipway_mhd_start_daemon(
                     flags, sockaddr, UInt32(configuration.threadCount), UInt32(configuration.connectionTimeoutSeconds),
                     configuration.connectionMemoryBytes,
+                    UInt32(clamping: connectionLimit), UInt32(clamping: configuration.maxConnectionsPerClient),
+                    slipwayMHDNotifyConnection, context,
                     slipwayMHDLog, context,
                     slipwayMHDURILog, context,
                     slipwayMHDRequestCompleted, context,
@@ -72,6 +80,7 @@ public final class HTTPServer: Sendable {
                     reason: Self.reason(errno: failure, log: log))
             }
             daemon = MHDDaemon(handle: handle)
+            core.deadlines.startSweeping()
         }
     }
 
@@ -80,6 +89,12 @@ public final class HTTPServer: Sendable {
 
     /// Whether the server is listening.
     public var isRunning: Bool { daemon.withLock { $0 != nil } }
+
+    /// Connections open now.
+    public var openConnectionCount: Int { core.deadlines.openCount }
+
+    /// Connections closed so far because their request did not arrive within `requestDeadlineSeconds`.
+    public var deadlineClosedCount: Int { core.deadlines.closedForDeadline }
 
     /// Whether `beginDrain()` was called.
     public var isDraining: Bool { core.isDraining }
@@ -114,6 +129,7 @@ public final class HTTPServer: Sendable {
             defer { daemon = nil }
             return daemon
         }
+        core.deadlines.stopSweeping()
         // Released outside the lock: stopping joins the worker threads.
         withExtendedLifetime(running) {}
     }

@@ -41,13 +41,40 @@ nonisolated func slipwayMHDURILog(
     return Unmanaged.passRetained(state).toOpaque()
 }
 
+/// MHD_OPTION_NOTIFY_CONNECTION: a connection was accepted or is about to be closed (before its socket is).
+/// Keeps a `ConnectionRecord` in the socket context for the request deadline.
+nonisolated func slipwayMHDNotifyConnection(
+    _ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
+    _ socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ code: MHD_ConnectionNotificationCode
+) {
+    guard let cls, let connection, let socketContext else { return }
+    let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
+    if slipway_mhd_connection_started(code) != 0 {
+        let record = core.deadlines.opened(socket: slipway_mhd_connection_fd(connection))
+        socketContext.pointee = Unmanaged.passRetained(record).toOpaque()
+    } else if let pointer = socketContext.pointee {
+        socketContext.pointee = nil
+        core.deadlines.closed(Unmanaged<ConnectionRecord>.fromOpaque(pointer).takeRetainedValue())
+    }
+}
+
+/// The deadline record of a connection (nil only if libmicrohttpd did not report its opening).
+private func connectionRecord(_ connection: OpaquePointer?) -> ConnectionRecord? {
+    guard let connection, let pointer = slipway_mhd_socket_context(connection) else { return nil }
+    return Unmanaged<ConnectionRecord>.fromOpaque(pointer).takeUnretainedValue()
+}
+
 /// MHD_OPTION_NOTIFY_COMPLETED: the request is over (answered, failed or the client went away).
 nonisolated func slipwayMHDRequestCompleted(
     _ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
     _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
     _ reason: MHD_RequestTerminationCode
 ) {
-    guard let cls, let requestContext, let pointer = requestContext.pointee else { return }
+    guard let cls else { return }
+    if let record = connectionRecord(connection) {
+        Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue().deadlines.awaitNextRequest(record)
+    }
+    guard let requestContext, let pointer = requestContext.pointee else { return }
     requestContext.pointee = nil
     let state = Unmanaged<RequestState>.fromOpaque(pointer).takeRetainedValue()
     if state.admitted {
@@ -76,6 +103,7 @@ nonisolated func slipwayMHDAccess(
     case .new:
         guard core.admit() else {
             state.phase = .answered
+            if let record = connectionRecord(connection) { core.deadlines.requestReceived(record) }
             return queue(ServerCore.drainingResponse, on: connection, draining: true)
         }
         state.admitted = true
@@ -84,6 +112,7 @@ nonisolated func slipwayMHDAccess(
             if declared > core.maxBodyBytes {
                 // Answer before reading the body; MHD then skips it and closes the connection.
                 state.phase = .answered
+                if let record = connectionRecord(connection) { core.deadlines.requestReceived(record) }
                 return queue(core.tooLargeResponse(), on: connection, draining: core.isDraining)
             }
             // Capped: a client may declare a large body and never send it.
@@ -109,6 +138,7 @@ nonisolated func slipwayMHDAccess(
             return MHD_Result.YES
         }
         state.phase = .answered
+        if let record = connectionRecord(connection) { core.deadlines.requestReceived(record) }
         if state.tooLarge {
             return queue(core.tooLargeResponse(), on: connection, draining: core.isDraining)
         }

@@ -21,8 +21,12 @@ final class ServerCore: Sendable {
     /// Messages libmicrohttpd logs while the daemon starts, to explain a failure; nil when not capturing.
     private let startupLog = Mutex<[String]?>(nil)
 
-    init(handler: @escaping HTTPHandler, maxBodyBytes: Int) {
+    /// Open connections and their deadlines for receiving a request.
+    let deadlines: ConnectionDeadlines
+
+    init(handler: @escaping HTTPHandler, maxBodyBytes: Int, requestDeadlineSeconds: Int = 0) {
         self.handler = handler
+        self.deadlines = ConnectionDeadlines(seconds: requestDeadlineSeconds)
         self.maxBodyBytes = maxBodyBytes
         self.discardAllowance = max(maxBodyBytes, 1 << 20)
     }

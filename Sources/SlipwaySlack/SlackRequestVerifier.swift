@@ -37,6 +37,11 @@ public struct SlackRequestVerifier: Sendable {
         self.teamId = teamId
     }
 
+    /// A guard that remembers accepted signatures for as long as this verifier accepts them, on the same clock.
+    public func makeReplayGuard() -> SlackReplayGuard {
+        SlackReplayGuard(windowSeconds: toleranceSeconds, clock: clock)
+    }
+
     /// The wall clock in Unix seconds.
     public static let systemClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 

@@ -3,29 +3,65 @@ import Foundation
 /// Helpers for Slack `mrkdwn` text: escaping user-supplied text, mentions, links, and cutting to a limit.
 public enum SlackText {
     /// Escapes `&`, `<` and `>` so user-supplied text (a commit message, a tag, a reason) cannot inject
-    /// `<!channel>`, `<!here>`, a fake `<@U…>` mention or a disguised link. Apply to every piece of text that did
-    /// not come from the bot itself, before putting it into mrkdwn.
+    /// `<!channel>`, `<!here>`, a fake `<@U…>` mention or a disguised link, and removes the characters that could
+    /// make it lie about what it says: C0 control characters other than newline and tab (NUL, escape sequences,
+    /// carriage return), DEL, and the Unicode bidirectional controls (U+202A–U+202E embeddings and overrides,
+    /// U+2066–U+2069 isolates, U+200E/U+200F/U+061C marks) that can show a tag or a reason reversed or reordered.
+    /// Apply to every piece of text that did not come from the bot itself, before putting it into mrkdwn.
     /// - Parameter text: Untrusted text.
-    /// - Returns: The text with the three control characters replaced by `&amp;`, `&lt;`, `&gt;`.
+    /// - Returns: The text with `&`, `<`, `>` replaced by `&amp;`, `&lt;`, `&gt;` and the characters above removed.
     public static func escape(_ text: String) -> String {
         var needsWork = false
-        for byte in text.utf8
-        where byte == UInt8(ascii: "&") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") {
+        for byte in text.utf8 where needsEscapeOrRemoval(byte) {
             needsWork = true
             break
         }
         guard needsWork else { return text }
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 16)
-        for byte in text.utf8 {
+        let bytes = Array(text.utf8)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if let length = bidiControlLength(bytes, at: index) {
+                index += length
+                continue
+            }
+            index += 1
             switch byte {
             case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
             case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
             case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
+            case 0x09, 0x0A: out.append(byte)
+            case 0x00...0x1F, 0x7F: continue
             default: out.append(byte)
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The UTF-8 length of the bidirectional formatting character (Unicode's Bidi_Control) at `index`, or nil:
+    /// U+061C (D8 9C), U+200E/U+200F (E2 80 8E/8F), U+202A–U+202E (E2 80 AA–AE), U+2066–U+2069 (E2 81 A6–A9).
+    private static func bidiControlLength(_ bytes: [UInt8], at index: Int) -> Int? {
+        let byte = bytes[index]
+        if byte == 0xD8, index + 1 < bytes.count, bytes[index + 1] == 0x9C { return 2 }
+        guard byte == 0xE2, index + 2 < bytes.count else { return nil }
+        let second = bytes[index + 1]
+        let third = bytes[index + 2]
+        if second == 0x80, third == 0x8E || third == 0x8F || (0xAA...0xAE).contains(third) { return 3 }
+        if second == 0x81, (0xA6...0xA9).contains(third) { return 3 }
+        return nil
+    }
+
+    /// A byte that starts work for ``escape(_:)``: `&<>`, a control character other than tab and newline, DEL, or
+    /// the lead byte of U+061C (0xD8) or of U+200E–U+2069 (0xE2); text without them is returned as it is.
+    private static func needsEscapeOrRemoval(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), 0x7F, 0xD8, 0xE2: true
+        case 0x09, 0x0A: false
+        case 0x00...0x1F: true
+        default: false
+        }
     }
 
     /// The text as Slack shows it: `&lt;`, `&gt;` and `&amp;` back to `<`, `>` and `&` (`&amp;` last, so an escaped

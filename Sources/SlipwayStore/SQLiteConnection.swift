@@ -14,10 +14,17 @@ final class SQLiteConnection: SQLConnection, PooledConnection {
 
     /// Opens (and creates, when `readOnly` is false) the database at `path`.
     /// - Parameter readOnly: a reader: `query_only` is set, so a stray write fails instead of taking the lock.
-    init(path: String, readOnly: Bool, busyTimeout: Duration) throws {
+    /// - Parameter vfs: SQLite's VFS by name, or nil for SQLite's default; by default the one `SQLiteStore` uses
+    ///   (so a connection opened beside a store in this process shares its lock).
+    init(
+        path: String, readOnly: Bool, busyTimeout: Duration,
+        vfs: String? = SQLiteStore.ProcessAccess.fromEnvironment.vfs
+    )
+        throws
+    {
         var database: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let code = sqlite3_open_v2(path, &database, flags, nil)
+        let code = sqlite3_open_v2(path, &database, flags, vfs)
         guard code == SQLITE_OK, let database else {
             let message = database.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
             sqlite3_close_v2(database)

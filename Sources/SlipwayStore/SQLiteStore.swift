@@ -20,17 +20,43 @@ public final class SQLiteStore: Store, Sendable {
     private let readers: ConnectionPool<SQLiteConnection>?
     private let checkpointer: SQLiteCheckpointer?
 
+    /// Whether other processes may open the database file while this store has it open.
+    public enum ProcessAccess: Sendable {
+        /// Only this process (SQLite's `unix-excl` VFS): the WAL index lives in this process's memory, with no
+        /// `-shm` file. A `-shm` file is memory-mapped, and when it cannot be written (made immutable, truncated,
+        /// or on a full copy-on-write file system) the next write to the mapping kills the process with SIGBUS;
+        /// without it a full disk or an unwritable directory is only a `StoreError`. Another process opening the
+        /// file gets "database is locked".
+        case exclusive
+        /// Other processes too (the `sqlite3` shell, `.backup`, tests reading a child's store): a shared `-shm`
+        /// file, with the SIGBUS risk above.
+        case shared
+
+        /// `.shared` when the environment variable `SLIPWAY_SQLITE_SHARED` is `1`, else `.exclusive`.
+        public static var fromEnvironment: ProcessAccess {
+            ProcessInfo.processInfo.environment["SLIPWAY_SQLITE_SHARED"] == "1" ? .shared : .exclusive
+        }
+
+        /// The SQLite VFS that gives this access: `unix-excl` or the default.
+        var vfs: String? { self == .exclusive ? "unix-excl" : nil }
+    }
+
     /// Opens (creating it and its parent directory when needed) and migrates the database at `path`.
     /// - Parameters:
     ///   - path: a file path, or `:memory:` for a private in-memory database (tests).
     ///   - maxReaders: most reader connections open at once; further concurrent reads wait for one.
+    ///   - processAccess: whether other processes may open the file meanwhile (see ``ProcessAccess``).
     /// - Throws: `StoreError` when the file cannot be opened or migrated.
-    public convenience init(path: String, maxReaders: Int = 8) throws {
-        try self.init(path: path, maxReaders: maxReaders, schemaVersion: StoreSchema.latestVersion)
+    public convenience init(path: String, maxReaders: Int = 8, processAccess: ProcessAccess = .fromEnvironment) throws {
+        try self.init(
+            path: path, maxReaders: maxReaders, schemaVersion: StoreSchema.latestVersion, processAccess: processAccess)
     }
 
     /// Opens the database and migrates it to `schemaVersion` only (tests build old databases with it).
-    init(path: String, maxReaders: Int, schemaVersion: Int) throws {
+    init(path: String, maxReaders: Int, schemaVersion: Int, processAccess: ProcessAccess = .fromEnvironment) throws {
+        // A write past RLIMIT_FSIZE would raise SIGXFSZ, which ends the process; ignored, the write fails with
+        // EFBIG and SQLite reports it like a full disk.
+        signal(SIGXFSZ, SIG_IGN)
         guard sqlite3_libversion_number() >= 3_035_000 else {
             throw StoreError.open("SQLite 3.35 or newer is needed; found \(String(cString: sqlite3_libversion()))")
         }
@@ -46,7 +72,8 @@ public final class SQLiteStore: Store, Sendable {
         }
         self.path = path
         let busyTimeout = Duration.seconds(5)
-        let writer = try SQLiteConnection(path: path, readOnly: false, busyTimeout: busyTimeout)
+        let vfs = isMemory ? nil : processAccess.vfs
+        let writer = try SQLiteConnection(path: path, readOnly: false, busyTimeout: busyTimeout, vfs: vfs)
         do {
             // Small pages for a new file (an existing one keeps its size): a commit appends every page it touched
             // to the WAL, and every WAL byte reaches the disk at a checkpoint. The webhook's transaction touches
@@ -69,7 +96,11 @@ public final class SQLiteStore: Store, Sendable {
             // in a temporary file created and deleted for every write.
             try writer.executeScript("PRAGMA temp_store = MEMORY")
         } catch let error as StoreError {
-            throw StoreError.open("cannot set up \(path): \(error.message)")
+            let inUse =
+                error.message.contains("locked")
+                ? " (another process has the database open: Slipway opens it for itself only; stop the other process,"
+                    + " or set SLIPWAY_SQLITE_SHARED=1 in both to share it)" : ""
+            throw StoreError.open("cannot set up \(path): \(error.message)\(inUse)")
         }
         try StoreMigrator.migrate(writer, to: schemaVersion)
         self.writer = SQLiteWriter(connection: writer, maxGroupSize: isMemory ? 1 : 32)
@@ -78,12 +109,12 @@ public final class SQLiteStore: Store, Sendable {
             checkpointer = nil
         } else {
             readers = ConnectionPool(maximum: maxReaders, waitTimeout: .seconds(30)) {
-                try SQLiteConnection(path: path, readOnly: true, busyTimeout: busyTimeout)
+                try SQLiteConnection(path: path, readOnly: true, busyTimeout: busyTimeout, vfs: vfs)
             }
             // Checkpoint every 4 MiB of WAL; past 32 MiB the writer helps so the WAL starts over.
             let pageSize = try writer.query("PRAGMA page_size", []) { $0.integer(at: 0) }.first.flatMap { $0 } ?? 4096
             let checkpointer = SQLiteCheckpointer(
-                connection: try SQLiteConnection(path: path, readOnly: false, busyTimeout: busyTimeout),
+                connection: try SQLiteConnection(path: path, readOnly: false, busyTimeout: busyTimeout, vfs: vfs),
                 interval: Int32(4 << 20 / pageSize), restartFrames: Int32(32 << 20 / pageSize))
             checkpointer.start()
             writer.delegateCheckpoints(to: checkpointer)

@@ -262,6 +262,8 @@ final class ProcessWorld: @unchecked Sendable {
     let environment: [String: String]
 
     init() throws {
+        // The test reads the store while `slipway serve` runs: both processes share the SQLite file.
+        setenv("SLIPWAY_SQLITE_SHARED", "1", 1)
         directory = NSTemporaryDirectory() + "slipway-crash-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         git = try GitFixture()
@@ -283,7 +285,7 @@ final class ProcessWorld: @unchecked Sendable {
             "SLIPWAY_WEBHOOK_SECRET": SlipwayHarness.webhookSecret, "FLUX_WEBHOOK_TOKEN": SlipwayHarness.fluxToken,
             "PAGERDUTY_ROUTING_KEY": SlipwayHarness.routingKey, "KUBE_TOKEN": kubernetes.token,
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? directory,
+            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? directory, "SLIPWAY_SQLITE_SHARED": "1",
         ]
     }
 

@@ -6,7 +6,10 @@ public enum ConfigKeys {
         "server", "store", "slack", "ci", "flux", "gitops", "kubernetes", "pagerduty", "runbooks", "onCall", "people",
         "policy", "services", "log",
     ]
-    static let server = ["host", "port", "adminPort", "maxBodyBytes", "drainSeconds", "threads", "connectionMemoryBytes"]
+    static let server = [
+        "host", "port", "adminPort", "maxBodyBytes", "drainSeconds", "threads", "connectionMemoryBytes",
+        "maxConnections", "maxConnectionsPerClient", "requestDeadlineSeconds",
+    ]
     static let store = ["sqlite", "postgres"]
     static let storeSQLite = ["path"]
     static let storePostgres = ["urlEnv"]

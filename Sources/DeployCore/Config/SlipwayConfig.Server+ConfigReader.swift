@@ -22,5 +22,9 @@ extension SlipwayConfig.Server {
             threads: try fields.optional("threads")?.int(in: 1...256),
             connectionMemoryBytes: try fields.optional("connectionMemoryBytes")?.int(in: 4096...(1 << 20)) ?? 8 << 10,
             adminPort: adminPort)
+        // Connection abuse limits.
+        maxConnections = try fields.optional("maxConnections")?.int(in: 16...(1 << 20))
+        maxConnectionsPerClient = try fields.optional("maxConnectionsPerClient")?.int(in: 0...(1 << 20)) ?? 512
+        requestDeadlineSeconds = try fields.optional("requestDeadlineSeconds")?.int(in: 0...3600) ?? 30
     }
 }

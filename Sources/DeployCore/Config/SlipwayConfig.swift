@@ -16,6 +16,14 @@ public struct SlipwayConfig: Sendable, Equatable {
         /// A second port, on the same host, for `/metrics`, `/healthz` and `/ready`; those then answer 404 on `port`,
         /// so an Ingress in front of `port` cannot expose them. nil serves everything on `port`.
         public var adminPort: Int? = nil
+
+        // Connection abuse limits (slowloris, connection exhaustion).
+        /// Most connections open at once; nil sizes it from the open-file limit.
+        public var maxConnections: Int? = nil
+        /// Most connections open at once from one client address; 0 for no limit.
+        public var maxConnectionsPerClient: Int = 512
+        /// Longest time for a whole request (headers and body) to arrive; 0 for no deadline.
+        public var requestDeadlineSeconds: Int = 30
     }
 
     public enum StoreLocation: Sendable, Equatable {

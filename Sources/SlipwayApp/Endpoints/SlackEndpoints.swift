@@ -9,11 +9,34 @@ public struct SlackEndpoints: Sendable {
     let verifier: SlackRequestVerifier
     let commands: CommandHandler
     let interactions: InteractionHandler
+    /// Signatures already acted on: a replayed request is answered without effect.
+    let replays: SlackReplayGuard
 
-    public init(verifier: SlackRequestVerifier, commands: CommandHandler, interactions: InteractionHandler) {
+    /// - Parameter replays: Remembers accepted signatures; by default for the verifier's tolerance window.
+    public init(
+        verifier: SlackRequestVerifier, commands: CommandHandler, interactions: InteractionHandler,
+        replays: SlackReplayGuard? = nil
+    ) {
         self.verifier = verifier
         self.commands = commands
         self.interactions = interactions
+        self.replays = replays ?? verifier.makeReplayGuard()
+    }
+
+    /// The answer to a request whose signature was already accepted: 200, so Slack shows it, and nothing done.
+    static let replayReply = HTTPResponse.json(
+        200,
+        SlackMessage(
+            text: "This request was already handled; nothing was done again.", responseType: .ephemeral,
+            replaceOriginal: false
+        ).jsonBytes())
+
+    /// Whether a verified request is seen for the first time (false: a replay of an accepted request).
+    private func isFirstSighting(_ request: HTTPRequest) -> Bool {
+        guard let signature = request.headers[SlackRequestVerifier.signatureHeader],
+            let timestamp = request.headers[SlackRequestVerifier.timestampHeader].flatMap({ Int64($0) })
+        else { return true }
+        return replays.firstSighting(signature: signature, timestamp: timestamp)
     }
 
     /// Slash commands: 401 for a bad signature, otherwise always 200 with a Slack message.
@@ -23,6 +46,7 @@ public struct SlackEndpoints: Sendable {
         } catch {
             return Self.rejected(error)
         }
+        guard isFirstSighting(request) else { return Self.replayReply }
         let form = SlashCommandForm(formBody: request.body)
         if form.isSSLCheck { return HTTPResponse(status: 200) }
         do {
@@ -56,6 +80,7 @@ public struct SlackEndpoints: Sendable {
         } catch {
             return Self.rejected(error)
         }
+        guard isFirstSighting(request) else { return Self.replayReply }
         let payload: InteractionPayload
         do {
             payload = try InteractionPayload(formBody: request.body)

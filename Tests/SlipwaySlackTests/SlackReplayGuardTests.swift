@@ -1,0 +1,44 @@
+import SlipwaySlack
+import Synchronization
+import Testing
+
+@Suite struct SlackReplayGuardTests {
+    final class Clock: Sendable {
+        let seconds = Atomic<Int64>(1_700_000_000)
+        func advance(_ by: Int64) { seconds.add(by, ordering: .relaxed) }
+    }
+
+    @Test("a signature is accepted once within the window, and forgotten after it")
+    func onceWithinWindow() {
+        let clock = Clock()
+        let replays = SlackReplayGuard(windowSeconds: 300, clock: { clock.seconds.load(ordering: .relaxed) })
+        let now = clock.seconds.load(ordering: .relaxed)
+        #expect(replays.firstSighting(signature: "v0=aa", timestamp: now))
+        #expect(!replays.firstSighting(signature: "v0=aa", timestamp: now))
+        #expect(replays.firstSighting(signature: "v0=bb", timestamp: now))
+        clock.advance(299)
+        #expect(!replays.firstSighting(signature: "v0=aa", timestamp: now))
+        // Past the window the verifier rejects the timestamp anyway; the memory is freed.
+        clock.advance(2)
+        #expect(replays.firstSighting(signature: "v0=cc", timestamp: now + 301))
+        #expect(replays.count == 1)
+    }
+
+    @Test("a timestamp from the future is remembered until it goes stale")
+    func futureTimestamp() {
+        let clock = Clock()
+        let replays = SlackReplayGuard(windowSeconds: 300, clock: { clock.seconds.load(ordering: .relaxed) })
+        let now = clock.seconds.load(ordering: .relaxed)
+        #expect(replays.firstSighting(signature: "v0=ff", timestamp: now + 200))
+        clock.advance(450)
+        #expect(!replays.firstSighting(signature: "v0=ff", timestamp: now + 200))
+    }
+
+    @Test("memory is bounded: beyond the capacity the oldest signatures are forgotten first")
+    func bounded() {
+        let replays = SlackReplayGuard(windowSeconds: 300, capacity: 100, clock: { 1_700_000_000 })
+        for index in 0..<250 { #expect(replays.firstSighting(signature: "v0=\(index)", timestamp: 1_700_000_000)) }
+        #expect(replays.count == 100)
+        #expect(!replays.firstSighting(signature: "v0=249", timestamp: 1_700_000_000))
+    }
+}
