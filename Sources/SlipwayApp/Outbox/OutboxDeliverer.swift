@@ -134,6 +134,7 @@ public final class OutboxDeliverer: Service {
         in group: inout DiscardingTaskGroup, skipping: Set<String>, limit: Int = 200
     ) async -> [String] {
         let due: [OutboxMessage]
+        let readStart = ContinuousClock.now
         do {
             let now = clock()
             let store = self.store
@@ -146,18 +147,19 @@ public final class OutboxDeliverer: Service {
         for message in due where !Task.isCancelled && started.count < limit && !skipping.contains(message.key) {
             if let channel = message.target.channel, holdOff.isHolding(channel, now: clock()) { continue }
             let lane = OutboxLane(message, deployChannel: configuration.deployChannel)
-            guard lanes.take(lane, maxResponses: configuration.maxConcurrentResponses) else {
+            guard lanes.take(
+                    lane, key: message.key, readAt: readStart, maxResponses: configuration.maxConcurrentResponses) else {
                 continue
             }
             guard await claim(message) else {
-                lanes.release(lane)
+                lanes.release(lane, key: nil)
                 if storeTrouble.remainingPause() != nil { break }
                 continue
             }
             started.append(message.key)
             group.addTask {
                 await self.deliver(message)
-                self.lanes.release(lane)
+                self.lanes.release(lane, key: message.key)
                 self.wake.signal()
             }
         }

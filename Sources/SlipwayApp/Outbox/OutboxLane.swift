@@ -29,18 +29,22 @@ enum OutboxLane: Hashable, Sendable {
     }
 }
 
-/// Which lanes have a delivery in flight: one at a time per lane, keeping each lane in order.
+/// Which lanes have a delivery in flight: one at a time per lane, keeping each lane in order. It also remembers
+/// which messages finished recently, so a list of due messages read while one was in flight does not send it again.
 final class OutboxLanes: Sendable {
     private struct State {
         var busy: Set<OutboxLane> = []
         var responses = 0
+        var finished: [String: ContinuousClock.Instant] = [:]
     }
     private let state = Mutex(State())
 
-    /// Takes `lane` for one delivery. - Returns: false when it is busy (or enough replies are in flight).
-    func take(_ lane: OutboxLane, maxResponses: Int) -> Bool {
+    /// Takes `lane` for one delivery of message `key`, read as due at `readAt`.
+    /// - Returns: false when the lane is busy, enough replies are in flight, or `key` finished since `readAt`.
+    func take(_ lane: OutboxLane, key: String, readAt: ContinuousClock.Instant, maxResponses: Int) -> Bool {
         state.withLock { state in
             guard !state.busy.contains(lane) else { return false }
+            if let finished = state.finished[key], finished > readAt { return false }
             if case .response = lane {
                 guard state.responses < maxResponses else { return false }
                 state.responses += 1
@@ -50,10 +54,17 @@ final class OutboxLanes: Sendable {
         }
     }
 
-    func release(_ lane: OutboxLane) {
+    /// Frees `lane` after the delivery of message `key`.
+    func release(_ lane: OutboxLane, key: String?) {
+        let now = ContinuousClock.now
         state.withLock { state in
+            if state.finished.count >= 512 {
+                state.finished = state.finished.filter { now - $0.value < .seconds(60) }
+            }
+            if let key { state.finished[key] = now }
             guard state.busy.remove(lane) != nil else { return }
             if case .response = lane { state.responses -= 1 }
         }
     }
+
 }
