@@ -57,9 +57,13 @@ public struct SlackWebClient: Sendable, CustomStringConvertible, CustomReflectab
     ///   - channel: The channel id returned by ``postMessage(channel:message:)``.
     ///   - ts: The message `ts`.
     ///   - message: The new content.
+    ///   - metadata: Message metadata to keep on the message.
     /// - Throws: ``SlackAPIError``.
-    public func update(channel: String, ts: String, message: SlackMessage) async throws(SlackAPIError) {
-        _ = try await call("chat.update", body: messageBody(message, ["channel": channel, "ts": ts]))
+    public func update(channel: String, ts: String, message: SlackMessage, metadata: SlackMessageMetadata? = nil)
+        async throws(SlackAPIError)
+    {
+        _ = try await call(
+            "chat.update", body: messageBody(message, ["channel": channel, "ts": ts], metadata: metadata))
     }
 
     /// Posts a message only `user` can see, in `channel` (`chat.postEphemeral`).

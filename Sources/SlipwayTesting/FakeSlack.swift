@@ -301,9 +301,18 @@ public final class FakeSlack: Sendable {
         guard let channel = body["channel"] as? String, !channel.isEmpty else { return Self.error("channel_not_found") }
         guard let ts = body["ts"] as? String else { return Self.error("message_not_found") }
         if let problem = Self.contentProblem(body) { return Self.error(problem) }
+        // Metadata the update does not carry stays on the message.
+        var content = raw
+        if body["metadata"] == nil {
+            var merged = body
+            merged["metadata"] = message(channel: channel, ts: ts)?["metadata"]
+            if merged["metadata"] != nil, let data = try? JSONSerialization.data(withJSONObject: merged) {
+                content = [UInt8](data)
+            }
+        }
         let found: Bool = state.withLock { s in
             guard s.messages["\(channel)/\(ts)"] != nil else { return false }
-            s.messages["\(channel)/\(ts)"] = raw
+            s.messages["\(channel)/\(ts)"] = content
             return true
         }
         return found ? Self.ok(["channel": channel, "ts": ts]) : Self.error("message_not_found")

@@ -161,6 +161,48 @@ struct OutboxFaultTests {
         #expect(page.dedupKey == "d-failed")
     }
 
+    @Test(
+        "a chat.postMessage that times out before, while or after Slack accepts it leaves one deploy message",
+        arguments: [
+            FakeSlack.Delay.dropAfter(seconds: 1.5), .acceptAfter(seconds: 1.5), .answerAfter(seconds: 1.5),
+        ])
+    func ambiguousPostLeavesOneMessage(_ delay: FakeSlack.Delay) async throws {
+        let directory = try Self.temporaryDirectory("slipway-outbox-ambiguous")
+        let store = ObservedStore(try SQLiteStore(path: directory + "/slipway.sqlite"))
+        let slack = try FakeSlack()
+        defer { slack.stop() }
+        let capture = LogCapture()
+        let deliverer = Self.deliverer(store: store, slack: slack, pagerDuty: nil, slackTimeout: 1, log: capture)
+        let deploy = Deploy(
+            id: "d-ambiguous", service: "shop", environment: "staging", kind: .deploy, source: .ci,
+            targetTag: "main-a1b2c3d", requestedBy: "ci", createdAt: Date().addingTimeInterval(-1))
+        try store.write { w in
+            try w.insert(deploy)
+            try w.enqueue(
+                OutboxMessage(
+                    key: "d-ambiguous:requested", deployId: deploy.id, target: .deployMessage,
+                    payload: OutboxPayload(deployId: deploy.id).encoded(), orderingKey: deploy.id,
+                    createdAt: Date()))
+        }
+        slack.delayNext(method: "chat.postMessage", delay)
+        let delivered = await Self.waitUntil(timeout: 30) {
+            try store.read { r in try r.outboxCount(status: .pending) } == 0
+        } poll: {
+            await deliverer.deliverDue()
+        }
+        #expect(delivered, "\(capture.lines(.text))")
+        // Whatever Slack had accepted before the retry, the channel shows the deploy once.
+        try await Task.sleep(nanoseconds: 600_000_000)
+        let posted = slack.postedMessages(channel: "C0DEPLOYS")
+        #expect(posted.count == 1)
+        let ref = try #require(try store.read { r in try r.deploy(id: deploy.id) }?.message)
+        #expect(posted.map(\.ts) == [ref.ts])
+        let metadata = posted.first?.message["metadata"] as? [String: Any]
+        #expect(metadata?["event_type"] as? String == "slipway_deploy")
+        #expect((metadata?["event_payload"] as? [String: Any])?["deploy_id"] as? String == deploy.id)
+        #expect(slack.calls(method: "conversations.history").count == 1)
+    }
+
     // MARK: Support
 
     /// SQLite refuses every change to outbox rows, as it would with a full disk; new messages can still be queued.
@@ -187,7 +229,8 @@ struct OutboxFaultTests {
     }
 
     static func deliverer(
-        store: any Store, slack: FakeSlack, pagerDuty: FakePagerDuty?, pace: Double = 0, log: LogCapture
+        store: any Store, slack: FakeSlack, pagerDuty: FakePagerDuty?, pace: Double = 0, slackTimeout: Double = 10,
+        log: LogCapture
     ) -> OutboxDeliverer {
         let http = CurlHTTPClient()
         return OutboxDeliverer(
@@ -195,7 +238,8 @@ struct OutboxFaultTests {
                 deployChannel: "C0DEPLOYS", channelPaceSeconds: pace,
                 pagerDutyRoutingKey: FakePagerDuty.exampleRoutingKey, runbooksBaseURL: "https://runbooks.example",
                 responseURLTimeoutSeconds: 2),
-            store: store, slack: SlackWebClient(httpClient: http, token: slack.token, baseURL: slack.baseURL),
+            store: store, slack: SlackWebClient(
+                httpClient: http, token: slack.token, baseURL: slack.baseURL, timeout: slackTimeout),
             pagerDuty: pagerDuty.map { PagerDutyClient(httpClient: http, eventsURL: $0.eventsURL) },
             renderer: DeployMessageRenderer(runbooksBaseURL: "https://runbooks.example", onCall: []),
             clock: { Date() }, wake: Wakeup(), metrics: Metrics(), log: Log(minimum: .debug, sink: log))
@@ -215,10 +259,13 @@ struct OutboxFaultTests {
         return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
     }
 
-    static func waitUntil(timeout: Double, _ condition: () throws -> Bool) async -> Bool {
+    static func waitUntil(
+        timeout: Double, _ condition: () throws -> Bool, poll: () async -> Void = {}
+    ) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if (try? condition()) == true { return true }
+            await poll()
             try? await Task.sleep(nanoseconds: 50_000_000)
         }
         return (try? condition()) == true

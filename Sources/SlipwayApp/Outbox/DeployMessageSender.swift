@@ -48,7 +48,8 @@ struct DeployMessageSender: Sendable {
             await pacing.wait(channel: ref.channel)
             do {
                 try await DeliveryFailure.slack {
-                    try await slack.update(channel: ref.channel, ts: ref.ts, message: body)
+                    try await slack.update(
+                        channel: ref.channel, ts: ref.ts, message: body, metadata: Self.metadata(deployId: deploy.id))
                 }
                 sent.remember(body, deployId: deploy.id, ref: ref)
                 try await recordDelivery(outboxKey, deployId: deploy.id, newReference: newReference)
@@ -73,7 +74,8 @@ struct DeployMessageSender: Sendable {
         {
             sent.posted(deployId: deploy.id, ref: ref)
             await pacing.wait(channel: ref.channel)
-            try await DeliveryFailure.slack { try await slack.update(channel: ref.channel, ts: ref.ts, message: body) }
+            try await DeliveryFailure.slack { try await slack.update(
+                        channel: ref.channel, ts: ref.ts, message: body, metadata: Self.metadata(deployId: deploy.id)) }
             sent.remember(body, deployId: deploy.id, ref: ref)
             try await recordDelivery(outboxKey, deployId: deploy.id, newReference: ref)
             return
