@@ -87,6 +87,7 @@ public final class FakeSlack: Sendable {
         /// When each message (by `channel/ts`) was posted; `conversations.history`'s `oldest` is compared with it.
         var postedAt: [String: Date] = [:]
         var delays: [String: [Delay]] = [:]
+        var heldCount = 0
         var responseURLUses: [String: Int] = [:]
         var tsCounter = 0
     }
@@ -142,6 +143,9 @@ public final class FakeSlack: Sendable {
         state.withLock { s in s.delays[method, default: []].append(delay) }
     }
 
+    /// How many requests a ``Delay`` has held (counted when the hold starts).
+    public var heldCount: Int { state.withLock { s in s.heldCount } }
+
     /// While on, every request gets HTTP 503.
     public func setOutage(_ on: Bool) { state.withLock { s in s.outage = on } }
 
@@ -187,6 +191,7 @@ public final class FakeSlack: Sendable {
             guard var queue = s.delays[method], !queue.isEmpty else { return nil }
             let next = queue.removeFirst()
             s.delays[method] = queue
+            s.heldCount += 1
             return next
         }
         switch delay {
