@@ -1,13 +1,15 @@
 import Foundation
 
-/// `slipway-bench` command line: `deploy` (approval → commit, webhooks persisted, the signed ack) and `watch` (the
-/// rollout monitor against a simulated cluster). Usage problems print one line and exit 2, as `slipway` does.
+/// `slipway-bench` command line: `deploy` (approval → commit, webhooks persisted, the signed ack), `watch` (the
+/// rollout monitor against a simulated cluster) and `outbox` (a page's latency behind a busy outbox). Usage problems print one line and exit 2, as `slipway` does.
 enum BenchCommand {
     static let usage = """
         usage: slipway-bench <benchmark> [options]
           deploy [--requests N] [--deploys N]  approval-to-commit, webhook-persistence and ack benchmarks
           watch [--services N] [--in-flight N] [--cycles N] [--samples N]
                                                rollout watch benchmark against the fake Kubernetes API server
+          outbox [--posts N] [--hangers N]     page and on-call DM latency with channel posts queued and
+                                               response_urls hanging
         """
 
     struct UsageError: Error {
@@ -45,6 +47,10 @@ enum BenchCommand {
             try await WatchBench.run(
                 services: options["--services"] ?? 1000, inFlight: options["--in-flight"] ?? 50,
                 cycles: options["--cycles"] ?? 20, samples: options["--samples"] ?? 10)
+            return 0
+        case "outbox":
+            let options = try parse(rest, flags: ["--posts", "--hangers"])
+            try await OutboxBench.run(posts: options["--posts"] ?? 30, hangers: options["--hangers"] ?? 3)
             return 0
         default:
             throw UsageError(message: "unknown benchmark `\(command)`; try `slipway-bench help`")
