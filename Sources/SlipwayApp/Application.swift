@@ -163,12 +163,15 @@ public final class Application: Sendable {
             guard readiness.isReady else { return .json(503, #"{"status":"\#(readiness.phase)"}"#) }
             // A store that cannot be written (full disk, read-only volume) cannot take deploys: say so until a write
             // succeeds again.
-            return observedStore.isWriteFailing ? .json(503, #"{"status":"store_unwritable"}"#) : .json(200, #"{"status":"ready"}"#)
+            return observedStore.isWriteFailing
+                ? .json(503, #"{"status":"store_unwritable"}"#) : .json(200, #"{"status":"ready"}"#)
         }
         router.add(.get, "/metrics") { _ in
             HTTPResponse(
                 status: 200, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
-                body: Array((metrics.render(store: store, now: clock()) + leadership.metricsText + observedStore.metricsText).utf8))
+                body: Array(
+                    (metrics.render(store: store, now: clock()) + leadership.metricsText + observedStore.metricsText)
+                        .utf8))
         }
         router.add(.post, "/slack/commands", slackEndpoints.command)
         router.add(.post, "/slack/interactions", slackEndpoints.interaction)

@@ -40,7 +40,8 @@ struct OutboxFaultTests {
         #expect(try h.app.store.read { r in try r.outboxCount(status: .pending) } > 0)
 
         try Self.sqlite(database, "DROP TRIGGER frozen_outbox;")
-        #expect(await h.waitUntil(timeout: 60) { try h.app.store.read { r in try r.outboxCount(status: .pending) } == 0 })
+        #expect(
+            await h.waitUntil(timeout: 60) { try h.app.store.read { r in try r.outboxCount(status: .pending) } == 0 })
         var readyAgain = false
         for _ in 0..<100 where !readyAgain {
             readyAgain = (try? await h.send(.get, "/ready").status) == 200
@@ -143,9 +144,10 @@ struct OutboxFaultTests {
         }
         let running = Task { await deliverer.run() }
         let sent = await Self.waitUntil(timeout: 20) {
-            pagerDuty.acceptedEvents.count == 1 && slack.succeededCalls(method: "chat.postMessage").contains {
-                $0.string("channel") == "D0ONCALL"
-            }
+            pagerDuty.acceptedEvents.count == 1
+                && slack.succeededCalls(method: "chat.postMessage").contains {
+                    $0.string("channel") == "D0ONCALL"
+                }
         }
         let hangersAnswered = hanging.answeredCount
         let postsBefore = slack.calls(method: "chat.postMessage").filter { $0.string("channel") == "C0DEPLOYS" }.count
@@ -238,7 +240,8 @@ struct OutboxFaultTests {
                 deployChannel: "C0DEPLOYS", channelPaceSeconds: pace,
                 pagerDutyRoutingKey: FakePagerDuty.exampleRoutingKey, runbooksBaseURL: "https://runbooks.example",
                 responseURLTimeoutSeconds: 2),
-            store: store, slack: SlackWebClient(
+            store: store,
+            slack: SlackWebClient(
                 httpClient: http, token: slack.token, baseURL: slack.baseURL, timeout: slackTimeout),
             pagerDuty: pagerDuty.map { PagerDutyClient(httpClient: http, eventsURL: $0.eventsURL) },
             renderer: DeployMessageRenderer(runbooksBaseURL: "https://runbooks.example", onCall: []),

@@ -74,8 +74,10 @@ struct DeployMessageSender: Sendable {
         {
             sent.posted(deployId: deploy.id, ref: ref)
             await pacing.wait(channel: ref.channel)
-            try await DeliveryFailure.slack { try await slack.update(
-                        channel: ref.channel, ts: ref.ts, message: body, metadata: Self.metadata(deployId: deploy.id)) }
+            try await DeliveryFailure.slack {
+                try await slack.update(
+                    channel: ref.channel, ts: ref.ts, message: body, metadata: Self.metadata(deployId: deploy.id))
+            }
             sent.remember(body, deployId: deploy.id, ref: ref)
             try await recordDelivery(outboxKey, deployId: deploy.id, newReference: ref)
             return

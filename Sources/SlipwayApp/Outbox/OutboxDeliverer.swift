@@ -133,6 +133,7 @@ public final class OutboxDeliverer: Service {
     private func startDue(
         in group: inout DiscardingTaskGroup, skipping: Set<String>, limit: Int = 200
     ) async -> [String] {
+        await recordUnrecorded()
         let due: [OutboxMessage]
         let readStart = ContinuousClock.now
         do {
@@ -147,8 +148,10 @@ public final class OutboxDeliverer: Service {
         for message in due where !Task.isCancelled && started.count < limit && !skipping.contains(message.key) {
             if let channel = message.target.channel, holdOff.isHolding(channel, now: clock()) { continue }
             let lane = OutboxLane(message, deployChannel: configuration.deployChannel)
-            guard lanes.take(
-                    lane, key: message.key, readAt: readStart, maxResponses: configuration.maxConcurrentResponses) else {
+            guard
+                lanes.take(
+                    lane, key: message.key, readAt: readStart, maxResponses: configuration.maxConcurrentResponses)
+            else {
                 continue
             }
             guard await claim(message) else {
@@ -205,6 +208,27 @@ public final class OutboxDeliverer: Service {
             metrics.recordDelivery(succeeded: false)
             let failure = error as? DeliveryFailure ?? DeliveryFailure(reason: "\(error)", retryable: true)
             await record(failure.redacted(for: message.target), for: message)
+        }
+    }
+
+    /// Records the messages sent earlier whose bookkeeping failed (without waiting for them to be due again: with
+    /// replicas, a claimed message is not due for a while). - Returns: false when the store still fails.
+    @discardableResult
+    private func recordUnrecorded() async -> Bool {
+        let keys = unrecorded.withLock { $0 }
+        guard !keys.isEmpty else { return true }
+        let now = clock()
+        let store = self.store
+        do {
+            try await store.executor.run {
+                try store.write { w in for key in keys { try w.markDelivered(key: key, at: now) } }
+            }
+            unrecorded.withLock { $0.subtract(keys) }
+            storeWorks("recording deliveries")
+            return true
+        } catch {
+            storeFailed("recording deliveries", error)
+            return false
         }
     }
 

@@ -34,6 +34,8 @@ struct SlackMessageSender: Sendable {
     }
 
     func respond(_ body: SlackMessage, to url: ResponseURL, outboxKey: String) async throws {
-        try await DeliveryFailure.slack { try await slack.respond(responseURL: url.url, message: body, timeout: responseTimeout) }
+        try await DeliveryFailure.slack {
+            try await slack.respond(responseURL: url.url, message: body, timeout: responseTimeout)
+        }
     }
 }
