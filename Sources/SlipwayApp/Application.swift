@@ -108,7 +108,8 @@ public final class Application: Sendable {
             // A connection of its own: the lock lives exactly as long as that session.
             leaderLock = try PostgresSessionLock(url: secrets.databaseURL ?? "", key: LeaderElection.advisoryLockKey)
         }
-        store = ObservedStore(base)
+        let observedStore = ObservedStore(base)
+        store = observedStore
         leadership = LeaderElection(lock: leaderLock, timing: options.leaderTiming, log: options.log)
         let http = CurlHTTPClient()
         let renderer = DeployMessageRenderer(runbooksBaseURL: config.runbooksBaseURL, onCall: config.onCallSlackUserIds)
@@ -168,13 +169,17 @@ public final class Application: Sendable {
         }
         addAdmin("/healthz") { _ in .json(200, #"{"status":"alive"}"#) }
         addAdmin("/ready") { _ in
-            readiness.isReady ? .json(200, #"{"status":"ready"}"#) : .json(503, #"{"status":"\#(readiness.phase)"}"#)
+            guard readiness.isReady else { return .json(503, #"{"status":"\#(readiness.phase)"}"#) }
+            // A store that cannot be written (full disk, read-only volume) cannot take deploys: say so until a write
+            // succeeds again.
+            return observedStore.isWriteFailing
+                ? .json(503, #"{"status":"store_unwritable"}"#) : .json(200, #"{"status":"ready"}"#)
         }
         addAdmin("/metrics") { _ in
             let text = metrics.render(store: store, now: clock(), isLeader: leadership.isLeader)
             return HTTPResponse(
                 status: 200, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
-                body: Array((text + leadership.metricsText).utf8))
+                body: Array((text + leadership.metricsText + observedStore.metricsText).utf8))
         }
         router.add(.post, "/slack/commands", slackEndpoints.command)
         router.add(.post, "/slack/interactions", slackEndpoints.interaction)

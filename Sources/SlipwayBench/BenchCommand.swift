@@ -1,7 +1,7 @@
 import Foundation
 
-/// `slipway-bench` command line: `deploy` (approval → commit, webhooks persisted, the signed ack) and `watch` (the
-/// rollout monitor against a simulated cluster). Usage problems print one line and exit 2, as `slipway` does.
+/// `slipway-bench` command line: `deploy` (approval → commit, webhooks persisted, the signed ack), `watch` (the
+/// rollout monitor against a simulated cluster) and `outbox` (a page's latency behind a busy outbox). Usage problems print one line and exit 2, as `slipway` does.
 enum BenchCommand {
     static let usage = """
         usage: slipway-bench <benchmark> [options]
@@ -11,6 +11,8 @@ enum BenchCommand {
           slowloris [--slow N] [--idle N] [--requests N] [--per-client N]
                                                signed /status p99 from 127.0.0.2 while 127.0.0.1 holds slow and
                                                idle connections (goal: p99 ≤ 50 ms with 2,000 + 2,000)
+          outbox [--posts N] [--hangers N]     page and on-call DM latency with channel posts queued and
+                                               response_urls hanging
         """
 
     struct UsageError: Error {
@@ -55,6 +57,9 @@ enum BenchCommand {
                 slow: options["--slow"] ?? 2000, idle: options["--idle"] ?? 2000,
                 requests: options["--requests"] ?? 200,
                 perClientLimit: options["--per-client"])
+        case "outbox":
+            let options = try parse(rest, flags: ["--posts", "--hangers"])
+            try await OutboxBench.run(posts: options["--posts"] ?? 30, hangers: options["--hangers"] ?? 3)
             return 0
         default:
             throw UsageError(message: "unknown benchmark `\(command)`; try `slipway-bench help`")

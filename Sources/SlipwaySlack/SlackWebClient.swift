@@ -38,12 +38,14 @@ public struct SlackWebClient: Sendable, CustomStringConvertible, CustomReflectab
     /// - Parameters:
     ///   - channel: A channel id (`C…`), or a DM channel from ``openConversation(users:)``.
     ///   - message: The message; `responseType` and `replaceOriginal` are not sent.
+    ///   - metadata: Message metadata, which ``recentMessages(channel:oldest:eventType:maxPages:)`` finds again.
     /// - Returns: The channel id and the message `ts`, which identify it for ``update(channel:ts:message:)``.
     /// - Throws: ``SlackAPIError``.
-    public func postMessage(channel: String, message: SlackMessage) async throws(SlackAPIError) -> (
-        channel: String, ts: String
-    ) {
-        let object = try await call("chat.postMessage", body: messageBody(message, ["channel": channel]))
+    public func postMessage(channel: String, message: SlackMessage, metadata: SlackMessageMetadata? = nil)
+        async throws(SlackAPIError) -> (channel: String, ts: String)
+    {
+        let object = try await call(
+            "chat.postMessage", body: messageBody(message, ["channel": channel], metadata: metadata))
         guard let ts = object["ts"] as? String else {
             throw .invalidResponse(method: "chat.postMessage", httpStatus: 200)
         }
@@ -55,9 +57,13 @@ public struct SlackWebClient: Sendable, CustomStringConvertible, CustomReflectab
     ///   - channel: The channel id returned by ``postMessage(channel:message:)``.
     ///   - ts: The message `ts`.
     ///   - message: The new content.
+    ///   - metadata: Message metadata to keep on the message.
     /// - Throws: ``SlackAPIError``.
-    public func update(channel: String, ts: String, message: SlackMessage) async throws(SlackAPIError) {
-        _ = try await call("chat.update", body: messageBody(message, ["channel": channel, "ts": ts]))
+    public func update(channel: String, ts: String, message: SlackMessage, metadata: SlackMessageMetadata? = nil)
+        async throws(SlackAPIError)
+    {
+        _ = try await call(
+            "chat.update", body: messageBody(message, ["channel": channel, "ts": ts], metadata: metadata))
     }
 
     /// Posts a message only `user` can see, in `channel` (`chat.postEphemeral`).
@@ -109,15 +115,55 @@ public struct SlackWebClient: Sendable, CustomStringConvertible, CustomReflectab
         return id
     }
 
+    /// The channel's messages since `oldest` that carry metadata of `eventType` (`conversations.history` with
+    /// `include_all_metadata`; needs the `channels:history` scope, `groups:history` for a private channel).
+    /// - Parameters:
+    ///   - channel: The channel id.
+    ///   - oldest: Only messages posted at or after this time are read.
+    ///   - eventType: The metadata `event_type` to keep.
+    ///   - maxPages: Pages of up to 200 messages read at most, newest first.
+    /// - Returns: The messages found, newest first, with their metadata payload.
+    /// - Throws: ``SlackAPIError``.
+    public func recentMessages(channel: String, oldest: Date, eventType: String, maxPages: Int = 5)
+        async throws(SlackAPIError) -> [(ts: String, payload: [String: String])]
+    {
+        let method = "conversations.history"
+        var found: [(ts: String, payload: [String: String])] = []
+        var cursor: String?
+        for _ in 0..<max(1, maxPages) {
+            var query = "channel=\(Self.percentEncodeQueryValue(channel))&include_all_metadata=true&limit=200"
+            query += "&oldest=\(max(0, Int(oldest.timeIntervalSince1970) - 1))"
+            if let cursor { query += "&cursor=\(Self.percentEncodeQueryValue(cursor))" }
+            let request = HTTPClientRequest(
+                method: .get, url: "\(baseURL)/\(method)?\(query)", headers: ["Authorization": "Bearer \(token)"],
+                timeout: timeout)
+            let object = try await perform(request, method: method)
+            for message in object["messages"] as? [[String: Any]] ?? [] {
+                guard let ts = message["ts"] as? String, let metadata = message["metadata"] as? [String: Any],
+                    metadata["event_type"] as? String == eventType
+                else { continue }
+                let payload = (metadata["event_payload"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
+                found.append((ts: ts, payload: payload))
+            }
+            let next = (object["response_metadata"] as? [String: Any])?["next_cursor"] as? String ?? ""
+            guard object["has_more"] as? Bool == true, !next.isEmpty else { break }
+            cursor = next
+        }
+        return found
+    }
+
     /// Sends a reply to a slash command's or interaction's `response_url` (no token is sent there).
     /// - Parameters:
     ///   - responseURL: The URL from the payload (valid for 5 uses within 30 minutes).
     ///   - message: The reply; set `responseType` or `replaceOriginal` as needed.
+    ///   - timeout: Seconds the whole request may take; the client's ``timeout`` when nil.
     /// - Throws: ``SlackAPIError`` with method `response_url` (e.g. `expired_url`, `used_url`).
-    public func respond(responseURL: String, message: SlackMessage) async throws(SlackAPIError) {
+    public func respond(responseURL: String, message: SlackMessage, timeout: Double? = nil)
+        async throws(SlackAPIError)
+    {
         let request = HTTPClientRequest(
             method: .post, url: responseURL, headers: ["Content-Type": Self.jsonContentType],
-            body: message.jsonBytes(), timeout: timeout)
+            body: message.jsonBytes(), timeout: timeout ?? self.timeout)
         _ = try await perform(request, method: "response_url", requireJSON: false)
     }
 
@@ -125,12 +171,21 @@ public struct SlackWebClient: Sendable, CustomStringConvertible, CustomReflectab
 
     static let jsonContentType = "application/json; charset=utf-8"
 
-    private func messageBody(_ message: SlackMessage, _ leading: KeyValuePairs<String, String>) -> [UInt8] {
+    private func messageBody(
+        _ message: SlackMessage, _ leading: KeyValuePairs<String, String>, metadata: SlackMessageMetadata? = nil
+    ) -> [UInt8] {
         let chatMessage = SlackMessage(text: message.text, blocks: message.blocks)
         var writer = JSONWriter(capacity: 512)
         writer.beginObject()
         for (key, value) in leading { writer.field(key, value) }
         chatMessage.writeFields(to: &writer)
+        if let metadata {
+            writer.key("metadata")
+            writer.beginObject()
+            writer.field("event_type", metadata.eventType)
+            writer.field("event_payload", metadata.payload)
+            writer.endObject()
+        }
         writer.endObject()
         return writer.bytes
     }

@@ -17,6 +17,8 @@ public final class PostgresStore: Store, Sendable {
     /// `host:port/database`, for logs; the URL itself is never kept in messages (it may hold a password).
     public let endpointDescription: String
     public let executor = StoreExecutor(label: "slipway.store.postgres")
+    /// Replicas share the database: the outbox claims each message before sending it.
+    public var sharedByReplicas: Bool { true }
     private let pool: ConnectionPool<PostgresConnection>
     private let maxWriteAttempts = 8
 

@@ -41,6 +41,10 @@ private enum SQL {
     }
     static let failed = "\(select) WHERE status = 'failed' ORDER BY created_at DESC, seq DESC LIMIT $1"
     static let delivered = "UPDATE outbox SET status = 'delivered', delivered_at = $2 WHERE key = $1"
+    /// A compare-and-set: of two replicas claiming one message, the second finds it not due any more.
+    static let claim = """
+        UPDATE outbox SET next_attempt_at = $3 WHERE key = $1 AND status = 'pending' AND next_attempt_at <= $2
+        """
     static let reschedule = """
         UPDATE outbox SET status = 'pending', attempts = $2, next_attempt_at = $3, last_error = $4 WHERE key = $1
         """
@@ -86,6 +90,10 @@ extension SQLTransaction {
 
     func markDelivered(key: String, at: Date) throws {
         try execute(SQL.delivered, [.text(key), SQLValue(at)])
+    }
+
+    func claimOutbox(key: String, now: Date, until: Date) throws -> Bool {
+        try execute(SQL.claim, [.text(key), SQLValue(now), SQLValue(until)]) == 1
     }
 
     func reschedule(key: String, attempts: Int, nextAttemptAt: Date, error: String) throws {

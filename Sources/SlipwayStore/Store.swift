@@ -17,6 +17,13 @@ public protocol Store: Sendable {
     /// serialization failure or deadlock), and it must not wait for another thread that may be writing (SQLite
     /// shares one commit among concurrent writers). A `read` inside it sees the last commit.
     func write<T>(_ body: (any StoreWriter) throws -> T) throws -> T
+    /// Whether other processes (replicas) may work on the same data, so the outbox must claim a message before
+    /// sending it. A SQLite file has one process.
+    var sharedByReplicas: Bool { get }
+}
+
+extension Store {
+    public var sharedByReplicas: Bool { false }
 }
 
 /// Queries available inside any transaction.
@@ -71,6 +78,9 @@ public protocol StoreWriter: StoreReader {
     /// - Returns: true when it was queued now.
     @discardableResult func enqueue(_ message: OutboxMessage) throws -> Bool
     func markDelivered(key: String, at: Date) throws
+    /// Claims a pending message due at `now` for one delivery attempt: it is not due again before `until`, so
+    /// another replica does not send it too. - Returns: false when it is not due any more (someone claimed it).
+    func claimOutbox(key: String, now: Date, until: Date) throws -> Bool
     func reschedule(key: String, attempts: Int, nextAttemptAt: Date, error: String) throws
     /// Gives up on a message: it is kept (see `failedOutbox`) until `prune` removes it after the retention period.
     /// - Parameter at: when it was given up on; `prune` counts the retention period from it.

@@ -5,8 +5,10 @@ import Synchronization
 /// A stand-in for the Slack Web API and `response_url`s, served over real HTTP on loopback.
 ///
 /// It speaks the documented wire format: `Authorization: Bearer`, JSON bodies for `chat.postMessage`,
-/// `chat.update`, `chat.postEphemeral` and `conversations.open`, a GET query for `users.lookupByEmail`, HTTP 200 with
-/// `ok`/`error`, and 429 with `Retry-After`. Every request is recorded.
+/// `chat.update`, `chat.postEphemeral` and `conversations.open`, GET queries for `users.lookupByEmail` and
+/// `conversations.history` (with message `metadata` when `include_all_metadata=true`), HTTP 200 with `ok`/`error`,
+/// and 429 with `Retry-After`. Every request is recorded. ``delayNext(method:_:)`` holds a request to make the
+/// client time out before, while or after Slack accepts it.
 ///
 /// ```swift
 /// let slack = try FakeSlack()
@@ -58,9 +60,19 @@ public final class FakeSlack: Sendable {
         case serverError
     }
 
+    /// How to hold the next request of a method, to make a client time out around the moment Slack accepts it.
+    public enum Delay: Sendable, Equatable {
+        /// Holds the request `seconds`, then answers 503 without handling it: Slack never accepted it.
+        case dropAfter(seconds: Double)
+        /// Holds the request `seconds`, then handles it: Slack accepted it as the client was giving up.
+        case acceptAfter(seconds: Double)
+        /// Handles the request at once, then holds the answer `seconds`: Slack accepted it; the answer came late.
+        case answerAfter(seconds: Double)
+    }
+
     /// The bot token the fake accepts.
     public let token: String
-    private let server = FakeServer()
+    private let server = FakeServer(threadCount: 8)
     private let state: Mutex<State>
 
     private struct State {
@@ -72,6 +84,10 @@ public final class FakeSlack: Sendable {
         var channelsWithoutBot: Set<String> = []
         var directory: [String: String] = [:]
         var messages: [String: [UInt8]] = [:]
+        /// When each message (by `channel/ts`) was posted; `conversations.history`'s `oldest` is compared with it.
+        var postedAt: [String: Date] = [:]
+        var delays: [String: [Delay]] = [:]
+        var heldCount = 0
         var responseURLUses: [String: Int] = [:]
         var tsCounter = 0
     }
@@ -122,6 +138,14 @@ public final class FakeSlack: Sendable {
         state.withLock { s in s.pendingFailures[method, default: []].append(failure) }
     }
 
+    /// Holds the next call of `method` as `delay` says (delays queue up, one per call).
+    public func delayNext(method: String, _ delay: Delay) {
+        state.withLock { s in s.delays[method, default: []].append(delay) }
+    }
+
+    /// How many requests a ``Delay`` has held (counted when the hold starts).
+    public var heldCount: Int { state.withLock { s in s.heldCount } }
+
     /// While on, every request gets HTTP 503.
     public func setOutage(_ on: Bool) { state.withLock { s in s.outage = on } }
 
@@ -162,6 +186,30 @@ public final class FakeSlack: Sendable {
     // MARK: Serving
 
     private func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let method = request.path.hasPrefix("/api/") ? String(request.path.dropFirst(5)) : "response_url"
+        let delay: Delay? = state.withLock { s in
+            guard var queue = s.delays[method], !queue.isEmpty else { return nil }
+            let next = queue.removeFirst()
+            s.delays[method] = queue
+            s.heldCount += 1
+            return next
+        }
+        switch delay {
+        case .dropAfter(let seconds)?:
+            Thread.sleep(forTimeInterval: seconds)
+            return .text(503, "Service Unavailable")
+        case .acceptAfter(let seconds)?:
+            Thread.sleep(forTimeInterval: seconds)
+        case .answerAfter(let seconds)?:
+            let response = answerAndRecord(request)
+            Thread.sleep(forTimeInterval: seconds)
+            return response
+        case nil: break
+        }
+        return answerAndRecord(request)
+    }
+
+    private func answerAndRecord(_ request: HTTPRequest) -> HTTPResponse {
         let (sequence, response) = answer(request)
         guard let sequence else { return response }
         let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
@@ -224,6 +272,7 @@ public final class FakeSlack: Sendable {
         default: return Self.error("invalid_auth")
         }
         if method == "users.lookupByEmail" { return lookupByEmail(call.queryItems["email"]) }
+        if method == "conversations.history" { return history(call.queryItems) }
         guard request.method == .post else { return Self.error("invalid_request") }
         guard request.headers["Content-Type"]?.lowercased().hasPrefix("application/json") == true else {
             return Self.error("invalid_form_data")
@@ -246,6 +295,7 @@ public final class FakeSlack: Sendable {
             s.tsCounter += 1
             let ts = "\(1_700_000_000 + s.tsCounter).000100"
             s.messages["\(channel)/\(ts)"] = raw
+            s.postedAt["\(channel)/\(ts)"] = Date()
             return ts
         }
         guard let ts else { return Self.error("not_in_channel") }
@@ -256,9 +306,18 @@ public final class FakeSlack: Sendable {
         guard let channel = body["channel"] as? String, !channel.isEmpty else { return Self.error("channel_not_found") }
         guard let ts = body["ts"] as? String else { return Self.error("message_not_found") }
         if let problem = Self.contentProblem(body) { return Self.error(problem) }
+        // Metadata the update does not carry stays on the message.
+        var content = raw
+        if body["metadata"] == nil {
+            var merged = body
+            merged["metadata"] = message(channel: channel, ts: ts)?["metadata"]
+            if merged["metadata"] != nil, let data = try? JSONSerialization.data(withJSONObject: merged) {
+                content = [UInt8](data)
+            }
+        }
         let found: Bool = state.withLock { s in
             guard s.messages["\(channel)/\(ts)"] != nil else { return false }
-            s.messages["\(channel)/\(ts)"] = raw
+            s.messages["\(channel)/\(ts)"] = content
             return true
         }
         return found ? Self.ok(["channel": channel, "ts": ts]) : Self.error("message_not_found")
@@ -282,6 +341,28 @@ public final class FakeSlack: Sendable {
         let ids = users.split(separator: ",").map(String.init)
         let channel = ids.count == 1 ? "D\(ids[0].dropFirst())" : "G" + ids.map { $0.dropFirst() }.joined()
         return Self.ok(["channel": ["id": channel]])
+    }
+
+    /// `conversations.history`: the channel's messages posted at or after `oldest`, newest first, in one page.
+    private func history(_ query: [String: String]) -> HTTPResponse {
+        guard let channel = query["channel"], !channel.isEmpty else { return Self.error("channel_not_found") }
+        if state.withLock({ s in s.channelsWithoutBot.contains(channel) }) { return Self.error("not_in_channel") }
+        let oldest = query["oldest"].flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } ?? .distantPast
+        let withMetadata = query["include_all_metadata"] == "true"
+        let prefix = "\(channel)/"
+        let stored = state.withLock { s in
+            s.messages.filter { $0.key.hasPrefix(prefix) && (s.postedAt[$0.key] ?? .distantPast) >= oldest }
+        }
+        let messages: [[String: Any]] = stored.keys.sorted(by: >).map { key in
+            let body = (try? JSONSerialization.jsonObject(with: Data(stored[key]!))) as? [String: Any] ?? [:]
+            var message: [String: Any] = [
+                "type": "message", "ts": String(key.dropFirst(prefix.count)), "bot_id": "B0SLIPWAY",
+                "text": body["text"] as? String ?? "",
+            ]
+            if withMetadata, let metadata = body["metadata"] { message["metadata"] = metadata }
+            return message
+        }
+        return Self.ok(["messages": messages, "has_more": false])
     }
 
     private func lookupByEmail(_ email: String?) -> HTTPResponse {

@@ -48,7 +48,8 @@ struct DeployMessageSender: Sendable {
             await pacing.wait(channel: ref.channel)
             do {
                 try await DeliveryFailure.slack {
-                    try await slack.update(channel: ref.channel, ts: ref.ts, message: body)
+                    try await slack.update(
+                        channel: ref.channel, ts: ref.ts, message: body, metadata: Self.metadata(deployId: deploy.id))
                 }
                 sent.remember(body, deployId: deploy.id, ref: ref)
                 try await recordDelivery(outboxKey, deployId: deploy.id, newReference: newReference)
@@ -63,12 +64,68 @@ struct DeployMessageSender: Sendable {
             }
         }
         let channel = deployChannel
+        // A post that may have reached Slack before (it timed out, or the process died waiting for the answer) is
+        // looked up by its metadata first: the deploy keeps one message.
+        let marker = "slack-post:\(deploy.id)"
+        let now = clock()
+        let store = self.store
+        if try await store.executor.run({ try store.read { r in try r.cachedValue(key: marker, now: now) } }) != nil,
+            let ref = try await earlierPost(of: deploy, channel: channel, outboxKey: outboxKey)
+        {
+            sent.posted(deployId: deploy.id, ref: ref)
+            await pacing.wait(channel: ref.channel)
+            try await DeliveryFailure.slack {
+                try await slack.update(
+                    channel: ref.channel, ts: ref.ts, message: body, metadata: Self.metadata(deployId: deploy.id))
+            }
+            sent.remember(body, deployId: deploy.id, ref: ref)
+            try await recordDelivery(outboxKey, deployId: deploy.id, newReference: ref)
+            return
+        }
+        // Written before the post, so a restart knows a post may have gone out.
+        try await store.executor.run {
+            try store.write { w in
+                try w.setCachedValue(key: marker, value: "posting", expiresAt: now.addingTimeInterval(7 * 86_400))
+            }
+        }
         await pacing.wait(channel: channel)
-        let posted = try await DeliveryFailure.slack { try await slack.postMessage(channel: channel, message: body) }
+        let metadata = Self.metadata(deployId: deploy.id)
+        let posted = try await DeliveryFailure.slack {
+            try await slack.postMessage(channel: channel, message: body, metadata: metadata)
+        }
         let ref = SlackMessageRef(channel: posted.channel, ts: posted.ts)
         sent.posted(deployId: deploy.id, ref: ref)
         sent.remember(body, deployId: deploy.id, ref: ref)
         try await recordDelivery(outboxKey, deployId: deploy.id, newReference: ref)
+    }
+
+    /// The metadata `event_type` of deploy messages.
+    static let eventType = "slipway_deploy"
+
+    /// The metadata that identifies the deploy's message in the channel's history.
+    static func metadata(deployId: String) -> SlackMessageMetadata {
+        SlackMessageMetadata(eventType: eventType, payload: ["deploy_id": deployId])
+    }
+
+    /// The deploy's message, when an earlier post reached the channel: found by its metadata in the history since
+    /// the deploy was created. Without the history scope, posts again (as before the lookup existed).
+    private func earlierPost(of deploy: Deploy, channel: String, outboxKey: String) async throws -> SlackMessageRef? {
+        do {
+            let found = try await slack.recentMessages(
+                channel: channel, oldest: deploy.createdAt, eventType: Self.eventType)
+            guard let match = found.last(where: { $0.payload["deploy_id"] == deploy.id }) else { return nil }
+            log.info(
+                "found the deploy message an interrupted post had left; editing it instead of posting again",
+                metadata: ["deploy": deploy.id, "outbox": outboxKey, "destination": "\(OutboxTarget.deployMessage)"])
+            return SlackMessageRef(channel: channel, ts: match.ts)
+        } catch let error where !error.isRetryable {
+            log.warning(
+                "cannot read the channel history to find an earlier post (add the channels:history scope); posting",
+                metadata: ["deploy": deploy.id, "outbox": outboxKey, "error": error.description])
+            return nil
+        } catch {
+            throw DeliveryFailure(error)
+        }
     }
 
     /// Marks the outbox message delivered and, in the same transaction, stores where the deploy's message now

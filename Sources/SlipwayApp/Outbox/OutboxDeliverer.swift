@@ -2,14 +2,19 @@ import DeployCore
 import Foundation
 import SlipwaySlack
 import SlipwayStore
+import Synchronization
 
-/// Delivers the durable outbox: Slack posts and updates, DMs, `response_url` replies and PagerDuty events. One
-/// worker, oldest first, one message per ordering key at a time; retryable failures (429 with `Retry-After`, 5xx,
-/// timeouts) wait and retry with backoff; permanent ones are recorded as failed and shown in `/status`.
+/// Delivers the durable outbox: Slack posts and updates, DMs, `response_url` replies and PagerDuty events, in
+/// independent lanes (`OutboxLane`): channel posts are paced per channel, while DMs, pages and each `response_url`
+/// go on without waiting for them, so a slow or hanging destination delays only itself. Within a lane, oldest
+/// first, one message per ordering key at a time; retryable failures (429 with `Retry-After`, 5xx, timeouts) wait
+/// and retry with backoff; permanent ones are recorded as failed and shown in `/status`.
 ///
 /// A 429 holds back every message for that service (not only the one that got it) until `Retry-After` has passed.
-/// What each kind of message takes to send lives in its sender: `DeployMessageSender`, `SlackMessageSender` and
-/// `PagerDutySender`.
+/// A message sent whose delivery could not be recorded (a full disk) is remembered and not sent again; store
+/// errors pause the outbox with exponential backoff and are logged once a minute with a count. With replicas
+/// sharing a database, each message is claimed before it is sent. What each kind of message takes to send lives
+/// in its sender: `DeployMessageSender`, `SlackMessageSender` and `PagerDutySender`.
 public final class OutboxDeliverer: Service {
     public struct Configuration: Sendable {
         public var deployChannel: String
@@ -24,11 +29,18 @@ public final class OutboxDeliverer: Service {
         public var runbooksBaseURL: String
         /// The configured status command (`slack.commands.status`), named in notes to requesters.
         public var statusCommand: String
+        /// Seconds a `response_url` reply may take before it counts as failed (and is retried).
+        public var responseURLTimeoutSeconds: Double
+        /// Replies to different `response_url`s in flight at once.
+        public var maxConcurrentResponses: Int
+        /// Seconds a claimed message is not due for other replicas; longer than any one delivery takes.
+        public var claimSeconds: Double
 
         public init(
             deployChannel: String, channelPaceSeconds: Double = 1, maxBackoffSeconds: Double = 300,
             maxAttempts: Int = 500, people: [String: String] = [:], pagerDutyRoutingKey: String? = nil,
-            runbooksBaseURL: String, statusCommand: String = SlashCommandNames.defaults.status
+            runbooksBaseURL: String, statusCommand: String = SlashCommandNames.defaults.status,
+            responseURLTimeoutSeconds: Double = 5, maxConcurrentResponses: Int = 8, claimSeconds: Double = 120
         ) {
             self.statusCommand = statusCommand
             self.deployChannel = deployChannel
@@ -38,6 +50,9 @@ public final class OutboxDeliverer: Service {
             self.people = people
             self.pagerDutyRoutingKey = pagerDutyRoutingKey
             self.runbooksBaseURL = runbooksBaseURL
+            self.responseURLTimeoutSeconds = responseURLTimeoutSeconds
+            self.maxConcurrentResponses = maxConcurrentResponses
+            self.claimSeconds = claimSeconds
         }
     }
 
@@ -56,6 +71,11 @@ public final class OutboxDeliverer: Service {
     private let deployMessages: DeployMessageSender
     private let slackMessages: SlackMessageSender
     private let pages: PagerDutySender
+    private let lanes = OutboxLanes()
+    /// Messages sent whose delivery is not recorded yet: they are recorded, never sent again.
+    private let unrecorded = Mutex<Set<String>>([])
+    private let storeTrouble = StoreTrouble()
+    private let warnings = RepeatedWarnings(interval: 60)
 
     public init(
         configuration: Configuration, store: any Store, slack: SlackWebClient, pagerDuty: PagerDutyClient?,
@@ -77,57 +97,130 @@ public final class OutboxDeliverer: Service {
             deployChannel: configuration.deployChannel, slack: slack, rendering: rendering, pacing: pacing,
             store: store, clock: clock, log: log)
         slackMessages = SlackMessageSender(
-            slack: slack, rendering: rendering, pacing: pacing, store: store, clock: clock)
+            slack: slack, rendering: rendering, pacing: pacing, store: store, clock: clock,
+            responseTimeout: configuration.responseURLTimeoutSeconds)
         pages = PagerDutySender(
             client: pagerDuty, routingKey: configuration.pagerDutyRoutingKey,
             runbooksBaseURL: configuration.runbooksBaseURL, store: store, clock: clock, log: log)
     }
 
-    /// Runs until cancelled.
+    /// Runs until cancelled; deliveries in flight finish (or are cancelled with it) before it returns.
     public func run() async {
-        while !Task.isCancelled {
-            let delivered = await deliverDue()
-            if delivered == 0 { await wake.wait(timeout: 0.5) }
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                if let pause = storeTrouble.remainingPause() {
+                    await wake.wait(timeout: pause)
+                    continue
+                }
+                let started = await startDue(in: &group, skipping: [])
+                if started.isEmpty { await wake.wait(timeout: 0.5) }
+            }
         }
     }
 
-    /// Delivers every message due now, except those of a service that asked to wait (429).
+    /// Delivers every message due now, except those of a service that asked to wait (429), and returns when they
+    /// are done: the lanes run side by side, each in order.
     /// - Returns: how many were attempted.
     @discardableResult
     public func deliverDue(limit: Int = 50) async -> Int {
+        var attempted: Set<String> = []
+        while !Task.isCancelled, attempted.count < limit {
+            var started: [String] = []
+            await withDiscardingTaskGroup { group in
+                started = await startDue(in: &group, skipping: attempted, limit: limit - attempted.count)
+            }
+            if started.isEmpty { break }
+            attempted.formUnion(started)
+        }
+        return attempted.count
+    }
+
+    /// Starts the due messages whose lane is free, each in a child task of `group`.
+    /// - Returns: the keys started.
+    private func startDue(
+        in group: inout DiscardingTaskGroup, skipping: Set<String>, limit: Int = 200
+    ) async -> [String] {
+        await recordUnrecorded()
         let due: [OutboxMessage]
+        let readStart = ContinuousClock.now
         do {
             let now = clock()
             let store = self.store
-            due = try await store.executor.run { try store.read { r in try r.dueOutbox(now: now, limit: limit) } }
+            due = try await store.executor.run { try store.read { r in try r.dueOutbox(now: now, limit: 200) } }
         } catch {
-            log.error("cannot read the outbox", metadata: ["error": "\(error)"])
-            return 0
+            storeFailed("reading the outbox", error)
+            return []
         }
-        var attempted = 0
-        for message in due where !Task.isCancelled {
+        var started: [String] = []
+        for message in due where !Task.isCancelled && started.count < limit && !skipping.contains(message.key) {
             if let channel = message.target.channel, holdOff.isHolding(channel, now: clock()) { continue }
-            await deliver(message)
-            attempted += 1
+            let lane = OutboxLane(message, deployChannel: configuration.deployChannel)
+            guard
+                lanes.take(
+                    lane, key: message.key, readAt: readStart, maxResponses: configuration.maxConcurrentResponses)
+            else {
+                continue
+            }
+            guard await claim(message) else {
+                lanes.release(lane, key: nil)
+                if storeTrouble.remainingPause() != nil { break }
+                continue
+            }
+            started.append(message.key)
+            group.addTask {
+                await self.deliver(message)
+                self.lanes.release(lane, key: message.key)
+                self.wake.signal()
+            }
         }
-        return attempted
+        return started
+    }
+
+    /// With replicas sharing the database, makes sure no other replica sends `message` too.
+    private func claim(_ message: OutboxMessage) async -> Bool {
+        guard store.sharedByReplicas, !unrecorded.withLock({ $0.contains(message.key) }) else { return true }
+        let now = clock()
+        let until = now.addingTimeInterval(configuration.claimSeconds)
+        let store = self.store
+        do {
+            let claimed = try await store.executor.run {
+                try store.write { w in try w.claimOutbox(key: message.key, now: now, until: until) }
+            }
+            storeWorks("claiming outbox messages")
+            return claimed
+        } catch {
+            storeFailed("claiming outbox messages", error)
+            return false
+        }
     }
 
     private func deliver(_ message: OutboxMessage) async {
+        if unrecorded.withLock({ $0.contains(message.key) }) {
+            // Sent already; only the bookkeeping failed. Sending it again would repeat it to the person or service.
+            await recordDelivered(message)
+            return
+        }
         let started = ContinuousClock.now
         func seconds() -> Double {
             let elapsed = ContinuousClock.now - started
             return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         }
         do {
-            try await send(message)
+            let recorded = try await send(message)
             metrics.recordDelivery(to: message.target.destination, succeeded: true, seconds: seconds())
             if let line = outside.success(Self.outsideService(message.target), now: clock()) {
                 log.info(line, metadata: Self.metadata(of: message))
             }
+            if !recorded {
+                unrecorded.withLock { _ = $0.insert(message.key) }
+                await recordDelivered(message)
+            }
+        } catch let error as StoreError {
+            // The store failed before anything was sent (or the deploy message's own bookkeeping failed; its sender
+            // remembers what it posted): wait for the store, do not count an attempt.
+            storeFailed("delivering outbox messages", error)
         } catch {
             metrics.recordDelivery(to: message.target.destination, succeeded: false, seconds: seconds())
-            // Anything but a delivery failure (a store error, say) may well pass: try again later.
             let failure = error as? DeliveryFailure ?? DeliveryFailure(reason: "\(error)", retryable: true)
             let key =
                 error is DeliveryFailure
@@ -136,11 +229,60 @@ public final class OutboxDeliverer: Service {
         }
     }
 
-    /// Sends `message` through its sender, which records it delivered.
-    private func send(_ message: OutboxMessage) async throws {
+    /// Records the messages sent earlier whose bookkeeping failed (without waiting for them to be due again: with
+    /// replicas, a claimed message is not due for a while). - Returns: false when the store still fails.
+    @discardableResult
+    private func recordUnrecorded() async -> Bool {
+        let keys = unrecorded.withLock { $0 }
+        guard !keys.isEmpty else { return true }
+        let now = clock()
+        let store = self.store
+        do {
+            try await store.executor.run {
+                try store.write { w in for key in keys { try w.markDelivered(key: key, at: now) } }
+            }
+            unrecorded.withLock { $0.subtract(keys) }
+            storeWorks("recording deliveries")
+            return true
+        } catch {
+            storeFailed("recording deliveries", error)
+            return false
+        }
+    }
+
+    /// Records a sent message delivered; on a store error it stays remembered (and pending) until this works.
+    private func recordDelivered(_ message: OutboxMessage) async {
+        do {
+            try await store.markOutboxDelivered(message.key, at: clock())
+            unrecorded.withLock { _ = $0.remove(message.key) }
+            storeWorks("recording deliveries")
+        } catch {
+            storeFailed("recording deliveries", error)
+        }
+    }
+
+    /// Pauses the outbox with exponential backoff and logs the failure at most once a minute, with a count.
+    private func storeFailed(_ what: String, _ error: any Error) {
+        let pause = storeTrouble.failed()
+        if let line = warnings.failure(Self.storeKey, "\(what): \(error)", now: Date()) {
+            log.error(line, metadata: ["retryInSeconds": "\(pause)"])
+        }
+    }
+
+    private static let storeKey = RepeatedWarnings.Key(what: "outbox store", subject: "store")
+
+    private func storeWorks(_ what: String) {
+        storeTrouble.worked()
+        if let line = warnings.success(Self.storeKey, now: Date()) { log.info(line, metadata: ["while": what]) }
+    }
+
+    /// Sends `message` through its sender.
+    /// - Returns: whether the sender also recorded it delivered (the deploy message stores its reference with it).
+    private func send(_ message: OutboxMessage) async throws -> Bool {
         switch try OutboxDelivery(message) {
         case .deployMessage(let deployId):
             try await deployMessages.send(deployId: deployId, outboxKey: message.key)
+            return true
         case .directMessage(let user, let deployId):
             try await slackMessages.sendFailureSummary(to: user, deployId: deployId, outboxKey: message.key)
         case .channelMessage(let channel, let body):
@@ -152,6 +294,7 @@ public final class OutboxDeliverer: Service {
         case .page(let action, let deployId):
             try await pages.send(action, deployId: deployId, outboxKey: message.key)
         }
+        return false
     }
 
     /// Schedules a retry with backoff, or gives up and marks the message failed.
@@ -198,9 +341,9 @@ public final class OutboxDeliverer: Service {
                 }
                 log.error("delivery failed; gave up", metadata: metadata)
             }
+            storeWorks("recording delivery failures")
         } catch {
-            metadata["storeError"] = "\(error)"
-            log.error("cannot record a delivery failure", metadata: metadata)
+            storeFailed("recording delivery failures", error)
         }
     }
 

@@ -18,7 +18,7 @@ struct PagerDutySender: Sendable {
     let clock: @Sendable () -> Date
     let log: Log
 
-    /// Sends the event and records the outbox message `outboxKey` delivered.
+    /// Sends the event (the deliverer records the outbox message `outboxKey` delivered).
     func send(_ action: Action, deployId: String, outboxKey: String) async throws {
         guard let client, let routingKey else { throw DeliveryFailure.permanent("PagerDuty is not configured") }
         guard let deploy = try await store.deploy(id: deployId) else {
@@ -32,7 +32,6 @@ struct PagerDutySender: Sendable {
             log.info(
                 "not paging: a later deploy already resolved it",
                 metadata: ["deploy": deploy.id, "outbox": outboxKey, "destination": "\(OutboxTarget.pageTrigger)"])
-            try await store.markOutboxDelivered(outboxKey, at: clock())
             return
         }
         do {
@@ -43,7 +42,6 @@ struct PagerDutySender: Sendable {
         } catch {
             throw DeliveryFailure(error)
         }
-        try await store.markOutboxDelivered(outboxKey, at: clock())
     }
 
     private func trigger(_ deploy: Deploy, client: PagerDutyClient, routingKey: String) async throws(PagerDutyError) {

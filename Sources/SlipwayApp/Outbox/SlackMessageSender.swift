@@ -3,13 +3,16 @@ import Foundation
 import SlipwaySlack
 import SlipwayStore
 
-/// Sends the one-off Slack messages: failure DMs, channel posts, ephemeral notes and `response_url` replies.
+/// Sends the one-off Slack messages: failure DMs, channel posts, ephemeral notes and `response_url` replies. The
+/// deliverer records them delivered, and remembers what it sent until it can.
 struct SlackMessageSender: Sendable {
     let slack: SlackWebClient
     let rendering: DeployRendering
     let pacing: ChannelPacing
     let store: any Store
     let clock: @Sendable () -> Date
+    /// Seconds a `response_url` may take: a hanging one must not hold its lane for long.
+    var responseTimeout: Double = 5
 
     /// DMs `user` the summary of the deploy's failure, with its Rollback button.
     func sendFailureSummary(to user: String, deployId: String, outboxKey: String) async throws {
@@ -19,22 +22,20 @@ struct SlackMessageSender: Sendable {
         let body = try await rendering.failureDirectMessage(for: deploy)
         let dm = try await DeliveryFailure.slack { try await slack.openConversation(users: [user]) }
         try await DeliveryFailure.slack { try await slack.postMessage(channel: dm, message: body) }
-        try await store.markOutboxDelivered(outboxKey, at: clock())
     }
 
     func post(_ body: SlackMessage, channel: String, outboxKey: String) async throws {
         await pacing.wait(channel: channel)
         try await DeliveryFailure.slack { try await slack.postMessage(channel: channel, message: body) }
-        try await store.markOutboxDelivered(outboxKey, at: clock())
     }
 
     func postEphemeral(_ body: SlackMessage, channel: String, user: String, outboxKey: String) async throws {
         try await DeliveryFailure.slack { try await slack.postEphemeral(channel: channel, user: user, message: body) }
-        try await store.markOutboxDelivered(outboxKey, at: clock())
     }
 
     func respond(_ body: SlackMessage, to url: ResponseURL, outboxKey: String) async throws {
-        try await DeliveryFailure.slack { try await slack.respond(responseURL: url.url, message: body) }
-        try await store.markOutboxDelivered(outboxKey, at: clock())
+        try await DeliveryFailure.slack {
+            try await slack.respond(responseURL: url.url, message: body, timeout: responseTimeout)
+        }
     }
 }
