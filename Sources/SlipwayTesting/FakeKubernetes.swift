@@ -215,6 +215,22 @@ public final class FakeKubernetes: Sendable {
         }
     }
 
+    /// Scales the Deployment as a HorizontalPodAutoscaler does: `spec.replicas` becomes `replicas`; added pods of
+    /// the current ReplicaSet run but are not ready until `readyPods(namespace:deployment:)`.
+    public func scale(namespace: String, deployment: String, replicas: Int) {
+        cluster.withLock { cluster in
+            cluster.controller.scale(
+                namespace: namespace, deployment: deployment, replicas: replicas, objects: &cluster.objects)
+        }
+    }
+
+    /// Makes every pod of the Deployment's current ReplicaSet ready now.
+    public func readyPods(namespace: String, deployment: String) {
+        cluster.withLock { cluster in
+            FakeRolloutController.readyPods(namespace: namespace, deployment: deployment, objects: &cluster.objects)
+        }
+    }
+
     /// Makes the Deployment's current pods fail now, e.g. a crash during the stability window.
     /// - Parameters:
     ///   - failure: A pod-level failure.

@@ -72,6 +72,78 @@ struct FakeRolloutController {
         rollouts["\(namespace)/\(deployment)"] = rollout
     }
 
+    /// Scales the Deployment as an HPA does: `spec.replicas` changes, the Deployment controller adds pods of the
+    /// current ReplicaSet (running, not ready yet) or removes some, and the status counts them.
+    mutating func scale(namespace: String, deployment name: String, replicas: Int, objects: inout KubernetesObjects) {
+        guard var deployment = objects[plural: "deployments", namespace: namespace, name: name] else { return }
+        let generation = (KubernetesObjects.value(deployment, path: ["metadata", "generation"]) as? Int ?? 1) + 1
+        KubernetesObjects.setValue(&deployment, path: ["metadata", "generation"], generation)
+        KubernetesObjects.setValue(&deployment, path: ["spec", "replicas"], replicas)
+        objects.bumpVersion(&deployment)
+        objects[plural: "deployments", namespace: namespace, name: name] = deployment
+        let image =
+            (KubernetesObjects.value(deployment, path: ["spec", "template", "spec", "containers"]) as? [[String: Any]])?
+            .first?["image"] as? String ?? ""
+        let hash = Self.templateHash(image)
+        var pods = objects.names("pods", namespace: namespace, prefix: "\(name)-\(hash)-")
+        while pods.count > replicas, let last = pods.popLast() {
+            objects[plural: "pods", namespace: namespace, name: last] = nil
+        }
+        var ready = pods.count
+        while pods.count < replicas {
+            createPod(deployment: deployment, hash: hash, image: image, failure: nil, objects: &objects)
+            if var pod = objects[plural: "pods", namespace: namespace, name: lastPodName] {
+                Self.setReady(false, pod: &pod)
+                objects[plural: "pods", namespace: namespace, name: lastPodName] = pod
+            }
+            pods.append(lastPodName)
+        }
+        ready = min(ready, replicas)
+        Self.setDeploymentStatus(
+            namespace: namespace, name: name,
+            Self.deploymentStatus(
+                generation: generation, desired: replicas, replicas: replicas, updated: replicas, available: ready),
+            objects: &objects)
+    }
+
+    /// Makes every pod of the Deployment's current ReplicaSet ready, and the status say so.
+    static func readyPods(namespace: String, deployment name: String, objects: inout KubernetesObjects) {
+        guard let deployment = objects[plural: "deployments", namespace: namespace, name: name] else { return }
+        let image =
+            (KubernetesObjects.value(deployment, path: ["spec", "template", "spec", "containers"]) as? [[String: Any]])?
+            .first?["image"] as? String ?? ""
+        let pods = objects.names("pods", namespace: namespace, prefix: "\(name)-\(templateHash(image))-")
+        for podName in pods {
+            guard var pod = objects[plural: "pods", namespace: namespace, name: podName] else { continue }
+            setReady(true, pod: &pod)
+            objects.bumpVersion(&pod)
+            objects[plural: "pods", namespace: namespace, name: podName] = pod
+        }
+        let generation = KubernetesObjects.value(deployment, path: ["metadata", "generation"]) as? Int ?? 1
+        setDeploymentStatus(
+            namespace: namespace, name: name,
+            deploymentStatus(
+                generation: generation, desired: pods.count, replicas: pods.count, updated: pods.count,
+                available: pods.count), objects: &objects)
+    }
+
+    /// Sets a running pod's Ready condition (now) and its containers' `ready`.
+    static func setReady(_ ready: Bool, pod: inout [String: Any]) {
+        var status = pod["status"] as? [String: Any] ?? [:]
+        status["conditions"] = [
+            ["type": "PodScheduled", "status": "True"],
+            [
+                "type": "Ready", "status": ready ? "True" : "False",
+                "lastTransitionTime": K8s.Timestamp.format(Date()),
+            ],
+        ]
+        if var statuses = status["containerStatuses"] as? [[String: Any]] {
+            for index in statuses.indices { statuses[index]["ready"] = ready }
+            status["containerStatuses"] = statuses
+        }
+        pod["status"] = status
+    }
+
     /// Makes the Deployment's current pods fail now.
     static func failPods(
         namespace: String, deployment: String, with failure: FakeKubernetes.Failure, at date: Date,

@@ -4,7 +4,9 @@ import Foundation
 ///
 /// A deploy succeeds when the Kustomization's applied revision is the pushed commit (or a later one that carries it)
 /// with Ready=True, the Deployment's rollout is complete, and no pod of the new ReplicaSet fails during the stability
-/// window.
+/// window. The window judges the new pods (crashes, restarts, readiness lost for longer than a grace period), not
+/// whether the Deployment happens to be complete at its last instant: an HPA scale-up or a Flux reconcile then is not
+/// a failure, and a rollout someone else started (the Deployment runs another image) supersedes the deploy.
 public enum RolloutAssessment {
     /// Assesses one deploy.
     /// - Parameters:
@@ -33,6 +35,12 @@ public enum RolloutAssessment {
             return .failed(FailureDiagnosis.diagnose(focused))
         }
 
+        // After our rollout completed, the Deployment runs another image: someone else rolled it out (a later
+        // GitOps commit, `kubectl set image`). Theirs replaced ours; it is not a failure of this deploy.
+        if deploy.rolledOutAt != nil, let deployment = evidence.deployment, !runsImage {
+            return .superseded(by: foreignRollout(deployment))
+        }
+
         guard let deployment = evidence.deployment, runsImage else {
             if timedOut { return .failed(timeoutCause(focused, stage: fluxReady ? .rollout : .reconcile, policy)) }
             return fluxReady ? .applied : .waitingForFlux
@@ -43,10 +51,25 @@ public enum RolloutAssessment {
             if let cause = fatalPodFailure(focused) ?? restartSince(rolledOutAt, in: focused.pods) {
                 return .failed(cause)
             }
-            let status = RolloutStatus.evaluate(deployment)
-            if case .failed = status { return .failed(FailureDiagnosis.diagnose(focused)) }
-            guard now.timeIntervalSince(rolledOutAt) >= policy.stabilityWindowSeconds else { return .rolledOut }
-            guard status == .complete, fluxReady else { return .failed(FailureDiagnosis.diagnose(focused)) }
+            if case .failed = RolloutStatus.evaluate(deployment) { return .failed(FailureDiagnosis.diagnose(focused)) }
+            // Readiness lost for longer than the grace period fails; a shorter loss (a probe blip, pods a scale-up
+            // just added) is waited out. "Complete right now" is not asked: replicas an HPA added, or Flux
+            // reconciling, say nothing about the new version.
+            let unready = notReady(focused.pods, since: rolledOutAt, now: now)
+            if let worst = unready.max(by: { $0.seconds < $1.seconds }), worst.seconds > policy.readinessGraceSeconds {
+                let cause = FailureDiagnosis.diagnose(focused)
+                if case .unknown = cause {
+                    return .failed(
+                        .unknown(
+                            message: "pod \(worst.pod) of the new version has been not ready for "
+                                + "\(Int(worst.seconds)) s during the stability window (grace period "
+                                + "\(Int(policy.readinessGraceSeconds)) s)"))
+                }
+                return .failed(cause)
+            }
+            guard now.timeIntervalSince(rolledOutAt) >= policy.stabilityWindowSeconds, unready.isEmpty else {
+                return .rolledOut
+            }
             return .stable
         }
 
@@ -83,7 +106,7 @@ public enum RolloutAssessment {
             needs.insert(.configMaps)
         case .failed(.timeout), .failed(.unknown):
             needs.insert(.events)
-        case .failed, .stable, .waitingForFlux:
+        case .failed, .stable, .waitingForFlux, .superseded:
             break
         case .applied, .rollingOut, .rolledOut:
             // Pods stuck before their containers start (a Secret volume that does not exist, a node that will
@@ -160,6 +183,33 @@ public enum RolloutAssessment {
         guard let cause = FailureDiagnosis.podFailure(in: evidence) else { return nil }
         if case .missingSecret(_, .synced) = cause, evidence.collected.contains(.sealedSecrets) { return nil }
         return cause
+    }
+
+    /// Pods that are not ready now, with how long (counted from `date` at the earliest): the Ready condition's last
+    /// transition, or, for pods that report no Ready condition, their containers' `ready`. Pods being deleted and
+    /// pods not yet scheduled are left out (a scale-down; the scheduler's verdict is judged elsewhere).
+    private static func notReady(_ pods: [K8s.Pod], since date: Date, now: Date) -> [(pod: String, seconds: Double)] {
+        var result: [(pod: String, seconds: Double)] = []
+        for pod in pods where pod.metadata.deletionTimestamp == nil {
+            let since: Date
+            if let ready = pod.status?.conditions?[type: "Ready"] {
+                guard !ready.isTrue else { continue }
+                since = max(date, ready.lastTransitionTime.flatMap(K8s.Timestamp.parse) ?? date)
+            } else if let statuses = pod.status?.containerStatuses, statuses.contains(where: { $0.ready == false }) {
+                since = date
+            } else {
+                continue
+            }
+            result.append((pod.name, max(0, now.timeIntervalSince(since))))
+        }
+        return result
+    }
+
+    /// What replaced the deploy's rollout, for the deploy's note.
+    private static func foreignRollout(_ deployment: K8s.Deployment) -> String {
+        let images = deployment.containers.compactMap(\.image)
+        guard !images.isEmpty else { return "another rollout" }
+        return "another rollout (the Deployment now runs \(images.joined(separator: ", ")))"
     }
 
     /// A container that terminated (and was restarted) after `date`.

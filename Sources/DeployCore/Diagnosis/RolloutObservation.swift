@@ -12,6 +12,9 @@ public enum RolloutObservation: Sendable, Hashable, Codable {
     case stable
     /// The deploy failed.
     case failed(FailureCause)
+    /// A rollout this deploy did not start replaced it (the Deployment now runs another image): not a failure of
+    /// this deploy. `by` says what replaced it, plain text, e.g. "another rollout (the Deployment now runs …)".
+    case superseded(by: String)
 
     /// The deploy state this observation puts a watched deploy in.
     public var deployState: DeployState {
@@ -21,6 +24,7 @@ public enum RolloutObservation: Sendable, Hashable, Codable {
         case .rolledOut: .verifying
         case .stable: .succeeded
         case .failed: .failed
+        case .superseded: .superseded
         }
     }
 
@@ -31,7 +35,7 @@ public enum RolloutObservation: Sendable, Hashable, Codable {
         case .applied: "Flux applied the commit"
         case .rollingOut(let updated, let ready, let desired): "\(updated)/\(desired) pods updated, \(ready) ready"
         case .rolledOut: "rolled out; watching the new pods"
-        case .stable, .failed: nil
+        case .stable, .failed, .superseded: nil
         }
     }
 }

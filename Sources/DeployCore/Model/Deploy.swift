@@ -138,6 +138,10 @@ public struct Deploy: Sendable, Codable, Hashable, Identifiable {
 
     /// `service/environment`, the key of everything per-environment.
     public var target: EnvironmentKey { EnvironmentKey(service: service, environment: environment) }
+
+    /// Failed before anything reached git (e.g. the GitOps remote was unavailable): the cluster never saw it, so
+    /// running it again is safe.
+    public var failedBeforeCommit: Bool { state == .failed && gitCommit == nil }
 }
 
 /// Identifies one environment of one service.

@@ -6,7 +6,9 @@ import SlipwaySlack
 import SlipwayStore
 
 /// `POST /api/v1/deploy/image-built`: CI reports a built image. Signed with `X-Slipway-Signature: sha256=<hex>`.
-/// Idempotent on `repo:sha:env` for the configured window: a repeat answers 200 with the same deploy id.
+/// Idempotent on `repo:sha:env` for the configured window: a repeat answers 200 with the same deploy id — unless
+/// that deploy failed before anything was committed (a GitOps outage): then the repeat is CI's retry, and starts a
+/// new attempt (202 with the new id). A deploy that reached git is never repeated.
 public struct ImageBuiltEndpoint: Sendable {
     let secret: HMACKey
     let coordinator: DeployCoordinator
@@ -73,13 +75,17 @@ public struct ImageBuiltEndpoint: Sendable {
             let approvalToken = env.autoDeploy ? Identifiers.approvalToken() : ""
             let outcome = try coordinator.store.write { w -> (id: String, state: String, duplicate: Bool) in
                 let autoDeploy = env.autoDeploy
-                if let existing = try w.rememberIdempotent(
+                let retryOf: Deploy?
+                switch try Self.claim(
                     key: key, deployId: autoDeploy ? newId : "", now: now,
-                    expiresAt: now.addingTimeInterval(policy.idempotencyWindowSeconds))
+                    expiresAt: now.addingTimeInterval(policy.idempotencyWindowSeconds), in: w)
                 {
+                case .duplicate(let existing):
                     let state =
                         existing.isEmpty ? "recorded" : (try w.deploy(id: existing)?.state.rawValue ?? "unknown")
                     return (existing, state, true)
+                case .new(let failed):
+                    retryOf = failed
                 }
                 try w.record(
                     BuiltImage(
@@ -116,6 +122,15 @@ public struct ImageBuiltEndpoint: Sendable {
                     )
                     return (newId, DeployState.cancelled.rawValue, false)
                 }
+                if let retryOf {
+                    try w.append(
+                        AuditEvent(
+                            deployId: newId, service: service.name, environment: env.name, actor: "ci",
+                            action: "retry",
+                            detail: "CI repeated the webhook after \(retryOf.id) failed before its commit "
+                                + "(\(retryOf.failure?.title ?? "failed")): a new attempt",
+                            origin: "ci", at: now))
+                }
                 let stored = try coordinator.create(
                     deploy, requiresApproval: env.requireApproval, origin: "ci", approvalToken: approvalToken, in: w)
                 return (newId, stored.state.rawValue, false)
@@ -134,6 +149,37 @@ public struct ImageBuiltEndpoint: Sendable {
         } catch {
             return .jsonError(503, "could not record the image right now (\(error)); retry with the same body")
         }
+    }
+
+    /// What the idempotency key says about a webhook.
+    enum Claim {
+        /// A repeat: answer with this deploy id (empty when the image was only recorded).
+        case duplicate(String)
+        /// A new attempt; `retryOf` is the earlier attempt that failed before its commit, if any.
+        case new(retryOf: Deploy?)
+    }
+
+    /// Most attempts one `repo:sha:env` gets within the idempotency window after failures before a commit.
+    static let maxAttempts = 10
+
+    /// Records `deployId` under `key` unless the key is taken; a key taken by a deploy that failed before its
+    /// commit is followed to the next attempt's key (`<key>#after:<failed id>`), so each retry claims its own key
+    /// and concurrent repeats of a retry still get one deploy.
+    static func claim(key: String, deployId: String, now: Date, expiresAt: Date, in w: any StoreWriter) throws
+        -> Claim
+    {
+        var key = key
+        var failed: Deploy?
+        for _ in 0..<maxAttempts {
+            guard let existing = try w.rememberIdempotent(key: key, deployId: deployId, now: now, expiresAt: expiresAt)
+            else { return .new(retryOf: failed) }
+            guard !existing.isEmpty, let earlier = try w.deploy(id: existing), earlier.failedBeforeCommit else {
+                return .duplicate(existing)
+            }
+            failed = earlier
+            key = "\(key)#after:\(existing)"
+        }
+        return .duplicate(failed?.id ?? "")
     }
 
     struct FieldError: Error {

@@ -6,6 +6,10 @@ import Synchronization
 
 /// Carries deploys through the steps that need git: commits approved deploys to the GitOps repository, and expires
 /// approvals. It reads its work from the store, so a restart resumes where the last process stopped.
+///
+/// Queued deploys of one environment coalesce: only the newest is committed, and it supersedes the others (each
+/// names it). A burst of CI webhooks therefore makes one commit, or two when the burst arrives while a commit is
+/// being pushed; a CI deploy younger than `coalesceSeconds` waits that long for the rest of its burst.
 public final class DeployWorker: Service {
     public var name: String { "deploy-worker" }
     let coordinator: DeployCoordinator
@@ -18,10 +22,14 @@ public final class DeployWorker: Service {
     /// an earlier process, or by the replica that led before this one.
     private let runningSince = Mutex(Date())
 
-    public init(coordinator: DeployCoordinator, gitops: GitOpsRepository, log: Log) {
+    /// How long a freshly queued CI deploy waits for newer webhooks of the same burst before it is committed.
+    public let coalesceSeconds: Double
+
+    public init(coordinator: DeployCoordinator, gitops: GitOpsRepository, log: Log, coalesceSeconds: Double = 0.2) {
         self.coordinator = coordinator
         self.gitops = gitops
         self.log = log.with(["component": "deploy-worker"])
+        self.coalesceSeconds = max(0, coalesceSeconds)
     }
 
     /// Runs until cancelled.
@@ -42,18 +50,57 @@ public final class DeployWorker: Service {
         // trip must not hold a thread of the cooperative pool.
         let store = coordinator.store
         var handled = 0
-        let committing: [Deploy]
+        var committing: [Deploy]
         do {
             committing = try await store.executor.run { try store.read { r in try r.deploys(in: [.committing]) } }
+            // CI sends bursts: a CI deploy queued just now waits (once) for the rest of its burst to arrive.
+            let youngest = committing.filter { $0.source == .ci }.map(\.createdAt).max()
+            if let youngest, coalesceSeconds > 0 {
+                let age = max(0, coordinator.clock().timeIntervalSince(youngest))
+                if age < coalesceSeconds {
+                    try? await Task.sleep(nanoseconds: UInt64((coalesceSeconds - age) * 1e9))
+                    committing = try await store.executor.run {
+                        try store.read { r in try r.deploys(in: [.committing]) }
+                    }
+                }
+            }
         } catch {
             log.error("cannot read the store: \(error)")
             return 0
         }
-        for deploy in committing where !Task.isCancelled {
+        for deploy in Self.coalesce(committing) where !Task.isCancelled {
+            handled += await supersedeQueued(by: deploy, among: committing)
             await commit(deploy)
             handled += 1
         }
         return handled
+    }
+
+    /// The deploys to commit: the newest queued deploy of each environment, oldest environment first.
+    static func coalesce(_ committing: [Deploy]) -> [Deploy] {
+        let byEnvironment = Dictionary(grouping: committing) { $0.target }
+        return byEnvironment.values.compactMap { queued in
+            queued.max { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+
+    /// Supersedes the other queued deploys of `newest`'s environment: it carries the newest tag, so committing them
+    /// first would only make commits Flux applies for nothing.
+    /// - Returns: how many were superseded.
+    private func supersedeQueued(by newest: Deploy, among committing: [Deploy]) async -> Int {
+        var superseded = 0
+        for older in committing where older.id != newest.id && older.target == newest.target {
+            do {
+                _ = try await coordinator.apply(.supersede(by: newest.id), deployId: older.id, actor: "slipway")
+                superseded += 1
+                log.info("superseded by \(newest.id) before its commit", metadata: older.logMetadata)
+            } catch is TransitionError {
+                continue  // it ended some other way meanwhile
+            } catch {
+                log.error("cannot record that \(newest.id) supersedes it: \(error)", metadata: older.logMetadata)
+            }
+        }
+        return superseded
     }
 
     private func expireApprovals() async {

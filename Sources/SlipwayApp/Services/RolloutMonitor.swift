@@ -1,6 +1,7 @@
 import DeployCore
 import Foundation
 import SlipwayKubernetes
+import SlipwaySlack
 import SlipwayStore
 import Synchronization
 
@@ -217,6 +218,9 @@ public final class RolloutMonitor: Service {
             if state == .reconciling { events.append(.applied) }
             if state != .verifying { events.append(.rolledOut) }
             events.append(.stable)
+        case .superseded(let replacement):
+            // Someone else's rollout replaced ours: the deploy ends without a failure and without a page.
+            events = [.supersede(by: SlackText.escape(replacement))]
         case .failed(let cause):
             events = [
                 .fail(

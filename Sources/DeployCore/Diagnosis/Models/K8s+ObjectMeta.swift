@@ -9,11 +9,14 @@ extension K8s {
         public var annotations: [String: String]?
         public var ownerReferences: [OwnerReference]?
         public var creationTimestamp: String?
+        /// Set when the object is being deleted (a pod terminating after a scale-down).
+        public var deletionTimestamp: String?
 
         public init(
             name: String? = nil, namespace: String? = nil, uid: String? = nil, generation: Int? = nil,
             labels: [String: String]? = nil, annotations: [String: String]? = nil,
-            ownerReferences: [OwnerReference]? = nil, creationTimestamp: String? = nil
+            ownerReferences: [OwnerReference]? = nil, creationTimestamp: String? = nil,
+            deletionTimestamp: String? = nil
         ) {
             self.name = name
             self.namespace = namespace
@@ -23,6 +26,7 @@ extension K8s {
             self.annotations = annotations
             self.ownerReferences = ownerReferences
             self.creationTimestamp = creationTimestamp
+            self.deletionTimestamp = deletionTimestamp
         }
 
         /// The label's value, or nil.
