@@ -8,6 +8,9 @@ enum BenchCommand {
           deploy [--requests N] [--deploys N]  approval-to-commit, webhook-persistence and ack benchmarks
           watch [--services N] [--in-flight N] [--cycles N] [--samples N]
                                                rollout watch benchmark against the fake Kubernetes API server
+          soak [--seconds N] [--sample N] [--warm-up N]
+                                               a real `slipway serve` under a steady mix of commands, webhooks and
+                                               deploys: RSS, file descriptors and outbox depth over time
         """
 
     struct UsageError: Error {
@@ -45,6 +48,18 @@ enum BenchCommand {
             try await WatchBench.run(
                 services: options["--services"] ?? 1000, inFlight: options["--in-flight"] ?? 50,
                 cycles: options["--cycles"] ?? 20, samples: options["--samples"] ?? 10)
+            return 0
+        case "soak":
+            let options = try parse(rest, flags: ["--seconds", "--sample", "--warm-up"])
+            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("slipway").path
+            guard FileManager.default.isExecutableFile(atPath: binary) else {
+                throw UsageError(message: "soak needs the `slipway` product built next to slipway-bench (\(binary))")
+            }
+            let seconds = options["--seconds"] ?? 600
+            try await SoakBench.run(
+                seconds: seconds, sampleSeconds: options["--sample"] ?? 30,
+                warmUpSeconds: options["--warm-up"] ?? min(120, seconds / 5), binary: binary)
             return 0
         default:
             throw UsageError(message: "unknown benchmark `\(command)`; try `slipway-bench help`")
