@@ -23,7 +23,6 @@ enum SoakBench {
     }
 
     static func run(seconds: Int, sampleSeconds: Int, warmUpSeconds: Int, binary: String) async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // one line per sample, also when the output goes to a file
         let world = try World(binary: binary)
         defer { world.stop() }
         let server = try await world.serve()
@@ -31,10 +30,10 @@ enum SoakBench {
             server.send(SIGTERM)
             _ = server.waitUntilExit()
         }
-        print(
+        emit(
             "soak: slipway serve pid \(server.pid) on port \(world.port), \(seconds) s, sample every \(sampleSeconds) s"
         )
-        print("   t(s)  RSS(MiB)   fds  outbox  requests  deploys  succeeded")
+        emit("   t(s)  RSS(MiB)   fds  outbox  requests  deploys  succeeded")
         let start = Date()
         var samples: [Sample] = []
         var requests = 0
@@ -46,7 +45,7 @@ enum SoakBench {
             if elapsed >= nextSample {
                 let sample = world.sample(pid: server.pid, elapsed: elapsed, requests: requests)
                 samples.append(sample)
-                print(Self.format(sample))
+                emit(Self.format(sample))
                 nextSample += Double(sampleSeconds)
             }
             guard server.isRunning else { throw SoakError(message: "slipway serve exited during the soak") }
@@ -75,12 +74,12 @@ enum SoakBench {
         try await Task.sleep(nanoseconds: 3_000_000_000)
         let last = world.sample(pid: server.pid, elapsed: Date().timeIntervalSince(start), requests: requests)
         samples.append(last)
-        print(Self.format(last))
+        emit(Self.format(last))
         let first = samples[0]
         let warm = samples.first { $0.elapsed >= Double(warmUpSeconds) } ?? last
         let afterWarm = samples.filter { $0.elapsed >= warm.elapsed }
         let peak = afterWarm.map(\.rssKiB).max() ?? last.rssKiB
-        print(
+        emit(
             """
             soak summary: \(requests) requests (\(errors) not answered as expected), \(last.deploys) deploys \
             (\(last.succeeded) succeeded)
@@ -91,6 +90,9 @@ enum SoakBench {
             outbox depth max \(samples.map(\.outboxDepth).max() ?? 0), end \(last.outboxDepth)
             """)
     }
+
+    /// Writes a line at once (unbuffered), so a soak's progress shows also when its output goes to a file.
+    static func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
     static func mib(_ kib: Int) -> String { String(Double(kib * 10 / 1024) / 10) }
 
