@@ -24,14 +24,20 @@ public final class PrivatePostgres: Sendable {
     /// - Throws: `TestPostgres.Unavailable` with the tool's message when `initdb` or `pg_ctl` fails.
     public init() throws {
         user = getuid() == 0 ? "postgres" : nil
-        directory =
-            FileManager.default.temporaryDirectory
-            .appendingPathComponent("slipway-pgfault-" + UUID().uuidString.prefix(8).lowercased()).path
+        // As root the server runs as `postgres`, which cannot enter a private TMPDIR (`make test` makes one with
+        // mode 0700): the cluster then lives in /tmp itself.
+        let parent = user == nil ? FileManager.default.temporaryDirectory.path : "/tmp"
+        directory = parent + "/slipway-pgfault-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if user != nil { try Self.run("chown", ["-R", "postgres:postgres", directory], asUser: nil) }
-        try Self.run(
-            "initdb", ["-D", directory + "/data", "-U", "slipway", "-A", "trust", "-E", "UTF8", "--no-sync"],
-            asUser: user)
+        do {
+            if user != nil { try Self.run("chown", ["-R", "postgres:postgres", directory], asUser: nil) }
+            try Self.run(
+                "initdb", ["-D", directory + "/data", "-U", "slipway", "-A", "trust", "-E", "UTF8", "--no-sync"],
+                asUser: user)
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
         var chosen = 0
         var lastError: (any Error)?
         for _ in 0..<5 {
