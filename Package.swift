@@ -82,3 +82,13 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// `make fuzz`: the libFuzzer targets (Fuzz/), only when SLIPWAY_FUZZ=1. They are built with
+// `-sanitize=fuzzer,address` in a scratch path of their own (.build-fuzz), so ordinary builds never see them.
+if Context.environment["SLIPWAY_FUZZ"] == "1" {
+    package.products.append(.executable(name: "slipway-fuzz", targets: ["SlipwayFuzz"]))
+    package.targets.append(
+        .executableTarget(
+            name: "SlipwayFuzz", dependencies: ["DeployCore", "SlipwaySlack", "SlipwayGitOps", "SlipwayApp"],
+            path: "Fuzz/Sources/SlipwayFuzz", swiftSettings: strict))
+}

@@ -13,6 +13,9 @@ enum BenchCommand {
                                                idle connections (goal: p99 ≤ 50 ms with 2,000 + 2,000)
           outbox [--posts N] [--hangers N]     page and on-call DM latency with channel posts queued and
                                                response_urls hanging
+          soak [--seconds N] [--sample N] [--warm-up N]
+                                               a real `slipway serve` under a steady mix of commands, webhooks and
+                                               deploys: RSS, file descriptors and outbox depth over time
         """
 
     struct UsageError: Error {
@@ -60,6 +63,17 @@ enum BenchCommand {
         case "outbox":
             let options = try parse(rest, flags: ["--posts", "--hangers"])
             try await OutboxBench.run(posts: options["--posts"] ?? 30, hangers: options["--hangers"] ?? 3)
+        case "soak":
+            let options = try parse(rest, flags: ["--seconds", "--sample", "--warm-up"])
+            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("slipway").path
+            guard FileManager.default.isExecutableFile(atPath: binary) else {
+                throw UsageError(message: "soak needs the `slipway` product built next to slipway-bench (\(binary))")
+            }
+            let seconds = options["--seconds"] ?? 600
+            try await SoakBench.run(
+                seconds: seconds, sampleSeconds: options["--sample"] ?? 30,
+                warmUpSeconds: options["--warm-up"] ?? min(120, seconds / 5), binary: binary)
             return 0
         default:
             throw UsageError(message: "unknown benchmark `\(command)`; try `slipway-bench help`")

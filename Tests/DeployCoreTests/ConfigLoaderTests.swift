@@ -174,6 +174,8 @@ struct ConfigLoaderTests {
                 #""port": 8080"#, #""port": 70000, "host": """#,
                 "server.port: must be between 0 and 65535, got 70000"
             ),
+            // Found by the config-loader fuzz target: a whole number too large for an Int crashed the message.
+            (#""port": 8080"#, #""port": 1e78"#, "server.port: must be between 0 and 65535, got 1e+78"),
         ])
     func pathErrors(_ find: String, _ replace: String, _ expected: String) throws {
         let broken = Self.sample.replacingOccurrences(of: find, with: replace)

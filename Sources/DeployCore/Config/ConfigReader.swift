@@ -103,8 +103,11 @@ struct ConfigReader {
 
     func int(in range: ClosedRange<Int>) throws(ConfigError) -> Int {
         let d = try number(in: Double(range.lowerBound)...Double(range.upperBound))
-        guard d == d.rounded() else { throw ConfigError(path: path, problem: "must be a whole number") }
-        return Int(d)
+        // Double(Int.max) rounds up to 2^63, which passes the range check but is not an Int.
+        guard d == d.rounded(), let whole = Int(exactly: d) else {
+            throw ConfigError(path: path, problem: "must be a whole number")
+        }
+        return whole
     }
 
     func stringArray() throws(ConfigError) -> [String] {
@@ -141,5 +144,6 @@ struct ConfigReader {
     /// JSONSerialization gives booleans the Objective-C type code "c"; numbers get "i", "q" or "d".
     private func isBoolean(_ n: NSNumber) -> Bool { String(cString: n.objCType) == "c" }
 
-    private func format(_ d: Double) -> String { d == d.rounded() ? String(Int(d)) : String(d) }
+    /// A whole number without a fraction (`8080`, not `8080.0`); one too large for an Int as a Double (`1e+78`).
+    private func format(_ d: Double) -> String { Int(exactly: d).map { String($0) } ?? String(d) }
 }
