@@ -60,9 +60,11 @@ enum BenchCommand {
                 slow: options["--slow"] ?? 2000, idle: options["--idle"] ?? 2000,
                 requests: options["--requests"] ?? 200,
                 perClientLimit: options["--per-client"])
+            return 0
         case "outbox":
             let options = try parse(rest, flags: ["--posts", "--hangers"])
             try await OutboxBench.run(posts: options["--posts"] ?? 30, hangers: options["--hangers"] ?? 3)
+            return 0
         case "soak":
             let options = try parse(rest, flags: ["--seconds", "--sample", "--warm-up"])
             let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

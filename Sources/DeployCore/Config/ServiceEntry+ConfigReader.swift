@@ -11,7 +11,7 @@ extension ServiceEntry {
                 problem:
                     "\"\(name)\" is a word of the deploy command (`/deploy \(name) …`); name the service differently")
         }
-                let fields = try reader.object(allowed: ConfigKeys.service)
+        let fields = try reader.object(allowed: ConfigKeys.service)
         let repoField = try fields.required("repo")
         let repo = try repoField.nonEmptyString()
         guard repo.split(separator: "/").count == 2 else {
