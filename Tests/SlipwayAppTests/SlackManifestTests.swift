@@ -70,9 +70,16 @@ struct SlackManifestTests {
         }
         var config = try Self.example()
         #expect(!config.onCallSlackUserIds.isEmpty)
-        #expect(try scopes(config) == ["commands", "chat:write", "im:write", "users:read", "users:read.email"])
+        #expect(
+            try scopes(config) == [
+                "commands", "chat:write", "channels:history", "groups:history", "im:write", "users:read",
+                "users:read.email",
+            ])
         config.onCallSlackUserIds = []
-        #expect(try scopes(config) == ["commands", "chat:write", "users:read", "users:read.email"])
+        #expect(
+            try scopes(config) == [
+                "commands", "chat:write", "channels:history", "groups:history", "users:read", "users:read.email",
+            ])
         // Each scope says why, for the README.
         #expect(SlackManifest.botScopes(for: config).allSatisfy { !$0.reason.isEmpty })
     }

@@ -25,6 +25,16 @@ public enum SlackManifest {
                 reason:
                     "post and update the deploy message in slack.deployChannel (chat.postMessage, chat.update), private notes to requesters (chat.postEphemeral)"
             ),
+            // After a post that timed out or a crash while posting, the deploy's message is looked for before posting
+            // again, so a deploy keeps one message; groups:history covers a private deploy channel.
+            Scope(
+                name: "channels:history",
+                reason:
+                    "find a deploy's message again after an ambiguous post (conversations.history with its slipway_deploy metadata) in a public deploy channel"
+            ),
+            Scope(
+                name: "groups:history",
+                reason: "the same lookup when slack.deployChannel is a private channel"),
         ]
         if !config.onCallSlackUserIds.isEmpty {
             scopes.append(
