@@ -33,14 +33,16 @@ public final class OutboxDeliverer: Service {
         public var responseURLTimeoutSeconds: Double
         /// Replies to different `response_url`s in flight at once.
         public var maxConcurrentResponses: Int
-        /// Seconds a claimed message is not due for other replicas; longer than any one delivery takes.
+        /// Seconds a claimed message is not due for other replicas: longer than one delivery normally takes (a Slack
+        /// call times out after 10 s), short enough that a replica taking over from one that crashed mid-delivery
+        /// resumes that deploy's messages within half a minute.
         public var claimSeconds: Double
 
         public init(
             deployChannel: String, channelPaceSeconds: Double = 1, maxBackoffSeconds: Double = 300,
             maxAttempts: Int = 500, people: [String: String] = [:], pagerDutyRoutingKey: String? = nil,
             runbooksBaseURL: String, statusCommand: String = SlashCommandNames.defaults.status,
-            responseURLTimeoutSeconds: Double = 5, maxConcurrentResponses: Int = 8, claimSeconds: Double = 120
+            responseURLTimeoutSeconds: Double = 5, maxConcurrentResponses: Int = 8, claimSeconds: Double = 30
         ) {
             self.statusCommand = statusCommand
             self.deployChannel = deployChannel

@@ -54,7 +54,8 @@ extension Faults {
                 await Faults.waitUntil(timeout: 30) {
                     try store.read { r in try r.deploy(id: id) }?.state == .succeeded
                 })
-            #expect(await Faults.waitUntil(timeout: 15) { Self.greenUpdates(world.slack, id).count >= 1 })
+            // A message the killed leader had claimed is due again for the new leader after the claim (30 s).
+            #expect(await Faults.waitUntil(timeout: 45) { Self.greenUpdates(world.slack, id).count >= 1 })
             try await Task.sleep(nanoseconds: 1_500_000_000)  // room for a duplicate to show up
             replicas[follower].terminate()
 

@@ -39,13 +39,16 @@ extension Faults {
             }?.bodyText
         }
 
-        /// For every 429 the proxy answered, the next Slack call came no sooner than its `Retry-After`.
+        /// For every 429 the proxy answered, the next call of the same method came no sooner than its `Retry-After`.
         static func retryAfterViolations(_ proxy: FaultInjectingProxy) -> [String] {
             let exchanges = proxy.exchanges()
             var violations: [String] = []
             for (index, exchange) in exchanges.enumerated() {
-                guard case .rateLimit(let seconds)? = exchange.fault, index + 1 < exchanges.count else { continue }
-                let next = exchanges[index + 1]
+                // Slack applies rate limits per method (per app and workspace): Retry-After binds the next call of
+                // the same method; other methods, called by other delivery lanes meanwhile, are not limited by it.
+                guard case .rateLimit(let seconds)? = exchange.fault,
+                    let next = exchanges[(index + 1)...].first(where: { $0.path == exchange.path })
+                else { continue }
                 let waited = next.receivedAt.timeIntervalSince(exchange.receivedAt)
                 // Retry-After is whole seconds; allow for the clock granularity of the two timestamps only.
                 if waited < Double(seconds) - 0.05 {
