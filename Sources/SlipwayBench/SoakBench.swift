@@ -133,21 +133,11 @@ enum SoakBench {
             kubernetes = try FakeKubernetes(rolloutSteps: 2)
             SlipwayHarness.linkCluster(kubernetes, to: git)
             port = 20_000 + Int.random(in: 0..<20_000)
-            var json = SlipwayHarness.configJSON(
-                kubernetesURL: kubernetes.baseURL, remote: git.remote, checkout: directory + "/checkout",
-                slackURL: slack.baseURL, pagerDutyURL: pagerDuty.eventsURL,
-                store: ["sqlite": ["path": directory + "/slipway.sqlite"]])
-            json["server"] = ["host": "127.0.0.1", "port": port, "maxBodyBytes": 65536, "drainSeconds": 2]
             configPath = directory + "/slipway.json"
-            try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]).write(
-                to: URL(fileURLWithPath: configPath))
-            environment = [
-                "SLACK_SIGNING_SECRET": SlipwayHarness.signingSecret, "SLACK_BOT_TOKEN": slack.token,
-                "SLIPWAY_WEBHOOK_SECRET": SlipwayHarness.webhookSecret, "FLUX_WEBHOOK_TOKEN": SlipwayHarness.fluxToken,
-                "PAGERDUTY_ROUTING_KEY": SlipwayHarness.routingKey, "KUBE_TOKEN": kubernetes.token,
-                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                "HOME": ProcessInfo.processInfo.environment["HOME"] ?? directory,
-            ]
+            try SlipwayHarness.writeProcessConfig(
+                to: configPath, port: port, kubernetes: kubernetes, git: git, checkout: directory + "/checkout",
+                slack: slack, pagerDuty: pagerDuty, store: ["sqlite": ["path": directory + "/slipway.sqlite"]])
+            environment = SlipwayHarness.processEnvironment(slack: slack, kubernetes: kubernetes, home: directory)
         }
 
         /// Starts `slipway serve` and waits for `/ready`.
@@ -166,24 +156,10 @@ enum SoakBench {
 
         /// Sends a signed slash command.
         func command(_ line: String, user: String = "U0ALICE") throws -> HTTPResponse {
-            let command = String(line.prefix { $0 != " " })
-            let text = String(line.dropFirst(command.count)).trimmingCharacters(in: .whitespaces)
-            let body = FormEncoder.encode([
-                ("token", "x"), ("team_id", SlipwayHarness.teamId), ("team_domain", "nortinia"),
-                ("channel_id", "C0DEPLOYS"), ("channel_name", "deploys"), ("user_id", user),
-                ("user_name", user.lowercased()), ("command", command), ("text", text),
-                ("response_url", slack.responseURL("soak-\(UUID().uuidString.prefix(8))")), ("trigger_id", "1.2.3"),
-            ])
-            let ts = Int64(Date().timeIntervalSince1970)
-            let signature =
-                "v0=" + HMAC.sha256Hex(key: SlipwayHarness.signingSecret, message: Array("v0:\(ts):".utf8) + body)
-            return try client.send(
-                HTTPClientRequest(
-                    method: .post, url: "http://127.0.0.1:\(port)/slack/commands",
-                    headers: [
-                        "X-Slack-Signature": signature, "X-Slack-Request-Timestamp": String(ts),
-                        "Content-Type": "application/x-www-form-urlencoded",
-                    ], body: body, timeout: 10))
+            try client.send(
+                SlipwayHarness.signedCommand(
+                    line, port: port, user: user, responseURL: slack.responseURL("soak-\(UUID().uuidString.prefix(8))"))
+            )
         }
 
         /// Sends a signed CI image-built webhook for staging with a new tag and commit.

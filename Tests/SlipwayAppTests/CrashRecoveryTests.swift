@@ -272,21 +272,12 @@ final class ProcessWorld: @unchecked Sendable {
         kubernetes = try FakeKubernetes(rolloutSteps: 2)
         SlipwayHarness.linkCluster(kubernetes, to: git)
         port = 20_000 + Int.random(in: 0..<20_000)
-        var json = SlipwayHarness.configJSON(
-            kubernetesURL: kubernetes.baseURL, remote: git.remote, checkout: directory + "/checkout",
-            slackURL: slack.baseURL, pagerDutyURL: pagerDuty.eventsURL,
-            store: ["sqlite": ["path": directory + "/slipway.sqlite"]])
-        json["server"] = ["host": "127.0.0.1", "port": port, "maxBodyBytes": 65536, "drainSeconds": 2]
         configPath = directory + "/slipway.json"
-        try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]).write(
-            to: URL(fileURLWithPath: configPath))
-        environment = [
-            "SLACK_SIGNING_SECRET": SlipwayHarness.signingSecret, "SLACK_BOT_TOKEN": slack.token,
-            "SLIPWAY_WEBHOOK_SECRET": SlipwayHarness.webhookSecret, "FLUX_WEBHOOK_TOKEN": SlipwayHarness.fluxToken,
-            "PAGERDUTY_ROUTING_KEY": SlipwayHarness.routingKey, "KUBE_TOKEN": kubernetes.token,
-            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? directory, "SLIPWAY_SQLITE_SHARED": "1",
-        ]
+        try SlipwayHarness.writeProcessConfig(
+            to: configPath, port: port, kubernetes: kubernetes, git: git, checkout: directory + "/checkout",
+            slack: slack, pagerDuty: pagerDuty, store: ["sqlite": ["path": directory + "/slipway.sqlite"]])
+        environment = SlipwayHarness.processEnvironment(
+            slack: slack, kubernetes: kubernetes, home: directory, extra: ["SLIPWAY_SQLITE_SHARED": "1"])
     }
 
     /// Starts `slipway serve --config …` and waits until its `/ready` answers 200; a process that exits or is not

@@ -106,27 +106,17 @@ final class ReplicaWorld: Sendable {
         var paths: [String] = []
         for index in 0..<replicas {
             let port = 20_000 + Int.random(in: 0..<20_000)
-            var json = SlipwayHarness.configJSON(
-                kubernetesURL: kubernetes.baseURL, remote: git.remote, checkout: directory + "/checkout-\(index)",
-                slackURL: slack.baseURL, pagerDutyURL: pagerDuty.eventsURL,
-                store: ["postgres": ["urlEnv": "DATABASE_URL"]])
-            json["server"] = ["host": "127.0.0.1", "port": port, "maxBodyBytes": 65536, "drainSeconds": 2]
             let path = directory + "/slipway-\(index).json"
-            try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]).write(
-                to: URL(fileURLWithPath: path))
+            try SlipwayHarness.writeProcessConfig(
+                to: path, port: port, kubernetes: kubernetes, git: git, checkout: directory + "/checkout-\(index)",
+                slack: slack, pagerDuty: pagerDuty, store: ["postgres": ["urlEnv": "DATABASE_URL"]])
             ports.append(port)
             paths.append(path)
         }
         self.ports = ports
         configPaths = paths
-        environment = [
-            "SLACK_SIGNING_SECRET": SlipwayHarness.signingSecret, "SLACK_BOT_TOKEN": slack.token,
-            "SLIPWAY_WEBHOOK_SECRET": SlipwayHarness.webhookSecret, "FLUX_WEBHOOK_TOKEN": SlipwayHarness.fluxToken,
-            "PAGERDUTY_ROUTING_KEY": SlipwayHarness.routingKey, "KUBE_TOKEN": kubernetes.token,
-            "DATABASE_URL": databaseURL,
-            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? directory,
-        ]
+        environment = SlipwayHarness.processEnvironment(
+            slack: slack, kubernetes: kubernetes, home: directory, extra: ["DATABASE_URL": databaseURL])
     }
 
     /// Starts replica `index` and waits until its `/ready` answers 200.
@@ -153,24 +143,10 @@ final class ReplicaWorld: Sendable {
 
     /// Sends a signed slash command to one replica.
     func command(_ line: String, replica: Int, user: String = "U0ALICE") throws -> HTTPResponse {
-        let command = String(line.prefix { $0 != " " })
-        let text = String(line.dropFirst(command.count)).trimmingCharacters(in: .whitespaces)
-        let body = FormEncoder.encode([
-            ("token", "x"), ("team_id", SlipwayHarness.teamId), ("team_domain", "nortinia"),
-            ("channel_id", "C0DEPLOYS"), ("channel_name", "deploys"), ("user_id", user),
-            ("user_name", user.lowercased()), ("command", command), ("text", text),
-            ("response_url", slack.responseURL("fault-\(UUID().uuidString.prefix(8))")), ("trigger_id", "1.2.3"),
-        ])
-        let ts = Int64(Date().timeIntervalSince1970)
-        let signature =
-            "v0=" + HMAC.sha256Hex(key: SlipwayHarness.signingSecret, message: Array("v0:\(ts):".utf8) + body)
-        return try client.send(
-            HTTPClientRequest(
-                method: .post, url: "http://127.0.0.1:\(ports[replica])/slack/commands",
-                headers: [
-                    "X-Slack-Signature": signature, "X-Slack-Request-Timestamp": String(ts),
-                    "Content-Type": "application/x-www-form-urlencoded",
-                ], body: body, timeout: 10))
+        try client.send(
+            SlipwayHarness.signedCommand(
+                line, port: ports[replica], user: user,
+                responseURL: slack.responseURL("fault-\(UUID().uuidString.prefix(8))")))
     }
 
     func remove() {
