@@ -121,7 +121,7 @@ struct AdminPortTests {
 
     @Test(
         "slipway check-config accepts both shipped Kubernetes overlay configs (with their adminPort)",
-        .enabled(if: slipwayBinary() != nil, "the slipway product is not built"))
+        .enabled(if: SlipwayProcess.binary != nil, "the slipway product is not built"))
     func overlaysPassCheckConfig() throws {
         let environment = [
             "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-t", "SLIPWAY_WEBHOOK_SECRET": "w",
@@ -132,7 +132,7 @@ struct AdminPortTests {
             let config = try ConfigLoader.load(path: path.path)
             #expect(config.server.adminPort == 9090 && config.server.port == 8080)
             let result = try Subprocess.run(
-                try #require(slipwayBinary()), ["check-config", "--config", path.path], environment: environment)
+                try #require(SlipwayProcess.binary), ["check-config", "--config", path.path], environment: environment)
             #expect(result.status == 0, "\(overlay): \(result.stderrText)")
             #expect(result.stdoutText.contains(": ok ("), "\(overlay): \(result.stdoutText)")
         }
@@ -142,7 +142,7 @@ struct AdminPortTests {
 
     @Test(
         "slipway healthcheck: 0 when /ready (on the admin port) answers 200, else 1 with one line saying why",
-        .enabled(if: slipwayBinary() != nil, "the slipway product is not built"))
+        .enabled(if: SlipwayProcess.binary != nil, "the slipway product is not built"))
     func healthcheck() async throws {
         let h = try Self.harness(adminPort: try Self.freePort())
         // A copy: stopping the harness removes its directory.
@@ -191,18 +191,7 @@ struct AdminPortTests {
         #expect(HealthCheck.readyURL(server) == "http://10.1.2.3:9090/ready")
     }
 
-    static func healthcheck(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let result = try Subprocess.run(try #require(slipwayBinary()), ["healthcheck"] + arguments)
-        return (result.status, result.stdoutText, result.stderrText)
+    static func healthcheck(_ arguments: [String]) throws -> SlipwayProcess.Run {
+        try SlipwayProcess.run(["healthcheck"] + arguments)
     }
-}
-
-/// The `slipway` executable, built next to the test bundle.
-private func slipwayBinary() -> String? {
-    let candidates = [
-        URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("slipway").path,
-        FileManager.default.currentDirectoryPath + "/.build/debug/slipway",
-    ]
-    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
 }

@@ -4,26 +4,8 @@ import SlipwaySubprocess
 import SlipwayTesting
 import Testing
 
-/// The `slipway` executable, built next to the test bundle.
-private func slipwayBinary() -> String? {
-    let candidates = [
-        URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent(
-            "slipway"
-        ).path,
-        FileManager.default.currentDirectoryPath + "/.build/debug/slipway",
-    ]
-    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-}
-
-private func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (
-    status: Int32, stdout: String, stderr: String
-) {
-    let result = try Subprocess.run(try #require(slipwayBinary()), arguments, environment: environment)
-    return (result.status, result.stdoutText, result.stderrText)
-}
-
 @Suite(
-    "slipway command-line conventions", .enabled(if: slipwayBinary() != nil, "the slipway product is not built"),
+    "slipway command-line conventions", .enabled(if: SlipwayProcess.binary != nil, "the slipway product is not built"),
     .harnessScope)
 struct CLITests {
     static let subcommands = ["serve", "check-config", "try", "slack-manifest", "rbac", "healthcheck", "version"]
@@ -31,7 +13,7 @@ struct CLITests {
     @Test("slipway --help, -h and help list every subcommand on stdout and exit 0")
     func topLevelHelp() throws {
         for flag in ["--help", "-h", "help"] {
-            let result = try run([flag])
+            let result = try SlipwayProcess.run([flag])
             #expect(result.status == 0, "\(flag)")
             #expect(result.stdout.hasPrefix("usage: slipway <command> [options]\n"), "\(flag)")
             #expect(result.stderr.isEmpty, "\(flag)")
@@ -45,12 +27,12 @@ struct CLITests {
     func subcommandHelp(_ command: String) throws {
         for flag in ["--help", "-h"] {
             // Other arguments, even wrong ones, do not matter once help is asked for.
-            let result = try run([command, "--config", "/nonexistent.json", flag])
+            let result = try SlipwayProcess.run([command, "--config", "/nonexistent.json", flag])
             #expect(result.status == 0, "\(command) \(flag): \(result.stderr)")
             #expect(result.stdout.hasPrefix("usage: slipway \(command)"), "\(command) \(flag)")
             #expect(result.stdout.split(separator: "\n").count == 2, "\(command) \(flag)")
         }
-        let viaHelp = try run(["help", command])
+        let viaHelp = try SlipwayProcess.run(["help", command])
         #expect(viaHelp.status == 0)
         #expect(viaHelp.stdout.hasPrefix("usage: slipway \(command)"))
     }
@@ -61,13 +43,13 @@ struct CLITests {
             ["check-config", "--cnofig", "x.json"], ["slack-manifest", "--config"], ["try", "--config", "x.json"],
             ["version", "extra"], ["help", "srve"], ["slack-manifest", "--config", "x.json", "--verbose"],
         ] {
-            let result = try run(arguments)
+            let result = try SlipwayProcess.run(arguments)
             #expect(result.status == 2, "\(arguments)")
             #expect(result.stdout.isEmpty, "\(arguments)")
             #expect(result.stderr.hasPrefix("slipway: "), "\(arguments)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
         }
-        let noCommand = try run([])
+        let noCommand = try SlipwayProcess.run([])
         #expect(noCommand.status == 2)
     }
 
@@ -90,7 +72,7 @@ struct CLITests {
     func tryUnreachable() throws {
         // Port 9 (discard) on loopback has no listener in the test environment: the connection is refused at once.
         let path = try writeConfig(port: 9)
-        let result = try run(
+        let result = try SlipwayProcess.run(
             ["try", "--config", path, "/deploy-status"],
             environment: ["SLACK_SIGNING_SECRET": SlipwayHarness.signingSecret])
         #expect(result.status == 1, "\(result.stderr)")
@@ -101,15 +83,15 @@ struct CLITests {
     @Test("slack-manifest prints the manifest for the config; a non-https --url exits 2 with the reason")
     func slackManifest() throws {
         let path = try writeConfig(port: 8080)
-        let ok = try run(["slack-manifest", "--config", path, "--url", "https://slipway.example.com"])
+        let ok = try SlipwayProcess.run(["slack-manifest", "--config", path, "--url", "https://slipway.example.com"])
         #expect(ok.status == 0, "\(ok.stderr)")
         let manifest = try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as? [String: Any]
         #expect(manifest?["settings"] != nil)
         #expect(ok.stdout.contains(#""command": "/deploy-status""#))
-        let http = try run(["slack-manifest", "--config", path, "--url", "http://slipway.example.com"])
+        let http = try SlipwayProcess.run(["slack-manifest", "--config", path, "--url", "http://slipway.example.com"])
         #expect(http.status == 2)
         #expect(http.stderr.hasPrefix("slipway: --url must use https"))
-        let missing = try run(["slack-manifest", "--config", path])
+        let missing = try SlipwayProcess.run(["slack-manifest", "--config", path])
         #expect(missing.status == 2)
         #expect(missing.stderr.hasPrefix("slipway: missing --url https://HOST"))
     }
@@ -123,7 +105,7 @@ struct CLITests {
         slack["commands"] = ["status": "/status"]
         json["slack"] = slack
         try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
-        let result = try run(["check-config", "--config", path])
+        let result = try SlipwayProcess.run(["check-config", "--config", path])
         #expect(result.status == 2)
         #expect(
             result.stderr

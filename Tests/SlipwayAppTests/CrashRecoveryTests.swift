@@ -246,6 +246,19 @@ enum SlipwayProcess {
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
+
+    /// What one run of the binary printed and how it ended.
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `slipway` with `arguments` to its end.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let result = try Subprocess.run(try #require(binary), arguments, environment: environment)
+        return Run(status: result.status, stdout: result.stdoutText, stderr: result.stderrText)
+    }
 }
 
 /// The fakes and files a `slipway serve` process runs against; they outlive the process, so a second one can be

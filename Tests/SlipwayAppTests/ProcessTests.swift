@@ -4,30 +4,9 @@ import SlipwaySubprocess
 import SlipwayTesting
 import Testing
 
-/// The `slipway` executable, built next to the test bundle.
-private func slipwayBinary() -> String? {
-    let candidates = [
-        URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent(
-            "slipway"
-        ).path,
-        FileManager.default.currentDirectoryPath + "/.build/debug/slipway",
-    ]
-    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-}
-
-private struct Run {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-private func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-    let result = try Subprocess.run(try #require(slipwayBinary()), arguments, environment: environment)
-    return Run(status: result.status, stdout: result.stdoutText, stderr: result.stderrText)
-}
-
 @Suite(
-    "The slipway executable", .enabled(if: slipwayBinary() != nil, "the slipway product is not built"), .harnessScope)
+    "The slipway executable", .enabled(if: SlipwayProcess.binary != nil, "the slipway product is not built"),
+    .harnessScope)
 struct ProcessTests {
     static let secrets = [
         "SLACK_SIGNING_SECRET": SlipwayHarness.signingSecret, "SLACK_BOT_TOKEN": "xoxb-test",
@@ -50,13 +29,13 @@ struct ProcessTests {
 
     @Test("version, bad flags and unknown commands")
     func basics() throws {
-        let version = try run(["version"])
+        let version = try SlipwayProcess.run(["version"])
         #expect(version.status == 0)
         #expect(version.stdout.hasPrefix("slipway "))
-        let badFlag = try run(["serve", "--confgi", "x.json"])
+        let badFlag = try SlipwayProcess.run(["serve", "--confgi", "x.json"])
         #expect(badFlag.status == 2)
         #expect(badFlag.stderr == "slipway: unknown option --confgi (did you mean --config?)\n")
-        let unknown = try run(["srve"])
+        let unknown = try SlipwayProcess.run(["srve"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("did you mean `serve`?"))
     }
@@ -64,9 +43,9 @@ struct ProcessTests {
     @Test("check-config: 0 when valid, 2 with the JSON path and problem otherwise")
     func checkConfig() throws {
         let good = try writeConfig()
-        let ok = try run(["check-config", "--config", good.path], environment: Self.secrets)
+        let ok = try SlipwayProcess.run(["check-config", "--config", good.path], environment: Self.secrets)
         #expect(ok.status == 0)
-        let noSecrets = try run(["check-config", "--config", good.path])
+        let noSecrets = try SlipwayProcess.run(["check-config", "--config", good.path])
         #expect(noSecrets.status == 2)
         #expect(
             noSecrets.stderr.contains("slack.signingSecretEnv: environment variable SLACK_SIGNING_SECRET is not set"))
@@ -84,7 +63,7 @@ struct ProcessTests {
             services["shop"] = shop
             json["services"] = services
         }
-        let failed = try run(["check-config", "--config", bad.path], environment: Self.secrets)
+        let failed = try SlipwayProcess.run(["check-config", "--config", bad.path], environment: Self.secrets)
         #expect(failed.status == 2)
         #expect(
             failed.stderr.contains(
@@ -101,7 +80,8 @@ struct ProcessTests {
         }
         // `timeout` sends SIGTERM after 2 s: serve logs its start, the signal and the drain, then exits 0.
         let served = try Subprocess.run(
-            "timeout", ["--preserve-status", "2", try #require(slipwayBinary()), "serve", "--config", config.path],
+            "timeout",
+            ["--preserve-status", "2", try #require(SlipwayProcess.binary), "serve", "--config", config.path],
             environment: Self.secrets)
         #expect(served.status == 0, "\(served.stderrText)")
         let lines = served.stderrText.split(separator: "\n")
@@ -126,7 +106,8 @@ struct ProcessTests {
             json["log"] = ["level": "error"]
         }
         let served2 = try Subprocess.run(
-            "timeout", ["--preserve-status", "1", try #require(slipwayBinary()), "serve", "--config", quiet.path],
+            "timeout",
+            ["--preserve-status", "1", try #require(SlipwayProcess.binary), "serve", "--config", quiet.path],
             environment: Self.secrets)
         #expect(!served2.stderrText.contains("listening on"), "\(served2.stderrText)")
         #expect(served2.stderrText.contains("GitOps checkout not ready"), "errors still show: \(served2.stderrText)")
@@ -141,7 +122,7 @@ struct ProcessTests {
         }
         defer { try? FileManager.default.removeItem(atPath: config.dir) }
         // SIGTERM after 2 s: serve logs its start, the signal and the drain, then exits 0.
-        let binary = try #require(slipwayBinary())
+        let binary = try #require(SlipwayProcess.binary)
         let served = try Subprocess.run(
             "timeout", ["--preserve-status", "2", binary, "serve", "--config", config.path], environment: Self.secrets)
         #expect(served.status == 0, "\(served.stderrText)")
@@ -168,7 +149,7 @@ struct ProcessTests {
             json["server"] = ["host": "127.0.0.1", "port": port, "maxBodyBytes": 65536, "drainSeconds": 3]
         }
         let process = try Subprocess.start(
-            try #require(slipwayBinary()), ["serve", "--config", config.path], environment: Self.secrets)
+            try #require(SlipwayProcess.binary), ["serve", "--config", config.path], environment: Self.secrets)
         defer {
             process.send(SIGKILL)
             process.waitUntilExit()
@@ -181,19 +162,19 @@ struct ProcessTests {
             if !isReady { try await Task.sleep(nanoseconds: 100_000_000) }
         }
         #expect(isReady)
-        let tried = try run(["try", "--config", config.path, "/status shop"], environment: Self.secrets)
+        let tried = try SlipwayProcess.run(["try", "--config", config.path, "/status shop"], environment: Self.secrets)
         #expect(tried.status == 0)
         #expect(tried.stdout.contains("[ephemeral]"))
         #expect(tried.stdout.contains("staging"))
         // A secret that differs from the server's is refused, and the operator is told which variable to check.
         var wrongSecret = Self.secrets
         wrongSecret["SLACK_SIGNING_SECRET"] = "not-the-server-secret"
-        let refused = try run(["try", "--config", config.path, "/status"], environment: wrongSecret)
+        let refused = try SlipwayProcess.run(["try", "--config", config.path, "/status"], environment: wrongSecret)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("HTTP 401"), "\(refused.stderr)")
         #expect(refused.stderr.contains("signs with $SLACK_SIGNING_SECRET"), "\(refused.stderr)")
         // The terminal shows what Slack shows: placeholders unescaped.
-        let help = try run(["try", "--config", config.path, "/deploy help"], environment: Self.secrets)
+        let help = try SlipwayProcess.run(["try", "--config", config.path, "/deploy help"], environment: Self.secrets)
         #expect(help.stdout.contains("`/deploy <service> <env> <tag|sha>`"), "\(help.stdout)")
 
         let started = Date()
