@@ -45,14 +45,8 @@ struct DeployMessageSender: Sendable {
                 try await recordDelivery(outboxKey, deployId: deploy.id, newReference: newReference)
                 return
             }
-            await pacing.wait(channel: ref.channel)
             do {
-                try await DeliveryFailure.slack {
-                    try await slack.update(
-                        channel: ref.channel, ts: ref.ts, message: body, metadata: Self.metadata(deployId: deploy.id))
-                }
-                sent.remember(body, deployId: deploy.id, ref: ref)
-                try await recordDelivery(outboxKey, deployId: deploy.id, newReference: newReference)
+                try await edit(ref, to: body, of: deploy, outboxKey: outboxKey, newReference: newReference)
                 return
             } catch let failure as DeliveryFailure where failure.code == "message_not_found" {
                 // Someone deleted the message: post a new one rather than leave the deploy without a message.
@@ -73,13 +67,7 @@ struct DeployMessageSender: Sendable {
             let ref = try await earlierPost(of: deploy, channel: channel, outboxKey: outboxKey)
         {
             sent.posted(deployId: deploy.id, ref: ref)
-            await pacing.wait(channel: ref.channel)
-            try await DeliveryFailure.slack {
-                try await slack.update(
-                    channel: ref.channel, ts: ref.ts, message: body, metadata: Self.metadata(deployId: deploy.id))
-            }
-            sent.remember(body, deployId: deploy.id, ref: ref)
-            try await recordDelivery(outboxKey, deployId: deploy.id, newReference: ref)
+            try await edit(ref, to: body, of: deploy, outboxKey: outboxKey, newReference: ref)
             return
         }
         // Written before the post, so a restart knows a post may have gone out.
@@ -97,6 +85,21 @@ struct DeployMessageSender: Sendable {
         sent.posted(deployId: deploy.id, ref: ref)
         sent.remember(body, deployId: deploy.id, ref: ref)
         try await recordDelivery(outboxKey, deployId: deploy.id, newReference: ref)
+    }
+
+    /// Replaces the deploy's message at `ref` with `body` (paced per channel), remembers what it shows, and records
+    /// the outbox message delivered together with `newReference` (nil when the stored reference is already `ref`).
+    private func edit(
+        _ ref: SlackMessageRef, to body: SlackMessage, of deploy: Deploy, outboxKey: String,
+        newReference: SlackMessageRef?
+    ) async throws {
+        await pacing.wait(channel: ref.channel)
+        try await DeliveryFailure.slack {
+            try await slack.update(
+                channel: ref.channel, ts: ref.ts, message: body, metadata: Self.metadata(deployId: deploy.id))
+        }
+        sent.remember(body, deployId: deploy.id, ref: ref)
+        try await recordDelivery(outboxKey, deployId: deploy.id, newReference: newReference)
     }
 
     /// The metadata `event_type` of deploy messages.
