@@ -122,7 +122,7 @@ public final class Application: Sendable {
         coordinator = DeployCoordinator(
             store: store, catalog: config.catalog, policy: config.policy, outbox: composer, clock: options.clock,
             onFinished: { deploy in metrics.recordFinished(deploy) })
-        monitorWake = Wakeup()
+        monitorWake = coordinator.rolloutAvailable
         gitops = GitOpsRepository(
             configuration: .init(
                 url: config.gitops.url, branch: config.gitops.branch, checkoutPath: resolve(config.gitops.checkout),

@@ -64,6 +64,8 @@ public protocol StoreReader {
     func failedOutbox(limit: Int) throws -> [OutboxMessage]
     /// A cached value (e.g. Slack user id for an email) that has not expired at `now`.
     func cachedValue(key: String, now: Date) throws -> String?
+    /// Images CI reported for a service, newest first (deploy decisions: which tags are known).
+    func recentImages(service: String, limit: Int) throws -> [BuiltImage]
 }
 
 /// Changes, available inside `Store.write`.

@@ -113,6 +113,15 @@ public struct EnvironmentEntry: Sendable, Equatable {
     public var deployers: [String]
     /// Slack user ids allowed to approve; `*` means anyone (still never the requester).
     public var approvers: [String]
+    /// Promotion gate: minutes a tag must have been live and healthy in `promoteFrom` before promotion.
+    public var soakMinutes = 0
+    /// Promotion gate: refuse tags Slipway never saw built by CI nor deployed (default: on where `promoteFrom` is
+    /// set).
+    public var requireKnownTag = false
+    /// Promotion gate: only tags whose deploy in `promoteFrom` passed verification (`Deploy.isVerified`).
+    public var requireVerified = false
+    /// Distinct approvers (none the requester) a deploy needs where `requireApproval` is set.
+    public var approvalsRequired = 1
 
     public init(
         name: String, kustomization: String, flux: FluxRef, workload: Workload, autoDeploy: Bool = false,

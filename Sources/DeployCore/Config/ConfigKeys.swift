@@ -31,6 +31,8 @@ public enum ConfigKeys {
     static let service = ["repo", "image", "environments"]
     static let environment = [
         "kustomization", "flux", "workload", "autoDeploy", "promoteFrom", "requireApproval", "deployers", "approvers",
+        // Deploy decisions (promotion gates, approvals).
+        "soakMinutes", "requireKnownTag", "requireVerified", "approvalsRequired",
     ]
     static let environmentFlux = ["namespace", "kustomization", "gitRepository"]
     static let environmentWorkload = ["namespace", "deployment"]

@@ -38,5 +38,23 @@ extension EnvironmentEntry {
             requireApproval: requireApproval,
             deployers: try fields.optional("deployers")?.stringArray() ?? ["*"],
             approvers: approvers)
+        // Deploy decisions: promotion gates and approvals.
+        soakMinutes = try fields.optional("soakMinutes")?.int(in: 0...525_600) ?? 0
+        requireKnownTag = try fields.optional("requireKnownTag")?.bool() ?? (promoteFrom != nil)
+        requireVerified = try fields.optional("requireVerified")?.bool() ?? false
+        approvalsRequired = try fields.optional("approvalsRequired")?.int(in: 1...10) ?? 1
+        if requireVerified && promoteFrom == nil {
+            throw ConfigError(
+                path: fields.path + ".requireVerified", problem: "needs promoteFrom: it gates promotion from there")
+        }
+        if requireApproval && approvers.count < approvalsRequired && !approvers.contains("*")
+            && !approvers.contains(where: { $0.hasPrefix("S") })
+        {
+            throw ConfigError(
+                path: fields.path + ".approvalsRequired",
+                problem:
+                    "needs \(approvalsRequired) distinct approvers but approvers lists \(approvers.count); add approvers or lower it"
+            )
+        }
     }
 }

@@ -13,6 +13,8 @@ public enum DeployState: String, Sendable, Codable, CaseIterable, Hashable {
     case superseded
     /// A CI deploy that arrived while the environment was locked; recorded, never committed.
     case blocked
+    /// A CI deploy that arrived during a freeze; committed when the freeze ends unless a newer one supersedes it.
+    case held
 
     /// True once nothing more will happen to the deploy.
     public var isTerminal: Bool {
@@ -41,7 +43,8 @@ public enum DeployState: String, Sendable, Codable, CaseIterable, Hashable {
         case .rolledBack: "rolled back"
         case .cancelled: "cancelled"
         case .superseded: "superseded"
-        case .blocked: "blocked by lock"
+        case .blocked: "blocked"
+        case .held: "held by freeze"
         }
     }
 }

@@ -38,6 +38,12 @@ public struct DeployStateMachine: Sendable {
         /// A rollback of this environment succeeded after this deploy.
         case rolledBack(by: String)
         case cancel(reason: String)
+        /// A CI deploy arrived during a freeze: kept until the freeze ends.
+        case hold(reason: String, until: Date)
+        /// A CI deploy that must not run (lock, or the tag failed here before): recorded and announced.
+        case block(reason: String)
+        /// A held deploy goes ahead (the freeze ended).
+        case release(requiresApproval: Bool, approvalToken: String)
     }
 
     /// What the caller must do after a transition.
@@ -145,7 +151,7 @@ public struct DeployStateMachine: Sendable {
             why = "pushed \(commit.prefix(12))"
 
         case .alreadyCurrent:
-            try expect(deploy, in: [.committing], doing: "commit")
+            try expect(deploy, in: [.committing, .requested], doing: "commit")
             next.state = .cancelled
             next.note = "`\(deploy.targetTag)` is already the current tag; nothing to commit"
             next.finishedAt = now
@@ -214,6 +220,34 @@ public struct DeployStateMachine: Sendable {
             next.note = "rolled back by \(rollback)"
             actions = [.updateMessage]
             why = "rolled back by \(rollback)"
+
+        case .hold(let reason, let until):
+            try expect(deploy, in: [.requested], doing: "hold")
+            next.state = .held
+            next.note = reason
+            actions = [.updateMessage]
+            why = "held until \(until): \(reason)"
+
+        case .block(let reason):
+            try expect(deploy, in: [.requested], doing: "block")
+            next.state = .blocked
+            next.note = reason
+            next.finishedAt = now
+            actions = [.updateMessage]
+            why = reason
+
+        case .release(let requiresApproval, let token):
+            try expect(deploy, in: [.held], doing: "release")
+            next.note = nil
+            if requiresApproval {
+                next.state = .awaitingApproval
+                next.approval = Approval(token: token, expiresAt: now.addingTimeInterval(policy.approvalTimeoutSeconds))
+                actions = [.requestApproval]
+            } else {
+                next.state = .committing
+                actions = [.updateMessage, .commit]
+            }
+            why = "released: the freeze ended"
 
         case .cancel(let reason):
             guard !deploy.state.isTerminal else {

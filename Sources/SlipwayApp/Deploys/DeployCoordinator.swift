@@ -16,13 +16,18 @@ public final class DeployCoordinator: Sendable {
     public let outboxAvailable: Wakeup
     /// Called for each deploy that reaches a terminal state (metrics).
     let onFinished: @Sendable (Deploy) -> Void
+    /// Wakes the rollout monitor when a commit was pushed (`.reconcile`): it never polls the store for new pushes.
+    public let rolloutAvailable: Wakeup
+    /// Decides every request (`submit(_:details:in:)`).
+    public let planner = DeployPlanner()
 
     public init(
         store: any Store, catalog: Catalog, policy: DeployPolicy, outbox: OutboxComposer,
         clock: @escaping @Sendable () -> Date, workAvailable: Wakeup = Wakeup(), outboxAvailable: Wakeup = Wakeup(),
-        onFinished: @escaping @Sendable (Deploy) -> Void = { _ in }
+        onFinished: @escaping @Sendable (Deploy) -> Void = { _ in }, rolloutAvailable: Wakeup = Wakeup()
     ) {
         self.onFinished = onFinished
+        self.rolloutAvailable = rolloutAvailable
         self.store = store
         self.catalog = catalog
         self.machine = DeployStateMachine(policy: policy)
@@ -141,8 +146,10 @@ public final class DeployCoordinator: Sendable {
         switch action {
         case .requestApproval:
             for message in outbox.approvalRequest(for: deploy, now: now) { try w.enqueue(message) }
-        case .commit, .reconcile:
-            break  // picked up by the deploy worker from the stored state
+        case .commit:
+            afterCommit(workAvailable.signal)
+        case .reconcile:
+            afterCommit(rolloutAvailable.signal)
         case .updateMessage:
             try w.enqueue(outbox.deployMessage(for: deploy, now: now))
         case .alertOnCall:
@@ -203,6 +210,11 @@ public final class DeployCoordinator: Sendable {
         {
             _ = try apply(.supersede(by: deploy.id), to: other, actor: "slipway", in: w)
         }
+    }
+
+    /// Runs `action` once the current transaction commits (at once outside an observed store).
+    private func afterCommit(_ action: @escaping @Sendable () -> Void) {
+        if let observed = store as? ObservedStore { observed.afterCommit(action) } else { action() }
     }
 
     /// Wakes the background services after a change.

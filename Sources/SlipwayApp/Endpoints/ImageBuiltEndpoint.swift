@@ -92,36 +92,6 @@ public struct ImageBuiltEndpoint: Sendable {
                         service: service.name, repo: body.repo, sha: body.sha.lowercased(), tag: body.tag,
                         image: body.image, author: author, message: body.message, builtAt: now))
                 guard autoDeploy else { return ("", "recorded", false) }
-                let record = try w.environment(service: service.name, environment: env.name)
-                var deploy = Deploy(
-                    id: newId, service: service.name, environment: env.name, kind: .deploy, source: .ci,
-                    targetTag: body.tag, previousTag: record?.currentTag, sourceCommit: body.sha.lowercased(),
-                    author: author, commitMessage: body.message, requestedBy: "ci", createdAt: now)
-                if let lock = try w.lock(service: service.name, environment: env.name) {
-                    deploy.state = .blocked
-                    deploy.note =
-                        "blocked: \(service.name)/\(env.name) is locked by <@\(lock.lockedBy)> (\(SlackText.escape(lock.reason)))"
-                    deploy.finishedAt = now
-                    try w.insert(deploy)
-                    try w.append(
-                        AuditEvent(
-                            deployId: newId, service: service.name, environment: env.name, actor: "ci",
-                            action: "blocked", detail: "CI deploy of \(body.tag) blocked by lock: \(lock.reason)",
-                            origin: "ci", at: now))
-                    return (newId, DeployState.blocked.rawValue, false)
-                }
-                if record?.currentTag == body.tag {
-                    deploy.state = .cancelled
-                    deploy.note = "`\(SlackText.escape(body.tag))` is already current"
-                    deploy.finishedAt = now
-                    try w.insert(deploy)
-                    try w.append(
-                        AuditEvent(
-                            deployId: newId, service: service.name, environment: env.name, actor: "ci",
-                            action: "state:cancelled", detail: "tag \(body.tag) already current", origin: "ci", at: now)
-                    )
-                    return (newId, DeployState.cancelled.rawValue, false)
-                }
                 if let retryOf {
                     try w.append(
                         AuditEvent(
@@ -131,9 +101,18 @@ public struct ImageBuiltEndpoint: Sendable {
                                 + "(\(retryOf.failure?.title ?? "failed")): a new attempt",
                             origin: "ci", at: now))
                 }
-                let stored = try coordinator.create(
-                    deploy, requiresApproval: env.requireApproval, origin: "ci", approvalToken: approvalToken, in: w)
-                return (newId, stored.state.rawValue, false)
+                // The planner decides: deploy, or record as held (freeze), blocked (lock, failed before) or
+                // already current.
+                let request = DeployRequest(kind: .deploy, origin: .ci, tag: body.tag, requestedBy: "ci")
+                let details = DeployRequestDetails(
+                    service: service.name, environment: env.name, origin: "ci", sourceCommit: body.sha.lowercased(),
+                    author: author, commitMessage: body.message, deployId: newId, approvalToken: approvalToken)
+                switch try coordinator.submit(request, details: details, in: w) {
+                case .created(let stored), .recorded(let stored, _):
+                    return (stored.id, stored.state.rawValue, false)
+                case .refused(let refusal):
+                    return (newId, "refused: \(refusal)", false)
+                }
             }
             if !outcome.duplicate { coordinator.signal() }
             var json = JSONWriter(capacity: 128)

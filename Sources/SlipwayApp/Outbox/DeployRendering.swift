@@ -27,13 +27,15 @@ struct DeployRendering: Sendable {
             context.authorMention = await authors.mention(for: author)
         }
         if deploy.state == .failed {
-            let history = try await store.executor.run {
+            let deploys = try await store.executor.run {
                 try store.read { r in
-                    try r.deploys(
-                        service: deploy.service, environment: deploy.environment, state: .succeeded, limit: 50)
+                    try r.recentDeploys(service: deploy.service, environment: deploy.environment, limit: 100)
                 }
             }
-            context.rollbackTag = LastKnownGood.tag(current: deploy.targetTag, history: history) ?? deploy.previousTag
+            // Only a tag that succeeded here, never the failing one: without one, no button (the message says why).
+            let history = DeployHistory(currentTag: deploy.targetTag, deploys: deploys)
+            context.rollbackTag = history.safeRollbackTarget(excluding: [deploy.targetTag])?.tag
+            context.offersRollback = true
         }
         return context
     }

@@ -81,27 +81,9 @@ public final class RolloutMonitor: Service {
         var nextPollIn: Double
     }
 
-    /// Waits until the next poll is due, a Flux event signals, or a newly pushed deploy shows up in the store.
+    /// Waits until the next poll is due, or a Flux event or a new push (the coordinator's `.reconcile`) signals.
     private func waitForNextPoll(seconds: Double) async {
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(seconds)
-        while !Task.isCancelled {
-            let remaining = clock.now.duration(to: deadline)
-            guard remaining > .zero else { return }
-            let slice = min(remaining, .seconds(pushCheckInterval))
-            let started = clock.now
-            await wake.wait(timeout: Self.seconds(slice))
-            // A timed-out wait never returns early, so an early return means a signal (or cancellation).
-            if started.duration(to: clock.now) < slice { return }
-            if await hasNewlyPushedDeploys() { return }
-        }
-    }
-
-    /// Whether a deploy was pushed that this process has not polled yet.
-    private func hasNewlyPushedDeploys() async -> Bool {
-        let store = coordinator.store
-        let pushed = (try? await store.executor.run { try store.read { r in try r.deploys(in: [.reconciling]) } }) ?? []
-        return seen.withLock { seen in pushed.contains { $0.gitCommit != nil && !seen.contains($0.id) } }
+        await wake.wait(timeout: seconds)
     }
 
     /// The line to log for a failed call about one deploy, if any: an unreachable or failing API server counts

@@ -96,116 +96,40 @@ public struct CommandHandler: Sendable {
     private func deploy(service: String, environment: String, ref: String?, by who: CommandInvocation) throws
         -> SlackMessage
     {
-        let (svc, env) = try catalog.resolve(service: service, environment: environment)
-        try checkDeployer(env, svc, who)
-        let e = SlackText.escape
-        let now = coordinator.clock()
-        let created = try coordinator.store.write { w -> Deploy in
-            if let lock = try w.lock(service: svc.name, environment: env.name) {
-                throw Refusal(
-                    message:
-                        "`\(svc.name)/\(env.name)` is locked by \(SlackText.mention(userId: lock.lockedBy)): “\(e(lock.reason))”. Run `\(names.deploy) unlock \(svc.name) \(env.name)` first if the reason no longer holds."
-                )
-            }
-            let record = try w.environment(service: svc.name, environment: env.name)
-            var image: BuiltImage?
-            let tag: String
-            if let ref {
-                image = try w.images(service: svc.name, matching: ref).first
-                if let image {
-                    tag = image.tag
-                } else if CommandParser.isCommitSHA(ref), ref.utf8.count >= 7, !ref.contains("-") {
-                    throw Refusal(
-                        message:
-                            "No image built from commit `\(e(ref))` is known for `\(svc.name)`. CI reports images to Slipway when they are built; give the image tag instead, e.g. `\(names.deploy) \(svc.name) \(env.name) main-\(e(String(ref.prefix(7))))`."
-                    )
-                } else {
-                    tag = ref
-                }
-            } else {
-                guard let source = env.promoteFrom else {
-                    throw Refusal(
-                        message:
-                            "`\(svc.name)/\(env.name)` does not promote from another environment, so say which image: `\(names.deploy) \(svc.name) \(env.name) &lt;tag|sha&gt;`."
-                    )
-                }
-                let sourceRecord = try w.environment(service: svc.name, environment: source)
-                guard let sourceTag = sourceRecord?.liveTag ?? sourceRecord?.currentTag else {
-                    throw Refusal(
-                        message:
-                            "Slipway has no record of what runs in `\(svc.name)/\(source)` yet, so there is nothing to promote. Deploy there first, or give a tag: `\(names.deploy) \(svc.name) \(env.name) &lt;tag&gt;`."
-                    )
-                }
-                tag = sourceTag
-                image = try w.images(service: svc.name, matching: sourceTag).first
-            }
-            if let current = record?.currentTag, current == tag,
-                try w.deploys(in: DeployState.inFlight).contains(where: {
-                    $0.service == svc.name && $0.environment == env.name
-                }) == false
-            {
-                throw Refusal(
-                    message: "`\(e(tag))` is already the current tag of `\(svc.name)/\(env.name)`; nothing to deploy.")
-            }
-            var deploy = Deploy(
-                id: Identifiers.deployId(), service: svc.name, environment: env.name, kind: .deploy, source: .slack,
-                targetTag: tag, previousTag: record?.currentTag, sourceCommit: image?.sha, author: image?.author,
-                commitMessage: image?.message, requestedBy: who.userId, requestedByName: who.userName,
-                channelId: who.channelId, channelName: who.channelName, responseURL: who.responseURL, createdAt: now)
-            deploy.state = .requested
-            return try coordinator.create(
-                deploy, requiresApproval: env.requireApproval, origin: origin(who), in: w)
-        }
-        coordinator.signal()
-        return accepted(created, verb: "Deploying")
+        let request = DeployRequest(kind: .deploy, origin: .slashCommand, tag: ref, requestedBy: who.userId)
+        return try submit(request, service: service, environment: environment, by: who)
     }
 
     private func rollback(service: String, environment: String, tag: String?, by who: CommandInvocation) throws
         -> SlackMessage
     {
-        let (svc, env) = try catalog.resolve(service: service, environment: environment)
-        try checkDeployer(env, svc, who)
-        let created = try coordinator.store.write { w -> Deploy in
-            try createRollback(svc: svc, env: env, tag: tag, by: who, in: w)
-        }
-        coordinator.signal()
-        return accepted(created, verb: "Rolling back")
+        let request = DeployRequest(kind: .rollback, origin: .slashCommand, tag: tag, requestedBy: who.userId)
+        return try submit(request, service: service, environment: environment, by: who)
     }
 
-    /// Creates a rollback deploy (always needing approval) inside `w`; shared by `/rollback` and the button.
-    func createRollback(
-        svc: ServiceEntry, env: EnvironmentEntry, tag: String?, by who: CommandInvocation, in w: any StoreWriter
-    ) throws -> Deploy {
-        let e = SlackText.escape
-        let record = try w.environment(service: svc.name, environment: env.name)
-        let target: String
-        if let tag {
-            target = try w.images(service: svc.name, matching: tag).first?.tag ?? tag
-        } else {
-            let history = try w.deploys(service: svc.name, environment: env.name, state: .succeeded, limit: 50)
-            guard
-                let good = LastKnownGood.tag(current: record?.currentTag, history: history)
-            else {
-                throw Refusal(
-                    message:
-                        "Slipway knows no earlier successful deploy of `\(svc.name)/\(env.name)` to go back to. Name the tag: `\(names.rollback) \(svc.name) \(env.name) &lt;tag&gt;`."
-                )
-            }
-            target = good
+    /// The path every typed `/deploy` and `/rollback` takes (and the deploy modal): the coordinator asks the planner
+    /// and carries out its decision; the result becomes the Slack reply.
+    /// - Parameters:
+    ///   - request: What is asked (kind, tag, requester, emergency reason).
+    ///   - service: The service as typed; unknown names get a suggestion.
+    ///   - environment: The environment as typed.
+    ///   - who: Who asked, and where.
+    /// - Returns: the reply: accepted (in channel) or why not (ephemeral).
+    public func submit(_ request: DeployRequest, service: String, environment: String, by who: CommandInvocation)
+        throws -> SlackMessage
+    {
+        let (svc, env) = try catalog.resolve(service: service, environment: environment)
+        let details = DeployRequestDetails(
+            service: svc.name, environment: env.name, requestedByName: who.userName, channelId: who.channelId,
+            channelName: who.channelName, responseURL: who.responseURL, origin: origin(who))
+        switch try coordinator.submit(request, details: details) {
+        case .refused(let refusal):
+            throw Refusal(message: refusal.slackText(service: svc.name, environment: env.name, names: names))
+        case .created(let deploy):
+            return accepted(deploy, verb: request.kind == .rollback ? "Rolling back" : "Deploying")
+        case .recorded(let deploy, _):
+            return .ephemeral("`\(deploy.service)/\(deploy.environment)`: \(deploy.note ?? deploy.state.label)")
         }
-        if let current = record?.currentTag, current == target {
-            throw Refusal(
-                message: "`\(e(target))` is already the current tag of `\(svc.name)/\(env.name)`; nothing to roll back."
-            )
-        }
-        let now = coordinator.clock()
-        let image = try w.images(service: svc.name, matching: target).first
-        let deploy = Deploy(
-            id: Identifiers.deployId(), service: svc.name, environment: env.name, kind: .rollback, source: .slack,
-            targetTag: target, previousTag: record?.currentTag, sourceCommit: image?.sha, author: image?.author,
-            commitMessage: image?.message, requestedBy: who.userId, requestedByName: who.userName,
-            channelId: who.channelId, channelName: who.channelName, responseURL: who.responseURL, createdAt: now)
-        return try coordinator.create(deploy, requiresApproval: true, origin: origin(who), in: w)
     }
 
     private func lock(service: String, environment: String, reason: String, by who: CommandInvocation) throws
@@ -281,19 +205,4 @@ public struct CommandHandler: Sendable {
     private var coordinatorChannel: String { coordinator.outbox.deployChannel }
 
     private func origin(_ who: CommandInvocation) -> String { "slack:" + (who.channelId ?? "?") }
-}
-
-/// The tag to roll back to when none is named.
-public enum LastKnownGood {
-    /// The tag of the most recent successful deploy whose tag differs from the current one.
-    /// - Parameters:
-    ///   - current: The tag committed now.
-    ///   - history: Successful deploys of the environment, any order.
-    public static func tag(current: String?, history: [Deploy]) -> String? {
-        history
-            .filter { $0.state == .succeeded }
-            .sorted { ($0.finishedAt ?? $0.createdAt) > ($1.finishedAt ?? $1.createdAt) }
-            .first { $0.targetTag != current }?
-            .targetTag
-    }
 }

@@ -23,8 +23,10 @@ public struct DeployMessageRenderer: Sendable {
     public struct Context: Sendable {
         /// `<@U…>` mention or escaped name of the application commit's author.
         public var authorMention: String?
-        /// The tag a Rollback button would restore.
+        /// The tag a Rollback button would restore: one that succeeded in the environment, never the failing one.
         public var rollbackTag: String?
+        /// Whether a safe rollback target was looked for; without one the failure says there is none.
+        public var offersRollback = false
         public init(authorMention: String? = nil, rollbackTag: String? = nil) {
             self.authorMention = authorMention
             self.rollbackTag = rollbackTag
@@ -151,6 +153,11 @@ public struct DeployMessageRenderer: Sendable {
                         SlackButton(
                             text: "Roll back to \(tag)", actionId: ActionID.rollback, value: deploy.id, style: .danger)
                     ], blockId: "rollback"))
+        } else if context.offersRollback, deploy.gitCommit != nil {
+            blocks.append(
+                .context([
+                    "No safe rollback target: no other tag has succeeded in `\(e(deploy.service))/\(e(deploy.environment))`, so there is no Rollback button. Fix forward, or roll back to a tag you trust by name."
+                ]))
         }
         return blocks
     }

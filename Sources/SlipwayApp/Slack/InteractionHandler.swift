@@ -93,31 +93,29 @@ public struct InteractionHandler: Sendable {
         guard let failed = try coordinator.store.read({ r in try r.deploy(id: deployId) }) else {
             return reply(payload, "This button has expired: Slipway has no record of that deploy.")
         }
-        let (svc, env) = try coordinator.catalog.resolve(service: failed.service, environment: failed.environment)
-        guard env.mayDeploy(user) else {
-            return reply(payload, "You are not allowed to roll back `\(svc.name)/\(env.name)`.")
-        }
         let who = CommandInvocation(
             userId: user, userName: payload.user.username,
             channelId: payload.channel?.id ?? payload.container?.channelId,
             channelName: payload.channel?.name, responseURL: nil)
-        let created = try coordinator.store.write { w -> Deploy in
-            let record = try w.environment(service: svc.name, environment: env.name)
-            let history = try w.deploys(service: svc.name, environment: env.name, state: .succeeded, limit: 50)
-            let current = record?.currentTag ?? failed.targetTag
-            guard let tag = LastKnownGood.tag(current: current, history: history) ?? failed.previousTag else {
-                throw CommandHandler.Refusal(
-                    message:
-                        "Slipway knows no earlier good tag of `\(svc.name)/\(env.name)`; use `\(commands.names.rollback) \(svc.name) \(env.name) &lt;tag&gt;`."
-                )
-            }
-            return try commands.createRollback(svc: svc, env: env, tag: tag, by: who, in: w)
+        let request = DeployRequest(
+            kind: .rollback, origin: .rollbackButton(failedDeployId: failed.id, failedTag: failed.targetTag),
+            tag: nil, requestedBy: user)
+        let details = DeployRequestDetails(
+            service: failed.service, environment: failed.environment, requestedByName: who.userName,
+            channelId: who.channelId, channelName: who.channelName, origin: "slack:" + (who.channelId ?? "?"))
+        switch try coordinator.submit(request, details: details) {
+        case .refused(let refusal):
+            return reply(
+                payload,
+                refusal.slackText(service: failed.service, environment: failed.environment, names: commands.names))
+        case .created(let created), .recorded(let created, _):
+            let approval =
+                created.state == .awaitingApproval ? "; it needs an approver other than you" : "; it is on its way"
+            return reply(
+                payload,
+                "Rollback of `\(created.service)/\(created.environment)` to `\(SlackText.escape(created.targetTag))` requested (`\(created.id)`)\(approval)."
+            )
         }
-        coordinator.signal()
-        return reply(
-            payload,
-            "Rollback of `\(svc.name)/\(env.name)` to `\(SlackText.escape(created.targetTag))` requested (`\(created.id)`); it needs an approver other than you."
-        )
     }
 
     /// An ephemeral reply to the clicker, delivered through `response_url`, and returned for the HTTP answer.

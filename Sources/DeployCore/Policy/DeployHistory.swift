@@ -1,0 +1,107 @@
+import Foundation
+
+/// What happened in one environment, as the planner needs it: the current tag and each deploy's outcome, newest
+/// first. Built from stored deploys by the caller; no I/O here.
+public struct DeployHistory: Sendable, Equatable {
+    /// How a deploy of a tag ended (or that it has not ended).
+    public enum Outcome: String, Sendable, Equatable {
+        case succeeded
+        case failed
+        /// It failed (or was replaced in an incident) and a rollback took it out.
+        case rolledBack
+        /// Still on its way: approved or queued, committing, rolling out or verifying.
+        case inFlight
+    }
+
+    /// One deploy of a tag in the environment.
+    public struct Entry: Sendable, Equatable {
+        public var deployId: String
+        public var tag: String
+        public var kind: DeployKind
+        public var outcome: Outcome
+        /// When the outcome began: the rollout finished (succeeded), the failure was seen, or the request was made.
+        public var since: Date
+        /// Whether the deploy passed post-deploy verification (see `Deploy.isVerified`).
+        public var verified: Bool
+
+        public init(
+            deployId: String, tag: String, kind: DeployKind = .deploy, outcome: Outcome, since: Date,
+            verified: Bool = false
+        ) {
+            self.deployId = deployId
+            self.tag = tag
+            self.kind = kind
+            self.outcome = outcome
+            self.since = since
+            self.verified = verified
+        }
+
+        /// The entry for a stored deploy; nil for deploys that never ran (cancelled, superseded, blocked, held).
+        public init?(_ deploy: Deploy) {
+            let outcome: Outcome
+            let since: Date
+            switch deploy.state {
+            case .succeeded:
+                outcome = .succeeded
+                since = deploy.rolledOutAt ?? deploy.finishedAt ?? deploy.updatedAt
+            case .failed:
+                // A failure before anything reached git changed nothing in the environment.
+                guard deploy.gitCommit != nil else { return nil }
+                outcome = .failed
+                since = deploy.finishedAt ?? deploy.updatedAt
+            case .rolledBack:
+                outcome = .rolledBack
+                since = deploy.finishedAt ?? deploy.updatedAt
+            case .committing, .reconciling, .rollingOut, .verifying:
+                outcome = .inFlight
+                since = deploy.createdAt
+            default:
+                return nil
+            }
+            self.init(
+                deployId: deploy.id, tag: deploy.targetTag, kind: deploy.kind, outcome: outcome, since: since,
+                verified: deploy.isVerified)
+        }
+    }
+
+    /// The tag committed in the environment now, when known.
+    public var currentTag: String?
+    /// Deploys, newest first.
+    public var entries: [Entry]
+
+    public init(currentTag: String?, entries: [Entry]) {
+        self.currentTag = currentTag
+        self.entries = entries
+    }
+
+    /// The history of stored deploys (any order); deploys that never ran are left out.
+    public init(currentTag: String?, deploys: [Deploy]) {
+        self.currentTag = currentTag
+        self.entries = deploys.sorted { $0.createdAt > $1.createdAt }.compactMap(Entry.init)
+    }
+
+    /// The latest entry of `tag`, which decides what is known of it here.
+    public func latest(_ tag: String) -> Entry? { entries.first { $0.tag == tag } }
+
+    /// Tags whose latest deploy here succeeded, newest success first.
+    public var succeededTags: [Entry] {
+        var seen: Set<String> = []
+        var good: [Entry] = []
+        for entry in entries where seen.insert(entry.tag).inserted && entry.outcome == .succeeded {
+            good.append(entry)
+        }
+        return good.sorted { $0.since > $1.since }
+    }
+
+    /// Whether any deploy of `tag` failed here (or was rolled back), and no later one succeeded.
+    public func hasFailed(_ tag: String) -> Bool {
+        guard let latest = latest(tag) else { return false }
+        return latest.outcome == .failed || latest.outcome == .rolledBack
+    }
+
+    /// The tag a rollback may restore: the newest one whose latest deploy here succeeded, other than `excluding`
+    /// (the current and the failing tag). Never a tag that failed, was rolled back, or is still in flight.
+    public func safeRollbackTarget(excluding: Set<String>) -> Entry? {
+        succeededTags.first { !excluding.contains($0.tag) }
+    }
+}
