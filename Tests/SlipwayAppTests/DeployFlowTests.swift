@@ -48,7 +48,8 @@ struct DeployFlowTests {
         let h = try SlipwayHarness()
         h.startServices()
         _ = try await h.reply("/deploy shop staging main-1a2b3c4")
-        #expect(await h.waitUntil { try h.latestDeploy("shop", "staging")?.gitCommit != nil })
+        // Only a tag that succeeded in staging is promoted.
+        #expect(await h.waitUntil(timeout: 20) { try h.latestDeploy("shop", "staging")?.state == .succeeded })
         let reply = try await h.reply("/deploy shop prod")
         #expect(reply.text.contains("Waiting for an approver"))
         let deploy = try #require(try h.latestDeploy("shop", "prod"))
@@ -81,6 +82,7 @@ struct DeployFlowTests {
     func approvalExpires() async throws {
         let clock = TestClock(now: Date())
         let h = try SlipwayHarness(clock: { clock.now })
+        try h.recordSucceeded("shop", "staging", tag: "main-1a2b3c4")
         _ = try await h.reply("/deploy shop prod main-1a2b3c4")
         let deploy = try #require(try h.latestDeploy("shop", "prod"))
         clock.advance(by: 1801)
@@ -92,6 +94,7 @@ struct DeployFlowTests {
     @Test("Deny cancels the request")
     func deny() async throws {
         let h = try SlipwayHarness()
+        try h.recordSucceeded("shop", "staging", tag: "main-1a2b3c4")
         _ = try await h.reply("/deploy shop prod main-1a2b3c4")
         let deploy = try #require(try h.latestDeploy("shop", "prod"))
         _ = try await h.click(actionId: ActionID.deny, value: deploy.approval!.token, user: "U0DANA")
@@ -114,30 +117,38 @@ struct DeployFlowTests {
         #expect(ci.bodyText.contains("blocked"))
         let status = try await h.reply("/status shop staging")
         #expect(status.text.contains("Locked by <@U0ALICE>"))
-        #expect(status.text.contains("blocked by lock"))
+        #expect(status.text.contains("blocked"))
         _ = try await h.reply("/deploy unlock shop staging")
         let accepted = try await h.reply("/deploy shop staging main-1a2b3c4", user: "U0BOB")
         #expect(accepted.type == "in_channel")
     }
 
-    @Test("rollback targets the last known good tag, needs approval")
+    @Test("rollback targets the last known good tag; it needs approval only where deploys do")
     func rollback() async throws {
         let h = try SlipwayHarness()
         // Nothing succeeded yet: there is no last known good tag.
         let none = try await h.reply("/rollback shop staging")
-        #expect(none.text.contains("knows no earlier successful deploy"))
+        #expect(none.text.contains("No safe rollback target"), "\(none.text)")
         let chosen = try await h.reply("/rollback shop staging main-0ld0ld0")
-        #expect(chosen.text.contains("requested a rollback"))
+        #expect(chosen.text.contains("Rolling back"), "\(chosen.text)")
         let deploy = try #require(try h.latestDeploy("shop", "staging"))
         #expect(deploy.kind == .rollback)
-        #expect(deploy.state == .awaitingApproval)
+        #expect(deploy.state == .committing)
+        try h.recordSucceeded("shop", "prod", tag: "main-0ld0ld0")
+        let prod = try await h.reply("/rollback shop prod", user: "U0BOB")
+        #expect(prod.text.contains("requested a rollback"), "\(prod.text)")
+        let pending = try #require(try h.latestDeploy("shop", "prod"))
+        #expect(pending.targetTag == "main-0ld0ld0")
+        #expect(pending.state == .awaitingApproval)
     }
 
     @Test("a newer deploy that reaches git supersedes an unfinished older one")
     func supersede() async throws {
         let h = try SlipwayHarness()
+        try h.recordSucceeded("shop", "staging", tag: "main-aaaaaaa")
         _ = try await h.reply("/deploy shop prod main-aaaaaaa")
         let older = try #require(try h.latestDeploy("shop", "prod"))
+        try h.recordSucceeded("shop", "staging", tag: "main-bbbbbbb")
         _ = try await h.reply("/deploy shop prod main-bbbbbbb", user: "U0BOB")
         let newer = try #require(try h.latestDeploy("shop", "prod"))
         #expect(newer.id != older.id)

@@ -84,6 +84,7 @@ struct ImageBuiltWebhookTests {
         #expect(recorded.status == 200)
         #expect(recorded.bodyText.contains("recorded"))
         #expect(try h.latestDeploy("shop", "prod") == nil)
+        try h.recordSucceeded("shop", "staging", tag: "main-5d6e7f8")
         _ = try await h.reply("/deploy shop prod 5d6e7f8a9b")
         let deploy = try #require(try h.latestDeploy("shop", "prod"))
         #expect(deploy.targetTag == "main-5d6e7f8")

@@ -188,6 +188,7 @@ struct OutboxDeliveryTests {
         // Prod fails while PagerDuty is down: the trigger waits and arrives once PagerDuty is back.
         h.pagerDuty.setOutage(true)
         h.kubernetes.script(namespace: "shop", deployment: "shop", outcome: .fail(.oomKilled))
+        try h.recordSucceeded("shop", "staging", tag: "main-bad0002")
         _ = try await h.reply("/deploy shop prod main-bad0002", user: "U0ALICE")
         let prod = try #require(try h.latestDeploy("shop", "prod"))
         _ = try await h.click(actionId: ActionID.approve, value: prod.approval!.token, user: "U0DANA")
@@ -219,6 +220,7 @@ struct OutboxDeliveryTests {
 
         // A fix-forward (not a rollback) of the same service and environment resolves the page.
         h.kubernetes.script(namespace: "shop", deployment: "shop", outcome: .succeed)
+        try h.recordSucceeded("shop", "staging", tag: "main-good003")
         _ = try await h.reply("/deploy shop prod main-good003", user: "U0ALICE")
         let fix = try #require(try h.latestDeploy("shop", "prod"))
         #expect(fix.id != prod.id && fix.kind == .deploy)
@@ -236,12 +238,14 @@ struct OutboxDeliveryTests {
         h.startServices()
         h.pagerDuty.setOutage(true)
         h.kubernetes.script(namespace: "api", deployment: "api", outcome: .fail(.imagePull))
+        try h.recordSucceeded("api", "staging", tag: "main-bad0004")
         _ = try await h.reply("/deploy api prod main-bad0004", user: "U0BOB")
         let failed = try #require(try h.latestDeploy("api", "prod"))
         _ = try await h.click(actionId: ActionID.approve, value: failed.approval!.token, user: "U0DANA")
         #expect(await h.waitUntil(timeout: 30) { try h.deploy(failed.id)?.state == .failed })
         #expect(await h.waitUntil { h.pagerDuty.events.contains { $0.eventAction == "trigger" } })
         h.kubernetes.script(namespace: "api", deployment: "api", outcome: .succeed)
+        try h.recordSucceeded("api", "staging", tag: "main-good005")
         _ = try await h.reply("/deploy api prod main-good005", user: "U0BOB")
         let fix = try #require(try h.latestDeploy("api", "prod"))
         _ = try await h.click(actionId: ActionID.approve, value: fix.approval!.token, user: "U0DANA")
@@ -282,6 +286,7 @@ struct OutboxDeliveryTests {
         #expect(await h.waitUntil(timeout: 30) { try h.deploy(erin)?.state == .succeeded })
         // A prod deploy fails: red message, DM, rollback button.
         h.kubernetes.script(namespace: "shop", deployment: "shop", outcome: .fail(.oomKilled))
+        try h.recordSucceeded("shop", "staging", tag: "main-0a1b2c3")
         _ = try await h.reply("/deploy shop prod main-0a1b2c3", user: "U0ALICE")
         let prod = try #require(try h.latestDeploy("shop", "prod"))
         _ = try await h.click(actionId: ActionID.approve, value: prod.approval!.token, user: "U0DANA")

@@ -19,6 +19,7 @@ struct OutboxFaultTests {
         let database = h.directory + "/slipway.sqlite"
         h.startServices()
         h.kubernetes.script(namespace: "shop", deployment: "shop", outcome: .fail(.oomKilled))
+        try h.recordSucceeded("shop", "staging", tag: "main-bad0001")
         _ = try await h.reply("/deploy shop prod main-bad0001")
         let deploy = try #require(try h.latestDeploy("shop", "prod"))
         #expect(await h.waitUntil { try h.app.store.read { r in try r.outboxCount(status: .pending) } == 0 })

@@ -74,10 +74,19 @@ public struct DeployHistory: Sendable, Equatable {
         self.entries = entries
     }
 
-    /// The history of stored deploys (any order); deploys that never ran are left out.
+    /// The history of stored deploys (any order); deploys that never ran are left out. The tag the oldest of them
+    /// replaced counts as succeeded from then on: it ran before Slipway first changed the environment.
     public init(currentTag: String?, deploys: [Deploy]) {
         self.currentTag = currentTag
-        self.entries = deploys.sorted { $0.createdAt > $1.createdAt }.compactMap(Entry.init)
+        let sorted = deploys.sorted { $0.createdAt > $1.createdAt }
+        var entries = sorted.compactMap(Entry.init)
+        if let oldest = sorted.last(where: { $0.gitCommit != nil }), let baseline = oldest.previousTag,
+            !entries.contains(where: { $0.tag == baseline })
+        {
+            entries.append(
+                Entry(deployId: "baseline", tag: baseline, outcome: .succeeded, since: oldest.createdAt))
+        }
+        self.entries = entries
     }
 
     /// The latest entry of `tag`, which decides what is known of it here.
