@@ -105,7 +105,8 @@ extension DeployCoordinator {
             switch recorded {
             case .held(let held, let freeze):
                 tag = held
-                event = .hold(reason: "held: deploys are frozen (\(SlackText.escape(freeze.reason)))", until: freeze.endsAt)
+                event = .hold(
+                    reason: "held: deploys are frozen (\(SlackText.escape(freeze.reason)))", until: freeze.endsAt)
             case .blocked(let blocked, .locked(let lock)):
                 tag = blocked
                 event = .block(

@@ -28,12 +28,14 @@ extension DeployRefusal {
             return
                 "\(target) does not promote from another environment, so say which image: `\(deploy) \(service) \(environment) &lt;tag|sha&gt;`."
         case .nothingPromotable(let source, let newest):
-            var text = "Promotion gate: nothing in `\(service)/\(source)` can be promoted to \(target): no deploy there has succeeded"
+            var text =
+                "Promotion gate: nothing in `\(service)/\(source)` can be promoted to \(target): no deploy there has succeeded"
             if let newest { text += " (its newest, `\(e(newest.tag))`, \(Self.outcomeText(newest.outcome)))" }
             return text
                 + ". Deploy to `\(service)/\(source)` and wait for it to succeed, or name a tag: `\(deploy) \(service) \(environment) &lt;tag&gt;`."
         case .notSucceededInSource(let tag, let source, let latest):
-            let what = latest.map { "its deploy there \(Self.outcomeText($0.outcome))" } ?? "it was never deployed there"
+            let what =
+                latest.map { "its deploy there \(Self.outcomeText($0.outcome))" } ?? "it was never deployed there"
             return
                 "Promotion gate: `\(e(tag))` has not succeeded in `\(service)/\(source)` (\(what)), so it cannot go to \(target). Deploy it to `\(service)/\(source)` first, or run `\(deploy) \(service) \(environment)` to promote the newest tag that succeeded there."
         case .soaking(let tag, let source, let promotableAt):
