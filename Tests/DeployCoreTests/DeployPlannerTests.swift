@@ -243,7 +243,9 @@ struct DeployPlannerTests {
                 stored("d-nocommit", "main-3", .failed, minutesAgo: 10),
                 stored("d-4", "main-4", .cancelled, minutesAgo: 5),
             ])
-        #expect(history.entries.map(\.tag) == ["main-2", "main-1", "main-0"])
+        #expect(history.entries.map(\.tag) == ["main-2", "main-1"])
+        #expect(history.baseline?.tag == "main-0")
+        #expect(history.succeededTags.isEmpty)
         #expect(history.safeRollbackTarget(excluding: ["main-2"])?.tag == "main-0")
         #expect(history.hasFailed("main-1"))
         #expect(!history.hasFailed("main-3"))

@@ -79,15 +79,18 @@ public struct DeployHistory: Sendable, Equatable {
     public init(currentTag: String?, deploys: [Deploy]) {
         self.currentTag = currentTag
         let sorted = deploys.sorted { $0.createdAt > $1.createdAt }
-        var entries = sorted.compactMap(Entry.init)
+        let entries = sorted.compactMap(Entry.init)
+        self.entries = entries
         if let oldest = sorted.last(where: { $0.gitCommit != nil }), let baseline = oldest.previousTag,
             !entries.contains(where: { $0.tag == baseline })
         {
-            entries.append(
-                Entry(deployId: "baseline", tag: baseline, outcome: .succeeded, since: oldest.createdAt))
+            self.baseline = Entry(deployId: oldest.id, tag: baseline, outcome: .succeeded, since: oldest.createdAt)
         }
-        self.entries = entries
     }
+
+    /// The tag the environment ran before the oldest recorded deploy changed it. It is a rollback target of last
+    /// resort (it ran before), but is never promoted: Slipway never saw it succeed.
+    public var baseline: Entry?
 
     /// The latest entry of `tag`, which decides what is known of it here.
     public func latest(_ tag: String) -> Entry? { entries.first { $0.tag == tag } }
@@ -112,5 +115,6 @@ public struct DeployHistory: Sendable, Equatable {
     /// (the current and the failing tag). Never a tag that failed, was rolled back, or is still in flight.
     public func safeRollbackTarget(excluding: Set<String>) -> Entry? {
         succeededTags.first { !excluding.contains($0.tag) }
+            ?? baseline.flatMap { excluding.contains($0.tag) ? nil : $0 }
     }
 }
