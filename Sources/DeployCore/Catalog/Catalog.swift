@@ -113,6 +113,8 @@ public struct EnvironmentEntry: Sendable, Equatable {
     public var deployers: [String]
     /// Slack user ids allowed to approve; `*` means anyone (still never the requester).
     public var approvers: [String]
+    /// Weekly windows in which deploys are refused (and CI deploys held), from `freezeWindows`.
+    public var freezeWindows: [FreezeWindow] = []
 
     public init(
         name: String, kustomization: String, flux: FluxRef, workload: Workload, autoDeploy: Bool = false,

@@ -38,5 +38,6 @@ extension EnvironmentEntry {
             requireApproval: requireApproval,
             deployers: try fields.optional("deployers")?.stringArray() ?? ["*"],
             approvers: approvers)
+        freezeWindows = try fields.optional("freezeWindows").map(FreezeWindow.list(reading:)) ?? []
     }
 }
