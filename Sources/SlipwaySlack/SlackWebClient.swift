@@ -115,6 +115,21 @@ public struct SlackWebClient: Sendable, CustomStringConvertible, CustomReflectab
         return id
     }
 
+    /// The members of a user group (`usergroups.users.list`, a GET with `usergroup` in the query; needs the
+    /// `usergroups:read` scope).
+    /// - Parameter usergroup: The group id, e.g. `S0604QSJC`.
+    /// - Returns: The members' user ids.
+    /// - Throws: ``SlackAPIError``; `no_such_subteam` for an unknown group.
+    public func usergroupMembers(_ usergroup: String) async throws(SlackAPIError) -> [String] {
+        let method = "usergroups.users.list"
+        let request = HTTPClientRequest(
+            method: .get, url: "\(baseURL)/\(method)?usergroup=\(Self.percentEncodeQueryValue(usergroup))",
+            headers: ["Authorization": "Bearer \(token)"], timeout: timeout)
+        let object = try await perform(request, method: method)
+        guard let users = object["users"] as? [String] else { throw .invalidResponse(method: method, httpStatus: 200) }
+        return users
+    }
+
     /// The channel's messages since `oldest` that carry metadata of `eventType` (`conversations.history` with
     /// `include_all_metadata`; needs the `channels:history` scope, `groups:history` for a private channel).
     /// - Parameters:

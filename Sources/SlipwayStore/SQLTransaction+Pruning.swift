@@ -27,6 +27,8 @@ extension SQLTransaction {
         return PrunedRows(
             idempotencyKeys: try execute(SQL.expiredKeys, [SQLValue(now), limit]),
             cachedValues: try execute(SQL.expiredCache, [SQLValue(now), limit]),
-            outboxMessages: try execute(SQL.finishedOutbox, [SQLValue(outboxFinishedBefore), limit]))
+            outboxMessages: try execute(SQL.finishedOutbox, [SQLValue(outboxFinishedBefore), limit]),
+            adHocFreezes: try pruneFreezes(endedBy: now, limit: limit),
+            slackSignatures: try pruneSlackSignatures(expiredBy: now, limit: limit))
     }
 }

@@ -66,6 +66,8 @@ public protocol StoreReader {
     func cachedValue(key: String, now: Date) throws -> String?
     /// Images CI reported for a service, newest first (deploy decisions: which tags are known).
     func recentImages(service: String, limit: Int) throws -> [BuiltImage]
+    /// Ad-hoc freezes in force at `now` (created at or before it, ending after it), oldest first.
+    func adHocFreezes(activeAt now: Date) throws -> [AdHocFreeze]
 }
 
 /// Changes, available inside `Store.write`.
@@ -97,8 +99,18 @@ public protocol StoreWriter: StoreReader {
     /// - Returns: the existing entry's deploy id when there was one (nothing changed).
     func rememberIdempotent(key: String, deployId: String, now: Date, expiresAt: Date) throws -> String?
     func setCachedValue(key: String, value: String, expiresAt: Date) throws
-    /// Deletes rows nothing will read again: idempotency keys and cached values expired at `now`, and outbox
-    /// messages delivered or given up on before `outboxFinishedBefore`. Pending messages are kept, however old.
+    /// Records an ad-hoc freeze.
+    func insert(_ freeze: AdHocFreeze) throws
+    /// Lifts ad-hoc freezes: those of one environment name, or with `.all` every ad-hoc freeze.
+    /// - Returns: the lifted freezes that were in force at `now`, oldest first.
+    func removeFreezes(_ scope: AdHocFreeze.Scope, now: Date) throws -> [AdHocFreeze]
+    /// Remembers a signed Slack request's signature until `expiresAt`.
+    /// - Returns: true when it was new; false when a request with this signature was already recorded and has not
+    ///   expired (a replay), in which case nothing changed.
+    func rememberSlackSignature(_ signature: String, now: Date, expiresAt: Date) throws -> Bool
+    /// Deletes rows nothing will read again: idempotency keys, cached values, Slack request signatures and ad-hoc
+    /// freezes expired at `now`, and outbox messages delivered or given up on before `outboxFinishedBefore`. Pending
+    /// messages are kept, however old.
     /// - Parameters:
     ///   - now: keys and cached values with `expiresAt` at or before it are deleted.
     ///   - outboxFinishedBefore: delivered and failed messages that finished before it are deleted.

@@ -158,5 +158,28 @@ enum StoreSchema {
                 """,
                 "CREATE INDEX audit_events_target ON audit_events (service, environment, at, seq)",
             ]),
+        Migration(
+            version: 3, name: "ad-hoc freezes, seen Slack request signatures",
+            statements: [
+                // `scope` is an environment name, or `*` for every environment (environment names cannot be `*`).
+                """
+                CREATE TABLE ad_hoc_freezes (
+                    seq {seq},
+                    scope TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    ends_at BIGINT NOT NULL
+                )
+                """,
+                // Signatures of signed Slack requests that changed something, kept until their timestamp leaves the
+                // 5-minute window, so a replay to any replica is recognised.
+                """
+                CREATE TABLE slack_request_signatures (
+                    signature TEXT PRIMARY KEY,
+                    expires_at BIGINT NOT NULL
+                ) {without_rowid}
+                """,
+            ]),
     ]
 }

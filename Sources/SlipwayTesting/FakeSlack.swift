@@ -83,6 +83,7 @@ public final class FakeSlack: Sendable {
         var outage = false
         var channelsWithoutBot: Set<String> = []
         var directory: [String: String] = [:]
+        var usergroups: [String: [String]] = [:]
         var messages: [String: [UInt8]] = [:]
         /// When each message (by `channel/ts`) was posted; `conversations.history`'s `oldest` is compared with it.
         var postedAt: [String: Date] = [:]
@@ -158,6 +159,9 @@ public final class FakeSlack: Sendable {
 
     /// Adds a user to the `users.lookupByEmail` directory.
     public func addUser(email: String, id: String) { state.withLock { s in s.directory[email.lowercased()] = id } }
+
+    /// Makes `usergroups.users.list` answer `members` for group `id`, or `no_such_subteam` when nil.
+    public func setUsergroup(_ id: String, members: [String]?) { state.withLock { s in s.usergroups[id] = members } }
 
     /// Every message posted to `channel` (not ephemeral ones), oldest first, with its latest content.
     public func postedMessages(channel: String) -> [(ts: String, message: [String: Any])] {
@@ -272,6 +276,7 @@ public final class FakeSlack: Sendable {
         default: return Self.error("invalid_auth")
         }
         if method == "users.lookupByEmail" { return lookupByEmail(call.queryItems["email"]) }
+        if method == "usergroups.users.list" { return usergroupMembers(call.queryItems["usergroup"]) }
         if method == "conversations.history" { return history(call.queryItems) }
         guard request.method == .post else { return Self.error("invalid_request") }
         guard request.headers["Content-Type"]?.lowercased().hasPrefix("application/json") == true else {
@@ -363,6 +368,13 @@ public final class FakeSlack: Sendable {
             return message
         }
         return Self.ok(["messages": messages, "has_more": false])
+    }
+
+    /// `usergroups.users.list`: `{"ok":true,"users":[…]}`, or `no_such_subteam`.
+    private func usergroupMembers(_ group: String?) -> HTTPResponse {
+        guard let group, !group.isEmpty else { return Self.error("invalid_arguments") }
+        guard let members = state.withLock({ s in s.usergroups[group] }) else { return Self.error("no_such_subteam") }
+        return Self.ok(["users": members])
     }
 
     private func lookupByEmail(_ email: String?) -> HTTPResponse {

@@ -46,7 +46,8 @@ struct DeployPlannerTests {
 
     static let lock = EnvironmentLock(
         service: "shop", environment: "prod", reason: "migration", lockedBy: "U0BOB", lockedAt: now)
-    static let freeze = ActiveFreeze(reason: "weekend", endsAt: now.addingTimeInterval(3600))
+    static let freeze = ActiveFreeze(
+        reason: "weekend", startsAt: now.addingTimeInterval(-60), endsAt: now.addingTimeInterval(3600), source: .weekly)
 
     /// Staging: `good` succeeded 2 h ago, `fresh` 5 min ago, `bad` failed, `rolled` was rolled back, `busy` in flight.
     static let staging = DeployHistory(

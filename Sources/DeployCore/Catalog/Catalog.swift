@@ -122,6 +122,8 @@ public struct EnvironmentEntry: Sendable, Equatable {
     public var requireVerified = false
     /// Distinct approvers (none the requester) a deploy needs where `requireApproval` is set.
     public var approvalsRequired = 1
+    /// Weekly windows in which deploys are refused (and CI deploys held), from `freezeWindows`.
+    public var freezeWindows: [FreezeWindow] = []
 
     public init(
         name: String, kustomization: String, flux: FluxRef, workload: Workload, autoDeploy: Bool = false,

@@ -25,7 +25,7 @@ public enum ConfigKeys {
     static let onCall = ["slackUserIds"]
     static let policy = [
         "stabilityWindowSeconds", "approvalTimeoutSeconds", "pollIntervalSeconds", "rolloutTimeoutSeconds",
-        "idempotencyWindowSeconds",
+        "idempotencyWindowSeconds", "readinessGraceSeconds",
     ]
     static let log = ["level", "format"]
     static let service = ["repo", "image", "environments"]
@@ -33,9 +33,11 @@ public enum ConfigKeys {
         "kustomization", "flux", "workload", "autoDeploy", "promoteFrom", "requireApproval", "deployers", "approvers",
         // Deploy decisions (promotion gates, approvals).
         "soakMinutes", "requireKnownTag", "requireVerified", "approvalsRequired",
+        "freezeWindows",
     ]
     static let environmentFlux = ["namespace", "kustomization", "gitRepository"]
     static let environmentWorkload = ["namespace", "deployment"]
+    static let environmentFreezeWindow = ["from", "to", "timeZone", "reason"]
 
     /// Each object the loader reads, by JSON path (keys the user chooses written `<service>`, `<env>`), with the keys
     /// accepted in it.
@@ -63,6 +65,11 @@ public enum ConfigKeys {
         ("services.<service>.environments.<env>.workload", environmentWorkload),
     ]
 
+    /// Objects that are items of a list, by the list's path written `list[]`, with the keys accepted in each item.
+    public static let listItems: [(path: String, keys: [String])] = [
+        ("services.<service>.environments.<env>.freezeWindows[]", environmentFreezeWindow)
+    ]
+
     /// Objects whose keys the user chooses, as `path.<placeholder>`: one entry each.
     public static let userKeyedEntries = [
         "people.<email>", "services.<service>", "services.<service>.environments.<env>",
@@ -75,6 +82,7 @@ public enum ConfigKeys {
         for (path, keys) in objects {
             all += keys.map { path.isEmpty ? $0 : "\(path).\($0)" }
         }
+        for (path, keys) in listItems { all += keys.map { "\(path).\($0)" } }
         for entry in userKeyedEntries where !all.contains(entry) { all.append(entry) }
         return all
     }

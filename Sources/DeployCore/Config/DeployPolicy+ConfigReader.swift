@@ -12,5 +12,7 @@ extension DeployPolicy {
             try fields.optional("rolloutTimeoutSeconds")?.number(in: 1...86_400) ?? rolloutTimeoutSeconds
         idempotencyWindowSeconds =
             try fields.optional("idempotencyWindowSeconds")?.number(in: 60...2_592_000) ?? idempotencyWindowSeconds
+        readinessGraceSeconds =
+            try fields.optional("readinessGraceSeconds")?.number(in: 0...3_600) ?? readinessGraceSeconds
     }
 }

@@ -56,5 +56,6 @@ extension EnvironmentEntry {
                     "needs \(approvalsRequired) distinct approvers but approvers lists \(approvers.count); add approvers or lower it"
             )
         }
+        freezeWindows = try fields.optional("freezeWindows").map(FreezeWindow.list(reading:)) ?? []
     }
 }

@@ -138,6 +138,8 @@ public struct DeployPolicy: Sendable, Equatable {
     public var rolloutTimeoutSeconds: Double
     /// How long a CI `repo:sha:env` idempotency key is kept.
     public var idempotencyWindowSeconds: Double
+    /// How long a pod of the new version may be not ready during the stability window before the deploy fails.
+    public var readinessGraceSeconds: Double = 60
 
     public init(
         stabilityWindowSeconds: Double = 300, approvalTimeoutSeconds: Double = 1800, pollIntervalSeconds: Double = 5,

@@ -23,6 +23,7 @@ public struct RolloutPolicy: Sendable, Hashable, Codable {
     /// The rollout part of the deploy policy.
     public init(_ policy: DeployPolicy) {
         self.init(
-            stabilityWindowSeconds: policy.stabilityWindowSeconds, rolloutTimeoutSeconds: policy.rolloutTimeoutSeconds)
+            stabilityWindowSeconds: policy.stabilityWindowSeconds, rolloutTimeoutSeconds: policy.rolloutTimeoutSeconds,
+            readinessGraceSeconds: policy.readinessGraceSeconds)
     }
 }

@@ -47,16 +47,6 @@ public struct DeployRequest: Sendable, Equatable {
     }
 }
 
-/// A freeze in force: why, and when it ends.
-public struct ActiveFreeze: Sendable, Equatable {
-    public var reason: String
-    public var endsAt: Date
-    public init(reason: String, endsAt: Date) {
-        self.reason = reason
-        self.endsAt = endsAt
-    }
-}
-
 /// Everything the planner knows about the environment a request is for. Gathered by the caller in one read.
 public struct PlanningFacts: Sendable, Equatable {
     public var environment: EnvironmentEntry

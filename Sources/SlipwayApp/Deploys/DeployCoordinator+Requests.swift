@@ -170,11 +170,16 @@ extension DeployCoordinator {
             pendingRequests: deploys.filter { $0.state == .awaitingApproval }.map(\.id), now: now)
     }
 
-    /// The freeze in force for an environment at `now`, if any. No freezes are configured yet.
+    /// The freeze in force for an environment at `now`, if any: its weekly windows and the ad-hoc freezes.
     func activeFreeze(_ svc: ServiceEntry, _ env: EnvironmentEntry, _ now: Date, _ r: any StoreReader) throws
         -> ActiveFreeze?
     {
-        nil
+        try freezeCalendar(env, now: now, in: r).activeFreeze(at: now)
+    }
+
+    /// The freezes of an environment: weekly windows from the configuration, ad-hoc ones from the store.
+    public func freezeCalendar(_ env: EnvironmentEntry, now: Date, in r: any StoreReader) throws -> FreezeCalendar {
+        FreezeCalendar(environment: env.name, windows: env.freezeWindows, adHoc: try r.adHocFreezes(activeAt: now))
     }
 
     private func newDeploy(

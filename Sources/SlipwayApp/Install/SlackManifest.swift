@@ -44,6 +44,14 @@ public enum SlackManifest {
                         "open a direct message with each onCall.slackUserIds user (conversations.open) for a failed deploy's summary"
                 ))
         }
+        let approvers = config.catalog.services.values.flatMap { $0.environments.values.flatMap(\.approvers) }
+        if approvers.contains(where: { $0.hasPrefix("S") }) {
+            scopes.append(
+                Scope(
+                    name: "usergroups:read",
+                    reason:
+                        "let members of a Slack user group listed in approvers approve (usergroups.users.list)"))
+        }
         // Commit authors not in `people` are looked up by email; Slack grants users:read.email only with users:read.
         scopes.append(
             Scope(
