@@ -14,7 +14,7 @@ private enum SQL {
         "SELECT \(StoreRows.lockColumns) FROM environment_locks WHERE service = $1 AND environment = $2"
     static let locks = "SELECT \(StoreRows.lockColumns) FROM environment_locks ORDER BY service, environment"
     static let insertLock = """
-        INSERT INTO environment_locks (\(StoreRows.lockColumns)) VALUES ($1, $2, $3, $4, $5)
+        INSERT INTO environment_locks (\(StoreRows.lockColumns)) VALUES ($1, $2, $3, $4, $5, $6)
         ON CONFLICT (service, environment) DO NOTHING
         """
     static let deleteLock =

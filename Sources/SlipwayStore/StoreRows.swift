@@ -166,12 +166,12 @@ enum StoreRows {
             currentTag: row.text(at: 2), liveTag: row.text(at: 3), updatedAt: try row.requiredDate(at: 4, "updated_at"))
     }
 
-    static let lockColumns = "service, environment, reason, locked_by, locked_at"
+    static let lockColumns = "service, environment, reason, locked_by, locked_at, expires_at"
 
     static func lockValues(_ lock: EnvironmentLock) -> [SQLValue] {
         [
             .text(lock.service), .text(lock.environment), .text(lock.reason), .text(lock.lockedBy),
-            SQLValue(lock.lockedAt),
+            SQLValue(lock.lockedAt), SQLValue(lock.expiresAt),
         ]
     }
 
@@ -179,7 +179,7 @@ enum StoreRows {
         EnvironmentLock(
             service: try row.requiredText(at: 0, "service"), environment: try row.requiredText(at: 1, "environment"),
             reason: try row.requiredText(at: 2, "reason"), lockedBy: try row.requiredText(at: 3, "locked_by"),
-            lockedAt: try row.requiredDate(at: 4, "locked_at"))
+            lockedAt: try row.requiredDate(at: 4, "locked_at"), expiresAt: row.date(at: 5))
     }
 
     // MARK: Images

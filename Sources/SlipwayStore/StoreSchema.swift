@@ -181,5 +181,11 @@ enum StoreSchema {
                 ) {without_rowid}
                 """,
             ]),
+        Migration(
+            version: 4, name: "lock expiry",
+            statements: [
+                // NULL: the lock stays until `/deploy unlock`.
+                "ALTER TABLE environment_locks ADD COLUMN expires_at BIGINT"
+            ]),
     ]
 }

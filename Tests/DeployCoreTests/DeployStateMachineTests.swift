@@ -90,12 +90,19 @@ struct DeployStateMachineTests {
         }
     }
 
-    @Test("a successful rollback locks the environment; supersede ends unfinished deploys")
+    @Test("an approved rollback locks the environment at once, in plain text; supersede ends unfinished deploys")
     func rollbackAndSupersede() throws {
         var d = deploy(kind: .rollback)
+        d.state = .awaitingApproval
+        d.approval = Approval(token: "a-1", expiresAt: t0.addingTimeInterval(60))
+        let approved = try machine.apply(.approve(by: "U0DANA"), to: d, actor: "U0DANA", now: t0)
+        let lock = approved.actions.first {
+            if case .lockEnvironment = $0 { return true } else { return false }
+        }
+        #expect(lock == .lockEnvironment(reason: "rollback to \(d.targetTag): fix forward or unlock"))
         d.state = .verifying
         let t = try machine.apply(.stable, to: d, actor: "slipway", now: t0)
-        #expect(t.actions.contains(.lockEnvironment(reason: "rolled back by <@U0ALICE>: fix forward or unlock")))
+        #expect(!t.actions.contains { if case .lockEnvironment = $0 { true } else { false } })
         var old = deploy()
         old.state = .reconciling
         let s = try machine.apply(.supersede(by: "d-2"), to: old, actor: "slipway", now: t0)

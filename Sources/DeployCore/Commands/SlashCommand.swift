@@ -1,11 +1,14 @@
+import Foundation
+
 /// The slash commands Slipway understands, parsed from the text of its three commands (`slack.commands`).
 public enum SlashCommand: Sendable, Equatable {
-    /// `/deploy <service> <env> [tag|sha]`; without a ref, promote what runs in `promoteFrom`.
-    case deploy(service: String, environment: String, ref: String?)
-    /// `/rollback <service> <env> [tag]`; without a tag, the last known good one.
-    case rollback(service: String, environment: String, tag: String?)
-    /// `/deploy lock <service> <env> <reason…>`
-    case lock(service: String, environment: String, reason: String)
+    /// `/deploy <service> <env> [tag|sha] [--emergency <reason…>]`; without a ref, promote what runs in
+    /// `promoteFrom`.
+    case deploy(service: String, environment: String, ref: String?, emergency: String? = nil)
+    /// `/rollback <service> <env> [tag] [--emergency <reason…>]`; without a tag, the last known good one.
+    case rollback(service: String, environment: String, tag: String?, emergency: String? = nil)
+    /// `/deploy lock <service> <env> [<duration>] <reason…>`; with a duration (`2h`) the lock lifts itself.
+    case lock(service: String, environment: String, reason: String, duration: TimeInterval? = nil)
     /// `/deploy unlock <service> <env>`
     case unlock(service: String, environment: String)
     /// `/deploy-status [service] [env]`, also `/deploy status [service] [env]`
@@ -14,6 +17,10 @@ public enum SlashCommand: Sendable, Equatable {
     case stats
     /// `help` on any command.
     case help(CommandName)
+    /// `/deploy freeze <env|all> <duration> <reason…>`: an ad-hoc freeze of every environment of that name.
+    case freeze(scope: AdHocFreeze.Scope, duration: TimeInterval, reason: String)
+    /// `/deploy unfreeze <env|all>`
+    case unfreeze(scope: AdHocFreeze.Scope)
 
     /// Slipway's three commands; their names are configured (`SlashCommandNames`).
     public enum CommandName: String, Sendable, Equatable, CaseIterable {
@@ -113,6 +120,9 @@ public struct CommandParser: Sendable {
             return try parseStatus(
                 Array(first == "status" ? words.dropFirst() : words[...]), command: deploy + " status")
         }
+        if let first, first == "freeze" || first == "unfreeze" {
+            return try parseFreeze(first, Array(words.dropFirst()))
+        }
         if let first, first == "lock" || first == "unlock" {
             let rest = Array(words.dropFirst())
             if first == "unlock" {
@@ -126,10 +136,17 @@ public struct CommandParser: Sendable {
                     "Usage: `\(deploy) lock <service> <env> <reason>`, e.g. `\(deploy) lock shop prod database migration`. A reason is required so others know why."
                 )
             }
+            // A leading duration token (`2h`) sets an expiry, when a reason follows it.
+            if rest.count >= 4, let duration = DurationText.parse(rest[2]) {
+                return .lock(
+                    service: Self.lowercase(rest[0]), environment: Self.lowercase(rest[1]),
+                    reason: rest.dropFirst(3).joined(separator: " "), duration: duration)
+            }
             return .lock(
                 service: Self.lowercase(rest[0]), environment: Self.lowercase(rest[1]),
                 reason: rest.dropFirst(2).joined(separator: " "))
         }
+        let (words, emergency) = try Self.splitEmergency(words, usage: "\(deploy) shop prod main-1a2b3c4")
         guard words.count == 2 || words.count == 3 else {
             throw CommandError(
                 words.isEmpty
@@ -139,10 +156,46 @@ public struct CommandParser: Sendable {
         }
         let ref = words.count == 3 ? words[2] : nil
         if let ref { try Self.validateRef(ref) }
-        return .deploy(service: Self.lowercase(words[0]), environment: Self.lowercase(words[1]), ref: ref)
+        return .deploy(
+            service: Self.lowercase(words[0]), environment: Self.lowercase(words[1]), ref: ref, emergency: emergency)
+    }
+
+    /// Splits off `--emergency <reason…>`: the words before it, and the reason (required).
+    private static func splitEmergency(_ words: [String], usage: String) throws(CommandError) -> ([String], String?) {
+        guard let index = words.firstIndex(where: { lowercase($0) == "--emergency" }) else { return (words, nil) }
+        let reason = words[(index + 1)...].joined(separator: " ")
+        guard !reason.isEmpty else {
+            throw CommandError(
+                "`--emergency` needs a reason after it, e.g. `\(usage) --emergency checkout is down`. It is shown in the channel and the audit log."
+            )
+        }
+        return (Array(words[..<index]), reason)
+    }
+
+    /// `freeze <env|all> <duration> <reason…>` and `unfreeze <env|all>`.
+    private func parseFreeze(_ verb: String, _ rest: [String]) throws(CommandError) -> SlashCommand {
+        let deploy = names.deploy
+        func scope(_ word: String) -> AdHocFreeze.Scope {
+            let name = Self.lowercase(word)
+            return name == "all" ? .all : .environment(name)
+        }
+        if verb == "unfreeze" {
+            guard rest.count == 1 else {
+                throw CommandError("Usage: `\(deploy) unfreeze <env|all>`, e.g. `\(deploy) unfreeze prod`.")
+            }
+            return .unfreeze(scope: scope(rest[0]))
+        }
+        let usage =
+            "Usage: `\(deploy) freeze <env|all> <duration> <reason>`, e.g. `\(deploy) freeze prod 2h release party`. Durations: `45s`, `90m`, `2h`, `1d`."
+        guard rest.count >= 3 else { throw CommandError(usage) }
+        guard let duration = DurationText.parse(rest[1]) else {
+            throw CommandError("`\(rest[1].prefix(20))` is not a duration. \(usage)")
+        }
+        return .freeze(scope: scope(rest[0]), duration: duration, reason: rest.dropFirst(2).joined(separator: " "))
     }
 
     private func parseRollback(_ words: [String]) throws(CommandError) -> SlashCommand {
+        let (words, emergency) = try Self.splitEmergency(words, usage: "\(names.rollback) shop prod main-1a2b3c4")
         guard words.count == 2 || words.count == 3 else {
             throw CommandError(
                 "Usage: `\(names.rollback) <service> <env> [tag]`, e.g. `\(names.rollback) shop prod` (last known good tag) or `\(names.rollback) shop prod main-1a2b3c4`."
@@ -150,7 +203,8 @@ public struct CommandParser: Sendable {
         }
         let tag = words.count == 3 ? words[2] : nil
         if let tag { try Self.validateRef(tag) }
-        return .rollback(service: Self.lowercase(words[0]), environment: Self.lowercase(words[1]), tag: tag)
+        return .rollback(
+            service: Self.lowercase(words[0]), environment: Self.lowercase(words[1]), tag: tag, emergency: emergency)
     }
 
     /// `[service] [env]` or `stats`, after `command` (the status command, or `/deploy status`).

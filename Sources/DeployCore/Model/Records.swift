@@ -36,12 +36,17 @@ public struct EnvironmentLock: Sendable, Codable, Hashable {
     public var reason: String
     public var lockedBy: String
     public var lockedAt: Date
-    public init(service: String, environment: String, reason: String, lockedBy: String, lockedAt: Date) {
+    /// When the lock lifts itself (`/deploy lock <svc> <env> 2h <reason>`); nil: until `/deploy unlock`.
+    public var expiresAt: Date?
+    public init(
+        service: String, environment: String, reason: String, lockedBy: String, lockedAt: Date, expiresAt: Date? = nil
+    ) {
         self.service = service
         self.environment = environment
         self.reason = reason
         self.lockedBy = lockedBy
         self.lockedAt = lockedAt
+        self.expiresAt = expiresAt
     }
 }
 

@@ -103,6 +103,9 @@ public struct DeployStateMachine: Sendable {
                 next.state = .committing
                 actions = [.updateMessage, .commit]
                 why = "no approval needed"
+                if deploy.kind == .rollback {
+                    actions.insert(.lockEnvironment(reason: rollbackLockReason(deploy)), at: 0)
+                }
             }
 
         case .approve(let user):
@@ -112,6 +115,8 @@ public struct DeployStateMachine: Sendable {
             next.approval?.approved = true
             next.state = .committing
             actions = [.updateMessage, .commit]
+            // Locked as soon as it is approved, so no CI deploy slips in during the rollback's rollout.
+            if deploy.kind == .rollback { actions.insert(.lockEnvironment(reason: rollbackLockReason(deploy)), at: 0) }
             why = "approved by \(user)"
 
         case .deny(let user):
@@ -186,10 +191,6 @@ public struct DeployStateMachine: Sendable {
             next.finishedAt = now
             next.progress = nil
             actions = [.recordLiveTag, .updateMessage, .resolveAlerts]
-            if deploy.kind == .rollback {
-                actions.append(
-                    .lockEnvironment(reason: "rolled back by <@\(deploy.requestedBy)>: fix forward or unlock"))
-            }
             why = "stable for \(Int(policy.stabilityWindowSeconds)) s"
 
         case .fail(let failure):
@@ -265,6 +266,11 @@ public struct DeployStateMachine: Sendable {
         return Transition(
             deploy: next, actions: actions,
             audit: audit(deploy, actor, verb, "\(from.rawValue) → \(next.state.rawValue): \(why)", now))
+    }
+
+    /// Plain text (the lock's `lockedBy` is the requester, shown as a mention where the lock is shown).
+    private func rollbackLockReason(_ deploy: Deploy) -> String {
+        "rollback to \(deploy.targetTag): fix forward or unlock"
     }
 
     private func audit(_ deploy: Deploy, _ actor: String, _ action: String, _ detail: String, _ now: Date) -> AuditEvent

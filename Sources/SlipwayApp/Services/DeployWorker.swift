@@ -46,6 +46,7 @@ public final class DeployWorker: Service {
     @discardableResult
     public func processOnce() async -> Int {
         await expireApprovals()
+        await liftLocksAndFreezes()
         // Every store call hops to the store's own threads (`StoreExecutor`): a group commit or a PostgreSQL round
         // trip must not hold a thread of the cooperative pool.
         let store = coordinator.store
@@ -101,6 +102,19 @@ public final class DeployWorker: Service {
             }
         }
         return superseded
+    }
+
+    /// Expired locks lift themselves and ended freezes release their held CI images (deploy decisions).
+    private func liftLocksAndFreezes() async {
+        let coordinator = self.coordinator
+        do {
+            try await coordinator.store.executor.run {
+                try coordinator.liftExpiredLocks()
+                try coordinator.releaseHeld()
+            }
+        } catch {
+            log.error("cannot lift expired locks or release held deploys: \(error)")
+        }
     }
 
     private func expireApprovals() async {

@@ -82,29 +82,23 @@ public struct CommandHandler: Sendable {
             return try status.render(service: service, environment: environment)
         case .stats:
             return try status.renderStats()
-        case .lock(let service, let environment, let reason):
-            return try lock(service: service, environment: environment, reason: reason, by: who)
+        case .lock(let service, let environment, let reason, let duration):
+            return try lock(service: service, environment: environment, reason: reason, duration: duration, by: who)
+        case .freeze(let scope, let duration, let reason):
+            return try freeze(scope, duration: duration, reason: reason, by: who)
+        case .unfreeze(let scope):
+            return try unfreeze(scope, by: who)
         case .unlock(let service, let environment):
             return try unlock(service: service, environment: environment, by: who)
-        case .deploy(let service, let environment, let ref):
-            return try deploy(service: service, environment: environment, ref: ref, by: who)
-        case .rollback(let service, let environment, let tag):
-            return try rollback(service: service, environment: environment, tag: tag, by: who)
+        case .deploy(let service, let environment, let ref, let emergency):
+            let request = DeployRequest(
+                kind: .deploy, origin: .slashCommand, tag: ref, requestedBy: who.userId, emergencyReason: emergency)
+            return try submit(request, service: service, environment: environment, by: who)
+        case .rollback(let service, let environment, let tag, let emergency):
+            let request = DeployRequest(
+                kind: .rollback, origin: .slashCommand, tag: tag, requestedBy: who.userId, emergencyReason: emergency)
+            return try submit(request, service: service, environment: environment, by: who)
         }
-    }
-
-    private func deploy(service: String, environment: String, ref: String?, by who: CommandInvocation) throws
-        -> SlackMessage
-    {
-        let request = DeployRequest(kind: .deploy, origin: .slashCommand, tag: ref, requestedBy: who.userId)
-        return try submit(request, service: service, environment: environment, by: who)
-    }
-
-    private func rollback(service: String, environment: String, tag: String?, by who: CommandInvocation) throws
-        -> SlackMessage
-    {
-        let request = DeployRequest(kind: .rollback, origin: .slashCommand, tag: tag, requestedBy: who.userId)
-        return try submit(request, service: service, environment: environment, by: who)
     }
 
     /// The path every typed `/deploy` and `/rollback` takes (and the deploy modal): the coordinator asks the planner
@@ -132,50 +126,98 @@ public struct CommandHandler: Sendable {
         }
     }
 
-    private func lock(service: String, environment: String, reason: String, by who: CommandInvocation) throws
-        -> SlackMessage
-    {
+    private func lock(
+        service: String, environment: String, reason: String, duration: TimeInterval?, by who: CommandInvocation
+    ) throws -> SlackMessage {
         let (svc, env) = try catalog.resolve(service: service, environment: environment)
         try checkDeployer(env, svc, who)
-        let now = coordinator.clock()
         let e = SlackText.escape
-        let existing = try coordinator.store.write { w -> EnvironmentLock? in
-            let lock = EnvironmentLock(
-                service: svc.name, environment: env.name, reason: reason, lockedBy: who.userId, lockedAt: now)
-            if let existing = try w.insertLock(lock) { return existing }
-            try w.append(
-                AuditEvent(
-                    deployId: nil, service: svc.name, environment: env.name, actor: who.userId, action: "locked",
-                    detail: reason, origin: origin(who), at: now))
-            return nil
-        }
-        if let existing {
+        switch try coordinator.lock(
+            service: svc, environment: env, reason: reason, duration: duration, by: who.userId, origin: origin(who))
+        {
+        case .alreadyLocked(let existing):
             return .ephemeral(
                 "`\(svc.name)/\(env.name)` is already locked by \(SlackText.mention(userId: existing.lockedBy)): “\(e(existing.reason))”."
             )
+        case .locked(let lock):
+            let until =
+                lock.expiresAt.map {
+                    " until \(SlackText.date($0)) (it lifts itself then)"
+                } ?? " until `\(names.deploy) unlock \(svc.name) \(env.name)`"
+            return .inChannel(
+                "🔒 \(SlackText.mention(userId: who.userId)) locked `\(svc.name)/\(env.name)`: “\(e(reason))”. Deploys (manual and CI) are blocked\(until)."
+            )
         }
-        return .inChannel(
-            "🔒 \(SlackText.mention(userId: who.userId)) locked `\(svc.name)/\(env.name)`: “\(e(reason))”. Deploys (manual and CI) are blocked until `\(names.deploy) unlock \(svc.name) \(env.name)`."
-        )
     }
 
     private func unlock(service: String, environment: String, by who: CommandInvocation) throws -> SlackMessage {
         let (svc, env) = try catalog.resolve(service: service, environment: environment)
         try checkDeployer(env, svc, who)
-        let now = coordinator.clock()
-        let removed = try coordinator.store.write { w -> EnvironmentLock? in
-            guard let removed = try w.deleteLock(service: svc.name, environment: env.name) else { return nil }
-            try w.append(
-                AuditEvent(
-                    deployId: nil, service: svc.name, environment: env.name, actor: who.userId, action: "unlocked",
-                    detail: "was: \(removed.reason)", origin: origin(who), at: now))
-            return removed
-        }
-        guard removed != nil else {
+        let outcome = try coordinator.unlock(service: svc, environment: env, by: who.userId, origin: origin(who))
+        guard outcome.removed != nil else {
             return .ephemeral("`\(svc.name)/\(env.name)` is not locked.")
         }
+        var text =
+            "🔓 \(SlackText.mention(userId: who.userId)) unlocked `\(svc.name)/\(env.name)`. Deploys are open again."
+        if let released = outcome.released {
+            text +=
+                " Deploying the newest CI image the lock held back: `\(SlackText.escape(released.targetTag))` (`\(released.id)`)."
+        }
+        return .inChannel(text)
+    }
+
+    /// `/deploy freeze <env|all> <duration> <reason…>`: by users who may approve in a frozen environment.
+    private func freeze(_ scope: AdHocFreeze.Scope, duration: TimeInterval, reason: String, by who: CommandInvocation)
+        throws -> SlackMessage
+    {
+        try checkFreezer(scope, who)
+        let freeze = try coordinator.freeze(
+            scope, duration: duration, reason: reason, by: who.userId, origin: origin(who))
+        let what = scopeText(scope)
         return .inChannel(
-            "🔓 \(SlackText.mention(userId: who.userId)) unlocked `\(svc.name)/\(env.name)`. Deploys are open again.")
+            "❄️ \(SlackText.mention(userId: who.userId)) froze \(what) for \(DurationText.describe(duration)), until \(SlackText.date(freeze.endsAt)): “\(SlackText.escape(reason))”. Deploys are refused and CI images held until then (or `\(names.deploy) unfreeze \(scope)`)."
+        )
+    }
+
+    private func unfreeze(_ scope: AdHocFreeze.Scope, by who: CommandInvocation) throws -> SlackMessage {
+        try checkFreezer(scope, who)
+        let lifted = try coordinator.unfreeze(scope, by: who.userId, origin: origin(who))
+        guard !lifted.isEmpty else {
+            return .ephemeral(
+                "No ad-hoc freeze of \(scopeText(scope)) is in force. (Weekly freeze windows are set in the configuration.)"
+            )
+        }
+        return .inChannel(
+            "☀️ \(SlackText.mention(userId: who.userId)) lifted the freeze on \(scopeText(scope)). Held CI images are deployed now."
+        )
+    }
+
+    private func scopeText(_ scope: AdHocFreeze.Scope) -> String {
+        switch scope {
+        case .all: "every environment"
+        case .environment(let name): "`\(SlackText.escape(name))` (every service)"
+        }
+    }
+
+    /// Freezing needs someone who may approve in at least one environment the freeze covers.
+    private func checkFreezer(_ scope: AdHocFreeze.Scope, _ who: CommandInvocation) throws {
+        let covered = catalog.services.values.flatMap(\.environments.values).filter {
+            if case .environment(let name) = scope { return $0.name == name }
+            return true
+        }
+        guard !covered.isEmpty else {
+            let names = Set(catalog.services.values.flatMap(\.environments.keys)).sorted()
+            throw Refusal(
+                message:
+                    "No environment is called `\(SlackText.escape(scope.description))`. Environments: \(names.map { "`\($0)`" }.joined(separator: ", ")), or `all`."
+            )
+        }
+        guard covered.contains(where: { $0.mayApprove(who.userId, requestedBy: "") }) else {
+            throw Refusal(
+                message:
+                    "Only those who may approve deploys there can freeze or unfreeze \(scopeText(scope)). Ask one of its approvers."
+            )
+        }
     }
 
     private func checkDeployer(_ env: EnvironmentEntry, _ svc: ServiceEntry, _ who: CommandInvocation) throws {
@@ -188,8 +230,11 @@ public struct CommandHandler: Sendable {
     }
 
     private func accepted(_ deploy: Deploy, verb: String) -> SlackMessage {
+        // The note of a new deploy is its emergency reason, escaped where it was written.
+        let emergency =
+            deploy.note.map { $0.hasPrefix("emergency: ") ? " 🚨 *Emergency* — \($0.dropFirst(11))" : "" } ?? ""
         let what =
-            "`\(deploy.service)/\(deploy.environment)`: \(deploy.tagChangeText)"
+            "`\(deploy.service)/\(deploy.environment)`: \(deploy.tagChangeText)\(emergency)"
         switch deploy.state {
         case .awaitingApproval:
             return .inChannel(

@@ -96,8 +96,12 @@ public struct DeployMessageRenderer: Sendable {
     public func approvalRequest(for deploy: Deploy) -> SlackMessage {
         let e = SlackText.escape
         let verb = deploy.kind == .rollback ? "Rollback" : "Deploy"
-        let text =
+        var text =
             "🔐 \(verb) *\(e(deploy.service))* to *\(e(deploy.environment))*: \(deploy.tagChangeText), requested by \(requester(deploy)). Needs approval by an approver other than the requester."
+        if let note = deploy.note, note.hasPrefix("emergency: ") {
+            // Escaped where it was written.
+            text += "\n🚨 *Emergency* (passes freeze and promotion gates): \(note.dropFirst(11))"
+        }
         var blocks: [SlackBlock] = [.section(text)]
         if let token = deploy.approval?.token {
             let expiry =
