@@ -18,6 +18,8 @@ public struct DeployStateMachine: Sendable {
         /// The request was accepted; it needs an approval or goes straight to committing.
         case submit(requiresApproval: Bool, approvalToken: String)
         case approve(by: String)
+        /// One more approval, but not the last one needed (`approvalsRequired`).
+        case approvalProgress(by: String, have: Int, needed: Int)
         case deny(by: String)
         case expireApproval
         /// The GitOps commit was pushed.
@@ -118,6 +120,10 @@ public struct DeployStateMachine: Sendable {
             // Locked as soon as it is approved, so no CI deploy slips in during the rollback's rollout.
             if deploy.kind == .rollback { actions.insert(.lockEnvironment(reason: rollbackLockReason(deploy)), at: 0) }
             why = "approved by \(user)"
+
+        case .approvalProgress(let user, let have, let needed):
+            try expectPendingApproval(deploy, now: now)
+            why = "approved by \(user) (\(have) of \(needed))"
 
         case .deny(let user):
             try expectPendingApproval(deploy, now: now)

@@ -1,5 +1,6 @@
 import DeployCore
 import Foundation
+import SlipwaySlack
 import SlipwayStore
 
 /// Applies deploy events atomically: the new state, its audit event, the environment records and every outbox
@@ -165,7 +166,10 @@ public final class DeployCoordinator: Sendable {
             }
             if deploy.kind == .rollback {
                 for earlier in failed where earlier.createdAt <= deploy.createdAt {
-                    _ = try? apply(.rolledBack(by: deploy.id), to: earlier, actor: "slipway", in: w)
+                    // Shown on the red message: who rolled it back and when, not a deploy id.
+                    let by =
+                        "\(SlackText.mention(userId: deploy.requestedBy)) at \(SlackText.date(now, format: "{date_short_pretty} {time}")) (rollback to `\(SlackText.escape(deploy.targetTag))`)"
+                    _ = try? apply(.rolledBack(by: by), to: earlier, actor: "slipway", in: w)
                 }
             }
         case .lockEnvironment(let reason):

@@ -70,7 +70,9 @@ public struct OutboxComposer: Sendable {
 
     /// The Approve/Deny request, in the channel where it was asked (via `response_url`) or the deploy channel.
     public func approvalRequest(for deploy: Deploy, now: Date) -> [OutboxMessage] {
-        let message = renderer.approvalRequest(for: deploy)
+        let env = catalog.services[deploy.service]?.environments[deploy.environment]
+        let needed = env.map { $0.requireApproval ? $0.approvalsRequired : 1 } ?? 1
+        let message = renderer.approvalRequest(for: deploy, approvers: env?.approvers ?? [], needed: needed)
         if let url = deploy.responseURL {
             return [
                 OutboxMessage(

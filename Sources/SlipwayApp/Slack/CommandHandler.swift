@@ -38,6 +38,8 @@ public struct CommandHandler: Sendable {
     public init(coordinator: DeployCoordinator, status: StatusReport, names: SlashCommandNames = .defaults) {
         self.coordinator = coordinator
         self.catalog = coordinator.catalog
+        var status = status
+        status.planning = coordinator
         self.status = status
         self.parser = CommandParser(names: names)
     }

@@ -67,7 +67,13 @@ public struct DeployMessageRenderer: Sendable {
             let firstLine = message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? message
             blocks.append(.context(["> \(e(String(firstLine.prefix(200))))"]))
         }
-        if deploy.state == .failed, let failure = deploy.failure {
+        if deploy.state == .failed || deploy.state == .rolledBack, let failure = deploy.failure {
+            // A rolled-back failure keeps its cause, runbook and on-call line (no Rollback button: it is done).
+            var context = context
+            if deploy.state == .rolledBack {
+                context.rollbackTag = nil
+                context.offersRollback = false
+            }
             blocks.append(contentsOf: failureBlocks(failure, deploy: deploy, context: context))
         }
         if let note = deploy.note {
@@ -92,12 +98,30 @@ public struct DeployMessageRenderer: Sendable {
         return SlackMessage(text: Self.plain(headline), blocks: blocks)
     }
 
-    /// The in-channel approval request with Approve and Deny buttons.
-    public func approvalRequest(for deploy: Deploy) -> SlackMessage {
+    /// The in-channel approval request with Approve and Deny buttons. It mentions the approvers (users or user
+    /// groups) so they are notified, and counts the approvals so far.
+    /// - Parameters:
+    ///   - deploy: The deploy waiting for approval.
+    ///   - approvers: The environment's approvers (`U…`, `S…` user groups, or `*`).
+    ///   - needed: Distinct approvals needed.
+    ///   - approvedBy: Who approved so far.
+    public func approvalRequest(
+        for deploy: Deploy, approvers: [String] = [], needed: Int = 1, approvedBy: [String] = []
+    ) -> SlackMessage {
         let e = SlackText.escape
         let verb = deploy.kind == .rollback ? "Rollback" : "Deploy"
+        let who =
+            approvers.isEmpty || approvers.contains("*")
+            ? "an approver other than the requester"
+            : approvers.filter { $0 != deploy.requestedBy }.map(SlackText.approverMention).joined(separator: ", ")
         var text =
-            "🔐 \(verb) *\(e(deploy.service))* to *\(e(deploy.environment))*: \(deploy.tagChangeText), requested by \(requester(deploy)). Needs approval by an approver other than the requester."
+            "🔐 \(verb) *\(e(deploy.service))* to *\(e(deploy.environment))*: \(deploy.tagChangeText), requested by \(requester(deploy)). Needs \(needed == 1 ? "approval" : "\(needed) approvals") by \(who)."
+        if needed > 1 || !approvedBy.isEmpty {
+            text +=
+                "\n\(approvedBy.count) of \(needed) approvals"
+                + (approvedBy.isEmpty
+                    ? "" : " (" + approvedBy.map { SlackText.mention(userId: $0) }.joined(separator: ", ") + ")")
+        }
         if let note = deploy.note, note.hasPrefix("emergency: ") {
             // Escaped where it was written.
             text += "\n🚨 *Emergency* (passes freeze and promotion gates): \(note.dropFirst(11))"

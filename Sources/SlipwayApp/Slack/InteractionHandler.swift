@@ -48,7 +48,9 @@ public struct InteractionHandler: Sendable {
         -> SlackMessage
     {
         let now = coordinator.clock()
+        var progress: String?
         let outcome = try coordinator.store.write { w -> Result<Deploy, CommandHandler.Refusal> in
+            progress = nil
             guard let deploy = try w.deploy(approvalToken: token) else {
                 return .failure(.init(message: "This button has expired: Slipway has no pending request for it."))
             }
@@ -69,8 +71,38 @@ public struct InteractionHandler: Sendable {
                     let reason =
                         user == deploy.requestedBy
                         ? "You requested this \(deploy.kind.rawValue), so someone else must approve it."
-                        : "You are not an approver for `\(deploy.service)/\(deploy.environment)`. Approvers: \(env.approvers.map { SlackText.mention(userId: $0) }.joined(separator: ", "))."
+                        : "You are not an approver for `\(deploy.service)/\(deploy.environment)`. Approvers: \(env.approvers.isEmpty ? "none are configured; ask the platform team" : env.approvers.map(SlackText.approverMention).joined(separator: ", "))."
                     return .failure(.init(message: reason))
+                }
+            }
+            if approve {
+                // `approvalsRequired` distinct approvers, none of them the requester (checked above).
+                let needed = env.requireApproval ? max(1, env.approvalsRequired) : 1
+                let earlier = try w.auditEvents(deployId: deploy.id).filter { $0.action == "approved-by" }.map(\.actor)
+                if earlier.contains(user) {
+                    return .failure(
+                        .init(
+                            message:
+                                "You already approved this request; it needs \(needed - earlier.count) more approval(s) from other approvers."
+                        ))
+                }
+                let have = earlier.count + 1
+                try w.append(
+                    AuditEvent(
+                        deployId: deploy.id, service: deploy.service, environment: deploy.environment, actor: user,
+                        action: "approved-by", detail: "\(have) of \(needed)", at: now))
+                if have < needed {
+                    let progressed = try coordinator.apply(
+                        .approvalProgress(by: user, have: have, needed: needed), to: deploy, actor: user, in: w)
+                    var message = renderer.approvalRequest(
+                        for: progressed, approvers: env.approvers, needed: needed, approvedBy: earlier + [user])
+                    message.replaceOriginal = true
+                    if let m = replaceOriginal(payload, message, key: "\(deploy.id):approval:\(have)") {
+                        try w.enqueue(m)
+                    }
+                    progress =
+                        "✅ Your approval is recorded: \(have) of \(needed) approvals. Waiting for \(needed - have) more."
+                    return .success(progressed)
                 }
             }
             let decided = try coordinator.apply(
@@ -85,6 +117,7 @@ public struct InteractionHandler: Sendable {
         case .failure(let refusal):
             return reply(payload, refusal.message)
         case .success(let deploy):
+            if let progress { return reply(payload, progress) }
             return SlackMessage(text: DeployMessageRenderer.plain(renderer.approvalDecided(for: deploy).text))
         }
     }

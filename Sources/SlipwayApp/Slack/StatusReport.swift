@@ -14,6 +14,8 @@ public struct StatusReport: Sendable {
     /// The configured command names, for the footer's hints.
     let names: SlashCommandNames
     private let cache = StatusCache(ttl: 1)
+    /// Plans deploys for the lines on freezes, approvals and what is promotable (set by `CommandHandler`).
+    var planning: DeployCoordinator?
     /// The store's change counter, when it has one; without it nothing is cached.
     private let observed: ObservedStore?
 
@@ -110,6 +112,7 @@ public struct StatusReport: Sendable {
                 text +=
                     "\n🔒 Locked by \(SlackText.mention(userId: lock.lockedBy)) \(SlackText.date(lock.lockedAt)): “\(e(lock.reason))”"
             }
+            for line in try decisionLines(entry, env) { text += "\n" + line }
             if deploys.isEmpty {
                 text += "\n_No deploys recorded yet._"
             }
