@@ -96,6 +96,8 @@ struct ClusterWatchTests {
 
     /// Sends `/deploy shop <env> <tag>` (and approves it in prod) and returns the deploy.
     static func deploy(_ h: SlipwayHarness, environment: String, tag: String) async throws -> Deploy {
+        // Production promotes only tags that succeeded in staging.
+        if environment == "prod" { try h.recordSucceeded("shop", "staging", tag: tag) }
         let reply = try await h.reply("/deploy shop \(environment) \(tag)")
         #expect(reply.type != nil, "the command was answered: \(reply.text)")
         var deploy = try #require(try h.latestDeploy("shop", environment))

@@ -98,4 +98,36 @@ struct DeployApprovalFlowTests {
         let lock = try #require(try h.app.store.read { r in try r.lock(service: "shop", environment: "staging") })
         #expect(!lock.reason.contains("<@"))
     }
+
+    @Test("a promotion's green message tags every commit author whose image ran in staging since the old tag")
+    func promotionTagsEveryAuthor() async throws {
+        let h = try SlipwayHarness()
+        h.startServices()
+        let authors: [[String: Any]] = [
+            ["name": "Carol", "email": "carol@nortinia.example"], ["name": "Alice", "email": "alice@nortinia.example"],
+            ["name": "Dave Doe"],
+        ]
+        for (index, author) in authors.enumerated() {
+            let response = try await h.imageBuilt([
+                "repo": "nortinia-ltd/shop", "sha": "abc\(index)def0123", "tag": "main-abc\(index)def",
+                "env": "staging",
+                "author": author,
+            ])
+            let id = try #require(ImageBuiltWebhookTests.deployId(response))
+            #expect(await h.waitUntil(timeout: 20) { try h.deploy(id)?.state.isTerminal == true })
+        }
+        _ = try await h.reply("/deploy shop prod")
+        let promotion = try #require(try h.latestDeploy("shop", "prod"))
+        #expect(promotion.targetTag == "main-abc2def")
+        _ = try await h.click(actionId: ActionID.approve, value: promotion.approval!.token, user: "U0DANA")
+        #expect(await h.waitUntil(timeout: 20) { try h.deploy(promotion.id)?.state == .succeeded })
+        #expect(
+            await h.waitUntil {
+                h.slack.calls().contains {
+                    $0.bodyText.contains("succeeded") && $0.bodyText.contains("*Authors*")
+                        && $0.bodyText.contains("<@U0CAROL>") && $0.bodyText.contains("<@U0ALICE>")
+                        && $0.bodyText.contains("Dave Doe")
+                }
+            })
+    }
 }

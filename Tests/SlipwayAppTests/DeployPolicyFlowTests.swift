@@ -123,6 +123,26 @@ struct DeployPolicyFlowTests {
         #expect(pending.map(\.id) == [second.id])
         let late = try await h.click(actionId: ActionID.approve, value: first.approval!.token, user: "U0DANA")
         #expect(late.bodyText.contains("no longer waiting for approval"), "\(late.bodyText)")
+        // The superseded request's own message is replaced (its buttons go); no new channel post about it.
+        h.startServices()
+        #expect(
+            await h.waitUntil {
+                h.slack.calls(method: "response_url").contains {
+                    $0.bodyText.contains("Superseded") && $0.bodyText.contains("main-aaaaaaa")
+                        && $0.bodyText.contains("replace_original") && !$0.bodyText.contains(ActionID.approve)
+                }
+            })
+        let denied = try await h.click(actionId: ActionID.deny, value: second.approval!.token, user: "U0DANA")
+        #expect(denied.status == 200)
+        #expect(
+            await h.waitUntil {
+                h.slack.calls(method: "response_url").contains {
+                    $0.bodyText.contains("Denied by") && $0.bodyText.contains("main-bbbbbbb")
+                }
+            })
+        try await Task.sleep(nanoseconds: 300_000_000)
+        #expect(!h.slack.calls(method: "chat.postMessage").contains { $0.bodyText.contains("main-aaaaaaa") })
+        #expect(!h.slack.calls(method: "chat.postMessage").contains { $0.bodyText.contains("main-bbbbbbb") })
     }
 
     @Test("a CI deploy blocked by a lock is announced in the channel")

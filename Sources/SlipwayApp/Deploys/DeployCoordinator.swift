@@ -152,7 +152,20 @@ public final class DeployCoordinator: Sendable {
         case .reconcile:
             afterCommit(rolloutAvailable.signal)
         case .updateMessage:
-            try w.enqueue(outbox.deployMessage(for: deploy, now: now))
+            // A request that ends while waiting for approval (denied, superseded, expired) updates its own approval
+            // message instead of posting a new one; its buttons go with it.
+            if previous.state == .awaitingApproval, deploy.gitCommit == nil,
+                deploy.state == .cancelled || deploy.state == .superseded, let url = deploy.responseURL
+            {
+                var message = outbox.renderer.approvalDecided(for: deploy)
+                message.replaceOriginal = true
+                try w.enqueue(
+                    OutboxMessage(
+                        key: "\(deploy.id):decided", deployId: deploy.id, target: .response(ResponseURL(url)),
+                        payload: OutboxPayload(deployId: deploy.id, message: message).encoded(), createdAt: now))
+            } else {
+                try w.enqueue(outbox.deployMessage(for: deploy, now: now))
+            }
         case .alertOnCall:
             for message in outbox.failureAlerts(for: deploy, now: now) { try w.enqueue(message) }
         case .resolveAlerts:

@@ -26,6 +26,17 @@ struct DeployRendering: Sendable {
         if let author = deploy.author {
             context.authorMention = await authors.mention(for: author)
         }
+        if deploy.state == .succeeded, deploy.kind == .deploy {
+            let authors = try await promotedAuthors(deploy)
+            if authors.count > 1 {
+                var mentions: [String] = []
+                for author in authors.prefix(DeployMessageRenderer.maxAuthors) {
+                    mentions.append(await self.authors.mention(for: author))
+                }
+                context.promotedAuthors = mentions
+                context.moreAuthors = max(0, authors.count - DeployMessageRenderer.maxAuthors)
+            }
+        }
         if deploy.state == .failed {
             let deploys = try await store.executor.run {
                 try store.read { r in
@@ -38,5 +49,35 @@ struct DeployRendering: Sendable {
             context.offersRollback = true
         }
         return context
+    }
+
+    /// For a promotion: the authors of every commit whose image ran in the source environment after the old tag,
+    /// up to and including the new one, newest first and each once. Empty when the tag was not promoted.
+    private func promotedAuthors(_ deploy: Deploy) async throws -> [CommitAuthor] {
+        let all = try await store.executor.run {
+            try store.read { r in try r.recentDeploys(service: deploy.service, environment: nil, limit: 200) }
+        }
+        // The source is the other environment where the new tag ran before (`promoteFrom`).
+        guard
+            let sourceNew =
+                all
+                .filter({
+                    $0.environment != deploy.environment && $0.targetTag == deploy.targetTag
+                        && $0.gitCommit != nil && $0.createdAt < deploy.createdAt
+                })
+                .max(by: { $0.createdAt < $1.createdAt })
+        else { return [] }
+        let source = all.filter { $0.environment == sourceNew.environment && $0.createdAt <= sourceNew.createdAt }
+        let oldStart =
+            deploy.previousTag.flatMap { old in
+                source.filter { $0.targetTag == old }.map(\.createdAt).max()
+            } ?? .distantPast
+        var seen: Set<String> = []
+        var authors: [CommitAuthor] = []
+        for step in source.filter({ $0.createdAt > oldStart }).sorted(by: { $0.createdAt > $1.createdAt }) {
+            guard let author = step.author, seen.insert(author.email ?? author.name).inserted else { continue }
+            authors.append(author)
+        }
+        return authors
     }
 }

@@ -27,6 +27,10 @@ public struct DeployMessageRenderer: Sendable {
         public var rollbackTag: String?
         /// Whether a safe rollback target was looked for; without one the failure says there is none.
         public var offersRollback = false
+        /// For a promotion: mentions of the authors of every commit it brings (at most `maxAuthors`).
+        public var promotedAuthors: [String] = []
+        /// Authors beyond `promotedAuthors`, shown as "and K more".
+        public var moreAuthors = 0
         public init(authorMention: String? = nil, rollbackTag: String? = nil) {
             self.authorMention = authorMention
             self.rollbackTag = rollbackTag
@@ -57,7 +61,13 @@ public struct DeployMessageRenderer: Sendable {
         if let approver = deploy.approval?.decidedBy, deploy.approval?.approved == true {
             facts.append("*Approved by* \(SlackText.mention(userId: approver))")
         }
-        if let author = context.authorMention { facts.append("*Author* \(author)") }
+        if !context.promotedAuthors.isEmpty {
+            facts.append(
+                "*Authors* " + context.promotedAuthors.joined(separator: ", ")
+                    + (context.moreAuthors > 0 ? " and \(context.moreAuthors) more" : ""))
+        } else if let author = context.authorMention {
+            facts.append("*Author* \(author)")
+        }
         if let sha = deploy.sourceCommit { facts.append("*Commit* `\(e(String(sha.prefix(12))))`") }
         if deploy.state.isTerminal, let finished = deploy.finishedAt {
             facts.append("*Duration* \(Self.duration(finished.timeIntervalSince(deploy.createdAt)))")
@@ -158,8 +168,11 @@ public struct DeployMessageRenderer: Sendable {
         } else {
             decision = "⌛️ \(deploy.state.label.capitalized)"
         }
-        let text =
+        var text =
             "\(decision): \(deploy.kind.rawValue) *\(e(deploy.service))* to *\(e(deploy.environment))* `\(e(deploy.targetTag))`."
+        if deploy.state == .superseded || deploy.approval?.decidedBy == nil, let note = deploy.note {
+            text += " (\(noteText(note)))"
+        }
         return SlackMessage(
             text: Self.plain(text), blocks: [.section(text)], responseType: .inChannel, replaceOriginal: true)
     }
@@ -217,6 +230,9 @@ public struct DeployMessageRenderer: Sendable {
         let minutes = (s % 3600) / 60
         return "\(s / 3600)h \(minutes < 10 ? "0" : "")\(minutes)m"
     }
+
+    /// Most commit authors tagged on a promotion's message; the rest are counted.
+    public static let maxAuthors = 10
 
     /// Strips mrkdwn emphasis for the notification fallback text.
     static func plain(_ text: String) -> String {
