@@ -110,6 +110,14 @@ struct ConfigLoaderTests {
                 "services.shop.environments.prod.approvers: requireApproval is set but no approvers"
             ),
             (
+                #""approvers": ["U0DANA", "U0ONCALL"]"#, #""approvers": ["U0DANA", "U0ONCALL"], "approvalsRequired": 3"#,
+                "services.shop.environments.prod.approvalsRequired: needs 3 distinct approvers but approvers lists 2"
+            ),
+            (
+                #""promoteFrom": "staging""#, #""promoteFrom": "staging", "soakMinutes": -5"#,
+                "services.shop.environments.prod.soakMinutes: must be"
+            ),
+            (
                 #""image": "ghcr.io/nortinia-ltd/shop""#, #""image": "ghcr.io/nortinia-ltd/shop:latest""#,
                 "services.shop.image: give the image without a tag"
             ),

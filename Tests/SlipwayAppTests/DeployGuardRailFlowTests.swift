@@ -139,4 +139,20 @@ struct DeployGuardRailFlowTests {
         h.startServices()
         #expect(await h.waitUntil(timeout: 20) { try h.remoteTag("shop", "staging") == "main-7777777" })
     }
+
+    @Test("a held image whose freeze ends while the environment is locked is blocked, and unlock deploys it")
+    func freezeEndsUnderLock() async throws {
+        let clock = TestClock(now: Date())
+        let h = try SlipwayHarness(clock: { clock.now })
+        _ = try await h.reply("/deploy freeze staging 30m release party", user: "U0DANA")
+        _ = try await h.imageBuilt(Self.image("main-8888888", sha: "8888888aaaa"))
+        _ = try await h.reply("/deploy lock shop staging incident")
+        clock.advance(by: 1801)
+        h.startServices()
+        #expect(await h.waitUntil { try h.latestDeploy("shop", "staging")?.state == .blocked })
+        #expect(try h.remoteTag("shop", "staging") == GitFixture.initialTag)
+        let unlocked = try await h.reply("/deploy unlock shop staging")
+        #expect(unlocked.text.contains("main-8888888"), "\(unlocked.text)")
+        #expect(await h.waitUntil(timeout: 20) { try h.remoteTag("shop", "staging") == "main-8888888" })
+    }
 }

@@ -189,6 +189,8 @@ struct RBACTests {
     static func deploy(_ h: SlipwayHarness, _ service: String, _ environment: String, tag: String) async throws
         -> String
     {
+        // Production promotes only tags that succeeded in staging.
+        if environment == "prod" { try h.recordSucceeded(service, "staging", tag: tag) }
         let reply = try await h.reply("/deploy \(service) \(environment) \(tag)")
         let deploy = try #require(try h.latestDeploy(service, environment), "reply: \(reply.text)")
         #expect(deploy.targetTag == tag, "reply: \(reply.text)")

@@ -236,7 +236,7 @@ public struct DeployStateMachine: Sendable {
             why = "held until \(until): \(reason)"
 
         case .block(let reason):
-            try expect(deploy, in: [.requested], doing: "block")
+            try expect(deploy, in: [.requested, .held], doing: "block")
             next.state = .blocked
             next.note = reason
             next.finishedAt = now

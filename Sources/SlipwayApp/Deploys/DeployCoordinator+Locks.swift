@@ -119,11 +119,35 @@ extension DeployCoordinator {
             else { continue }
             let outcome = try store.write { w -> HeldRelease in
                 var outcome = HeldRelease()
-                if try activeFreeze(svc, env, now, w) != nil { return outcome }
                 let current = try deploys.compactMap { try w.deploy(id: $0.id) }.filter { $0.state == .held }
                 guard let newest = current.max(by: { $0.createdAt < $1.createdAt }) else { return outcome }
+                // The planner decides, as for any request: still frozen, locked meanwhile, already current.
+                let facts = try planningFacts(service: svc, environment: env, now: now, in: w)
+                let request = DeployRequest(
+                    kind: .deploy, origin: .freezeEnded, tag: newest.targetTag, requestedBy: "ci")
+                let decision = planner.plan(request, facts: facts)
+                if case .record(.held) = decision { return outcome }
                 for older in current where older.id != newest.id {
                     outcome.superseded.append(try apply(.supersede(by: newest.id), to: older, actor: "slipway", in: w))
+                }
+                switch decision {
+                case .create:
+                    break
+                case .record(.blocked(_, .locked(let lock))):
+                    _ = try apply(
+                        .block(
+                            reason:
+                                "blocked: the freeze ended but \(svc.name)/\(env.name) is locked by \(SlackText.mention(userId: lock.lockedBy)) (\(SlackText.escape(lock.reason)))"
+                        ), to: newest, actor: "slipway", in: w)
+                    return outcome
+                case .record(.blocked(_, .failedBefore(let id))):
+                    _ = try apply(
+                        .block(reason: "blocked: `\(SlackText.escape(newest.targetTag))` already failed here (`\(id)`)"),
+                        to: newest, actor: "slipway", in: w)
+                    return outcome
+                case .record(.alreadyCurrent), .record(.held), .refuse:
+                    _ = try apply(.cancel(reason: "the freeze ended; nothing to deploy"), to: newest, actor: "slipway", in: w)
+                    return outcome
                 }
                 let released = try apply(
                     .release(requiresApproval: env.requireApproval, approvalToken: Identifiers.approvalToken()),
