@@ -149,7 +149,9 @@ public final class Application: Sendable {
         let status = StatusReport(
             store: store, catalog: config.catalog, clock: options.clock, names: config.slack.commands)
         let commands = CommandHandler(coordinator: coordinator, status: status, names: config.slack.commands)
-        let interactions = InteractionHandler(coordinator: coordinator, commands: commands, renderer: renderer)
+        let interactions = InteractionHandler(
+            coordinator: coordinator, commands: commands, renderer: renderer,
+            usergroups: UsergroupDirectory(client: slack, now: options.clock))
         let verifier = SlackRequestVerifier(
             signingSecret: secrets.signingSecret, clock: options.slackClock, teamId: config.slack.teamId)
         let slackEndpoints = SlackEndpoints(verifier: verifier, commands: commands, interactions: interactions)

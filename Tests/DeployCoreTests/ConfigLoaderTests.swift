@@ -110,7 +110,8 @@ struct ConfigLoaderTests {
                 "services.shop.environments.prod.approvers: requireApproval is set but no approvers"
             ),
             (
-                #""approvers": ["U0DANA", "U0ONCALL"]"#, #""approvers": ["U0DANA", "U0ONCALL"], "approvalsRequired": 3"#,
+                #""approvers": ["U0DANA", "U0ONCALL"]"#,
+                #""approvers": ["U0DANA", "U0ONCALL"], "approvalsRequired": 3"#,
                 "services.shop.environments.prod.approvalsRequired: needs 3 distinct approvers but approvers lists 2"
             ),
             (

@@ -130,4 +130,35 @@ struct DeployApprovalFlowTests {
                 }
             })
     }
+
+    @Test("approvers may name a Slack user group: a member approves, the request mentions the group")
+    func usergroupApprover() async throws {
+        let h = try SlipwayHarness(adjust: { json in
+            var services = json["services"] as! [String: Any]
+            var shop = services["shop"] as! [String: Any]
+            var envs = shop["environments"] as! [String: Any]
+            var prod = envs["prod"] as! [String: Any]
+            prod["approvers"] = ["S0SRE"]
+            envs["prod"] = prod
+            shop["environments"] = envs
+            services["shop"] = shop
+            json["services"] = services
+        })
+        h.slack.setUsergroup("S0SRE", members: ["U0ERIN", "U0ALICE"])
+        try h.recordSucceeded("shop", "staging", tag: "main-1a2b3c4")
+        _ = try await h.reply("/deploy shop prod main-1a2b3c4")
+        let deploy = try #require(try h.latestDeploy("shop", "prod"))
+        let token = try #require(deploy.approval?.token)
+        h.startServices()
+        #expect(
+            await h.waitUntil {
+                h.slack.calls().contains { $0.bodyText.contains(token) && $0.bodyText.contains("<!subteam^S0SRE>") }
+            })
+        let outsider = try await h.click(actionId: ActionID.approve, value: token, user: "U0MALLORY")
+        #expect(outsider.bodyText.contains("not an approver"), "\(outsider.bodyText)")
+        let own = try await h.click(actionId: ActionID.approve, value: token, user: "U0ALICE")
+        #expect(own.bodyText.contains("someone else must approve"), "\(own.bodyText)")
+        _ = try await h.click(actionId: ActionID.approve, value: token, user: "U0ERIN")
+        #expect(await h.waitUntil { try h.deploy(deploy.id)?.approval?.decidedBy == "U0ERIN" })
+    }
 }

@@ -142,11 +142,13 @@ extension DeployCoordinator {
                     return outcome
                 case .record(.blocked(_, .failedBefore(let id))):
                     _ = try apply(
-                        .block(reason: "blocked: `\(SlackText.escape(newest.targetTag))` already failed here (`\(id)`)"),
+                        .block(
+                            reason: "blocked: `\(SlackText.escape(newest.targetTag))` already failed here (`\(id)`)"),
                         to: newest, actor: "slipway", in: w)
                     return outcome
                 case .record(.alreadyCurrent), .record(.held), .refuse:
-                    _ = try apply(.cancel(reason: "the freeze ended; nothing to deploy"), to: newest, actor: "slipway", in: w)
+                    _ = try apply(
+                        .cancel(reason: "the freeze ended; nothing to deploy"), to: newest, actor: "slipway", in: w)
                     return outcome
                 }
                 let released = try apply(

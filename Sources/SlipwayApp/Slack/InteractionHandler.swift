@@ -2,6 +2,7 @@ import DeployCore
 import Foundation
 import SlipwaySlack
 import SlipwayStore
+import Synchronization
 
 /// Handles button clicks: Approve, Deny, and Roll back. Button values are opaque ids looked up in the store.
 /// Replies to the clicker go through `response_url` (ephemeral, via the outbox); the HTTP answer is the same text.
@@ -10,10 +11,32 @@ public struct InteractionHandler: Sendable {
     let commands: CommandHandler
     let renderer: DeployMessageRenderer
 
-    public init(coordinator: DeployCoordinator, commands: CommandHandler, renderer: DeployMessageRenderer) {
+    /// Resolves Slack user groups (`S…`) among an environment's approvers; nil: only listed users approve.
+    let usergroups: UsergroupDirectory?
+
+    public init(
+        coordinator: DeployCoordinator, commands: CommandHandler, renderer: DeployMessageRenderer,
+        usergroups: UsergroupDirectory? = nil
+    ) {
         self.coordinator = coordinator
         self.commands = commands
         self.renderer = renderer
+        self.usergroups = usergroups
+    }
+
+    /// Whether `user` is a member of a user group among `approvers`. Runs on the HTTP thread (never the cooperative
+    /// pool) and waits at most 2 s, inside Slack's 3 s: the directory caches members, so this is a lookup.
+    func isGroupMember(_ user: String, of approvers: [String]) -> Bool {
+        guard let usergroups, approvers.contains(where: UsergroupDirectory.isUsergroup) else { return false }
+        let answer = Mutex<Bool?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let listed = await usergroups.isListed(user, in: approvers).listed
+            answer.withLock { $0 = listed }
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + 2)
+        return answer.withLock { $0 } ?? false
     }
 
     /// Routes a block_actions payload by `action_id`.
@@ -49,6 +72,11 @@ public struct InteractionHandler: Sendable {
     {
         let now = coordinator.clock()
         var progress: String?
+        // Group membership is looked up before the transaction (it may call Slack).
+        let approvers = try coordinator.store.read { r in try r.deploy(approvalToken: token) }.flatMap {
+            coordinator.catalog.services[$0.service]?.environments[$0.environment]?.approvers
+        }
+        let inGroup = approvers.map { isGroupMember(user, of: $0) } ?? false
         let outcome = try coordinator.store.write { w -> Result<Deploy, CommandHandler.Refusal> in
             progress = nil
             guard let deploy = try w.deploy(approvalToken: token) else {
@@ -67,7 +95,8 @@ public struct InteractionHandler: Sendable {
                     .init(message: "This approval request expired; ask the requester to run the command again."))
             }
             if approve || deploy.requestedBy != user {
-                guard env.mayApprove(user, requestedBy: deploy.requestedBy) else {
+                guard env.mayApprove(user, requestedBy: deploy.requestedBy) || (inGroup && user != deploy.requestedBy)
+                else {
                     let reason =
                         user == deploy.requestedBy
                         ? "You requested this \(deploy.kind.rawValue), so someone else must approve it."
