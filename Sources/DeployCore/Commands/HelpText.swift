@@ -10,17 +10,19 @@ public enum HelpText {
                 *`\(deploy)`* — ship an image to an environment
                 • `\(deploy) <service> <env>` — promote what runs in the environment it promotes from (e.g. staging → prod)
                 • `\(deploy) <service> <env> <tag|sha>` — deploy a specific image tag (`main-1a2b3c4`) or the commit CI built it from
-                • `\(deploy) lock <service> <env> <reason>` — block all deploys (manual and CI) until unlocked
-                • `\(deploy) unlock <service> <env>` — lift a lock
+                • `\(deploy) <service> <env> [tag] --emergency <reason>` — pass freeze and promotion gates (never a lock); always needs an approver other than you
+                • `\(deploy) lock <service> <env> <reason>` — block all deploys (manual and CI) until unlocked; `\(deploy) lock <service> <env> 2h <reason>` lifts itself after 2 h
+                • `\(deploy) unlock <service> <env>` — lift a lock; the newest CI image it blocked is deployed
+                • `\(deploy) freeze <env|all> <duration> <reason>` and `\(deploy) unfreeze <env|all>` — for approvers; CI images are held until it ends
                 • `\(deploy) status [service] [env]` and `\(deploy) stats` — the same as `\(status)`
-                Production deploys need an approver who is not you. Type `\(status)` to see services and environments.
+                Promotion only takes tags that succeeded where the environment promotes from. Production deploys need approval by someone other than you. Type `\(status)` to see services and environments.
                 """
         case .rollback:
             return """
                 *`\(rollback)`* — go back to a known good image
                 • `\(rollback) <service> <env>` — the last tag that deployed successfully before the current one
-                • `\(rollback) <service> <env> <tag>` — a tag of your choice
-                Every rollback needs an approver who is not you, and locks the environment afterwards ("fix forward or unlock").
+                • `\(rollback) <service> <env> <tag>` — a tag of your choice (not one that failed there, unless `--emergency <reason>`)
+                A rollback needs approval where deploys do, and locks the environment once approved ("fix forward or unlock").
                 """
         case .status:
             return """
