@@ -71,6 +71,8 @@ struct DeployApprovalFlowTests {
         #expect(status.text.contains("The lock lifts itself"), "\(status.text)")
         #expect(status.text.contains("Frozen until"), "\(status.text)")
         #expect(status.text.contains("release party"), "\(status.text)")
+        let overview = try await h.reply("/deploy-status")
+        #expect(overview.text.contains("frozen until"), "\(overview.text)")
     }
 
     @Test("a rolled-back red message keeps its cause, runbook and on-call line and says who rolled it back")

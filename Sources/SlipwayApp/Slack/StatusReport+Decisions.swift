@@ -63,6 +63,22 @@ extension StatusReport {
     }
 }
 
+extension StatusReport {
+    /// The overview's short form: a freeze in force, or the next one.
+    func overviewDecisions(_ env: EnvironmentEntry) throws -> String {
+        guard let coordinator = planning else { return "" }
+        let now = clock()
+        let calendar = try store.read { r in try coordinator.freezeCalendar(env, now: now, in: r) }
+        if let freeze = calendar.activeFreeze(at: now) {
+            return " ❄️ frozen until \(SlackText.date(freeze.endsAt)): “\(SlackText.escape(freeze.reason))”"
+        }
+        if let next = calendar.nextFreeze(after: now) {
+            return " 🗓 next freeze \(SlackText.date(next.startsAt))"
+        }
+        return ""
+    }
+}
+
 extension SlackText {
     /// A user (`<@U…>`) or a Slack user group (`<!subteam^S…>`) mention: approvers may name either.
     static func approverMention(_ id: String) -> String {

@@ -76,6 +76,7 @@ public struct StatusReport: Sendable {
                 if let lock = locks.first(where: { $0.service == service && $0.environment == envName }) {
                     line += " 🔒 locked by \(SlackText.mention(userId: lock.lockedBy)): “\(e(lock.reason))”"
                 }
+                if let env = entry.environments[envName] { line += try overviewDecisions(env) }
                 for deploy in inFlight where deploy.service == service && deploy.environment == envName {
                     line +=
                         "\n    ⏳ `\(deploy.id)` \(deploy.kind.rawValue) → `\(e(deploy.targetTag))` — \(deploy.state.label)"
