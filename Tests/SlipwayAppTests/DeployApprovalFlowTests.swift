@@ -140,13 +140,14 @@ struct DeployApprovalFlowTests {
             var shop = services["shop"] as! [String: Any]
             var envs = shop["environments"] as! [String: Any]
             var prod = envs["prod"] as! [String: Any]
-            prod["approvers"] = ["S0SRE"]
+            prod["approvers"] = ["S0SRE", "S0GONE"]
             envs["prod"] = prod
             shop["environments"] = envs
             services["shop"] = shop
             json["services"] = services
         })
         h.slack.setUsergroup("S0SRE", members: ["U0ERIN", "U0ALICE"])
+        h.slack.setUsergroup("S0GONE", members: nil)
         try h.recordSucceeded("shop", "staging", tag: "main-1a2b3c4")
         _ = try await h.reply("/deploy shop prod main-1a2b3c4")
         let deploy = try #require(try h.latestDeploy("shop", "prod"))
@@ -158,6 +159,8 @@ struct DeployApprovalFlowTests {
             })
         let outsider = try await h.click(actionId: ActionID.approve, value: token, user: "U0MALLORY")
         #expect(outsider.bodyText.contains("not an approver"), "\(outsider.bodyText)")
+        // A group Slack does not know is named, so the configuration can be fixed.
+        #expect(outsider.bodyText.contains("no user group S0GONE"), "\(outsider.bodyText)")
         let own = try await h.click(actionId: ActionID.approve, value: token, user: "U0ALICE")
         #expect(own.bodyText.contains("someone else must approve"), "\(own.bodyText)")
         _ = try await h.click(actionId: ActionID.approve, value: token, user: "U0ERIN")

@@ -26,17 +26,19 @@ public struct InteractionHandler: Sendable {
 
     /// Whether `user` is a member of a user group among `approvers`. Runs on the HTTP thread (never the cooperative
     /// pool) and waits at most 2 s, inside Slack's 3 s: the directory caches members, so this is a lookup.
-    func isGroupMember(_ user: String, of approvers: [String]) -> Bool {
-        guard let usergroups, approvers.contains(where: UsergroupDirectory.isUsergroup) else { return false }
-        let answer = Mutex<Bool?>(nil)
+    /// - Returns: whether they are, and why it could not be told for groups that did not resolve.
+    func isGroupMember(_ user: String, of approvers: [String]) -> (member: Bool, problems: [String]) {
+        guard let usergroups, approvers.contains(where: UsergroupDirectory.isUsergroup) else { return (false, []) }
+        let answer = Mutex<(Bool, [String])?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {
-            let listed = await usergroups.isListed(user, in: approvers).listed
-            answer.withLock { $0 = listed }
+            let result = await usergroups.isListed(user, in: approvers)
+            answer.withLock { $0 = (result.listed, result.unresolved.map(\.description)) }
             done.signal()
         }
         _ = done.wait(timeout: .now() + 2)
-        return answer.withLock { $0 } ?? false
+        return answer.withLock { $0 }
+            ?? (false, ["Slack did not answer in time to check the approvers' user groups; click again in a moment."])
     }
 
     /// Routes a block_actions payload by `action_id`.
@@ -76,7 +78,8 @@ public struct InteractionHandler: Sendable {
         let approvers = try coordinator.store.read { r in try r.deploy(approvalToken: token) }.flatMap {
             coordinator.catalog.services[$0.service]?.environments[$0.environment]?.approvers
         }
-        let inGroup = approvers.map { isGroupMember(user, of: $0) } ?? false
+        let membership = approvers.map { isGroupMember(user, of: $0) } ?? (member: false, problems: [])
+        let inGroup = membership.member
         let outcome = try coordinator.store.write { w -> Result<Deploy, CommandHandler.Refusal> in
             progress = nil
             guard let deploy = try w.deploy(approvalToken: token) else {
@@ -101,6 +104,7 @@ public struct InteractionHandler: Sendable {
                         user == deploy.requestedBy
                         ? "You requested this \(deploy.kind.rawValue), so someone else must approve it."
                         : "You are not an approver for `\(deploy.service)/\(deploy.environment)`. Approvers: \(env.approvers.isEmpty ? "none are configured; ask the platform team" : env.approvers.map(SlackText.approverMention).joined(separator: ", "))."
+                            + membership.problems.map { " " + SlackText.escape($0) }.joined()
                     return .failure(.init(message: reason))
                 }
             }
