@@ -128,13 +128,15 @@ public final class Application: Sendable {
                 url: config.gitops.url, branch: config.gitops.branch, checkoutPath: resolve(config.gitops.checkout),
                 authorName: config.gitops.authorName, authorEmail: config.gitops.authorEmail,
                 baseDirectory: options.baseDirectory))
-        worker = DeployWorker(coordinator: coordinator, gitops: gitops, log: options.log)
+        let producedImages = ProducedImages(gitops: gitops)
+        worker = DeployWorker(coordinator: coordinator, gitops: gitops, log: options.log, producedImages: producedImages)
         let kubernetes = try KubernetesConfiguration.resolve(
             apiServer: config.kubernetes.apiServer, tokenEnv: config.kubernetes.tokenEnv,
             caFile: config.kubernetes.caFile, environment: environment)
         monitor = RolloutMonitor(
             coordinator: coordinator, client: KubernetesClient(configuration: kubernetes),
-            policy: config.policy, branch: config.gitops.branch, wake: monitorWake, log: options.log)
+            policy: config.policy, branch: config.gitops.branch, wake: monitorWake, log: options.log,
+            producedImages: producedImages)
         let slack = SlackWebClient(httpClient: http, token: secrets.botToken, baseURL: config.slack.apiBaseURL)
         let pagerDuty = config.pagerDuty.map { PagerDutyClient(httpClient: http, eventsURL: $0.eventsURL) }
         deliverer = OutboxDeliverer(

@@ -16,7 +16,9 @@ enum ImagePolicyMarker {
             let rest = comment[marker.upperBound...].drop { $0 == " " || $0 == ":" }
             guard rest.first == "\"" else { return "" }
             let value = rest.dropFirst().prefix { $0 != "\"" }
-            return String(value)
+            // Shown in Slack: only a policy reference's characters (`namespace:name:tag`), never markup.
+            let safe = value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ":._-".contains($0)) }
+            return safe && value.count <= 253 ? String(value) : ""
         }
         return nil
     }
