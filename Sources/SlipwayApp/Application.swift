@@ -129,7 +129,8 @@ public final class Application: Sendable {
                 authorName: config.gitops.authorName, authorEmail: config.gitops.authorEmail,
                 baseDirectory: options.baseDirectory))
         let producedImages = ProducedImages(gitops: gitops)
-        worker = DeployWorker(coordinator: coordinator, gitops: gitops, log: options.log, producedImages: producedImages)
+        worker = DeployWorker(
+            coordinator: coordinator, gitops: gitops, log: options.log, producedImages: producedImages)
         let kubernetes = try KubernetesConfiguration.resolve(
             apiServer: config.kubernetes.apiServer, tokenEnv: config.kubernetes.tokenEnv,
             caFile: config.kubernetes.caFile, environment: environment)
