@@ -127,7 +127,11 @@ public final class Application: Sendable {
             configuration: .init(
                 url: config.gitops.url, branch: config.gitops.branch, checkoutPath: resolve(config.gitops.checkout),
                 authorName: config.gitops.authorName, authorEmail: config.gitops.authorEmail,
-                baseDirectory: options.baseDirectory))
+                baseDirectory: options.baseDirectory,
+                signing: config.gitops.signing.map {
+                    .init(format: $0.format == .ssh ? .ssh : .openpgp, keyFile: resolve($0.keyFile))
+                },
+                token: config.gitops.tokenEnv.flatMap { environment[$0] }, partialClone: config.gitops.partialClone))
         let producedImages = ProducedImages(gitops: gitops)
         worker = DeployWorker(
             coordinator: coordinator, gitops: gitops, log: options.log, producedImages: producedImages)

@@ -17,8 +17,9 @@ public enum ConfigKeys {
     static let slackCommands = ["deploy", "rollback", "status"]
     static let ci = ["webhookSecretEnv"]
     static let flux = ["webhookSecretEnv"]
-    static let gitops = ["url", "branch", "checkout", "author"]
+    static let gitops = ["url", "branch", "checkout", "author", "signing", "tokenEnv", "partialClone"]
     static let gitopsAuthor = ["name", "email"]
+    static let gitopsSigning = ["format", "keyFile"]
     static let kubernetes = ["apiServer", "tokenEnv", "caFile"]
     static let pagerDuty = ["routingKeyEnv", "eventsURL"]
     static let runbooks = ["baseURL"]
@@ -51,6 +52,7 @@ public enum ConfigKeys {
         ("flux", flux),
         ("gitops", gitops),
         ("gitops.author", gitopsAuthor),
+        ("gitops.signing", gitopsSigning),
         ("kubernetes", kubernetes),
         ("pagerduty", pagerDuty),
         ("runbooks", runbooks),
