@@ -202,3 +202,41 @@ struct GitOpsRepositoryOrganisationTests {
         #expect(try fixture.remoteFile(GitFixture.kustomization("shop", "prod")).contains("main-5d6e7f8"))
     }
 }
+
+@Suite("GitOpsRepository with a HelmRelease file")
+struct GitOpsRepositoryHelmReleaseTests {
+    let fixture: GitFixture
+
+    init() throws {
+        fixture = try GitFixture()
+    }
+
+    @Test func commitsTheTagAtItsPathAndFindsItAgain() async throws {
+        defer { fixture.remove() }
+        let path = "apps/shop/values.yaml"
+        let values = "# values\nimage:\n  registry: registry.internal\n  repository: mirror/shop\n  tag: \"1.10\"\n"
+        try fixture.pushFromOtherClone(file: path, text: values, message: "shop values")
+        let repository = GitOpsRepository(
+            configuration: .init(
+                url: fixture.remote, checkoutPath: fixture.path("slipway"), authorName: "Slipway",
+                authorEmail: "slipway@nortinia.example"))
+        let change = ImageTagChange(
+            file: path, image: GitFixture.image("shop"), newTag: "1.11", service: "shop", environment: "prod",
+            deployId: "dep-helm", requestedBy: "ci", tagPath: "image.tag")
+        let result = try await repository.commit(change)
+        guard case .committed(let commit, let oldTag) = result.outcome else {
+            Issue.record("nothing was committed")
+            return
+        }
+        #expect(oldTag == "1.10")
+        #expect(result.producedImage == "registry.internal/mirror/shop:1.11")
+        #expect(try fixture.remoteFile(path) == values.replacingOccurrences(of: "\"1.10\"", with: "\"1.11\""))
+        #expect(try await repository.currentTag(file: path, image: change.image, tagPath: "image.tag") == "1.11")
+        let pushed = try await repository.pushedDeploy(
+            forDeployId: "dep-helm", file: path, image: change.image, tagPath: "image.tag")
+        #expect(pushed == PushedDeploy(commit: commit, previousTag: "1.10"))
+        #expect(
+            try await repository.producedImage(file: path, image: change.image, tagPath: "image.tag", commit: commit)
+                == "registry.internal/mirror/shop:1.11")
+    }
+}
