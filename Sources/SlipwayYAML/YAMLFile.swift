@@ -1,3 +1,5 @@
+import Foundation
+
 /// A whole YAML file: its exact bytes and every document libyaml reads from them.
 ///
 /// Edits replace byte ranges taken from libyaml's marks, so everything outside the edited scalar (comments,
@@ -25,6 +27,15 @@ public struct YAMLFile: Sendable, Hashable {
     /// Parses a whole file from its text.
     public init(text: String, path: String) throws(YAMLError) {
         try self.init(bytes: Array(text.utf8), path: path)
+    }
+
+    /// Reads and parses a file from disk (a kubeconfig, a values file).
+    /// - Throws: `YAMLError` when the file cannot be read, or is not valid YAML.
+    public init(contentsOfFile path: String) throws(YAMLError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw YAMLError(.syntax, path: path, mark: nil, problem: "cannot read the file (missing or not readable)")
+        }
+        try self.init(bytes: Array(data), path: path)
     }
 
     /// The file as text.

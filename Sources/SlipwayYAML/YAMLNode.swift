@@ -29,6 +29,12 @@ public enum YAMLNode: Sendable, Hashable {
         return nil
     }
 
+    /// The scalar's value when this node is a non-null scalar (`kubeconfig`'s `server:`, a tag).
+    public var string: String? {
+        guard case .scalar(let scalar) = self, !scalar.isNull else { return nil }
+        return scalar.value
+    }
+
     /// The sequence, when this node is one.
     public var sequence: YAMLSequence? {
         if case .sequence(let sequence) = self { return sequence }

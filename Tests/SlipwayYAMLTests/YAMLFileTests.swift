@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SlipwayYAML
@@ -135,5 +136,36 @@ import Testing
         let root = try #require(file.documents.first?.root)
         #expect(root.node(atPath: ["spec", "values", "image", "tag"])?.scalar?.value == "1.2.3")
         #expect(root.node(atPath: ["spec", "nothing"]) == nil)
+    }
+}
+
+@Suite struct YAMLFileOnDiskTests {
+    @Test func readsAKubeconfigShapedFile() throws {
+        let path = NSTemporaryDirectory() + "slipway-yaml-\(UUID().uuidString).yaml"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let text = """
+            apiVersion: v1
+            kind: Config
+            current-context: prod
+            clusters:
+            - name: prod
+              cluster: {server: "https://10.0.0.1:6443", certificate-authority-data: LS0t}
+            contexts:
+            - name: prod
+              context: {cluster: prod, user: slipway}
+            users:
+            - name: slipway
+              user:
+                token: ~
+
+            """
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let root = try #require(try YAMLFile(contentsOfFile: path).documents.first?.root)
+        #expect(root["current-context"]?.string == "prod")
+        let cluster = try #require(root["clusters"]?.sequence?.items.first)
+        #expect(cluster.node(atPath: ["cluster", "server"])?.string == "https://10.0.0.1:6443")
+        #expect(root["users"]?.sequence?.items.first?.node(atPath: ["user", "token"])?.string == nil)
+        let missing = try #require(throws: YAMLError.self) { try YAMLFile(contentsOfFile: path + ".missing") }
+        #expect(missing.problem.contains("cannot read"))
     }
 }
