@@ -26,17 +26,27 @@ struct KustomizationImages {
             return scalar.value
         }
 
-        /// The last line (1-based) any of the entry's scalars reaches.
+        /// The last line (1-based) of the entry's text: its last scalar or flow collection (`}` or `]`).
         var lastLine: Int {
-            var last = line
-            for scalar in (mapping.map { YAMLNode.mapping($0) })?.scalars ?? [] {
+            guard let mapping else { return line }
+            return max(line, Self.lastLine(of: .mapping(mapping)))
+        }
+
+        private static func lastLine(of node: YAMLNode) -> Int {
+            switch node {
+            case .scalar(let scalar):
                 // A block scalar ends at the start of the next line; its text ends on the line before.
-                let end =
-                    scalar.end.column == 1 && scalar.end.line > scalar.start.line
+                return scalar.end.column == 1 && scalar.end.line > scalar.start.line
                     ? scalar.end.line - 1 : scalar.end.line
-                last = max(last, end)
+            case .sequence(let sequence):
+                let inner = sequence.items.map(lastLine).max() ?? sequence.start.line
+                return sequence.style == .flow ? max(inner, sequence.end.line) : inner
+            case .mapping(let mapping):
+                let inner =
+                    mapping.pairs.map { max(lastLine(of: $0.key), lastLine(of: $0.value)) }.max()
+                    ?? mapping.start.line
+                return mapping.style == .flow ? max(inner, mapping.end.line) : inner
             }
-            return last
         }
     }
 

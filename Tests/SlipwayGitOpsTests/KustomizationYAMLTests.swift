@@ -173,3 +173,20 @@ struct KustomizationYAMLTests {
         #expect(error.message.contains("give helmRelease"))
     }
 }
+
+extension KustomizationYAMLTests {
+    @Test func aMissingNewTagGoesAfterAFlowValueThatEndsOnItsOwnLine() throws {
+        let text = """
+            resources: []
+            images:
+              - name: ghcr.io/acme/shop
+                labels: {a: b,
+                  c: d
+                }
+              - name: ghcr.io/acme/worker
+
+            """
+        let edit = try editor.settingTag("main-2", image: shop, in: text)
+        #expect(edit.text == text.replacingOccurrences(of: "    }\n", with: "    }\n    newTag: main-2\n"))
+    }
+}
