@@ -127,14 +127,21 @@ public final class Application: Sendable {
             configuration: .init(
                 url: config.gitops.url, branch: config.gitops.branch, checkoutPath: resolve(config.gitops.checkout),
                 authorName: config.gitops.authorName, authorEmail: config.gitops.authorEmail,
-                baseDirectory: options.baseDirectory))
-        worker = DeployWorker(coordinator: coordinator, gitops: gitops, log: options.log)
+                baseDirectory: options.baseDirectory,
+                signing: config.gitops.signing.map {
+                    .init(format: $0.format == .ssh ? .ssh : .openpgp, keyFile: resolve($0.keyFile))
+                },
+                token: config.gitops.tokenEnv.flatMap { environment[$0] }, partialClone: config.gitops.partialClone))
+        let producedImages = ProducedImages(gitops: gitops)
+        worker = DeployWorker(
+            coordinator: coordinator, gitops: gitops, log: options.log, producedImages: producedImages)
         let kubernetes = try KubernetesConfiguration.resolve(
             apiServer: config.kubernetes.apiServer, tokenEnv: config.kubernetes.tokenEnv,
             caFile: config.kubernetes.caFile, environment: environment)
         monitor = RolloutMonitor(
             coordinator: coordinator, client: KubernetesClient(configuration: kubernetes),
-            policy: config.policy, branch: config.gitops.branch, wake: monitorWake, log: options.log)
+            policy: config.policy, branch: config.gitops.branch, wake: monitorWake, log: options.log,
+            producedImages: producedImages)
         let slack = SlackWebClient(httpClient: http, token: secrets.botToken, baseURL: config.slack.apiBaseURL)
         let pagerDuty = config.pagerDuty.map { PagerDutyClient(httpClient: http, eventsURL: $0.eventsURL) }
         deliverer = OutboxDeliverer(

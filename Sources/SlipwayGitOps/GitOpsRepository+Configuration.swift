@@ -23,13 +23,24 @@ extension GitOpsRepository {
         /// Extra environment for git (added to the process's own, which is inherited:
         /// `GIT_SSH_COMMAND`, `SSH_AUTH_SOCK`, `HOME` and the like).
         public var environment: [String: String]
+        /// How deploy commits are signed, so branch rules that require signed commits accept them; nil: unsigned.
+        public var signing: Signing?
+        /// A token for an HTTPS remote. git gets it from its environment through a credential helper that names
+        /// only the variable; it is never in git's arguments, the checkout's `.git/config`, errors or logs.
+        public var token: String?
+        /// Clone with `--filter=blob:none`: only the blobs a deploy touches are fetched (large repositories).
+        public var partialClone: Bool
 
         /// Creates a configuration.
         public init(
             url: String, branch: String = "main", checkoutPath: String, authorName: String, authorEmail: String,
             maxPushAttempts: Int = 5, retryBaseDelay: Duration = .milliseconds(50),
-            environment: [String: String] = [:], baseDirectory: String = FileManager.default.currentDirectoryPath
+            environment: [String: String] = [:], baseDirectory: String = FileManager.default.currentDirectoryPath,
+            signing: Signing? = nil, token: String? = nil, partialClone: Bool = false
         ) {
+            self.signing = signing
+            self.token = token
+            self.partialClone = partialClone
             self.url = Self.absoluteLocalPath(url, in: baseDirectory)
             self.branch = branch
             self.checkoutPath = checkoutPath
@@ -50,10 +61,41 @@ extension GitOpsRepository {
                 .standardizedFileURL.path
         }
 
-        /// The settings without secrets: the URL's user info is masked, environment values are left out.
+        /// The settings without secrets: the URL's user info is masked, environment values and the token are left
+        /// out.
         public var description: String {
-            "GitOps \(GitOpsRepository.redactingCredentials(in: url)) branch \(branch) at \(checkoutPath) "
+            var text =
+                "GitOps \(GitOpsRepository.redactingCredentials(in: url)) branch \(branch) at \(checkoutPath) "
                 + "as \(authorName) <\(authorEmail)>"
+            if let signing { text += ", commits signed (\(signing.format.rawValue))" }
+            if token != nil { text += ", HTTPS token from the environment" }
+            if partialClone { text += ", partial clone" }
+            return text
+        }
+    }
+}
+
+extension GitOpsRepository {
+    /// How deploy commits are signed.
+    public struct Signing: Sendable, Hashable {
+        /// The signature format git writes (`gpg.format`).
+        public enum Format: String, Sendable, Hashable, CaseIterable {
+            /// An ssh key (`gpg.format=ssh`); `keyFile` is the private key (or its `.pub`, with the key in an agent).
+            case ssh
+            /// An OpenPGP key; `keyFile` is an armored secret key without passphrase, imported into a keyring of
+            /// Slipway's own inside the checkout's `.git`.
+            case openpgp
+        }
+
+        /// The signature format.
+        public var format: Format
+        /// The key file.
+        public var keyFile: String
+
+        /// Creates signing settings.
+        public init(format: Format, keyFile: String) {
+            self.format = format
+            self.keyFile = keyFile
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwaySubprocess
 
 /// Slipway's working clone of the GitOps repository, and the one way deploys change it.
 ///
@@ -34,7 +35,29 @@ public actor GitOpsRepository {
         environment["GIT_AUTHOR_EMAIL"] = configuration.authorEmail
         environment["GIT_COMMITTER_NAME"] = configuration.authorName
         environment["GIT_COMMITTER_EMAIL"] = configuration.authorEmail
+        environment.merge(Self.tokenEnvironment(configuration.token)) { _, new in new }
+        if configuration.signing?.format == .openpgp { environment["GNUPGHOME"] = checkout + "/.git/slipway-gnupg" }
         self.git = Git(environment: environment)
+    }
+
+    /// The variable that carries the HTTPS token to git's credential helper.
+    static let tokenVariable = "SLIPWAY_GITOPS_TOKEN"
+
+    /// git's environment for an HTTPS token: the token in `SLIPWAY_GITOPS_TOKEN`, and (as command-line-level
+    /// configuration through `GIT_CONFIG_COUNT`) a credential helper that answers git's `get` with it. The helper
+    /// names the variable, not the token, so the token is in no argument list, config file or log.
+    static func tokenEnvironment(_ token: String?) -> [String: String] {
+        guard let token, !token.isEmpty else { return [:] }
+        return [
+            tokenVariable: token,
+            "GIT_CONFIG_COUNT": "2",
+            // An empty helper first: helpers from the user's or system's configuration are not asked.
+            "GIT_CONFIG_KEY_0": "credential.helper", "GIT_CONFIG_VALUE_0": "",
+            "GIT_CONFIG_KEY_1": "credential.helper",
+            "GIT_CONFIG_VALUE_1":
+                "!f() { test \"$1\" = get || return 0; echo username=x-access-token; "
+                + "echo \"password=$\(tokenVariable)\"; }; f",
+        ]
     }
 
     /// Makes the checkout an up-to-date clone of the branch: clones it when absent, otherwise fetches
@@ -52,12 +75,12 @@ public actor GitOpsRepository {
     ///   - image: the image name, e.g. `ghcr.io/nortinia-ltd/shop`.
     /// - Returns: the tag, or nil when the entry has no `newTag:`.
     /// - Throws: `GitOpsError` (`.fileMissing`, `.notAKustomization`, `.imageEntryMissing`, `.gitFailed`, ...).
-    public func currentTag(file: String, image: String) async throws -> String? {
+    public func currentTag(file: String, image: String, tagPath: String? = nil) async throws -> String? {
         let path = try repositoryPath(file)
-        return try healing { try tag(at: path, image: image) }
+        return try healing { try tag(at: path, image: image, tagPath: tagPath) }
     }
 
-    private func tag(at path: String, image: String) throws -> String? {
+    private func tag(at path: String, image: String, tagPath: String?) throws -> String? {
         try ensurePrepared()
         try fetch()
         let output = try git.run(["cat-file", "blob", "\(remoteRef):\(path)"], in: checkout)
@@ -67,7 +90,7 @@ public actor GitOpsRepository {
             }
             throw failure("cat-file", output)
         }
-        return try KustomizationImageEditor(path: path).currentTag(in: output.stdout, image: image)
+        return try ImageTagChange.currentTag(in: output.stdout, path: path, image: image, tagPath: tagPath)
     }
 
     /// Commits and pushes the change: one commit that changes only the entry's `newTag:`.
@@ -80,28 +103,62 @@ public actor GitOpsRepository {
     ///   the tag (nothing is committed or pushed).
     /// - Throws: `GitOpsError`; the checkout is left reset to the remote branch.
     public func commitImageTag(_ change: ImageTagChange) async throws -> CommitOutcome {
+        try await commit(change).outcome
+    }
+
+    /// Commits and pushes the change like `commitImageTag(_:)`, and says what the edited file produces.
+    /// - Returns: the outcome, the image reference the workload will run (`newName` of a mirroring entry, with the
+    ///   tag) and the entry's Flux `$imagepolicy` setter, if any.
+    /// - Throws: `GitOpsError`; the checkout is left reset to the remote branch.
+    public func commit(_ change: ImageTagChange) async throws -> CommitResult {
         let path = try repositoryPath(change.file)
         try KustomizationImageEditor.validate(tag: change.newTag)
         return try healing { try applyAndPush(change, path: path) }
     }
 
-    private func applyAndPush(_ change: ImageTagChange, path: String) throws -> CommitOutcome {
-        let editor = KustomizationImageEditor(path: path)
+    /// The image reference (`name:tag`) the file produces at `commit`: what a workload runs once Flux applied it.
+    /// - Returns: nil when the file or entry cannot be read there, or names no image.
+    public func producedImage(file: String, image: String, tagPath: String? = nil, commit: String) async throws
+        -> String?
+    {
+        let path = try repositoryPath(file)
+        return try healing {
+            try ensurePrepared()
+            var output = try git.run(["cat-file", "blob", "\(commit):\(path)"], in: checkout)
+            if !output.succeeded {
+                try fetch()
+                output = try git.run(["cat-file", "blob", "\(commit):\(path)"], in: checkout)
+            }
+            guard output.succeeded,
+                let tag = try? ImageTagChange.currentTag(in: output.stdout, path: path, image: image, tagPath: tagPath),
+                let edit = try? ImageTagChange.edit(
+                    output.stdout, path: path, image: image, tagPath: tagPath, newTag: tag)
+            else { return nil }
+            return "\(edit.producedImage ?? image):\(tag)"
+        }
+    }
+
+    private func applyAndPush(_ change: ImageTagChange, path: String) throws -> CommitResult {
         try ensurePrepared()
         let attempts = max(1, configuration.maxPushAttempts)
         var attempt = 1
         while true {
             try fetch()
             try resetToRemote()
-            let edit = try editor.settingTag(change.newTag, image: change.image, in: readFile(path))
-            guard edit.changed else { return .alreadyCurrent(tag: change.newTag) }
+            let edit = try change.edit(readFile(path), path: path)
+            func result(_ outcome: CommitOutcome) -> CommitResult {
+                CommitResult(
+                    outcome: outcome, producedImage: "\(edit.producedImage ?? change.image):\(change.newTag)",
+                    imagePolicy: edit.imagePolicy)
+            }
+            guard edit.changed else { return result(.alreadyCurrent(tag: change.newTag)) }
             do {
                 try write(edit.text, to: path)
                 try commit(change, oldTag: edit.oldTag, path: path)
                 let commit = try committedRevision()
                 switch try push() {
                 case .pushed:
-                    return .committed(commit: commit, oldTag: edit.oldTag)
+                    return result(.committed(commit: commit, oldTag: edit.oldTag))
                 case .overtaken where attempt < attempts:
                     pause(beforeAttempt: attempt + 1)
                     attempt += 1
@@ -157,14 +214,15 @@ public actor GitOpsRepository {
     /// - Throws: `GitOpsError` (`.gitFailed`) when git cannot fetch or search; `.fileMissing` when `file` is not a
     ///   path inside the repository.
     public func pushedDeploy(
-        forDeployId deployId: String, file: String, image: String, searchDepth: Int = 500
+        forDeployId deployId: String, file: String, image: String, tagPath: String? = nil, searchDepth: Int = 500
     ) async throws -> PushedDeploy? {
         let path = try repositoryPath(file)
         return try healing {
             try ensurePrepared()
             try fetch()
             guard let commit = try findCommit(carrying: deployId, searchDepth: searchDepth) else { return nil }
-            return PushedDeploy(commit: commit, previousTag: try tag(before: commit, at: path, image: image))
+            return PushedDeploy(
+                commit: commit, previousTag: try tag(before: commit, at: path, image: image, tagPath: tagPath))
         }
     }
 
@@ -187,10 +245,10 @@ public actor GitOpsRepository {
 
     /// The image's `newTag:` in `path` at the parent of `commit`. A parent without the file (or a root commit), or a
     /// file that no longer parses, means the old tag is unknown, not that recovery must fail: the push happened.
-    private func tag(before commit: String, at path: String, image: String) throws -> String? {
+    private func tag(before commit: String, at path: String, image: String, tagPath: String?) throws -> String? {
         let output = try git.run(["cat-file", "blob", "\(commit)^:\(path)"], in: checkout)
         guard output.succeeded else { return nil }
-        return try? KustomizationImageEditor(path: path).currentTag(in: output.stdout, image: image)
+        return try? ImageTagChange.currentTag(in: output.stdout, path: path, image: image, tagPath: tagPath)
     }
 
     // MARK: - Steps
@@ -248,12 +306,14 @@ public actor GitOpsRepository {
             }
             let parent = URL(fileURLWithPath: checkout).deletingLastPathComponent().path
             try? files.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            let filter = configuration.partialClone ? ["--filter=blob:none"] : []
             try check(
                 "clone",
-                git.run([
-                    "clone", "-q", "--no-tags", "--single-branch", "--branch", branch, "--", configuration.url,
-                    checkout,
-                ]))
+                git.run(
+                    ["clone", "-q", "--no-tags", "--single-branch"] + filter + [
+                        "--branch", branch, "--", configuration.url, checkout,
+                    ]))
+            openPGPFingerprint = nil  // a new clone has a new (empty) keyring
         }
         prepared = true
     }
@@ -325,13 +385,68 @@ public actor GitOpsRepository {
     }
 
     private func commit(_ change: ImageTagChange, oldTag: String?, path: String) throws {
+        let signing = try signingArguments()
         try check(
             "commit",
             git.run(
-                [
-                    "commit", "-q", "--no-verify", "--no-gpg-sign", "--cleanup=verbatim",
+                signing.config + [
+                    "commit", "-q", "--no-verify", signing.flag, "--cleanup=verbatim",
                     "-m", change.commitMessage(oldTag: oldTag), "--", path,
                 ], in: checkout))
+    }
+
+    /// The OpenPGP key's fingerprint, once imported into Slipway's own keyring.
+    private var openPGPFingerprint: String?
+
+    /// `-c` settings before `commit`, and `-S` or `--no-gpg-sign`.
+    private func signingArguments() throws -> (config: [String], flag: String) {
+        guard let signing = configuration.signing else { return ([], "--no-gpg-sign") }
+        guard FileManager.default.isReadableFile(atPath: signing.keyFile) else {
+            throw GitOpsError(
+                .gitFailed,
+                "The commit signing key \(signing.keyFile) (gitops.signing.keyFile) cannot be read; mount it there "
+                    + "or fix the path.")
+        }
+        switch signing.format {
+        case .ssh:
+            return (["-c", "gpg.format=ssh", "-c", "user.signingkey=\(signing.keyFile)"], "-S")
+        case .openpgp:
+            let fingerprint = try openPGPFingerprint ?? importOpenPGPKey(signing.keyFile)
+            openPGPFingerprint = fingerprint
+            return (["-c", "gpg.format=openpgp", "-c", "user.signingkey=\(fingerprint)"], "-S")
+        }
+    }
+
+    /// Imports the armored secret key into the keyring in `GNUPGHOME` and returns its fingerprint.
+    private func importOpenPGPKey(_ keyFile: String) throws -> String {
+        let home = git.environment["GNUPGHOME"] ?? checkout + "/.git/slipway-gnupg"
+        try? FileManager.default.createDirectory(
+            atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let gpg = Subprocess.locate("gpg", searchPath: git.environment["PATH"]) ?? "/usr/bin/gpg"
+        func run(_ arguments: [String]) throws -> Subprocess.Result {
+            do {
+                return try Subprocess.run(
+                    gpg, ["--batch", "--homedir", home] + arguments, environment: git.environment)
+            } catch {
+                throw GitOpsError(.gitFailed, "Cannot run gpg to sign commits (gitops.signing): \(error).")
+            }
+        }
+        let imported = try run(["--import", keyFile])
+        guard imported.succeeded else {
+            throw GitOpsError(
+                .gitFailed,
+                "gpg could not import the signing key \(keyFile): "
+                    + imported.stderrText.split(separator: "\n").suffix(2).joined(separator: " / "))
+        }
+        let listed = try run(["--with-colons", "--list-secret-keys"])
+        guard
+            let line = listed.stdoutText.split(separator: "\n").first(where: { $0.hasPrefix("fpr:") }),
+            let fingerprint = line.split(separator: ":", omittingEmptySubsequences: false).dropFirst(9).first,
+            !fingerprint.isEmpty
+        else {
+            throw GitOpsError(.gitFailed, "The signing key \(keyFile) holds no OpenPGP secret key.")
+        }
+        return String(fingerprint)
     }
 
     private enum PushResult {
@@ -410,6 +525,9 @@ public actor GitOpsRepository {
     /// Removes the configured URL's credentials from text, wherever git echoed them.
     private func redacting(_ text: String) -> String {
         var text = Self.redactingCredentials(in: text)
+        if let token = configuration.token, token.count >= 4 {
+            text = text.replacingOccurrences(of: token, with: "***")
+        }
         if let userInfo = Self.userInfo(in: configuration.url), userInfo.count >= 4 {
             text = text.replacingOccurrences(of: userInfo, with: "***")
         }

@@ -119,8 +119,10 @@ struct FakeFlux {
         status["conditions"] = [Self.readyCondition(true, "ReconciliationSucceeded", "Applied revision: \(revision)")]
         let file = Self.git(["--git-dir", link.gitDirectory, "show", "\(head):\(link.path)"]) ?? ""
         if let tag = Self.newTag(of: link.image, in: file) {
+            // kustomize sets the image to the entry's newName (a registry mirror) when it has one.
+            let name = Self.entry(of: link.image, in: file)?["newName"] ?? link.image
             controller.startRollout(
-                namespace: link.workloadNamespace, deployment: link.deployment, image: "\(link.image):\(tag)",
+                namespace: link.workloadNamespace, deployment: link.deployment, image: "\(name):\(tag)",
                 outcome: outcome, objects: &objects)
         }
     }
@@ -134,6 +136,11 @@ struct FakeFlux {
 
     /// `newTag` of the `images:` entry whose `name` (or `newName`) is `image`.
     static func newTag(of image: String, in kustomization: String) -> String? {
+        entry(of: image, in: kustomization)?["newTag"]
+    }
+
+    /// The `images:` entry whose `name` (or `newName`) is `image`, key by key.
+    static func entry(of image: String, in kustomization: String) -> [String: String]? {
         var entries: [[String: String]] = []
         var inImages = false
         for rawLine in kustomization.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -156,7 +163,7 @@ struct FakeFlux {
             guard parts.count == 2, !entries.isEmpty else { continue }
             entries[entries.count - 1][parts[0]] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
         }
-        return entries.first { $0["name"] == image || $0["newName"] == image }?["newTag"]
+        return entries.first { $0["name"] == image || $0["newName"] == image }
     }
 
     static func git(_ arguments: [String]) -> String? {

@@ -124,6 +124,9 @@ public struct EnvironmentEntry: Sendable, Equatable {
     public var approvalsRequired = 1
     /// Weekly windows in which deploys are refused (and CI deploys held), from `freezeWindows`.
     public var freezeWindows: [FreezeWindow] = []
+    /// Set when the environment is deployed through a Flux HelmRelease (`helmRelease` instead of `kustomization`);
+    /// `kustomization` is then the HelmRelease's `file`, the file Slipway edits.
+    public var helmRelease: HelmReleaseRef?
 
     public init(
         name: String, kustomization: String, flux: FluxRef, workload: Workload, autoDeploy: Bool = false,

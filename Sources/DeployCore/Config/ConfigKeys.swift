@@ -17,8 +17,9 @@ public enum ConfigKeys {
     static let slackCommands = ["deploy", "rollback", "status"]
     static let ci = ["webhookSecretEnv"]
     static let flux = ["webhookSecretEnv"]
-    static let gitops = ["url", "branch", "checkout", "author"]
+    static let gitops = ["url", "branch", "checkout", "author", "signing", "tokenEnv", "partialClone"]
     static let gitopsAuthor = ["name", "email"]
+    static let gitopsSigning = ["format", "keyFile"]
     static let kubernetes = ["apiServer", "tokenEnv", "caFile"]
     static let pagerDuty = ["routingKeyEnv", "eventsURL"]
     static let runbooks = ["baseURL"]
@@ -33,11 +34,12 @@ public enum ConfigKeys {
         "kustomization", "flux", "workload", "autoDeploy", "promoteFrom", "requireApproval", "deployers", "approvers",
         // Deploy decisions (promotion gates, approvals).
         "soakMinutes", "requireKnownTag", "requireVerified", "approvalsRequired",
-        "freezeWindows",
+        "freezeWindows", "helmRelease",
     ]
     static let environmentFlux = ["namespace", "kustomization", "gitRepository"]
     static let environmentWorkload = ["namespace", "deployment"]
     static let environmentFreezeWindow = ["from", "to", "timeZone", "reason"]
+    static let environmentHelmRelease = ["file", "tagPath", "namespace", "name"]
 
     /// Each object the loader reads, by JSON path (keys the user chooses written `<service>`, `<env>`), with the keys
     /// accepted in it.
@@ -53,6 +55,7 @@ public enum ConfigKeys {
         ("flux", flux),
         ("gitops", gitops),
         ("gitops.author", gitopsAuthor),
+        ("gitops.signing", gitopsSigning),
         ("kubernetes", kubernetes),
         ("pagerduty", pagerDuty),
         ("runbooks", runbooks),
@@ -63,6 +66,7 @@ public enum ConfigKeys {
         ("services.<service>.environments.<env>", environment),
         ("services.<service>.environments.<env>.flux", environmentFlux),
         ("services.<service>.environments.<env>.workload", environmentWorkload),
+        ("services.<service>.environments.<env>.helmRelease", environmentHelmRelease),
     ]
 
     /// Objects that are items of a list, by the list's path written `list[]`, with the keys accepted in each item.

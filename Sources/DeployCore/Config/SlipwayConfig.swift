@@ -47,6 +47,28 @@ public struct SlipwayConfig: Sendable, Equatable {
         public var checkout: String
         public var authorName: String
         public var authorEmail: String
+        /// `gitops.signing`: how deploy commits are signed; nil: unsigned.
+        public var signing: Signing? = nil
+        /// `gitops.tokenEnv`: the environment variable holding an HTTPS token for the remote.
+        public var tokenEnv: String? = nil
+        /// `gitops.partialClone`: clone with `--filter=blob:none`.
+        public var partialClone: Bool = false
+
+        /// `gitops.signing`.
+        public struct Signing: Sendable, Equatable {
+            public enum Format: String, Sendable, CaseIterable {
+                case ssh, openpgp
+            }
+
+            public var format: Format
+            /// The key file (an ssh private key, or an armored OpenPGP secret key).
+            public var keyFile: String
+
+            public init(format: Format, keyFile: String) {
+                self.format = format
+                self.keyFile = keyFile
+            }
+        }
     }
 
     public struct Kubernetes: Sendable, Equatable {
@@ -115,6 +137,7 @@ public struct SlipwayConfig: Sendable, Equatable {
         if case .postgres(let env) = store { names.append(("store.postgres.urlEnv", env)) }
         if let pd = pagerDuty { names.append(("pagerduty.routingKeyEnv", pd.routingKeyEnv)) }
         if let token = kubernetes.tokenEnv { names.append(("kubernetes.tokenEnv", token)) }
+        if let token = gitops.tokenEnv { names.append(("gitops.tokenEnv", token)) }
         return names.map { (path: $0.0, name: $0.1) }
     }
 

@@ -23,7 +23,8 @@ public struct DeployStateMachine: Sendable {
         case deny(by: String)
         case expireApproval
         /// The GitOps commit was pushed.
-        case committed(commit: String, previousTag: String?)
+        /// `note`: a warning shown with the deploy from now on (Flux image automation may overwrite the pin).
+        case committed(commit: String, previousTag: String?, note: String? = nil)
         /// The tag was already in the file; nothing was committed.
         case alreadyCurrent
         /// Flux applied the pushed revision.
@@ -152,11 +153,12 @@ public struct DeployStateMachine: Sendable {
             ]
             why = "approval expired"
 
-        case .committed(let commit, let previousTag):
+        case .committed(let commit, let previousTag, let note):
             try expect(deploy, in: [.committing], doing: "commit")
             next.state = .reconciling
             next.gitCommit = commit
             if let previousTag { next.previousTag = previousTag }
+            if let note { next.note = note }
             next.committedAt = now
             actions = [.recordCommittedTag, .updateMessage, .reconcile]
             why = "pushed \(commit.prefix(12))"

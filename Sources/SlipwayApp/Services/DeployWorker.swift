@@ -25,9 +25,16 @@ public final class DeployWorker: Service {
     /// How long a freshly queued CI deploy waits for newer webhooks of the same burst before it is committed.
     public let coalesceSeconds: Double
 
-    public init(coordinator: DeployCoordinator, gitops: GitOpsRepository, log: Log, coalesceSeconds: Double = 0.2) {
+    /// Where each commit's produced image is recorded for the rollout watch.
+    let producedImages: ProducedImages
+
+    public init(
+        coordinator: DeployCoordinator, gitops: GitOpsRepository, log: Log, coalesceSeconds: Double = 0.2,
+        producedImages: ProducedImages = ProducedImages()
+    ) {
         self.coordinator = coordinator
         self.gitops = gitops
+        self.producedImages = producedImages
         self.log = log.with(["component": "deploy-worker"])
         self.coalesceSeconds = max(0, coalesceSeconds)
     }
@@ -147,7 +154,7 @@ public final class DeployWorker: Service {
             environment: deploy.environment, deployId: deploy.id,
             requestedBy: deploy.source == .ci
                 ? "ci" : "\(deploy.requestedByName.map { "@\($0) " } ?? "")(\(deploy.requestedBy))",
-            sourceCommit: deploy.sourceCommit)
+            sourceCommit: deploy.sourceCommit, tagPath: env.helmRelease?.tagPath)
         do {
             // A crash between push and record leaves the deploy here with its commit already on the branch; only a
             // deploy that entered this step before this worker started (or failed a try) can be in that case.
@@ -155,7 +162,8 @@ public final class DeployWorker: Service {
                 deploy.updatedAt < runningSince.withLock({ $0 }) || attempts.withLock({ $0[deploy.id] ?? 0 }) > 0
             if mayBePushed,
                 let pushed = try await gitops.pushedDeploy(
-                    forDeployId: deploy.id, file: env.kustomization, image: service.image)
+                    forDeployId: deploy.id, file: env.kustomization, image: service.image,
+                    tagPath: env.helmRelease?.tagPath)
             {
                 // The tag the pushed commit replaced is in its parent; the deploy may never have learnt it.
                 let previousTag = pushed.previousTag ?? deploy.previousTag
@@ -166,13 +174,16 @@ public final class DeployWorker: Service {
                     .committed(commit: pushed.commit, previousTag: previousTag), deployId: deploy.id, actor: "slipway")
                 return
             }
-            let outcome = try await gitops.commitImageTag(change)
-            switch outcome {
+            let result = try await gitops.commit(change)
+            switch result.outcome {
             case .committed(let commit, let oldTag):
                 log.info(
                     "committed \(oldTag ?? "(none)") → \(deploy.targetTag) as \(commit.prefix(12))", metadata: about)
+                producedImages.record(deployId: deploy.id, producedImage: result.producedImage)
                 _ = try await coordinator.apply(
-                    .committed(commit: commit, previousTag: oldTag), deployId: deploy.id, actor: "slipway")
+                    .committed(
+                        commit: commit, previousTag: oldTag, note: result.imageAutomationWarning.map { "⚠️ \($0)" }),
+                    deployId: deploy.id, actor: "slipway")
             case .alreadyCurrent:
                 log.info("already at \(deploy.targetTag); nothing committed", metadata: about)
                 _ = try await coordinator.apply(.alreadyCurrent, deployId: deploy.id, actor: "slipway")

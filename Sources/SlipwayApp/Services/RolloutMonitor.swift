@@ -27,6 +27,8 @@ public final class RolloutMonitor: Service {
     public let rolloutPollInterval: Double
     /// Seconds between store checks for newly pushed deploys.
     public let pushCheckInterval: Double
+    /// The image each deploy's commit produces (a registry mirror's `newName`), which the watch expects.
+    let producedImages: ProducedImages
     /// Deploys Flux was asked to reconcile.
     private let reconciled = Mutex<Set<String>>([])
     /// Deploys polled at least once by this process (a failed reconcile request is retried at the next poll,
@@ -44,8 +46,10 @@ public final class RolloutMonitor: Service {
     ///   - pushCheckInterval: How often the store is checked for newly pushed deploys between polls.
     public init(
         coordinator: DeployCoordinator, client: KubernetesClient, policy: DeployPolicy, branch: String, wake: Wakeup,
-        log: Log, rolloutPollInterval: Double? = nil, pushCheckInterval: Double = 0.25
+        log: Log, rolloutPollInterval: Double? = nil, pushCheckInterval: Double = 0.25,
+        producedImages: ProducedImages = ProducedImages()
     ) {
+        self.producedImages = producedImages
         self.coordinator = coordinator
         self.observer = ClusterObserver(client: client)
         self.reconciler = FluxReconciler(client: client)
@@ -113,6 +117,7 @@ public final class RolloutMonitor: Service {
         seen.withLock { $0.formIntersection(ids) }
         reconciled.withLock { $0.formIntersection(ids) }
         warnings.retain(subjects: ids)
+        producedImages.retain(deployIds: ids)
         guard !watched.isEmpty else { return idle }
         let now = coordinator.clock()
         var targets: [WatchTarget] = []
@@ -142,7 +147,8 @@ public final class RolloutMonitor: Service {
                 WatchTarget(
                     deploy: WatchedDeploy(
                         deployId: deploy.id, commit: commit, branch: branch,
-                        expectedImage: "\(service.image):\(deploy.targetTag)",
+                        expectedImage: await producedImages.expectedImage(
+                            for: deploy, service: service, environment: env),
                         startedAt: deploy.committedAt ?? deploy.createdAt, rolledOutAt: deploy.rolledOutAt),
                     flux: env.flux, workload: env.workload, policy: RolloutPolicy(policy)))
         }
