@@ -4,7 +4,7 @@
 public enum ConfigKeys {
     static let root = [
         "server", "store", "slack", "ci", "flux", "gitops", "kubernetes", "pagerduty", "runbooks", "onCall", "people",
-        "policy", "services", "log",
+        "policy", "services", "log", "clusters",
     ]
     static let server = [
         "host", "port", "adminPort", "maxBodyBytes", "drainSeconds", "threads", "connectionMemoryBytes",
@@ -20,6 +20,9 @@ public enum ConfigKeys {
     static let gitops = ["url", "branch", "checkout", "author"]
     static let gitopsAuthor = ["name", "email"]
     static let kubernetes = ["apiServer", "tokenEnv", "caFile"]
+    static let cluster = [
+        "apiServer", "tokenEnv", "tokenFile", "caFile", "clientCertFile", "clientKeyFile", "kubeconfig", "context",
+    ]
     static let pagerDuty = ["routingKeyEnv", "eventsURL"]
     static let runbooks = ["baseURL"]
     static let onCall = ["slackUserIds"]
@@ -31,9 +34,10 @@ public enum ConfigKeys {
     static let service = ["repo", "image", "environments"]
     static let environment = [
         "kustomization", "flux", "workload", "autoDeploy", "promoteFrom", "requireApproval", "deployers", "approvers",
+        "workloads", "cluster",
     ]
     static let environmentFlux = ["namespace", "kustomization", "gitRepository"]
-    static let environmentWorkload = ["namespace", "deployment"]
+    static let environmentWorkload = ["namespace", "deployment", "kind", "name"]
 
     /// Each object the loader reads, by JSON path (keys the user chooses written `<service>`, `<env>`), with the keys
     /// accepted in it.
@@ -50,6 +54,7 @@ public enum ConfigKeys {
         ("gitops", gitops),
         ("gitops.author", gitopsAuthor),
         ("kubernetes", kubernetes),
+        ("clusters.<cluster>", cluster),
         ("pagerduty", pagerDuty),
         ("runbooks", runbooks),
         ("onCall", onCall),
@@ -63,7 +68,7 @@ public enum ConfigKeys {
 
     /// Objects whose keys the user chooses, as `path.<placeholder>`: one entry each.
     public static let userKeyedEntries = [
-        "people.<email>", "services.<service>", "services.<service>.environments.<env>",
+        "people.<email>", "services.<service>", "services.<service>.environments.<env>", "clusters.<cluster>",
     ]
 
     /// Every key the loader accepts as a full JSON path, e.g. `server.port`,

@@ -95,6 +95,8 @@ public struct SlipwayConfig: Sendable, Equatable {
     public var fluxWebhookSecretEnv: String?
     public var gitops: GitOps
     public var kubernetes: Kubernetes
+    /// Further clusters by name (`clusters`); environments name theirs with `cluster`.
+    public var clusters: [String: Cluster] = [:]
     public var pagerDuty: PagerDuty?
     public var logging = Logging()
     public var runbooksBaseURL: String
@@ -115,6 +117,9 @@ public struct SlipwayConfig: Sendable, Equatable {
         if case .postgres(let env) = store { names.append(("store.postgres.urlEnv", env)) }
         if let pd = pagerDuty { names.append(("pagerduty.routingKeyEnv", pd.routingKeyEnv)) }
         if let token = kubernetes.tokenEnv { names.append(("kubernetes.tokenEnv", token)) }
+        for name in clusters.keys.sorted() {
+            if let token = clusters[name]?.tokenEnv { names.append(("clusters.\(name).tokenEnv", token)) }
+        }
         return names.map { (path: $0.0, name: $0.1) }
     }
 
