@@ -120,6 +120,9 @@ public struct EnvironmentEntry: Sendable, Equatable {
     public var deployers: [String]
     /// Slack user ids allowed to approve; `*` means anyone (still never the requester).
     public var approvers: [String]
+    /// Set when the environment is deployed through a Flux HelmRelease (`helmRelease` instead of `kustomization`);
+    /// `kustomization` is then the HelmRelease's `file`, the file Slipway edits.
+    public var helmRelease: HelmReleaseRef?
 
     public init(
         name: String, kustomization: String, flux: FluxRef, workload: Workload, autoDeploy: Bool = false,

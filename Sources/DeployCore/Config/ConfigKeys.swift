@@ -34,10 +34,11 @@ public enum ConfigKeys {
     static let service = ["repo", "image", "environments"]
     static let environment = [
         "kustomization", "flux", "workload", "autoDeploy", "promoteFrom", "requireApproval", "deployers", "approvers",
-        "workloads", "cluster",
+        "workloads", "cluster", "helmRelease",
     ]
     static let environmentFlux = ["namespace", "kustomization", "gitRepository"]
     static let environmentWorkload = ["namespace", "deployment", "kind", "name"]
+    static let environmentHelmRelease = ["file", "tagPath", "namespace", "name"]
 
     /// Each object the loader reads, by JSON path (keys the user chooses written `<service>`, `<env>`), with the keys
     /// accepted in it.
@@ -64,6 +65,7 @@ public enum ConfigKeys {
         ("services.<service>.environments.<env>", environment),
         ("services.<service>.environments.<env>.flux", environmentFlux),
         ("services.<service>.environments.<env>.workload", environmentWorkload),
+        ("services.<service>.environments.<env>.helmRelease", environmentHelmRelease),
     ]
 
     /// Objects whose keys the user chooses, as `path.<placeholder>`: one entry each.
