@@ -99,3 +99,52 @@ struct MultiClusterTests {
         east.stop()
     }
 }
+
+/// `slipway check-config` checks what the clusters name without contacting them.
+@Suite("check-config: cluster references", .serialized, .harnessScope)
+struct ClusterCheckConfigTests {
+    @Test("a kubeconfig without the named context and an unreadable CA file are each named with their path")
+    func clusterProblems() throws {
+        let dir = NSTemporaryDirectory() + "slipway-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        TestScope.removeOnExit(dir)
+        try Data(
+            """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: a, cluster: {server: "https://a.example"}}]
+            users: [{name: u, user: {token: t}}]
+            contexts: [{name: staging, context: {cluster: a, user: u}}, {name: prod, context: {cluster: a, user: u}}]
+            """.utf8
+        ).write(to: URL(fileURLWithPath: dir + "/kubeconfig"))
+        var json = SlipwayHarness.configJSON(
+            remote: dir + "/missing-remote.git", checkout: dir + "/checkout", slackURL: "http://127.0.0.1:9/api",
+            pagerDutyURL: "http://127.0.0.1:9/pd", store: ["sqlite": ["path": dir + "/s.sqlite"]])
+        json["clusters"] = [
+            "east": ["kubeconfig": dir + "/kubeconfig", "context": "prdo"],
+            "west": ["apiServer": "https://west.example", "caFile": dir + "/missing-ca.crt"],
+        ]
+        let path = dir + "/slipway.json"
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+        let environment = [
+            "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1", "SLIPWAY_WEBHOOK_SECRET": "w",
+            "FLUX_WEBHOOK_TOKEN": "f", "PAGERDUTY_ROUTING_KEY": "p", "KUBE_TOKEN": "k",
+        ]
+        let result = try SlipwayProcess.run(["check-config", "--config", path], environment: environment)
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(result.stderr)")
+        #expect(lines.first?.contains(#"clusters.east.context: no context "prdo""#) == true, "\(result.stderr)")
+        #expect(lines.first?.contains("(did you mean \"prod\"?)") == true, "\(result.stderr)")
+        #expect(
+            lines.last
+                == "slipway: config: clusters.west.caFile: \(dir)/missing-ca.crt cannot be read; check the path and permissions"
+        )
+
+        // Fixed, it passes.
+        json["clusters"] = ["east": ["kubeconfig": dir + "/kubeconfig", "context": "prod"]]
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+        let fixed = try SlipwayProcess.run(["check-config", "--config", path], environment: environment)
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+    }
+}
