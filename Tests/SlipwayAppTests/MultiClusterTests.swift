@@ -50,6 +50,11 @@ struct MultiClusterTests {
         #expect(
             !h.kubernetes.requests().contains { $0.path.hasSuffix("/kustomizations/api-staging") },
             "api's Flux objects are in east")
+        // `slipway rbac --cluster east` grants in east only what api's environments need there.
+        let roles = try RBACManifest(config: h.config, cluster: "east").roles.map(\.namespace)
+        #expect(roles == ["api", "api-staging", "flux-system"])
+        let defaultRoles = try RBACManifest(config: h.config, cluster: "kubernetes").roles.map(\.namespace)
+        #expect(defaultRoles == ["flux-system", "shop", "shop-staging"])
     }
 
     @Test("cluster east down (its API server stopped): a deploy on the default cluster goes green; /status names east")
