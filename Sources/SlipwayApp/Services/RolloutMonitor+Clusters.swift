@@ -9,6 +9,8 @@ struct ClusterWatch: Sendable {
     var observer: ClusterObserver
     var reconciler: FluxReconciler
     var wake: Wakeup
+    /// The key an outage of this cluster's API server is logged under (once per 10 min, recovery once).
+    var apiKey: RepeatedWarnings.Key
 }
 
 extension RolloutMonitor {

@@ -65,7 +65,9 @@ public final class RolloutMonitor: Service {
         self.clusters = clients.map { item in
             ClusterWatch(
                 name: item.name, observer: ClusterObserver(client: item.client),
-                reconciler: FluxReconciler(client: item.client), wake: clients.count == 1 ? wake : Wakeup())
+                reconciler: FluxReconciler(client: item.client), wake: clients.count == 1 ? wake : Wakeup(),
+                apiKey: clients.count == 1
+                    ? Self.kubernetesAPI : RepeatedWarnings.outsideService("Kubernetes API of cluster \(item.name)"))
         }
         self.observer = self.clusters[0].observer
         self.reconciler = self.clusters[0].reconciler
@@ -157,9 +159,12 @@ public final class RolloutMonitor: Service {
 
     /// The line to log for a failed call about one deploy, if any: an unreachable or failing API server counts
     /// once for all deploys (`outside`), anything else per deploy (`warnings`).
-    private func warning(_ error: any Error, key: RepeatedWarnings.Key, detail: String, now: Date) -> String? {
+    private func warning(
+        _ error: any Error, key: RepeatedWarnings.Key, detail: String, now: Date,
+        api: RepeatedWarnings.Key = RolloutMonitor.kubernetesAPI
+    ) -> String? {
         if let error = error as? KubernetesError, error.isRetryable {
-            return outside.failure(Self.kubernetesAPI, detail + "; one line per 10 min while it lasts", now: now)
+            return outside.failure(api, detail + "; one line per 10 min while it lasts", now: now)
         }
         return warnings.failure(key, detail, now: now)
     }
@@ -202,10 +207,10 @@ public final class RolloutMonitor: Service {
                         namespace: env.flux.namespace, at: now)
                     reconciled.withLock { _ = $0.insert(deploy.id) }
                     if let line = warnings.success(key, now: now) { log.info(line, metadata: about) }
-                    if let line = outside.success(Self.kubernetesAPI, now: now) { log.info(line) }
+                    if let line = outside.success(cluster.apiKey, now: now) { log.info(line) }
                 } catch {
                     let detail = "\(error) (Flux will still pick the commit up at its interval)"
-                    if let line = warning(error, key: key, detail: detail, now: now) {
+                    if let line = warning(error, key: key, detail: detail, now: now, api: cluster.apiKey) {
                         log.warning(line, metadata: about)
                     }
                 }
@@ -224,12 +229,12 @@ public final class RolloutMonitor: Service {
         for deploy in watched {
             let key = RepeatedWarnings.Key(what: "cluster poll", subject: deploy.id)
             if let error = poll.errors[deploy.id] {
-                if let line = warning(error, key: key, detail: "\(error)", now: now) {
+                if let line = warning(error, key: key, detail: "\(error)", now: now, api: cluster.apiKey) {
                     log.warning(line, metadata: deploy.logMetadata)
                 }
             } else {
                 if let line = warnings.success(key, now: now) { log.info(line, metadata: deploy.logMetadata) }
-                if let line = outside.success(Self.kubernetesAPI, now: now) { log.info(line) }
+                if let line = outside.success(cluster.apiKey, now: now) { log.info(line) }
             }
         }
         var next = policy.pollIntervalSeconds
