@@ -47,7 +47,8 @@ let package = Package(
             name: "SlipwayGitOps", dependencies: ["DeployCore", "SlipwaySubprocess", "SlipwayYAML"],
             swiftSettings: strict),
         .target(
-            name: "SlipwayKubernetes", dependencies: ["SlipwayHTTP", "DeployCore"], swiftSettings: strict),
+            name: "SlipwayKubernetes", dependencies: ["SlipwayHTTP", "DeployCore", "SlipwayYAML"],
+            swiftSettings: strict),
         .target(name: "SlipwayStore", dependencies: ["CSQLite", "CLibPQ", "DeployCore"], swiftSettings: strict),
         .target(
             name: "SlipwayApp",

@@ -135,13 +135,24 @@ public final class Application: Sendable {
         let producedImages = ProducedImages(gitops: gitops)
         worker = DeployWorker(
             coordinator: coordinator, gitops: gitops, log: options.log, producedImages: producedImages)
-        let kubernetes = try KubernetesConfiguration.resolve(
-            apiServer: config.kubernetes.apiServer, tokenEnv: config.kubernetes.tokenEnv,
-            caFile: config.kubernetes.caFile, environment: environment)
+        // The top-level `kubernetes` cluster only when an environment runs there; each named cluster in use besides.
+        let clustersInUse = config.clustersInUse
+        let kubernetes =
+            clustersInUse.contains(SlipwayConfig.defaultClusterName)
+            ? try KubernetesConfiguration.resolve(
+                apiServer: config.kubernetes.apiServer, tokenEnv: config.kubernetes.tokenEnv,
+                caFile: config.kubernetes.caFile, environment: environment) : nil
+        var clusterClients: [String: KubernetesClient] = [:]
+        for name in clustersInUse {
+            guard let cluster = config.clusters[name] else { continue }
+            clusterClients[name] = KubernetesClient(
+                configuration: try KubernetesConfiguration.resolve(
+                    cluster: cluster.resolvingPaths(resolve), name: name, environment: environment))
+        }
         monitor = RolloutMonitor(
-            coordinator: coordinator, client: KubernetesClient(configuration: kubernetes),
+            coordinator: coordinator, client: kubernetes.map { KubernetesClient(configuration: $0) },
             policy: config.policy, branch: config.gitops.branch, wake: monitorWake, log: options.log,
-            producedImages: producedImages)
+            clusters: clusterClients, producedImages: producedImages)
         let slack = SlackWebClient(httpClient: http, token: secrets.botToken, baseURL: config.slack.apiBaseURL)
         let pagerDuty = config.pagerDuty.map { PagerDutyClient(httpClient: http, eventsURL: $0.eventsURL) }
         deliverer = OutboxDeliverer(
@@ -154,7 +165,8 @@ public final class Application: Sendable {
         pruner = StorePruner(configuration: options.pruning, store: store, clock: options.clock, log: options.log)
 
         let status = StatusReport(
-            store: store, catalog: config.catalog, clock: options.clock, names: config.slack.commands)
+            store: store, catalog: config.catalog, clock: options.clock, names: config.slack.commands,
+            clusterHealth: monitor.health)
         let commands = CommandHandler(coordinator: coordinator, status: status, names: config.slack.commands)
         let interactions = InteractionHandler(
             coordinator: coordinator, commands: commands, renderer: renderer,

@@ -6,7 +6,7 @@ enum BenchCommand {
     static let usage = """
         usage: slipway-bench <benchmark> [options]
           deploy [--requests N] [--deploys N]  approval-to-commit, webhook-persistence and ack benchmarks
-          watch [--services N] [--in-flight N] [--cycles N] [--samples N]
+          watch [--services N] [--in-flight N] [--cycles N] [--samples N] [--clusters N]
                                                rollout watch benchmark against the fake Kubernetes API server
           slowloris [--slow N] [--idle N] [--requests N] [--per-client N]
                                                signed /status p99 from 127.0.0.2 while 127.0.0.1 holds slow and
@@ -49,10 +49,11 @@ enum BenchCommand {
                 requests: options["--requests"] ?? 20_000, deploys: options["--deploys"] ?? 20)
             return 0
         case "watch":
-            let options = try parse(rest, flags: ["--services", "--in-flight", "--cycles", "--samples"])
+            let options = try parse(rest, flags: ["--services", "--in-flight", "--cycles", "--samples", "--clusters"])
             try await WatchBench.run(
                 services: options["--services"] ?? 1000, inFlight: options["--in-flight"] ?? 50,
-                cycles: options["--cycles"] ?? 20, samples: options["--samples"] ?? 10)
+                cycles: options["--cycles"] ?? 20, samples: options["--samples"] ?? 10,
+                clusters: options["--clusters"] ?? 3)
             return 0
         case "slowloris":
             let options = try parse(rest, flags: ["--slow", "--idle", "--requests", "--per-client"])

@@ -28,8 +28,11 @@ enum WatchBench {
     ///   - inFlight: Deploys rolling out at once.
     ///   - cycles: Poll cycles measured per catalog.
     ///   - samples: Rollouts completed per latency measurement.
+    ///   - clusters: Clusters (each its own fake API server) the environments are spread over in the last section:
+    ///     `dev` in the first, `staging` in the second, `prod` in the third (cycling for more than 3).
     static func run(
-        services: Int = 1000, smallServices: Int = 20, inFlight: Int = 50, cycles: Int = 20, samples: Int = 10
+        services: Int = 1000, smallServices: Int = 20, inFlight: Int = 50, cycles: Int = 20, samples: Int = 10,
+        clusters: Int = 3
     ) async throws {
         let inFlight = max(1, inFlight)
         let smallServices = max(smallServices, (inFlight + 2) / 3)
@@ -122,6 +125,53 @@ enum WatchBench {
             )
         }
         print("  goal: ≤ 2 s with the default poll interval, less with Flux events")
+
+        try await runClusters(services: services, inFlight: inFlight, cycles: cycles, samples: samples, count: clusters)
+    }
+
+    /// The same catalog over several clusters, each watched by its own poller: API calls per poll (all clusters
+    /// together, and per cluster) and rollout complete → succeeded.
+    static func runClusters(services: Int, inFlight: Int, cycles: Int, samples: Int, count: Int) async throws {
+        guard count > 1 else { return }
+        let world = try World(services: services, inFlight: inFlight, pollInterval: 5, clusters: count)
+        defer { world.stop() }
+        let monitor = world.monitor(rolloutPollInterval: nil)
+        await monitor.pollOnce()  // first sight: the reconcile requests
+        let cost = await measurePolls(monitor, world: world, cycles: cycles)
+        let perCluster = world.clusters.map { fake in
+            Double(fake.totalRequests)
+        }
+        print(
+            "poll cycle over \(count) clusters, \(services * 3) environments configured (\(services) services × 3): \(fmt(cost.calls)) API calls (\(fmt(cost.calls / Double(count))) per cluster), \(fmt(cost.cpuMs)) ms CPU, \(fmt(cost.wallMs)) ms wall (median of \(cycles))"
+        )
+        print("  requests served per cluster so far: \(perCluster.map { fmt($0, 0) }.joined(separator: ", "))")
+        try world.app.start()
+        let running = Task { await monitor.run() }
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        var latencies: [Double] = []
+        var calls: [Double] = []
+        for sample in 0..<samples {
+            let slot = sample % inFlight
+            try await Task.sleep(nanoseconds: UInt64(Double.random(in: 0..<monitor.rolloutPollInterval) * 1e9))
+            let id = world.deployIds[slot]
+            let before = monitor.apiCallCount
+            world.completeRollout(slot: slot)
+            let start = ContinuousClock.now
+            guard try await world.waitUntilSucceeded(id, timeout: 30) else {
+                throw WatchBenchError(description: "deploy \(id) did not succeed within 30 s")
+            }
+            latencies.append(seconds(start.duration(to: .now)))
+            calls.append(Double(monitor.apiCallCount - before))
+            try world.restartRollout(slot: slot)
+        }
+        running.cancel()
+        await running.value
+        latencies.sort()
+        let median = latencies[latencies.count / 2]
+        let p90 = latencies[min(latencies.count - 1, latencies.count * 9 / 10)]
+        print(
+            "rollout complete → succeeded over \(count) clusters (1 s cadence while rolling out): median \(fmt(median, 3)) s, p90 \(fmt(p90, 3)) s, max \(fmt(latencies.last!, 3)) s (n=\(samples)); API calls while waiting: median \(fmt(Self.median(calls), 0))"
+        )
     }
 
     // MARK: - Measuring
@@ -141,16 +191,16 @@ enum WatchBench {
         var wall: [Double] = []
         for _ in 0..<max(1, cycles) {
             let callsBefore = monitor.apiCallCount
-            let requests = world.cluster.server.requestCount
-            let bytes = world.cluster.server.bytesSent
+            let requests = world.requestCount
+            let bytes = world.bytesSent
             let cpuBefore = cpuSeconds()
             let start = ContinuousClock.now
             await monitor.pollOnce()
             wall.append(seconds(start.duration(to: .now)) * 1000)
             cpu.append((cpuSeconds() - cpuBefore) * 1000)
             calls += Double(monitor.apiCallCount - callsBefore)
-            kilobytes += Double(world.cluster.server.bytesSent - bytes) / 1024
-            precondition(world.cluster.server.requestCount - requests == monitor.apiCallCount - callsBefore)
+            kilobytes += Double(world.bytesSent - bytes) / 1024
+            precondition(world.requestCount - requests == monitor.apiCallCount - callsBefore)
         }
         let n = Double(cpu.count)
         return PollCost(calls: calls / n, cpuMs: median(cpu), wallMs: median(wall), kilobytes: kilobytes / n)
@@ -190,7 +240,10 @@ enum WatchBench {
         static let environments = ["dev", "staging", "prod"]
 
         let directory: String
-        let cluster: FakeKubernetes
+        /// The first cluster (the top-level `kubernetes` one).
+        var cluster: FakeKubernetes { clusters[0] }
+        /// Every cluster: environment `dev` in the first, `staging` in the second, `prod` in the third.
+        let clusters: [FakeKubernetes]
         let app: Application
         let inFlight: Int
         let smallServices: Int
@@ -200,25 +253,30 @@ enum WatchBench {
         private var revisions: [Int: String] = [:]  // slot → the commit its deploy rolls out
         private let client = CurlHTTPClient()
 
-        init(services: Int, inFlight: Int, pollInterval: Double) throws {
+        init(services: Int, inFlight: Int, pollInterval: Double, clusters clusterCount: Int = 1) throws {
             self.inFlight = inFlight
             self.smallServices = max(1, (inFlight + 2) / 3)
             directory = NSTemporaryDirectory() + "slipway-watch-bench-" + UUID().uuidString
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             // Rollouts are held (`.hold`) until `completeRollout(slot:)`: 1 of 3 pods updated until then.
-            cluster = try FakeKubernetes(token: Self.token, rolloutSteps: 1_000_000)
+            clusters = try (0..<max(1, clusterCount)).map { _ in
+                try FakeKubernetes(token: Self.token, rolloutSteps: 1_000_000)
+            }
             var catalog: [String: Any] = [:]
             for index in 0..<services {
                 let service = Self.service(index)
                 var environments: [String: Any] = [:]
                 for env in Self.environments {
-                    environments[env] = [
+                    var entry: [String: Any] = [
                         "kustomization": "clusters/\(env)/\(service)/kustomization.yaml",
                         "flux": ["kustomization": "\(service)-\(env)", "gitRepository": "gitops"],
                         "workload": ["namespace": "\(service)-\(env)", "deployment": service],
                         "deployers": ["*"], "approvers": ["U0DANA"],
                     ]
-                    cluster.applied(
+                    let clusterIndex = Self.clusterIndex(env: env, count: clusters.count)
+                    if clusterIndex > 0 { entry["cluster"] = "c\(clusterIndex)" }
+                    environments[env] = entry
+                    clusters[clusterIndex].applied(
                         kustomization: "\(service)-\(env)", gitRepository: "gitops",
                         path: "clusters/\(env)/\(service)/kustomization.yaml",
                         revision: Self.sha("idle-\(service)-\(env)"))
@@ -228,7 +286,11 @@ enum WatchBench {
                     "environments": environments,
                 ]
             }
-            let json: [String: Any] = [
+            var named: [String: Any] = [:]
+            for index in clusters.indices.dropFirst() {
+                named["c\(index)"] = ["apiServer": clusters[index].baseURL, "tokenEnv": "KUBE_TOKEN"]
+            }
+            var json: [String: Any] = [
                 "server": ["host": "127.0.0.1", "port": 0],
                 "store": ["sqlite": ["path": directory + "/bench.sqlite"]],
                 "slack": [
@@ -241,12 +303,13 @@ enum WatchBench {
                     "url": directory + "/gitops.git", "branch": "main", "checkout": directory + "/checkout",
                     "author": ["name": "Slipway", "email": "slipway@example.com"],
                 ],
-                "kubernetes": ["apiServer": cluster.baseURL, "tokenEnv": "KUBE_TOKEN"],
+                "kubernetes": ["apiServer": clusters[0].baseURL, "tokenEnv": "KUBE_TOKEN"],
                 "policy": [
                     "stabilityWindowSeconds": 0, "pollIntervalSeconds": pollInterval, "rolloutTimeoutSeconds": 3600,
                 ],
                 "services": catalog,
             ]
+            if !named.isEmpty { json["clusters"] = named }
             let config = try ConfigLoader.parse(try JSONSerialization.data(withJSONObject: json))
             let secrets = try Application.Secrets.load(
                 config,
@@ -261,6 +324,18 @@ enum WatchBench {
             deployIds = []
             for slot in 0..<inFlight { deployIds.append(try insertDeploy(slot: slot)) }
         }
+
+        /// The cluster of an environment: `dev`, `staging`, `prod` → 0, 1, 2 (modulo the count).
+        static func clusterIndex(env: String, count: Int) -> Int {
+            (environments.firstIndex(of: env) ?? 0) % max(1, count)
+        }
+
+        /// The fake API server an environment's objects live in.
+        func fake(_ env: String) -> FakeKubernetes { clusters[Self.clusterIndex(env: env, count: clusters.count)] }
+
+        /// Requests served and bytes sent by all clusters.
+        var requestCount: Int { clusters.reduce(0) { $0 + $1.server.requestCount } }
+        var bytesSent: Int { clusters.reduce(0) { $0 + $1.server.bytesSent } }
 
         static func service(_ index: Int) -> String {
             let digits = String(index)
@@ -294,6 +369,7 @@ enum WatchBench {
             try app.store.write { w in try w.insert(deploy) }
             // Flux applied the commit; the Deployment rolls out its image: 1 of 3 pods updated, held there.
             let namespace = "\(service)-\(env)"
+            let cluster = fake(env)
             if !deployments.contains(namespace) {
                 deployments.insert(namespace)
                 cluster.addDeployment(
@@ -312,7 +388,7 @@ enum WatchBench {
         /// The Deployment controller finished the rollout of `slot`: all pods new and ready, no old ones.
         func completeRollout(slot: Int) {
             let (service, env) = environment(slot: slot)
-            cluster.completeRollout(namespace: "\(service)-\(env)", deployment: service)
+            fake(env).completeRollout(namespace: "\(service)-\(env)", deployment: service)
         }
 
         /// Replaces the finished deploy of `slot` by a new one rolling out, so the same number stays in flight.
@@ -321,11 +397,16 @@ enum WatchBench {
         }
 
         func monitor(rolloutPollInterval: Double?) -> RolloutMonitor {
-            let client = KubernetesClient(
-                configuration: KubernetesConfiguration(baseURL: cluster.baseURL, token: .fixed(Self.token)))
+            func client(_ fake: FakeKubernetes) -> KubernetesClient {
+                KubernetesClient(
+                    configuration: KubernetesConfiguration(baseURL: fake.baseURL, token: .fixed(Self.token)))
+            }
+            var named: [String: KubernetesClient] = [:]
+            for index in clusters.indices.dropFirst() { named["c\(index)"] = client(clusters[index]) }
             return RolloutMonitor(
-                coordinator: app.coordinator, client: client, policy: app.config.policy, branch: "main",
-                wake: app.monitorWake, log: Log(minimum: .error), rolloutPollInterval: rolloutPollInterval)
+                coordinator: app.coordinator, client: client(cluster), policy: app.config.policy, branch: "main",
+                wake: app.monitorWake, log: Log(minimum: .error), rolloutPollInterval: rolloutPollInterval,
+                clusters: named)
         }
 
         /// Posts the event Flux sends when the Kustomization's health check passes at the deploy's revision.
@@ -361,7 +442,7 @@ enum WatchBench {
 
         func stop() {
             app.drain()
-            cluster.stop()
+            for cluster in clusters { cluster.stop() }
             try? FileManager.default.removeItem(atPath: directory)
         }
     }

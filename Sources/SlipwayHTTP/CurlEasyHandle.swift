@@ -9,6 +9,8 @@ final class CurlEasyHandle: @unchecked Sendable {
         var userAgent: String
         var caFile: String?
         var connectTimeout: Double
+        /// Client certificates and in-memory CA (`TLSOptions`).
+        var tls = TLSOptions()
     }
 
     private let handle: UnsafeMutableRawPointer
@@ -66,6 +68,20 @@ final class CurlEasyHandle: @unchecked Sendable {
                 set(slipway_curl_setopt_string(handle, CURLOPT_USERAGENT, settings.userAgent))
                 if let caFile = settings.caFile {
                     set(slipway_curl_setopt_string(handle, CURLOPT_CAINFO, caFile))
+                }
+                if let file = settings.tls.clientCertFile {
+                    set(slipway_curl_setopt_string(handle, CURLOPT_SSLCERT, file))
+                }
+                if let file = settings.tls.clientKeyFile {
+                    set(slipway_curl_setopt_string(handle, CURLOPT_SSLKEY, file))
+                }
+                // Blobs are copied by curl (CURL_BLOB_COPY), so the arrays need not outlive the call.
+                for (option, pem) in [
+                    (CURLOPT_CAINFO_BLOB, settings.tls.caPEM), (CURLOPT_SSLCERT_BLOB, settings.tls.clientCertPEM),
+                    (CURLOPT_SSLKEY_BLOB, settings.tls.clientKeyPEM),
+                ] {
+                    guard let pem else { continue }
+                    set(pem.withUnsafeBytes { slipway_curl_setopt_blob(handle, option, $0.baseAddress, $0.count) })
                 }
                 set(slipway_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
                 set(slipway_curl_setopt_write_callback(handle, slipwayCurlWrite))

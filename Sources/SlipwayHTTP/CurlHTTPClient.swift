@@ -51,7 +51,8 @@ public final class CurlHTTPClient: HTTPClient {
                 if idle.count < Self.maxIdleHandles { idle.append(handle) }
             }
         }
-        let settings = CurlEasyHandle.Settings(userAgent: userAgent, caFile: tls.caFile, connectTimeout: connectTimeout)
+        let settings = CurlEasyHandle.Settings(
+            userAgent: userAgent, caFile: tls.caFile, connectTimeout: connectTimeout, tls: tls)
         return try handle.perform(request, settings: settings)
     }
 }

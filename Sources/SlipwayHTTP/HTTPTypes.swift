@@ -252,6 +252,13 @@ public struct HTTPClientRequest: Sendable {
 public struct TLSOptions: Sendable, Equatable {
     /// A PEM CA bundle to trust instead of the system store.
     public var caFile: String?
+    /// PEM client certificate and key files for TLS client authentication.
+    public var clientCertFile: String? = nil
+    public var clientKeyFile: String? = nil
+    /// The same in memory (PEM bytes), handed to libcurl as blobs.
+    public var caPEM: [UInt8]? = nil
+    public var clientCertPEM: [UInt8]? = nil
+    public var clientKeyPEM: [UInt8]? = nil
     public init(caFile: String? = nil) { self.caFile = caFile }
 }
 

@@ -5,7 +5,8 @@ import Synchronization
 /// Watches every deploy in flight with one poll of the API server.
 ///
 /// The cost of a poll depends only on the targets passed in, never on how many services are configured:
-/// one GET per watched Flux Kustomization, one Deployment LIST per workload namespace (narrowed with
+/// one GET per watched Flux Kustomization, one LIST per workload namespace and kind (Deployments, StatefulSets,
+/// DaemonSets; narrowed with
 /// `metadata.name=` when a namespace has one target), and pods by label selector per workload namespace, merged into
 /// one set-based selector where the Deployments' selectors allow it. A workload namespace whose last LIST held many
 /// more objects than the targets want is read with one `metadata.name=` LIST per wanted Deployment instead, so
@@ -41,88 +42,116 @@ public struct ClusterObserver: Sendable {
     }
 
     /// Observes the targets once and reports the deploys that could not be observed.
+    ///
+    /// A deploy with several workloads is assessed once per workload; the answers are combined
+    /// (`RolloutAssessment.combine`): green only when every workload rolled out.
     public func poll(_ targets: [WatchTarget], now: Date) async -> ClusterPoll {
         var result = ClusterPoll()
         guard !targets.isEmpty else { return result }
+        // One unit per workload of each target; evidence and assessments are per unit.
+        let units = targets.indices.flatMap { index in
+            targets[index].workloads.map { Unit(target: index, workload: $0) }
+        }
+        func names(_ kind: WorkloadKind) -> [String: Set<String>] {
+            var names: [String: Set<String>] = [:]
+            for unit in units where unit.workload.kind == kind {
+                names[unit.workload.namespace, default: []].insert(unit.workload.name)
+            }
+            return names
+        }
 
-        // 1. Flux Kustomizations by name, Deployments one LIST per namespace, all at once.
+        // 1. Flux Kustomizations by name, workloads one LIST per namespace and kind, all at once.
         async let kustomizationLists = getByName(
             .kustomizations, names: Self.names(targets) { ($0.flux.namespace, $0.flux.kustomization) })
-        async let deploymentLists = listByNamespace(
-            .deployments, names: Self.names(targets) { ($0.workload.namespace, $0.workload.deployment) })
-        let (kustomizations, deployments) = await (kustomizationLists, deploymentLists)
+        async let deploymentLists = listByNamespace(.deployments, names: names(.deployment))
+        async let statefulSetLists = listByNamespace(.statefulSets, names: names(.statefulSet))
+        async let daemonSetLists = listByNamespace(.daemonSets, names: names(.daemonSet))
+        let (kustomizations, deployments, statefulSets, daemonSets) = await (
+            kustomizationLists, deploymentLists, statefulSetLists, daemonSetLists
+        )
 
         var evidence: [Int: ClusterEvidence] = [:]
-        for (index, target) in targets.enumerated() {
+        for (index, unit) in units.enumerated() {
+            let target = targets[unit.target]
+            guard result.errors[target.deployId] == nil else { continue }
             do {
                 let kustomization = try kustomizations[target.flux.namespace, default: .success([])].get()
                     .first { $0.metadata.name == target.flux.kustomization }
-                let deployment = try deployments[target.workload.namespace, default: .success([])].get()
-                    .first { $0.metadata.name == target.workload.deployment }
-                evidence[index] = ClusterEvidence(kustomization: kustomization, deployment: deployment, collected: [])
+                let namespace = unit.workload.namespace
+                let name = unit.workload.name
+                let workload: K8s.Workload? =
+                    switch unit.workload.kind {
+                    case .deployment:
+                        try deployments[namespace, default: .success([])].get()
+                            .first { $0.metadata.name == name }.map(K8s.Workload.deployment)
+                    case .statefulSet:
+                        try statefulSets[namespace, default: .success([])].get()
+                            .first { $0.metadata.name == name }.map(K8s.Workload.statefulSet)
+                    case .daemonSet:
+                        try daemonSets[namespace, default: .success([])].get()
+                            .first { $0.metadata.name == name }.map(K8s.Workload.daemonSet)
+                    }
+                evidence[index] = ClusterEvidence(kustomization: kustomization, collected: [], workload: workload)
             } catch {
                 result.errors[target.deployId] = error
             }
         }
+        Self.dropFailed(&evidence, units: units, targets: targets, errors: result.errors)
 
-        // 2. Pods, only for deploys whose answer depends on them.
+        // 2. Pods, only for workloads whose answer depends on them.
         let needPods = evidence.keys.sorted().filter { index in
-            switch RolloutAssessment.assess(
-                targets[index].deploy, evidence: evidence[index]!, policy: targets[index].policy, now: now)
+            let target = targets[units[index].target]
+            switch RolloutAssessment.assess(target.deploy, evidence: evidence[index]!, policy: target.policy, now: now)
             {
-            case .waitingForFlux, .applied: false
-            default: true
+            case .waitingForFlux, .applied: return false
+            default: return true
             }
         }
         let podQueries = Self.podQueries(
             needPods.map {
-                (index: $0, namespace: targets[$0].workload.namespace, deployment: evidence[$0]!.deployment)
+                (index: $0, namespace: units[$0].workload.namespace, workload: evidence[$0]!.workload)
             })
         let podLists = await listQueries(.pods, podQueries)
         for index in needPods {
-            guard let labels = evidence[index]!.deployment?.spec?.selector?.matchLabels, !labels.isEmpty else {
-                continue
-            }
-            let namespace = targets[index].workload.namespace
+            guard let labels = evidence[index]?.workload?.matchLabels, !labels.isEmpty else { continue }
+            let namespace = units[index].workload.namespace
             for query in podQueries where query.namespace == namespace && query.indices.contains(index) {
                 switch podLists[query] {
                 case .success(let pods)?:
-                    evidence[index]!.pods += pods.filter { $0.matches(labels: labels) }
+                    evidence[index]?.pods += pods.filter { $0.matches(labels: labels) }
                 case .failure(let error)?:
-                    result.errors[targets[index].deployId] = error
-                    evidence[index] = nil
+                    result.errors[targets[units[index].target].deployId] = error
                 case nil:
                     break
                 }
             }
         }
+        Self.dropFailed(&evidence, units: units, targets: targets, errors: result.errors)
 
-        // 3. Assess; fetch diagnosis evidence for deploys that look failed or stuck, and assess those again.
+        // 3. Assess; fetch diagnosis evidence for workloads that look failed or stuck, and assess those again.
         var observations: [Int: RolloutObservation] = [:]
         for (index, item) in evidence {
+            let target = targets[units[index].target]
             observations[index] = RolloutAssessment.assess(
-                targets[index].deploy, evidence: item, policy: targets[index].policy, now: now)
+                target.deploy, evidence: item, policy: target.policy, now: now)
         }
         for _ in 0..<3 {
             var needs: [Int: ClusterEvidence.Detail] = [:]
             for (index, observation) in observations {
+                let target = targets[units[index].target]
                 let need = RolloutAssessment.diagnosisNeeds(
-                    observation, deploy: targets[index].deploy, evidence: evidence[index]!,
-                    policy: targets[index].policy,
-                    now: now)
+                    observation, deploy: target.deploy, evidence: evidence[index]!, policy: target.policy, now: now)
                 if !need.isEmpty { needs[index] = need }
             }
             guard !needs.isEmpty else { break }
             var byNamespace: [String: ClusterEvidence.Detail] = [:]
-            for (index, need) in needs { byNamespace[targets[index].workload.namespace, default: []].formUnion(need) }
+            for (index, need) in needs { byNamespace[units[index].workload.namespace, default: []].formUnion(need) }
             let details = await fetchDetails(byNamespace)
             for (index, need) in needs {
-                let namespace = targets[index].workload.namespace
-                guard let fetched = details[namespace] else { continue }
+                let target = targets[units[index].target]
+                guard let fetched = details[units[index].workload.namespace] else { continue }
                 if let error = fetched.error {
-                    result.errors[targets[index].deployId] = error
-                    observations[index] = nil
-                    evidence[index] = nil
+                    result.errors[target.deployId] = error
                     continue
                 }
                 var item = evidence[index]!
@@ -132,11 +161,36 @@ public struct ClusterObserver: Sendable {
                 item.collected.formUnion(need)
                 evidence[index] = item
                 observations[index] = RolloutAssessment.assess(
-                    targets[index].deploy, evidence: item, policy: targets[index].policy, now: now)
+                    target.deploy, evidence: item, policy: target.policy, now: now)
             }
+            Self.dropFailed(&evidence, units: units, targets: targets, errors: result.errors)
+            observations = observations.filter { evidence[$0.key] != nil }
         }
-        for (index, observation) in observations { result.observations[targets[index].deployId] = observation }
+        var perTarget: [Int: [RolloutObservation]] = [:]
+        for index in observations.keys.sorted() {
+            perTarget[units[index].target, default: []].append(observations[index]!)
+        }
+        for (index, list) in perTarget where list.count == targets[index].workloads.count {
+            result.observations[targets[index].deployId] = RolloutAssessment.combine(list)
+        }
         return result
+    }
+
+    /// One workload of one watched deploy.
+    private struct Unit {
+        var target: Int
+        var workload: EnvironmentEntry.Workload
+    }
+
+    /// Forgets the evidence of every workload of a deploy that could not be observed.
+    private static func dropFailed(
+        _ evidence: inout [Int: ClusterEvidence], units: [Unit], targets: [WatchTarget],
+        errors: [String: KubernetesError]
+    ) {
+        guard !errors.isEmpty else { return }
+        for index in Array(evidence.keys) where errors[targets[units[index].target].deployId] != nil {
+            evidence[index] = nil
+        }
     }
 
     // MARK: - Fetching
@@ -260,16 +314,16 @@ public struct ClusterObserver: Sendable {
         var indices: Set<Int>
     }
 
-    /// Groups the pod LISTs: Deployments whose selectors are one label with the same key share one
+    /// Groups the pod LISTs: workloads whose selectors are one label with the same key share one
     /// `key in (a,b)` query; the others get one query per distinct selector.
-    static func podQueries(_ wanted: [(index: Int, namespace: String, deployment: K8s.Deployment?)]) -> [PodQuery] {
+    static func podQueries(_ wanted: [(index: Int, namespace: String, workload: K8s.Workload?)]) -> [PodQuery] {
         var single: [String: [String: [(value: String, index: Int)]]] = [:]  // namespace → key → values
         var multi: [String: [String: Set<Int>]] = [:]  // namespace → selector → indices
         for item in wanted {
-            guard let labels = item.deployment?.spec?.selector?.matchLabels, !labels.isEmpty else { continue }
+            guard let labels = item.workload?.matchLabels, !labels.isEmpty else { continue }
             if labels.count == 1, let (key, value) = labels.first {
                 single[item.namespace, default: [:]][key, default: []].append((value, item.index))
-            } else if let selector = item.deployment?.labelSelector {
+            } else if let selector = item.workload?.labelSelector {
                 multi[item.namespace, default: [:]][selector, default: []].insert(item.index)
             }
         }

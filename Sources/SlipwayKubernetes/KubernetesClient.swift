@@ -17,7 +17,7 @@ public struct KubernetesClient: Sendable {
     ///   - http: The transport; nil uses `CurlHTTPClient` with the configured CA file.
     public init(configuration: KubernetesConfiguration, http: (any HTTPClient)? = nil) {
         self.configuration = configuration
-        self.http = http ?? CurlHTTPClient(tls: TLSOptions(caFile: configuration.caFile))
+        self.http = http ?? CurlHTTPClient(tls: configuration.tlsOptions)
         self.counter = RequestCounter()
     }
 

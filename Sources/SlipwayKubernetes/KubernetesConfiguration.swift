@@ -12,6 +12,14 @@ public struct KubernetesConfiguration: Sendable, CustomStringConvertible {
     public var caFile: String?
     /// Whole-request timeout, seconds.
     public var requestTimeout: Double
+    /// PEM client certificate and key files for TLS client authentication (`clusters.<name>.clientCertFile`).
+    public var clientCertFile: String? = nil
+    public var clientKeyFile: String? = nil
+    /// PEM bytes from a kubeconfig's `certificate-authority-data`, `client-certificate-data` and `client-key-data`:
+    /// handed to libcurl in memory, never written to disk, never in `description`.
+    public var caPEM: [UInt8]? = nil
+    public var clientCertPEM: [UInt8]? = nil
+    public var clientKeyPEM: [UInt8]? = nil
 
     public init(baseURL: String, token: BearerToken = .none, caFile: String? = nil, requestTimeout: Double = 10) {
         var url = baseURL
@@ -87,6 +95,8 @@ public struct KubernetesConfiguration: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(baseURL) (\(token)\(caFile.map { ", CA \($0)" } ?? ""))"
+        let client =
+            clientCertFile.map { ", client certificate \($0)" } ?? (clientCertPEM == nil ? "" : ", client certificate")
+        return "\(baseURL) (\(token)\(caFile.map { ", CA \($0)" } ?? "")\(client))"
     }
 }

@@ -46,6 +46,14 @@ extension KubernetesResource where Object == K8s.Deployment {
     public static var deployments: Self { .init(group: "apps", version: "v1", plural: "deployments") }
 }
 
+extension KubernetesResource where Object == K8s.StatefulSet {
+    public static var statefulSets: Self { .init(group: "apps", version: "v1", plural: "statefulsets") }
+}
+
+extension KubernetesResource where Object == K8s.DaemonSet {
+    public static var daemonSets: Self { .init(group: "apps", version: "v1", plural: "daemonsets") }
+}
+
 extension KubernetesResource where Object == K8s.ReplicaSet {
     public static var replicaSets: Self { .init(group: "apps", version: "v1", plural: "replicasets") }
 }

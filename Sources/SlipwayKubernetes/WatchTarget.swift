@@ -8,15 +8,18 @@ public struct WatchTarget: Sendable, Equatable {
     public var flux: EnvironmentEntry.FluxRef
     /// The Deployment that runs the service.
     public var workload: EnvironmentEntry.Workload
+    /// Further workloads that must roll out too (an environment's `workloads` beyond the first).
+    public var otherWorkloads: [EnvironmentEntry.Workload] = []
     public var policy: RolloutPolicy
 
     public init(
         deploy: WatchedDeploy, flux: EnvironmentEntry.FluxRef, workload: EnvironmentEntry.Workload,
-        policy: RolloutPolicy
+        otherWorkloads: [EnvironmentEntry.Workload] = [], policy: RolloutPolicy
     ) {
         self.deploy = deploy
         self.flux = flux
         self.workload = workload
+        self.otherWorkloads = otherWorkloads
         self.policy = policy
     }
 
@@ -49,4 +52,7 @@ public struct WatchTarget: Sendable, Equatable {
     }
 
     public var deployId: String { deploy.deployId }
+
+    /// Every workload to watch: `workload` first.
+    public var workloads: [EnvironmentEntry.Workload] { [workload] + otherWorkloads }
 }

@@ -124,6 +124,8 @@ struct FakeFlux {
             controller.startRollout(
                 namespace: link.workloadNamespace, deployment: link.deployment, image: "\(name):\(tag)",
                 outcome: outcome, objects: &objects)
+            // Every other workload there built from the image (a worker, a StatefulSet, a DaemonSet) too.
+            controller.rollOutImage(namespace: link.workloadNamespace, image: link.image, tag: tag, objects: &objects)
         }
     }
 

@@ -19,6 +19,8 @@ enum FakeKubernetesAPI {
         "gitrepositories": ("/apis/source.toolkit.fluxcd.io/v1", "GitRepository"),
         "deployments": ("/apis/apps/v1", "Deployment"),
         "replicasets": ("/apis/apps/v1", "ReplicaSet"),
+        "statefulsets": ("/apis/apps/v1", "StatefulSet"),
+        "daemonsets": ("/apis/apps/v1", "DaemonSet"),
         "pods": ("/api/v1", "Pod"),
         "events": ("/api/v1", "Event"),
         "configmaps": ("/api/v1", "ConfigMap"),
@@ -93,6 +95,10 @@ enum FakeKubernetesAPI {
                 cluster.controller.advanceRollout(
                     namespace: route.namespace, deployment: name, objects: &cluster.objects)
             }
+            if FakeWorkloadController.plurals.contains(route.plural) {
+                cluster.controller.advanceWorkload(
+                    plural: route.plural, namespace: route.namespace, name: name, objects: &cluster.objects)
+            }
             guard let object = cluster.objects[plural: route.plural, namespace: route.namespace, name: name] else {
                 continue
             }
@@ -124,6 +130,10 @@ enum FakeKubernetesAPI {
     private static func get(_ route: Route, name: String, cluster: inout FakeCluster) -> HTTPResponse {
         if route.plural == "deployments" {
             cluster.controller.advanceRollout(namespace: route.namespace, deployment: name, objects: &cluster.objects)
+        }
+        if FakeWorkloadController.plurals.contains(route.plural) {
+            cluster.controller.advanceWorkload(
+                plural: route.plural, namespace: route.namespace, name: name, objects: &cluster.objects)
         }
         guard let json = cluster.objects.json(plural: route.plural, namespace: route.namespace, name: name) else {
             return notFound(route, name)

@@ -21,6 +21,8 @@ struct FakeRolloutController {
     private var rollouts: [String: Rollout] = [:]
     private var nameCounter = 0
     private var lastPodName = ""
+    /// The StatefulSet and DaemonSet controllers.
+    var workloadKinds = FakeWorkloadController()
 
     init(rolloutSteps: Int) { self.rolloutSteps = max(1, rolloutSteps) }
 

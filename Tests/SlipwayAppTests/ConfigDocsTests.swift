@@ -54,7 +54,7 @@ struct ConfigDocsTests {
         let base = try #require(try JSONSerialization.jsonObject(with: harness) as? [String: Any])
         for (path, _) in ConfigKeys.objects {
             let concrete = path.replacingOccurrences(of: "<service>", with: "shop")
-                .replacingOccurrences(of: "<env>", with: "prod")
+                .replacingOccurrences(of: "<env>", with: "prod").replacingOccurrences(of: "<cluster>", with: "east")
             var json = base
             if concrete == "store.sqlite" { json["store"] = ["sqlite": ["path": "/tmp/s.sqlite"]] }
             Self.insert(&json, at: concrete.split(separator: ".").map(String.init), key: "notAKey")
@@ -85,6 +85,7 @@ struct ConfigDocsTests {
             switch prefix {
             case "services": name = "<service>"
             case "people": name = "<email>"
+            case "clusters": name = "<cluster>"
             case let p where p.hasPrefix("services.") && p.hasSuffix(".environments"): name = "<env>"
             default: name = key
             }

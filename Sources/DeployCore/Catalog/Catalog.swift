@@ -94,7 +94,10 @@ public struct EnvironmentEntry: Sendable, Equatable {
 
     public struct Workload: Sendable, Equatable {
         public var namespace: String
+        /// The workload's name, whatever its kind (`name` says the same).
         public var deployment: String
+        /// Deployment, StatefulSet or DaemonSet.
+        public var kind: WorkloadKind = .deployment
         public init(namespace: String, deployment: String) {
             self.namespace = namespace
             self.deployment = deployment
@@ -106,6 +109,10 @@ public struct EnvironmentEntry: Sendable, Equatable {
     public var kustomization: String
     public var flux: FluxRef
     public var workload: Workload
+    /// Further workloads the deploy must roll out (`workloads` beyond the first), e.g. a worker next to the API.
+    public var otherWorkloads: [Workload] = []
+    /// The cluster (`clusters.<name>`) the environment runs in; nil for the top-level `kubernetes` cluster.
+    public var cluster: String? = nil
     public var autoDeploy: Bool
     public var promoteFrom: String?
     public var requireApproval: Bool

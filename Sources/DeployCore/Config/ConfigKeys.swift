@@ -4,7 +4,7 @@
 public enum ConfigKeys {
     static let root = [
         "server", "store", "slack", "ci", "flux", "gitops", "kubernetes", "pagerduty", "runbooks", "onCall", "people",
-        "policy", "services", "log",
+        "policy", "services", "log", "clusters",
     ]
     static let server = [
         "host", "port", "adminPort", "maxBodyBytes", "drainSeconds", "threads", "connectionMemoryBytes",
@@ -21,6 +21,9 @@ public enum ConfigKeys {
     static let gitopsAuthor = ["name", "email"]
     static let gitopsSigning = ["format", "keyFile"]
     static let kubernetes = ["apiServer", "tokenEnv", "caFile"]
+    static let cluster = [
+        "apiServer", "tokenEnv", "tokenFile", "caFile", "clientCertFile", "clientKeyFile", "kubeconfig", "context",
+    ]
     static let pagerDuty = ["routingKeyEnv", "eventsURL"]
     static let runbooks = ["baseURL"]
     static let onCall = ["slackUserIds"]
@@ -34,10 +37,10 @@ public enum ConfigKeys {
         "kustomization", "flux", "workload", "autoDeploy", "promoteFrom", "requireApproval", "deployers", "approvers",
         // Deploy decisions (promotion gates, approvals).
         "soakMinutes", "requireKnownTag", "requireVerified", "approvalsRequired",
-        "freezeWindows", "helmRelease",
+        "freezeWindows", "workloads", "cluster", "helmRelease",
     ]
     static let environmentFlux = ["namespace", "kustomization", "gitRepository"]
-    static let environmentWorkload = ["namespace", "deployment"]
+    static let environmentWorkload = ["namespace", "deployment", "kind", "name"]
     static let environmentFreezeWindow = ["from", "to", "timeZone", "reason"]
     static let environmentHelmRelease = ["file", "tagPath", "namespace", "name"]
 
@@ -57,6 +60,7 @@ public enum ConfigKeys {
         ("gitops.author", gitopsAuthor),
         ("gitops.signing", gitopsSigning),
         ("kubernetes", kubernetes),
+        ("clusters.<cluster>", cluster),
         ("pagerduty", pagerDuty),
         ("runbooks", runbooks),
         ("onCall", onCall),
@@ -76,7 +80,7 @@ public enum ConfigKeys {
 
     /// Objects whose keys the user chooses, as `path.<placeholder>`: one entry each.
     public static let userKeyedEntries = [
-        "people.<email>", "services.<service>", "services.<service>.environments.<env>",
+        "people.<email>", "services.<service>", "services.<service>.environments.<env>", "clusters.<cluster>",
     ]
 
     /// Every key the loader accepts as a full JSON path, e.g. `server.port`,

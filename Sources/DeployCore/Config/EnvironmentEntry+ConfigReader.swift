@@ -24,7 +24,7 @@ extension EnvironmentEntry {
                 problem: "must name the kustomization.yaml file, e.g. clusters/prod/shop/kustomization.yaml")
         }
         let flux = try fields.required("flux").object(allowed: ConfigKeys.environmentFlux)
-        let workload = try fields.required("workload").object(allowed: ConfigKeys.environmentWorkload)
+        let workloads = try Workload.list(in: fields)
         let requireApproval = try fields.optional("requireApproval")?.bool() ?? false
         let approvers = try fields.optional("approvers")?.stringArray() ?? []
         if requireApproval && approvers.isEmpty {
@@ -39,9 +39,7 @@ extension EnvironmentEntry {
                 namespace: try flux.optional("namespace")?.nonEmptyString() ?? "flux-system",
                 kustomization: try flux.required("kustomization").nonEmptyString(),
                 gitRepository: try flux.required("gitRepository").nonEmptyString()),
-            workload: .init(
-                namespace: try workload.required("namespace").nonEmptyString(),
-                deployment: try workload.required("deployment").nonEmptyString()),
+            workload: workloads[0],
             autoDeploy: try fields.optional("autoDeploy")?.bool() ?? false,
             promoteFrom: try fields.optional("promoteFrom")?.nonEmptyString(),
             requireApproval: requireApproval,
@@ -66,6 +64,8 @@ extension EnvironmentEntry {
             )
         }
         freezeWindows = try fields.optional("freezeWindows").map(FreezeWindow.list(reading:)) ?? []
+        otherWorkloads = Array(workloads.dropFirst())
+        cluster = try fields.optional("cluster")?.nonEmptyString()
         self.helmRelease = helmRelease
     }
 }

@@ -12,6 +12,7 @@ extension SlipwayConfig {
         let gitops = try GitOps(reading: top.required("gitops"))
         var kubernetes = Kubernetes(apiServer: "in-cluster", tokenEnv: nil, caFile: nil)
         if let section = try top.optional("kubernetes") { kubernetes = try Kubernetes(reading: section) }
+        let clusters = try Cluster.all(reading: top.optional("clusters"))
         var pagerDuty: PagerDuty?
         if let section = try top.optional("pagerduty") { pagerDuty = try PagerDuty(reading: section) }
 
@@ -32,6 +33,8 @@ extension SlipwayConfig {
             onCallSlackUserIds: onCallIds, people: people, policy: policy,
             catalog: try Catalog(reading: top.required("services")))
         self.logging = logging
+        self.clusters = clusters
+        try Cluster.checkReferences(catalog, clusters: clusters)
         catalog.statusCommand = slack.commands.status
     }
 

@@ -117,6 +117,8 @@ public struct SlipwayConfig: Sendable, Equatable {
     public var fluxWebhookSecretEnv: String?
     public var gitops: GitOps
     public var kubernetes: Kubernetes
+    /// Further clusters by name (`clusters`); environments name theirs with `cluster`.
+    public var clusters: [String: Cluster] = [:]
     public var pagerDuty: PagerDuty?
     public var logging = Logging()
     public var runbooksBaseURL: String
@@ -138,6 +140,9 @@ public struct SlipwayConfig: Sendable, Equatable {
         if let pd = pagerDuty { names.append(("pagerduty.routingKeyEnv", pd.routingKeyEnv)) }
         if let token = kubernetes.tokenEnv { names.append(("kubernetes.tokenEnv", token)) }
         if let token = gitops.tokenEnv { names.append(("gitops.tokenEnv", token)) }
+        for name in clusters.keys.sorted() {
+            if let token = clusters[name]?.tokenEnv { names.append(("clusters.\(name).tokenEnv", token)) }
+        }
         return names.map { (path: $0.0, name: $0.1) }
     }
 

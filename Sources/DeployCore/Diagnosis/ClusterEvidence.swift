@@ -17,7 +17,13 @@ public struct ClusterEvidence: Sendable, Equatable {
 
     public var kustomization: K8s.Kustomization?
     public var gitRepository: K8s.GitRepository?
-    public var deployment: K8s.Deployment?
+    /// The workload (Deployment, StatefulSet or DaemonSet) this evidence is about.
+    public var workload: K8s.Workload?
+    /// The workload when it is a Deployment.
+    public var deployment: K8s.Deployment? {
+        get { workload?.deployment }
+        set { workload = newValue.map(K8s.Workload.deployment) }
+    }
     /// The Deployment's ReplicaSets, when fetched; they pin down the new ReplicaSet by revision.
     public var replicaSets: [K8s.ReplicaSet]
     /// Pods of the new ReplicaSet, or all pods of the workload.
@@ -32,11 +38,11 @@ public struct ClusterEvidence: Sendable, Equatable {
         kustomization: K8s.Kustomization? = nil, gitRepository: K8s.GitRepository? = nil,
         deployment: K8s.Deployment? = nil, replicaSets: [K8s.ReplicaSet] = [], pods: [K8s.Pod] = [],
         events: [K8s.Event] = [], sealedSecrets: [K8s.SealedSecret] = [], configMaps: [K8s.ConfigMap] = [],
-        collected: Detail = .all
+        collected: Detail = .all, workload: K8s.Workload? = nil
     ) {
         self.kustomization = kustomization
         self.gitRepository = gitRepository
-        self.deployment = deployment
+        self.workload = workload ?? deployment.map(K8s.Workload.deployment)
         self.replicaSets = replicaSets
         self.pods = pods
         self.events = events

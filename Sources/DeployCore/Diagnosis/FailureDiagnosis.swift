@@ -141,8 +141,8 @@ public enum FailureDiagnosis {
         if let ready = evidence.kustomization?.ready, ready.isFalse, let message = ready.message, !message.isEmpty {
             return clip(message)
         }
-        if let deployment = evidence.deployment,
-            case .progressing(_, _, _, let message) = RolloutStatus.evaluate(deployment)
+        if let workload = evidence.workload,
+            case .progressing(_, _, _, let message) = RolloutStatus.evaluate(workload)
         {
             return message
         }
@@ -251,7 +251,7 @@ public enum FailureDiagnosis {
     /// Events about the evidence's pods (or, with no pods, about objects named after the Deployment).
     static func relevantEvents(_ evidence: ClusterEvidence) -> [K8s.Event] {
         let podNames = Set(evidence.pods.map(\.name))
-        let deploymentName = evidence.deployment?.metadata.name
+        let deploymentName = evidence.workload?.metadata.name
         return evidence.events.filter { event in
             guard let name = event.involvedObject?.name else { return false }
             if podNames.contains(name) { return true }

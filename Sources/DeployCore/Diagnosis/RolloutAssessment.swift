@@ -22,7 +22,7 @@ public enum RolloutAssessment {
         let attempted = FluxRevision.sameCommit(kustomization?.status?.lastAttemptedRevision, deploy.commit)
         let applied = FluxRevision.sameCommit(kustomization?.status?.lastAppliedRevision, deploy.commit)
         let ready = kustomization?.ready
-        let runsImage = evidence.deployment.map { runsExpectedImage($0, deploy.expectedImage) } ?? false
+        let runsImage = evidence.workload.map { runsExpectedImage($0.containers, deploy.expectedImage) } ?? false
         // Someone may push after us: Flux then applies a later revision that carries our change. With no git here
         // to check ancestry, "Ready at another revision and the Deployment runs our image" counts as applied.
         let carried = !applied && kustomization?.status?.lastAppliedRevision != nil && runsImage
@@ -37,11 +37,11 @@ public enum RolloutAssessment {
 
         // After our rollout completed, the Deployment runs another image: someone else rolled it out (a later
         // GitOps commit, `kubectl set image`). Theirs replaced ours; it is not a failure of this deploy.
-        if deploy.rolledOutAt != nil, let deployment = evidence.deployment, !runsImage {
-            return .superseded(by: foreignRollout(deployment))
+        if deploy.rolledOutAt != nil, let workload = evidence.workload, !runsImage {
+            return .superseded(by: foreignRollout(workload))
         }
 
-        guard let deployment = evidence.deployment, runsImage else {
+        guard let workload = evidence.workload, runsImage else {
             if timedOut { return .failed(timeoutCause(focused, stage: fluxReady ? .rollout : .reconcile, policy)) }
             return fluxReady ? .applied : .waitingForFlux
         }
@@ -51,7 +51,7 @@ public enum RolloutAssessment {
             if let cause = fatalPodFailure(focused) ?? restartSince(rolledOutAt, in: focused.pods) {
                 return .failed(cause)
             }
-            if case .failed = RolloutStatus.evaluate(deployment) { return .failed(FailureDiagnosis.diagnose(focused)) }
+            if case .failed = RolloutStatus.evaluate(workload) { return .failed(FailureDiagnosis.diagnose(focused)) }
             // Readiness lost for longer than the grace period fails; a shorter loss (a probe blip, pods a scale-up
             // just added) is waited out. "Complete right now" is not asked: replicas an HPA added, or Flux
             // reconciling, say nothing about the new version.
@@ -74,7 +74,7 @@ public enum RolloutAssessment {
         }
 
         if let cause = fatalPodFailure(focused) { return .failed(cause) }
-        switch RolloutStatus.evaluate(deployment) {
+        switch RolloutStatus.evaluate(workload) {
         case .failed:
             return .failed(FailureDiagnosis.diagnose(focused))
         case .progressing(let updated, let ready, let desired, _):
@@ -85,8 +85,8 @@ public enum RolloutAssessment {
             if fluxReady { return policy.stabilityWindowSeconds > 0 ? .rolledOut : .stable }
             // Flux with `wait: true` records the revision only after its own health check passes.
             if timedOut { return .failed(timeoutCause(focused, stage: .healthCheck, policy)) }
-            let replicas = deployment.status?.updatedReplicas ?? 0
-            return .rollingOut(updated: replicas, ready: deployment.status?.readyReplicas ?? 0, desired: replicas)
+            let counts = workload.podCounts
+            return .rollingOut(updated: counts.updated, ready: counts.ready, desired: counts.updated)
         }
     }
 
@@ -147,6 +147,35 @@ public enum RolloutAssessment {
         return pods.filter { $0.podTemplateHash.map(hashes.contains) ?? false }
     }
 
+    /// The pods of the workload's new version: for a Deployment those of its new ReplicaSet
+    /// (`newReplicaSetPods`); for a StatefulSet those whose `controller-revision-hash` is its `updateRevision`; for a
+    /// DaemonSet those sharing the `controller-revision-hash` of the pods that run the expected image.
+    /// - Returns: The new pods; empty when none exists yet.
+    public static func newPods(
+        workload: K8s.Workload?, replicaSets: [K8s.ReplicaSet], pods: [K8s.Pod], expectedImage: String
+    ) -> [K8s.Pod] {
+        let runsImage: (K8s.Pod) -> Bool = { pod in
+            (pod.spec?.containers ?? []).contains { imageMatches($0.image, expectedImage) }
+        }
+        let revisionOf: (K8s.Pod) -> String? = { $0.metadata.label(K8s.controllerRevisionHashLabel) }
+        var revisions = Set<String>()
+        switch workload {
+        case .deployment(let deployment)?:
+            return newReplicaSetPods(
+                deployment: deployment, replicaSets: replicaSets, pods: pods, expectedImage: expectedImage)
+        case nil:
+            return newReplicaSetPods(
+                deployment: nil, replicaSets: replicaSets, pods: pods, expectedImage: expectedImage)
+        case .statefulSet(let statefulSet)?:
+            if let update = statefulSet.status?.updateRevision { revisions.insert(update) }
+        case .daemonSet:
+            break
+        }
+        if revisions.isEmpty { revisions = Set(pods.filter(runsImage).compactMap(revisionOf)) }
+        guard !revisions.isEmpty else { return pods.filter(runsImage) }
+        return pods.filter { revisionOf($0).map(revisions.contains) ?? false }
+    }
+
     /// Whether a container image reference is the expected one (the same, or the same pinned by digest).
     public static func imageMatches(_ image: String?, _ expected: String) -> Bool {
         guard let image else { return false }
@@ -156,8 +185,8 @@ public enum RolloutAssessment {
 
     // MARK: - Helpers
 
-    private static func runsExpectedImage(_ deployment: K8s.Deployment, _ expected: String) -> Bool {
-        deployment.containers.contains { imageMatches($0.image, expected) }
+    private static func runsExpectedImage(_ containers: [K8s.Container], _ expected: String) -> Bool {
+        containers.contains { imageMatches($0.image, expected) }
     }
 
     /// Docker Hub images may be written with or without `docker.io/library/`.
@@ -171,8 +200,8 @@ public enum RolloutAssessment {
 
     private static func focus(_ evidence: ClusterEvidence, on deploy: WatchedDeploy) -> ClusterEvidence {
         var focused = evidence
-        focused.pods = newReplicaSetPods(
-            deployment: evidence.deployment, replicaSets: evidence.replicaSets, pods: evidence.pods,
+        focused.pods = newPods(
+            workload: evidence.workload, replicaSets: evidence.replicaSets, pods: evidence.pods,
             expectedImage: deploy.expectedImage)
         return focused
     }
@@ -206,10 +235,10 @@ public enum RolloutAssessment {
     }
 
     /// What replaced the deploy's rollout, for the deploy's note.
-    private static func foreignRollout(_ deployment: K8s.Deployment) -> String {
-        let images = deployment.containers.compactMap(\.image)
+    private static func foreignRollout(_ workload: K8s.Workload) -> String {
+        let images = workload.containers.compactMap(\.image)
         guard !images.isEmpty else { return "another rollout" }
-        return "another rollout (the Deployment now runs \(images.joined(separator: ", ")))"
+        return "another rollout (the \(workload.kind) now runs \(images.joined(separator: ", ")))"
     }
 
     /// A container that terminated (and was restarted) after `date`.

@@ -1,6 +1,7 @@
 import DeployCore
 import Foundation
 import SlipwayHTTP
+import SlipwayKubernetes
 import SlipwaySlack
 
 /// `slipway` command-line entry: `serve`, `check-config`, `try`, `slack-manifest`, `version`, …
@@ -28,8 +29,8 @@ public enum CommandLineTool {
             name: "slack-manifest", arguments: "--config FILE --url https://HOST",
             summary: "print the Slack app manifest for the config, with request URLs under HOST"),
         Subcommand(
-            name: "rbac", arguments: "--config FILE",
-            summary: "print the Kubernetes Role and RoleBinding the config needs"),
+            name: "rbac", arguments: "--config FILE [--cluster NAME]",
+            summary: "print the Kubernetes Role and RoleBinding the config needs (in one cluster)"),
         Subcommand(
             name: "healthcheck", arguments: "--config FILE [--timeout SECONDS]",
             summary: "exit 0 when the server's /ready answers 200 (container HEALTHCHECK)"),
@@ -105,6 +106,7 @@ public enum CommandLineTool {
             let path = try require(options, "--config")
             let config = try ConfigLoader.load(path: path)
             guard reportsNoMissingSecrets(config, environment) else { return 2 }
+            guard reportsNoClusterProblems(config) else { return 2 }
             let services = config.catalog.services.count
             let envs = config.catalog.services.values.reduce(0) { $0 + $1.environments.count }
             print("\(path): ok (\(services) services, \(envs) environments)")
@@ -146,9 +148,16 @@ public enum CommandLineTool {
         case "healthcheck":
             return try HealthCheck.run(rest)
         case "rbac":
-            let options = try parse(rest, flags: ["--config"], positional: 0)
+            let options = try parse(rest, flags: ["--config", "--cluster"], positional: 0)
             let path = try require(options, "--config")
-            print(try RBACManifest(config: ConfigLoader.load(path: path)).yaml(configPath: path), terminator: "")
+            let config = try ConfigLoader.load(path: path)
+            let cluster = options.values["--cluster"]
+            if let cluster, cluster != SlipwayConfig.defaultClusterName, config.clusters[cluster] == nil {
+                let known = [SlipwayConfig.defaultClusterName] + config.clusters.keys.sorted()
+                throw UsageError(
+                    message: "no cluster `\(cluster)` in \(path); clusters: \(known.joined(separator: ", "))")
+            }
+            print(try RBACManifest(config: config, cluster: cluster).yaml(configPath: path), terminator: "")
             return 0
         case "bench", "bench-watch":
             // The benchmarks ship in their own binary; the product binary carries no benchmark or test code.
@@ -270,6 +279,17 @@ public enum CommandLineTool {
         let missing = config.missingSecrets(in: environment)
         for problem in missing { printError("slipway: config: \(problem)") }
         return missing.isEmpty
+    }
+
+    /// Prints every problem of the configured clusters (unreadable files, a kubeconfig without the context), one
+    /// `slipway: config: path: problem` line each. - Returns: whether there was none.
+    static func reportsNoClusterProblems(_ config: SlipwayConfig) -> Bool {
+        var problems: [String] = []
+        for name in config.clusters.keys.sorted() {
+            problems += KubernetesConfiguration.problems(cluster: config.clusters[name]!, name: name)
+        }
+        for problem in problems { printError("slipway: config: \(problem)") }
+        return problems.isEmpty
     }
 
     static func printError(_ text: String) {

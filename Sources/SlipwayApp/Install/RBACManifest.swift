@@ -4,8 +4,9 @@ import SlipwayKubernetes
 /// The Kubernetes permissions a configuration needs and nothing more: one namespaced Role per namespace its services
 /// name, each bound to Slipway's service account (`slipway rbac --config FILE`).
 ///
-/// - Workload namespaces (`workload.namespace`): `list` on Deployments, pods, events, ConfigMaps and SealedSecrets —
-///   what `ClusterObserver` reads there (events, ConfigMaps and SealedSecrets only to diagnose a failed rollout; a
+/// - Workload namespaces (`workload.namespace`, each of `workloads`): `list` on the workload kinds used there
+///   (Deployments, StatefulSets, DaemonSets), pods, events, ConfigMaps and SealedSecrets — what `ClusterObserver`
+///   reads there (events, ConfigMaps and SealedSecrets only to diagnose a failed rollout; a
 ///   missing Secret is always checked against its SealedSecret). Never Secrets.
 /// - Flux namespaces (`flux.namespace`): `get` and `patch` on exactly the configured Kustomizations (the observer
 ///   reads each by name, `FluxReconciler` annotates it) and `patch` on exactly the configured GitRepositories, by
@@ -72,13 +73,23 @@ public struct RBACManifest: Sendable, Equatable {
     /// The Roles `config` needs.
     /// - Throws: `ConfigError` naming the field when a namespace or Flux object name is not a valid Kubernetes name
     ///   (a Role for it could not be applied).
-    public init(config: SlipwayConfig) throws(ConfigError) {
+    /// - Parameter cluster: Only the environments of this cluster (`clusters.<name>`, or `kubernetes` for the
+    ///   top-level one); nil for every environment.
+    public init(config: SlipwayConfig, cluster: String? = nil) throws(ConfigError) {
         var workloadNamespaces: Set<String> = []
+        var workloadKinds: [String: Set<WorkloadKind>] = [:]  // workload namespace → kinds used there
         var kustomizations: [String: Set<String>] = [:]  // Flux namespace → names
         var gitRepositories: [String: Set<String>] = [:]
         for (serviceName, service) in config.catalog.services {
-            for (envName, env) in service.environments {
+            for (envName, env) in service.environments
+            where cluster == nil || SlipwayConfig.clusterName(of: env) == cluster {
                 let path = "services.\(serviceName).environments.\(envName)"
+                for (index, workload) in env.otherWorkloads.enumerated() {
+                    try Self.check(workload.namespace, label: true, path: path + ".workloads[\(index + 1)].namespace")
+                    workloadNamespaces.insert(workload.namespace)
+                    workloadKinds[workload.namespace, default: []].insert(workload.kind)
+                }
+                workloadKinds[env.workload.namespace, default: []].insert(env.workload.kind)
                 try Self.check(env.workload.namespace, label: true, path: path + ".workload.namespace")
                 try Self.check(env.flux.namespace, label: true, path: path + ".flux.namespace")
                 try Self.check(env.flux.kustomization, label: false, path: path + ".flux.kustomization")
@@ -91,7 +102,9 @@ public struct RBACManifest: Sendable, Equatable {
         let namespaces = workloadNamespaces.union(kustomizations.keys)
         roles = Self.sorted(namespaces).map { namespace in
             var rules: [Rule] = []
-            if workloadNamespaces.contains(namespace) { rules += Self.workloadRules }
+            if workloadNamespaces.contains(namespace) {
+                rules += Self.workloadRules(kinds: workloadKinds[namespace] ?? [.deployment])
+            }
             if let names = kustomizations[namespace] {
                 rules.append(Self.rule(.kustomizations, names: names, verbs: ["get", "patch"]))
             }
@@ -103,20 +116,27 @@ public struct RBACManifest: Sendable, Equatable {
         }
     }
 
-    /// What the rollout watch lists in a workload namespace; by API group.
-    private static let workloadRules: [Rule] = [
-        Rule(
-            apiGroup: "",
-            resources: sorted([
-                KubernetesResource.configMaps.plural, KubernetesResource.events.plural, KubernetesResource.pods.plural,
-            ]), verbs: ["list"]),
-        Rule(
-            apiGroup: KubernetesResource.deployments.group!, resources: [KubernetesResource.deployments.plural],
-            verbs: ["list"]),
-        Rule(
-            apiGroup: KubernetesResource.sealedSecrets.group!, resources: [KubernetesResource.sealedSecrets.plural],
-            verbs: ["list"]),
-    ]
+    /// What the rollout watch lists in a workload namespace running workloads of `kinds`; by API group.
+    private static func workloadRules(kinds: Set<WorkloadKind>) -> [Rule] {
+        let plurals: [WorkloadKind: String] = [
+            .deployment: KubernetesResource.deployments.plural, .statefulSet: KubernetesResource.statefulSets.plural,
+            .daemonSet: KubernetesResource.daemonSets.plural,
+        ]
+        return [
+            Rule(
+                apiGroup: "",
+                resources: sorted([
+                    KubernetesResource.configMaps.plural, KubernetesResource.events.plural,
+                    KubernetesResource.pods.plural,
+                ]), verbs: ["list"]),
+            Rule(
+                apiGroup: KubernetesResource.deployments.group!, resources: sorted(kinds.compactMap { plurals[$0] }),
+                verbs: ["list"]),
+            Rule(
+                apiGroup: KubernetesResource.sealedSecrets.group!,
+                resources: [KubernetesResource.sealedSecrets.plural], verbs: ["list"]),
+        ]
+    }
 
     private static func rule<Object>(_ resource: KubernetesResource<Object>, names: Set<String>, verbs: [String])
         -> Rule

@@ -10,15 +10,21 @@ import Synchronization
 /// applied → rolled out → stable, or to failed with a diagnosed cause. A Flux event wakes it early.
 /// State lives in the store, so after a restart it resumes the same deploys and ends each exactly once.
 ///
-/// Cadence: `policy.pollIntervalSeconds` while deploys wait (for Flux, or in their stability window);
-/// `rolloutPollInterval` while a Deployment is rolling out, so a finished rollout is noticed within about a second;
+/// Cadence: `policy.pollIntervalSeconds` while deploys sit in their stability window; `rolloutPollInterval` while
+/// a deploy is reconciling (waiting for Flux) or a workload is rolling out, so a finished reconcile or rollout is
+/// noticed within about a second;
 /// at once when a stability window or a rollout timeout ends. Between polls it looks in the store (not the cluster)
 /// for newly pushed deploys, so the reconcile request follows the push without waiting for the next poll.
 public final class RolloutMonitor: Service {
     public var name: String { "rollout-monitor" }
     let coordinator: DeployCoordinator
+    /// The first cluster's observer and reconciler (the default `kubernetes` cluster when environments use it).
     let observer: ClusterObserver
     let reconciler: FluxReconciler
+    /// Every cluster, each watched by its own poller: one that cannot be reached never delays the others.
+    let clusters: [ClusterWatch]
+    /// Which clusters cannot be reached, since when (for `/status`).
+    public let health: ClusterHealth
     let policy: DeployPolicy
     let branch: String
     let wake: Wakeup
@@ -42,17 +48,34 @@ public final class RolloutMonitor: Service {
     private static let kubernetesAPI = RepeatedWarnings.outsideService("Kubernetes API")
 
     /// - Parameters:
+    ///   - client: The top-level `kubernetes` cluster's client (environments without `cluster`); nil when every
+    ///     environment names a cluster of `clusters`.
     ///   - rolloutPollInterval: Poll interval while a rollout is in progress; default `min(1, pollIntervalSeconds)`.
     ///   - pushCheckInterval: How often the store is checked for newly pushed deploys between polls.
+    ///   - clusters: The named clusters' clients (`clusters.<name>`), each polled on its own.
+    ///   - health: Where unreachable clusters are recorded.
     public init(
-        coordinator: DeployCoordinator, client: KubernetesClient, policy: DeployPolicy, branch: String, wake: Wakeup,
+        coordinator: DeployCoordinator, client: KubernetesClient?, policy: DeployPolicy, branch: String, wake: Wakeup,
         log: Log, rolloutPollInterval: Double? = nil, pushCheckInterval: Double = 0.25,
+        clusters: [String: KubernetesClient] = [:], health: ClusterHealth = ClusterHealth(),
         producedImages: ProducedImages = ProducedImages()
     ) {
         self.producedImages = producedImages
         self.coordinator = coordinator
-        self.observer = ClusterObserver(client: client)
-        self.reconciler = FluxReconciler(client: client)
+        var clients = clusters.sorted { $0.key < $1.key }.map { (name: $0.key, client: $0.value) }
+        if let client { clients.insert((SlipwayConfig.defaultClusterName, client), at: 0) }
+        precondition(!clients.isEmpty, "RolloutMonitor needs at least one cluster")
+        // One cluster waits on `wake` itself; several get their own, and `run` passes each Flux event on to all.
+        self.clusters = clients.map { item in
+            ClusterWatch(
+                name: item.name, observer: ClusterObserver(client: item.client),
+                reconciler: FluxReconciler(client: item.client), wake: clients.count == 1 ? wake : Wakeup(),
+                apiKey: clients.count == 1
+                    ? Self.kubernetesAPI : RepeatedWarnings.outsideService("Kubernetes API of cluster \(item.name)"))
+        }
+        self.observer = self.clusters[0].observer
+        self.reconciler = self.clusters[0].reconciler
+        self.health = health
         self.policy = policy
         self.branch = branch
         self.wake = wake
@@ -61,21 +84,40 @@ public final class RolloutMonitor: Service {
         self.pushCheckInterval = max(0.01, pushCheckInterval)
     }
 
-    /// Kubernetes API calls made so far (for the benchmark).
-    public var apiCallCount: Int { observer.apiCallCount }
+    /// Kubernetes API calls made so far, all clusters together (for the benchmark).
+    public var apiCallCount: Int { clusters.reduce(0) { $0 + $1.observer.apiCallCount } }
 
-    /// Runs until cancelled.
+    /// Runs until cancelled: one poller per cluster.
     public func run() async {
-        while !Task.isCancelled {
-            let cycle = await poll()
-            await waitForNextPoll(seconds: cycle.nextPollIn)
+        guard clusters.count > 1 else { return await watch(clusters[0]) }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // A Flux event (or a test) signals `wake`; every cluster's poller looks.
+                while !Task.isCancelled {
+                    await self.wake.wait(timeout: 3600)
+                    for cluster in self.clusters { cluster.wake.signal() }
+                }
+            }
+            for cluster in clusters { group.addTask { await self.watch(cluster) } }
         }
     }
 
-    /// One poll over every deploy in the cluster's hands. - Returns: the number of deploys watched.
+    /// Polls one cluster until cancelled.
+    private func watch(_ cluster: ClusterWatch) async {
+        while !Task.isCancelled {
+            let cycle = await poll(cluster)
+            await waitForNextPoll(seconds: cycle.nextPollIn, cluster: cluster)
+        }
+    }
+
+    /// One poll over every deploy in the clusters' hands, all clusters at once. - Returns: the number of deploys
+    /// watched.
     @discardableResult
     public func pollOnce() async -> Int {
-        await poll().watched
+        await withTaskGroup(of: Int.self) { group in
+            for cluster in clusters { group.addTask { await self.poll(cluster).watched } }
+            return await group.reduce(0, +)
+        }
     }
 
     /// What one poll saw and when the next one is due.
@@ -86,22 +128,36 @@ public final class RolloutMonitor: Service {
     }
 
     /// Waits until the next poll is due, or a Flux event or a new push (the coordinator's `.reconcile`) signals.
-    private func waitForNextPoll(seconds: Double) async {
-        await wake.wait(timeout: seconds)
+    private func waitForNextPoll(seconds: Double, cluster: ClusterWatch) async {
+        await cluster.wake.wait(timeout: seconds)
+    }
+
+    /// Whether the deploy's environment runs in the cluster.
+    private func isWatched(_ deploy: Deploy, by cluster: ClusterWatch) -> Bool {
+        guard clusters.count > 1 else { return true }
+        guard let env = coordinator.catalog.services[deploy.service]?.environments[deploy.environment] else {
+            return false
+        }
+        return SlipwayConfig.clusterName(of: env) == cluster.name
     }
 
     /// The line to log for a failed call about one deploy, if any: an unreachable or failing API server counts
     /// once for all deploys (`outside`), anything else per deploy (`warnings`).
-    private func warning(_ error: any Error, key: RepeatedWarnings.Key, detail: String, now: Date) -> String? {
+    private func warning(
+        _ error: any Error, key: RepeatedWarnings.Key, detail: String, now: Date,
+        api: RepeatedWarnings.Key = RolloutMonitor.kubernetesAPI
+    ) -> String? {
         if let error = error as? KubernetesError, error.isRetryable {
-            return outside.failure(Self.kubernetesAPI, detail + "; one line per 10 min while it lasts", now: now)
+            return outside.failure(api, detail + "; one line per 10 min while it lasts", now: now)
         }
         return warnings.failure(key, detail, now: now)
     }
 
-    private func poll() async -> Cycle {
+    private func poll(_ cluster: ClusterWatch) async -> Cycle {
+        let observer = cluster.observer
+        let reconciler = cluster.reconciler
         let idle = Cycle(watched: 0, nextPollIn: policy.pollIntervalSeconds)
-        let watched: [Deploy]
+        var watched: [Deploy]
         do {
             // On the store's own threads (`StoreExecutor`), never blocking the cooperative pool.
             let store = coordinator.store
@@ -118,6 +174,7 @@ public final class RolloutMonitor: Service {
         reconciled.withLock { $0.formIntersection(ids) }
         warnings.retain(subjects: ids)
         producedImages.retain(deployIds: ids)
+        watched = watched.filter { isWatched($0, by: cluster) }
         guard !watched.isEmpty else { return idle }
         let now = coordinator.clock()
         var targets: [WatchTarget] = []
@@ -135,10 +192,10 @@ public final class RolloutMonitor: Service {
                         namespace: env.flux.namespace, at: now)
                     reconciled.withLock { _ = $0.insert(deploy.id) }
                     if let line = warnings.success(key, now: now) { log.info(line, metadata: about) }
-                    if let line = outside.success(Self.kubernetesAPI, now: now) { log.info(line) }
+                    if let line = outside.success(cluster.apiKey, now: now) { log.info(line) }
                 } catch {
                     let detail = "\(error) (Flux will still pick the commit up at its interval)"
-                    if let line = warning(error, key: key, detail: detail, now: now) {
+                    if let line = warning(error, key: key, detail: detail, now: now, api: cluster.apiKey) {
                         log.warning(line, metadata: about)
                     }
                 }
@@ -150,18 +207,20 @@ public final class RolloutMonitor: Service {
                         expectedImage: await producedImages.expectedImage(
                             for: deploy, service: service, environment: env),
                         startedAt: deploy.committedAt ?? deploy.createdAt, rolledOutAt: deploy.rolledOutAt),
-                    flux: env.flux, workload: env.workload, policy: RolloutPolicy(policy)))
+                    flux: env.flux, workload: env.workload, otherWorkloads: env.otherWorkloads,
+                    policy: RolloutPolicy(policy)))
         }
         let poll = await observer.poll(targets, now: now)
+        record(poll, of: cluster, now: now)
         for deploy in watched {
             let key = RepeatedWarnings.Key(what: "cluster poll", subject: deploy.id)
             if let error = poll.errors[deploy.id] {
-                if let line = warning(error, key: key, detail: "\(error)", now: now) {
+                if let line = warning(error, key: key, detail: "\(error)", now: now, api: cluster.apiKey) {
                     log.warning(line, metadata: deploy.logMetadata)
                 }
             } else {
                 if let line = warnings.success(key, now: now) { log.info(line, metadata: deploy.logMetadata) }
-                if let line = outside.success(Self.kubernetesAPI, now: now) { log.info(line) }
+                if let line = outside.success(cluster.apiKey, now: now) { log.info(line) }
             }
         }
         var next = policy.pollIntervalSeconds
@@ -169,7 +228,8 @@ public final class RolloutMonitor: Service {
             guard let observation = poll.observations[deploy.id] else { continue }
             let current = await advance(deploy, to: observation) ?? deploy
             switch observation {
-            case .applied, .rollingOut: next = min(next, rolloutPollInterval)
+            // Reconciling (waiting for Flux to apply) is as close to done as rolling out: poll as often.
+            case .waitingForFlux, .applied, .rollingOut: next = min(next, rolloutPollInterval)
             default: break
             }
             // Be there when a stability window or a rollout timeout ends.

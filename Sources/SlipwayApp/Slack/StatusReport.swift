@@ -18,10 +18,14 @@ public struct StatusReport: Sendable {
     var planning: DeployCoordinator?
     /// The store's change counter, when it has one; without it nothing is cached.
     private let observed: ObservedStore?
+    /// Clusters the rollout watch cannot reach (shown first when any).
+    let clusterHealth: ClusterHealth?
 
     public init(
-        store: any Store, catalog: Catalog, clock: @escaping @Sendable () -> Date, names: SlashCommandNames = .defaults
+        store: any Store, catalog: Catalog, clock: @escaping @Sendable () -> Date, names: SlashCommandNames = .defaults,
+        clusterHealth: ClusterHealth? = nil
     ) {
+        self.clusterHealth = clusterHealth
         self.store = store
         self.names = names
         self.observed = store as? ObservedStore
@@ -67,6 +71,7 @@ public struct StatusReport: Sendable {
             )
         }
         var blocks: [SlackBlock] = [.header("Slipway status")]
+        blocks.append(contentsOf: clusterBlocks())
         for service in catalog.serviceNames {
             guard let entry = catalog.services[service] else { continue }
             var lines: [String] = []
@@ -97,6 +102,7 @@ public struct StatusReport: Sendable {
         let e = SlackText.escape
         let envs = environment.map { [$0] } ?? entry.environmentNames
         var blocks: [SlackBlock] = [.header("\(entry.name)" + (environment.map { " / \($0)" } ?? ""))]
+        blocks.append(contentsOf: clusterBlocks())
         let snapshot = try store.read { r -> [(String, EnvironmentRecord?, EnvironmentLock?, [Deploy])] in
             try envs.map { env in
                 (
