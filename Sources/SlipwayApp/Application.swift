@@ -128,10 +128,16 @@ public final class Application: Sendable {
                 url: config.gitops.url, branch: config.gitops.branch, checkoutPath: resolve(config.gitops.checkout),
                 authorName: config.gitops.authorName, authorEmail: config.gitops.authorEmail,
                 baseDirectory: options.baseDirectory))
-        worker = DeployWorker(coordinator: coordinator, gitops: gitops, log: options.log)
         let kubernetes = try KubernetesConfiguration.resolve(
             apiServer: config.kubernetes.apiServer, tokenEnv: config.kubernetes.tokenEnv,
             caFile: config.kubernetes.caFile, environment: environment)
+        worker = DeployWorker(
+            coordinator: coordinator, gitops: gitops, log: options.log,
+            preDeploy: PreDeploySteps(
+                coordinator: coordinator, gitops: gitops, client: KubernetesClient(configuration: kubernetes),
+                log: options.log))
+        let imageAutomation = ImageAutomationSwitch(
+            coordinator: coordinator, client: KubernetesClient(configuration: kubernetes), log: options.log)
         monitor = RolloutMonitor(
             coordinator: coordinator, client: KubernetesClient(configuration: kubernetes),
             policy: config.policy, branch: config.gitops.branch, wake: monitorWake, log: options.log)
@@ -216,7 +222,7 @@ public final class Application: Sendable {
         // monitor (its last transitions still enqueue messages), the pruner, and the outbox last, so the messages
         // the others' final work caused are still delivered while they stop.
         runner = ServiceRunner(
-            services: [deliverer, pruner, monitor, worker], leadership: leadership,
+            services: [deliverer, pruner, imageAutomation, monitor, worker], leadership: leadership,
             intake: HTTPIntake(server: server, adminServer: adminServer, readiness: readiness),
             drainSeconds: config.server.drainSeconds,
             log: options.log)

@@ -50,7 +50,12 @@ public struct ClusterObserver: Sendable {
             .kustomizations, names: Self.names(targets) { ($0.flux.namespace, $0.flux.kustomization) })
         async let deploymentLists = listByNamespace(
             .deployments, names: Self.names(targets) { ($0.workload.namespace, $0.workload.deployment) })
-        let (kustomizations, deployments) = await (kustomizationLists, deploymentLists)
+        async let helmReleaseLists = getByName(
+            .helmReleases,
+            names: Self.names(targets.filter { $0.helmRelease != nil }) {
+                ($0.helmRelease!.namespace, $0.helmRelease!.name)
+            })
+        let (kustomizations, deployments, helmReleases) = await (kustomizationLists, deploymentLists, helmReleaseLists)
 
         var evidence: [Int: ClusterEvidence] = [:]
         for (index, target) in targets.enumerated() {
@@ -60,6 +65,10 @@ public struct ClusterObserver: Sendable {
                 let deployment = try deployments[target.workload.namespace, default: .success([])].get()
                     .first { $0.metadata.name == target.workload.deployment }
                 evidence[index] = ClusterEvidence(kustomization: kustomization, deployment: deployment, collected: [])
+                if let ref = target.helmRelease {
+                    evidence[index]!.helmRelease = try helmReleases[ref.namespace, default: .success([])].get()
+                        .first { $0.metadata.name == ref.name }
+                }
             } catch {
                 result.errors[target.deployId] = error
             }

@@ -9,11 +9,14 @@ public struct WatchTarget: Sendable, Equatable {
     /// The Deployment that runs the service.
     public var workload: EnvironmentEntry.Workload
     public var policy: RolloutPolicy
+    /// The environment's HelmRelease, when it ships as one: it must release the applied generation first.
+    public var helmRelease: ObjectRef? = nil
 
     public init(
         deploy: WatchedDeploy, flux: EnvironmentEntry.FluxRef, workload: EnvironmentEntry.Workload,
-        policy: RolloutPolicy
+        policy: RolloutPolicy, helmRelease: ObjectRef? = nil
     ) {
+        self.helmRelease = helmRelease
         self.deploy = deploy
         self.flux = flux
         self.workload = workload

@@ -75,7 +75,7 @@ public final class FakeKubernetes: Sendable {
 
     /// The loopback server: every exchange, bytes sent.
     public let server = FakeServer()
-    private let cluster: Mutex<FakeCluster>
+    let cluster: Mutex<FakeCluster>
 
     /// Starts the fake on a free loopback port.
     /// - Parameters:

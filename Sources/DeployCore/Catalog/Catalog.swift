@@ -113,6 +113,12 @@ public struct EnvironmentEntry: Sendable, Equatable {
     public var deployers: [String]
     /// Slack user ids allowed to approve; `*` means anyone (still never the requester).
     public var approvers: [String]
+    /// Jobs (migrations) that must complete before the application's tag is committed, in order.
+    public var preDeploy: [PreDeployStep] = []
+    /// The Flux ImageUpdateAutomation suspended while the environment is locked, if any.
+    public var imageAutomation: ImageAutomationRef? = nil
+    /// TEMPORARY stub of helper 16a's field (the HelmRelease file an environment ships as); dropped at the merge.
+    public var helmRelease: HelmReleaseRef? = nil
 
     public init(
         name: String, kustomization: String, flux: FluxRef, workload: Workload, autoDeploy: Bool = false,

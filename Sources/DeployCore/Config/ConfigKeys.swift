@@ -31,7 +31,12 @@ public enum ConfigKeys {
     static let service = ["repo", "image", "environments"]
     static let environment = [
         "kustomization", "flux", "workload", "autoDeploy", "promoteFrom", "requireApproval", "deployers", "approvers",
+        "preDeploy", "imageAutomation",
     ]
+    static let preDeployStep = ["name", "kustomization", "flux", "job", "timeoutSeconds"]
+    static let preDeployStepFlux = ["namespace", "kustomization", "gitRepository"]
+    static let preDeployStepJob = ["namespace", "name"]
+    static let imageAutomation = ["namespace", "name", "apiVersion"]
     static let environmentFlux = ["namespace", "kustomization", "gitRepository"]
     static let environmentWorkload = ["namespace", "deployment"]
 
@@ -59,6 +64,14 @@ public enum ConfigKeys {
         ("services.<service>.environments.<env>", environment),
         ("services.<service>.environments.<env>.flux", environmentFlux),
         ("services.<service>.environments.<env>.workload", environmentWorkload),
+        ("services.<service>.environments.<env>.imageAutomation", imageAutomation),
+    ]
+
+    /// Objects that are items of a list (`path[]`), with the keys accepted in each.
+    public static let listItems: [(path: String, keys: [String])] = [
+        ("services.<service>.environments.<env>.preDeploy[]", preDeployStep),
+        ("services.<service>.environments.<env>.preDeploy[].flux", preDeployStepFlux),
+        ("services.<service>.environments.<env>.preDeploy[].job", preDeployStepJob),
     ]
 
     /// Objects whose keys the user chooses, as `path.<placeholder>`: one entry each.
@@ -73,6 +86,7 @@ public enum ConfigKeys {
         for (path, keys) in objects {
             all += keys.map { path.isEmpty ? $0 : "\(path).\($0)" }
         }
+        for (path, keys) in listItems { all += keys.map { "\(path).\($0)" } }
         for entry in userKeyedEntries where !all.contains(entry) { all.append(entry) }
         return all
     }

@@ -38,5 +38,10 @@ extension EnvironmentEntry {
             requireApproval: requireApproval,
             deployers: try fields.optional("deployers")?.stringArray() ?? ["*"],
             approvers: approvers)
+        preDeploy = try PreDeployStep.steps(
+            reading: try fields.optional("preDeploy"), kustomization: kustomization, flux: self.flux)
+        imageAutomation = try fields.optional("imageAutomation").map { (r) throws(ConfigError) in
+            try ImageAutomationRef(reading: r, fluxNamespace: self.flux.namespace)
+        }
     }
 }
