@@ -117,8 +117,6 @@ public struct EnvironmentEntry: Sendable, Equatable {
     public var preDeploy: [PreDeployStep] = []
     /// The Flux ImageUpdateAutomation suspended while the environment is locked, if any.
     public var imageAutomation: ImageAutomationRef? = nil
-    /// TEMPORARY stub of helper 16a's field (the HelmRelease file an environment ships as); dropped at the merge.
-    public var helmRelease: HelmReleaseRef? = nil
 
     public init(
         name: String, kustomization: String, flux: FluxRef, workload: Workload, autoDeploy: Bool = false,
