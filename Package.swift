@@ -30,6 +30,9 @@ let package = Package(
         .systemLibrary(
             name: "CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(
+            name: "CYAML", pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]),
 
         // Layers.
         .target(name: "SlipwayCrypto", dependencies: ["CCrypto"], swiftSettings: strict),
@@ -39,7 +42,10 @@ let package = Package(
             name: "SlipwaySlack", dependencies: ["SlipwayHTTP", "SlipwayCrypto", "DeployCore"],
             swiftSettings: strict),
         .target(name: "SlipwaySubprocess", swiftSettings: strict),
-        .target(name: "SlipwayGitOps", dependencies: ["DeployCore", "SlipwaySubprocess"], swiftSettings: strict),
+        .target(name: "SlipwayYAML", dependencies: ["CYAML"], swiftSettings: strict),
+        .target(
+            name: "SlipwayGitOps", dependencies: ["DeployCore", "SlipwaySubprocess", "SlipwayYAML"],
+            swiftSettings: strict),
         .target(
             name: "SlipwayKubernetes", dependencies: ["SlipwayHTTP", "DeployCore"], swiftSettings: strict),
         .target(name: "SlipwayStore", dependencies: ["CSQLite", "CLibPQ", "DeployCore"], swiftSettings: strict),
@@ -71,6 +77,7 @@ let package = Package(
 
         // Tests mirror the source targets.
         .testTarget(name: "SlipwayCryptoTests", dependencies: ["SlipwayCrypto"]),
+        .testTarget(name: "SlipwayYAMLTests", dependencies: ["SlipwayYAML"]),
         .testTarget(name: "SlipwayHTTPTests", dependencies: ["SlipwayHTTP", "SlipwayTesting"]),
         .testTarget(name: "DeployCoreTests", dependencies: ["DeployCore", "SlipwayTesting"]),
         .testTarget(name: "SlipwaySlackTests", dependencies: ["SlipwaySlack", "SlipwayTesting"]),

@@ -14,6 +14,7 @@ public struct GitOpsError: Error, Sendable, Hashable, CustomStringConvertible {
             case unsupportedLayout
             case pushRejected
             case gitFailed
+            case invalidYAML
         }
 
         private let code: Code
@@ -37,6 +38,9 @@ public struct GitOpsError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let pushRejected = Kind(.pushRejected)
         /// A git command failed (network, authentication, a broken checkout).
         public static let gitFailed = Kind(.gitFailed)
+        /// The file is not valid YAML (before the edit), or the edit would make it invalid; `file`, `line` and
+        /// `column` say where.
+        public static let invalidYAML = Kind(.invalidYAML)
 
         public var description: String { code.rawValue }
     }
@@ -45,10 +49,19 @@ public struct GitOpsError: Error, Sendable, Hashable, CustomStringConvertible {
     public let kind: Kind
     /// What went wrong and what to do about it.
     public let message: String
+    /// The repository file the problem is in, when it is about one file's content.
+    public let file: String?
+    /// The 1-based line in `file`, when known.
+    public let line: Int?
+    /// The 1-based column in `file`, when known.
+    public let column: Int?
 
-    init(_ kind: Kind, _ message: String) {
+    init(_ kind: Kind, _ message: String, file: String? = nil, line: Int? = nil, column: Int? = nil) {
         self.kind = kind
         self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
     }
 
     public var description: String { message }

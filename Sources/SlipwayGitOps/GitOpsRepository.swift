@@ -52,12 +52,12 @@ public actor GitOpsRepository {
     ///   - image: the image name, e.g. `ghcr.io/nortinia-ltd/shop`.
     /// - Returns: the tag, or nil when the entry has no `newTag:`.
     /// - Throws: `GitOpsError` (`.fileMissing`, `.notAKustomization`, `.imageEntryMissing`, `.gitFailed`, ...).
-    public func currentTag(file: String, image: String) async throws -> String? {
+    public func currentTag(file: String, image: String, tagPath: String? = nil) async throws -> String? {
         let path = try repositoryPath(file)
-        return try healing { try tag(at: path, image: image) }
+        return try healing { try tag(at: path, image: image, tagPath: tagPath) }
     }
 
-    private func tag(at path: String, image: String) throws -> String? {
+    private func tag(at path: String, image: String, tagPath: String?) throws -> String? {
         try ensurePrepared()
         try fetch()
         let output = try git.run(["cat-file", "blob", "\(remoteRef):\(path)"], in: checkout)
@@ -67,7 +67,7 @@ public actor GitOpsRepository {
             }
             throw failure("cat-file", output)
         }
-        return try KustomizationImageEditor(path: path).currentTag(in: output.stdout, image: image)
+        return try ImageTagChange.currentTag(in: output.stdout, path: path, image: image, tagPath: tagPath)
     }
 
     /// Commits and pushes the change: one commit that changes only the entry's `newTag:`.
@@ -80,28 +80,62 @@ public actor GitOpsRepository {
     ///   the tag (nothing is committed or pushed).
     /// - Throws: `GitOpsError`; the checkout is left reset to the remote branch.
     public func commitImageTag(_ change: ImageTagChange) async throws -> CommitOutcome {
+        try await commit(change).outcome
+    }
+
+    /// Commits and pushes the change like `commitImageTag(_:)`, and says what the edited file produces.
+    /// - Returns: the outcome, the image reference the workload will run (`newName` of a mirroring entry, with the
+    ///   tag) and the entry's Flux `$imagepolicy` setter, if any.
+    /// - Throws: `GitOpsError`; the checkout is left reset to the remote branch.
+    public func commit(_ change: ImageTagChange) async throws -> CommitResult {
         let path = try repositoryPath(change.file)
         try KustomizationImageEditor.validate(tag: change.newTag)
         return try healing { try applyAndPush(change, path: path) }
     }
 
-    private func applyAndPush(_ change: ImageTagChange, path: String) throws -> CommitOutcome {
-        let editor = KustomizationImageEditor(path: path)
+    /// The image reference (`name:tag`) the file produces at `commit`: what a workload runs once Flux applied it.
+    /// - Returns: nil when the file or entry cannot be read there, or names no image.
+    public func producedImage(file: String, image: String, tagPath: String? = nil, commit: String) async throws
+        -> String?
+    {
+        let path = try repositoryPath(file)
+        return try healing {
+            try ensurePrepared()
+            var output = try git.run(["cat-file", "blob", "\(commit):\(path)"], in: checkout)
+            if !output.succeeded {
+                try fetch()
+                output = try git.run(["cat-file", "blob", "\(commit):\(path)"], in: checkout)
+            }
+            guard output.succeeded,
+                let tag = try? ImageTagChange.currentTag(in: output.stdout, path: path, image: image, tagPath: tagPath),
+                let edit = try? ImageTagChange.edit(
+                    output.stdout, path: path, image: image, tagPath: tagPath, newTag: tag)
+            else { return nil }
+            return "\(edit.producedImage ?? image):\(tag)"
+        }
+    }
+
+    private func applyAndPush(_ change: ImageTagChange, path: String) throws -> CommitResult {
         try ensurePrepared()
         let attempts = max(1, configuration.maxPushAttempts)
         var attempt = 1
         while true {
             try fetch()
             try resetToRemote()
-            let edit = try editor.settingTag(change.newTag, image: change.image, in: readFile(path))
-            guard edit.changed else { return .alreadyCurrent(tag: change.newTag) }
+            let edit = try change.edit(readFile(path), path: path)
+            func result(_ outcome: CommitOutcome) -> CommitResult {
+                CommitResult(
+                    outcome: outcome, producedImage: "\(edit.producedImage ?? change.image):\(change.newTag)",
+                    imagePolicy: edit.imagePolicy)
+            }
+            guard edit.changed else { return result(.alreadyCurrent(tag: change.newTag)) }
             do {
                 try write(edit.text, to: path)
                 try commit(change, oldTag: edit.oldTag, path: path)
                 let commit = try committedRevision()
                 switch try push() {
                 case .pushed:
-                    return .committed(commit: commit, oldTag: edit.oldTag)
+                    return result(.committed(commit: commit, oldTag: edit.oldTag))
                 case .overtaken where attempt < attempts:
                     pause(beforeAttempt: attempt + 1)
                     attempt += 1
@@ -157,14 +191,15 @@ public actor GitOpsRepository {
     /// - Throws: `GitOpsError` (`.gitFailed`) when git cannot fetch or search; `.fileMissing` when `file` is not a
     ///   path inside the repository.
     public func pushedDeploy(
-        forDeployId deployId: String, file: String, image: String, searchDepth: Int = 500
+        forDeployId deployId: String, file: String, image: String, tagPath: String? = nil, searchDepth: Int = 500
     ) async throws -> PushedDeploy? {
         let path = try repositoryPath(file)
         return try healing {
             try ensurePrepared()
             try fetch()
             guard let commit = try findCommit(carrying: deployId, searchDepth: searchDepth) else { return nil }
-            return PushedDeploy(commit: commit, previousTag: try tag(before: commit, at: path, image: image))
+            return PushedDeploy(
+                commit: commit, previousTag: try tag(before: commit, at: path, image: image, tagPath: tagPath))
         }
     }
 
@@ -187,10 +222,10 @@ public actor GitOpsRepository {
 
     /// The image's `newTag:` in `path` at the parent of `commit`. A parent without the file (or a root commit), or a
     /// file that no longer parses, means the old tag is unknown, not that recovery must fail: the push happened.
-    private func tag(before commit: String, at path: String, image: String) throws -> String? {
+    private func tag(before commit: String, at path: String, image: String, tagPath: String?) throws -> String? {
         let output = try git.run(["cat-file", "blob", "\(commit)^:\(path)"], in: checkout)
         guard output.succeeded else { return nil }
-        return try? KustomizationImageEditor(path: path).currentTag(in: output.stdout, image: image)
+        return try? ImageTagChange.currentTag(in: output.stdout, path: path, image: image, tagPath: tagPath)
     }
 
     // MARK: - Steps

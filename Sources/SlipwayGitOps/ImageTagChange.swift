@@ -20,12 +20,16 @@ public struct ImageTagChange: Sendable, Hashable {
     public var sourceCommit: String?
     /// An optional line for the commit body (`Rollback to the last known good tag.`).
     public var note: String?
+    /// For a HelmRelease environment: the dotted path of the tag in `file` (`spec.values.image.tag`); nil edits the
+    /// kustomization's `images:` entry for `image`.
+    public var tagPath: String?
 
     /// Creates a change.
     public init(
         file: String, image: String, newTag: String, service: String, environment: String, deployId: String,
-        requestedBy: String, sourceCommit: String? = nil, note: String? = nil
+        requestedBy: String, sourceCommit: String? = nil, note: String? = nil, tagPath: String? = nil
     ) {
+        self.tagPath = tagPath
         self.file = file
         self.image = image
         self.newTag = newTag
@@ -46,6 +50,26 @@ public struct ImageTagChange: Sendable, Hashable {
     ///     Source-Commit: 5d6e7f8...
     ///
     /// Every field is flattened to one line, so no field can forge a trailer or another paragraph.
+    /// Sets the tag in the file's text with the editor this change needs.
+    func edit(_ text: String, path: String) throws(GitOpsError) -> KustomizationImageEdit {
+        try Self.edit(text, path: path, image: image, tagPath: tagPath, newTag: newTag)
+    }
+
+    static func edit(_ text: String, path: String, image: String, tagPath: String?, newTag: String)
+        throws(GitOpsError) -> KustomizationImageEdit
+    {
+        if let tagPath { return try HelmReleaseTagEditor(path: path, tagPath: tagPath).settingTag(newTag, in: text) }
+        return try KustomizationImageEditor(path: path).settingTag(newTag, image: image, in: text)
+    }
+
+    /// The tag in the file's text, read with the editor a change with `tagPath` needs.
+    static func currentTag(in text: String, path: String, image: String, tagPath: String?) throws(GitOpsError)
+        -> String?
+    {
+        if let tagPath { return try HelmReleaseTagEditor(path: path, tagPath: tagPath).currentTag(in: text) }
+        return try KustomizationImageEditor(path: path).currentTag(in: text, image: image)
+    }
+
     func commitMessage(oldTag: String?) -> String {
         var message =
             "deploy(\(Self.oneLine(service))/\(Self.oneLine(environment))): "

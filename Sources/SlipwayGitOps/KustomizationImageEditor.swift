@@ -1,8 +1,11 @@
+import SlipwayYAML
+
 /// Reads and sets an image's `newTag:` in the text of a kustomization.yaml.
 ///
-/// The edit is line-oriented, not a YAML round trip: only the bytes of the one `newTag:` value change
-/// (or one `newTag:` key is added to the entry), so comments, key order, indentation, quoting style,
-/// Flux `# {"$imagepolicy": ...}` markers and CRLF line endings stay exactly as they were.
+/// The file is read whole by libyaml (every document, flow and block style, anchors, block scalars); the edit
+/// replaces only the bytes of the one `newTag:` value at libyaml's marks (or adds one `newTag:` key to the entry),
+/// so comments, key order, indentation, quoting style, Flux `# {"$imagepolicy": ...}` markers and CRLF line endings
+/// stay exactly as they were. The result is parsed again before it is accepted.
 ///
 /// An entry of the top-level `images:` list matches when its `name:` is the image, or when its
 /// `newName:` is the image (an entry that renames, `name: shop` / `newName: ghcr.io/acme/shop`).
@@ -21,7 +24,7 @@ public struct KustomizationImageEditor: Sendable {
     ///   - text: the kustomization.yaml.
     ///   - image: the image name, e.g. `ghcr.io/nortinia-ltd/shop`.
     /// - Returns: the tag, or nil when the entry has no `newTag:`.
-    /// - Throws: `GitOpsError` (`.notAKustomization`, `.imageEntryMissing`, `.unsupportedLayout`).
+    /// - Throws: `GitOpsError` (`.invalidYAML`, `.notAKustomization`, `.imageEntryMissing`, `.unsupportedLayout`).
     public func currentTag(in text: String, image: String) throws(GitOpsError) -> String? {
         let images = try KustomizationImages(text: text, path: path, image: image)
         let entry = try matchingEntry(in: images, image: image)
@@ -33,8 +36,10 @@ public struct KustomizationImageEditor: Sendable {
     ///   - newTag: the tag to deploy; must be a valid Docker tag.
     ///   - image: the image name, e.g. `ghcr.io/nortinia-ltd/shop`.
     ///   - text: the kustomization.yaml.
-    /// - Returns: the old tag and the new text (the same text when the entry already had `newTag`).
-    /// - Throws: `GitOpsError` (`.invalidTag`, `.notAKustomization`, `.imageEntryMissing`, `.unsupportedLayout`).
+    /// - Returns: the old tag and the new text (the same text when the entry already had `newTag`), the image the
+    ///   entry produces (`newName` when it renames, e.g. to a registry mirror) and its `$imagepolicy` setter.
+    /// - Throws: `GitOpsError` (`.invalidTag`, `.invalidYAML`, `.notAKustomization`, `.imageEntryMissing`,
+    ///   `.unsupportedLayout`).
     public func settingTag(_ newTag: String, image: String, in text: String) throws(GitOpsError)
         -> KustomizationImageEdit
     {
@@ -42,15 +47,30 @@ public struct KustomizationImageEditor: Sendable {
         let images = try KustomizationImages(text: text, path: path, image: image)
         let entry = try matchingEntry(in: images, image: image)
         let oldTag = try tag(of: entry, image: image)
-        if oldTag == newTag { return KustomizationImageEdit(oldTag: oldTag, newTag: newTag, text: text) }
-
-        var bytes = images.bytes
-        if let scalar = entry.scalars["newTag"] {
-            bytes.replaceSubrange(scalar.range, with: replacement(for: scalar, newTag: newTag, in: bytes))
-        } else {
-            insertNewTag(newTag, into: &bytes, entry: entry, images: images)
+        let produced = entry.value("newName") ?? entry.value("name") ?? image
+        let policy = ImagePolicyMarker.find(in: images.file, lines: entry.line...entry.lastLine)
+        func result(_ text: String) -> KustomizationImageEdit {
+            KustomizationImageEdit(
+                oldTag: oldTag, newTag: newTag, text: text, producedImage: produced, imagePolicy: policy)
         }
-        return KustomizationImageEdit(oldTag: oldTag, newTag: newTag, text: String(decoding: bytes, as: UTF8.self))
+        if oldTag == newTag { return result(text) }
+
+        let edited: YAMLFile
+        do {
+            if let scalar = entry.scalar("newTag") {
+                edited = try images.file.replacingScalar(at: scalar, with: newTag)
+            } else {
+                edited = try insertNewTag(newTag, into: images.file, entry: entry)
+            }
+        } catch {
+            if error.code == .notEditable { throw unsupported(entry, image: image, "newTag: \(error.problem)") }
+            throw GitOpsError(yaml: error, before: false)
+        }
+        let readBack = try? currentTag(in: edited.text, image: image)
+        guard readBack == newTag else {
+            throw unsupported(entry, image: image, "the edited file would not read back newTag: \(newTag)")
+        }
+        return result(edited.text)
     }
 
     /// Whether `tag` follows the Docker tag grammar `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
@@ -89,22 +109,17 @@ public struct KustomizationImageEditor: Sendable {
     {
         let matches = images.entries.filter { $0.value("name") == image || $0.value("newName") == image }
         if matches.count > 1 {
-            let lines = matches.map { String(KustomizationImages.lineNumber($0.line)) }.joined(separator: ", ")
+            let lines = matches.map { String($0.line) }.joined(separator: ", ")
             throw GitOpsError(
                 .unsupportedLayout,
                 "\(path) has \(matches.count) images: entries for \(image) (lines \(lines)); keep exactly one.")
         }
         guard let entry = matches.first else {
-            let unreadable = images.entries.first {
-                ($0.problem != nil || $0.unreadableKeys["name"] != nil) && $0.value("name") == nil
-            }
-            if let unreadable {
-                let reason = unreadable.problem ?? unreadable.unreadableKeys["name"] ?? "it cannot be read"
+            if let unreadable = images.entries.first(where: { $0.mapping == nil }), let reason = unreadable.problem {
                 throw GitOpsError(
                     .unsupportedLayout,
-                    "\(path) has no readable images: entry for \(image): the entry at line "
-                        + "\(KustomizationImages.lineNumber(unreadable.line)) cannot be read (\(reason)); "
-                        + "write entries as - name: ... / newTag: ... on separate lines.")
+                    "\(path) has no readable images: entry for \(image): the entry at line \(unreadable.line) cannot "
+                        + "be read (\(reason)); write entries as - name: ... / newTag: ....")
             }
             throw GitOpsError(
                 .imageEntryMissing,
@@ -113,113 +128,56 @@ public struct KustomizationImageEditor: Sendable {
         if let problem = entry.problem {
             throw unsupported(entry, image: image, problem)
         }
-        if let digest = entry.scalars["digest"], !digest.value.isEmpty {
+        if let digest = entry.value("digest"), !digest.isEmpty {
             throw GitOpsError(
                 .unsupportedLayout,
-                "\(path) pins \(image) to digest \(digest.value) (line \(KustomizationImages.lineNumber(entry.line))), "
-                    + "and kustomize ignores newTag: while digest: is set; remove the digest: line to deploy by tag.")
-        }
-        if entry.unreadableKeys["digest"] != nil {
-            throw unsupported(entry, image: image, "digest: cannot be read")
+                "\(path) pins \(image) to digest \(digest) (line \(entry.scalar("digest")?.start.line ?? entry.line)), "
+                    + "and kustomize ignores newTag: while digest: is set; remove the digest: line to deploy by tag.",
+                file: path, line: entry.scalar("digest")?.start.line)
         }
         return entry
     }
 
     private func tag(of entry: KustomizationImages.Entry, image: String) throws(GitOpsError) -> String? {
-        if let problem = entry.unreadableKeys["newTag"] {
-            throw unsupported(entry, image: image, "newTag: \(problem)")
-        }
-        guard let scalar = entry.scalars["newTag"], scalar.style != .empty else { return nil }
-        if scalar.style == .plain && ["~", "null", "Null", "NULL"].contains(scalar.value) { return nil }
-        return scalar.value
+        entry.value("newTag")
     }
 
     private func unsupported(_ entry: KustomizationImages.Entry, image: String, _ problem: String) -> GitOpsError {
         GitOpsError(
             .unsupportedLayout,
-            "\(path): the images: entry for \(image) at line \(KustomizationImages.lineNumber(entry.line)) cannot "
-                + "be edited safely (\(problem)); write it as - name: ... / newTag: ... on separate lines.")
+            "\(path): the images: entry for \(image) at line \(entry.line) cannot be edited safely (\(problem)); "
+                + "write it as - name: ... / newTag: ....",
+            file: path, line: entry.line)
     }
 
-    // MARK: - Writing the tag
+    // MARK: - Adding the tag
 
-    /// The bytes that replace an existing `newTag:` value, in the value's own quoting style.
-    private func replacement(for scalar: KustomizationImages.Scalar, newTag: String, in bytes: [UInt8]) -> [UInt8] {
-        switch scalar.style {
-        case .plain: return Array(Self.plain(newTag).utf8)
-        case .singleQuoted: return Array("'\(newTag)'".utf8)
-        case .doubleQuoted: return Array("\"\(newTag)\"".utf8)
-        case .empty:
-            // `newTag:` with no value: `newTag: <tag>`, keeping a comment after it apart.
-            let position = scalar.range.lowerBound
-            var text = Self.plain(newTag)
-            if position > 0 && bytes[position - 1] == UInt8(ascii: ":") { text = " " + text }
-            if position < bytes.count && bytes[position] == UInt8(ascii: "#") { text += " " }
-            return Array(text.utf8)
+    /// Adds `newTag: <tag>` to an entry that has none: a line after the entry's last line (block style), or a
+    /// `, newTag: <tag>` before the `}` (flow style). The value is quoted like the entry's name.
+    private func insertNewTag(_ newTag: String, into file: YAMLFile, entry: KustomizationImages.Entry)
+        throws(YAMLError) -> YAMLFile
+    {
+        guard let mapping = entry.mapping, let first = mapping.pairs.first, let last = mapping.pairs.last else {
+            throw YAMLError(.notEditable, path: path, mark: nil, problem: "the entry has no keys")
         }
-    }
-
-    private func insertNewTag(
-        _ newTag: String, into bytes: inout [UInt8], entry: KustomizationImages.Entry, images: KustomizationImages
-    ) {
-        let nameStyle = (entry.scalars["name"] ?? entry.scalars["newName"])?.style
-        let value: String
-        switch nameStyle {
-        case .singleQuoted?: value = "'\(newTag)'"
-        case .doubleQuoted?: value = "\"\(newTag)\""
-        default: value = Self.plain(newTag)
-        }
-        switch entry.layout {
-        case .flow(let insertionPoint)?:
-            bytes.insert(contentsOf: Array(", newTag: \(value)".utf8), at: insertionPoint)
-        case .block(let keyIndent, let lastLine)?:
-            let line = images.lines[lastLine]
-            let ending = images.lineEnding(after: lastLine)
-            var inserted = Array(repeating: UInt8(ascii: " "), count: keyIndent) + Array("newTag: \(value)".utf8)
+        let nameStyle = (entry.scalar("name") ?? entry.scalar("newName"))?.style ?? .plain
+        let value = YAMLScalarWriter.write(
+            newTag, as: nameStyle == .singleQuoted || nameStyle == .doubleQuoted ? nameStyle : .plain)
+        switch mapping.style {
+        case .flow:
+            let point = last.value.end.offset
+            return try file.replacingBytes(point..<point, with: Array(", newTag: \(value)".utf8))
+        case .block:
+            guard let line = file.lineBounds(entry.lastLine) else {
+                throw YAMLError(.notEditable, path: path, mark: last.value.end, problem: "the entry's end is not found")
+            }
+            let indent = Array(repeating: UInt8(ascii: " "), count: max(0, first.key.start.column - 1))
+            let newLine = indent + Array("newTag: \(value)".utf8)
             if line.end > line.contentEnd {
-                inserted += ending
-                bytes.insert(contentsOf: inserted, at: line.end)
-            } else {
-                bytes.insert(contentsOf: ending + inserted, at: line.end)  // the file's last line had no newline
+                return try file.replacingBytes(line.end..<line.end, with: newLine + file.lineEnding)
             }
-        case nil:
-            break  // an entry without keys has no name, so it never matches
+            // The file's last line had no newline.
+            return try file.replacingBytes(line.end..<line.end, with: file.lineEnding + newLine)
         }
-    }
-
-    /// The tag as a plain YAML scalar, quoted when YAML would read it as a number, boolean or null.
-    static func plain(_ tag: String) -> String {
-        readsAsNonString(tag) ? "\"\(tag)\"" : tag
-    }
-
-    /// Whether a plain scalar would resolve to something other than a string under YAML 1.1 or 1.2
-    /// (`1.10` is the float 1.1, `20240101` an integer, `yes`/`on` booleans).
-    static func readsAsNonString(_ tag: String) -> Bool {
-        let words: Set<String> = ["y", "yes", "n", "no", "true", "false", "on", "off", "null"]
-        if words.contains(tag.lowercased()) { return true }
-        let bytes = Array(tag.utf8)
-        func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
-        guard let first = bytes.first, isDigit(first) else { return false }
-        if bytes.count > 2, first == UInt8(ascii: "0"), "xXoObB".utf8.contains(bytes[1]) {
-            return bytes.dropFirst(2).allSatisfy {
-                $0 == UInt8(ascii: "_") || isDigit($0) || "abcdefABCDEF".utf8.contains($0)
-            }
-        }
-        var index = 0
-        while index < bytes.count && (isDigit(bytes[index]) || bytes[index] == UInt8(ascii: "_")) { index += 1 }
-        if index < bytes.count && bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            while index < bytes.count && (isDigit(bytes[index]) || bytes[index] == UInt8(ascii: "_")) { index += 1 }
-        }
-        if index < bytes.count && (bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")) {
-            index += 1
-            if index < bytes.count && (bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+")) {
-                index += 1
-            }
-            let digitsStart = index
-            while index < bytes.count && isDigit(bytes[index]) { index += 1 }
-            if index == digitsStart { return false }
-        }
-        return index == bytes.count
     }
 }

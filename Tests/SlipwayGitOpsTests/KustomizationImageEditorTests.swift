@@ -285,17 +285,23 @@ struct KustomizationImageEditorTests {
                 "t", image: shop,
                 in: "resources: []\nimages:\n- name: ghcr.io/nortinia-ltd/shop\n  digest: sha256:abc\n")
         }
-        expectError(.unsupportedLayout, containing: "does not end on line 3") {
+        expectError(.unsupportedLayout, containing: "newTag: the value is a block scalar") {
             _ = try editor.settingTag(
-                "t", image: shop, in: "resources: []\nimages:\n- {name: ghcr.io/nortinia-ltd/shop,\n   newTag: a}\n")
+                "t", image: shop, in: "resources: []\nimages:\n- name: ghcr.io/nortinia-ltd/shop\n  newTag: |\n    a\n")
         }
-        expectError(.unsupportedLayout, containing: "spans several lines") {
-            _ = try editor.settingTag(
-                "t", image: shop, in: "resources: []\nimages:\n- name: ghcr.io/nortinia-ltd/shop\n  newTag:\n    a\n")
-        }
-        expectError(.unsupportedLayout, containing: "images: is written in flow style") {
-            _ = try editor.settingTag(
-                "t", image: shop, in: "resources: []\nimages: [{name: ghcr.io/nortinia-ltd/shop, newTag: a}]\n")
-        }
+    }
+
+    /// What the hand-written scanner refused (a flow mapping over two lines, a value on the next line, a flow
+    /// `images:` list) is valid YAML that libyaml reads, so it is edited in place.
+    @Test func editsLayoutsTheLineScannerRefused() throws {
+        try expectOnlyReplacement(
+            in: "resources: []\nimages:\n- {name: ghcr.io/nortinia-ltd/shop,\n   newTag: a}\n", tag: "t",
+            old: "newTag: a}", new: "newTag: t}", oldTag: "a")
+        try expectOnlyReplacement(
+            in: "resources: []\nimages:\n- name: ghcr.io/nortinia-ltd/shop\n  newTag:\n    a\n", tag: "t",
+            old: "    a\n", new: "    t\n", oldTag: "a")
+        try expectOnlyReplacement(
+            in: "resources: []\nimages: [{name: ghcr.io/nortinia-ltd/shop, newTag: a}]\n", tag: "t",
+            old: "newTag: a}", new: "newTag: t}", oldTag: "a")
     }
 }

@@ -113,6 +113,9 @@ public struct EnvironmentEntry: Sendable, Equatable {
     public var deployers: [String]
     /// Slack user ids allowed to approve; `*` means anyone (still never the requester).
     public var approvers: [String]
+    /// Set when the environment is deployed through a Flux HelmRelease (`helmRelease` instead of `kustomization`);
+    /// `kustomization` is then the HelmRelease's `file`, the file Slipway edits.
+    public var helmRelease: HelmReleaseRef?
     /// Jobs (migrations) that must complete before the application's tag is committed, in order.
     public var preDeploy: [PreDeployStep] = []
     /// The Flux ImageUpdateAutomation suspended while the environment is locked, if any.

@@ -31,7 +31,7 @@ public enum ConfigKeys {
     static let service = ["repo", "image", "environments"]
     static let environment = [
         "kustomization", "flux", "workload", "autoDeploy", "promoteFrom", "requireApproval", "deployers", "approvers",
-        "preDeploy", "imageAutomation",
+        "helmRelease", "preDeploy", "imageAutomation",
     ]
     static let preDeployStep = ["name", "kustomization", "flux", "job", "timeoutSeconds"]
     static let preDeployStepFlux = ["namespace", "kustomization", "gitRepository"]
@@ -39,6 +39,7 @@ public enum ConfigKeys {
     static let imageAutomation = ["namespace", "name", "apiVersion"]
     static let environmentFlux = ["namespace", "kustomization", "gitRepository"]
     static let environmentWorkload = ["namespace", "deployment"]
+    static let environmentHelmRelease = ["file", "tagPath", "namespace", "name"]
 
     /// Each object the loader reads, by JSON path (keys the user chooses written `<service>`, `<env>`), with the keys
     /// accepted in it.
@@ -64,6 +65,7 @@ public enum ConfigKeys {
         ("services.<service>.environments.<env>", environment),
         ("services.<service>.environments.<env>.flux", environmentFlux),
         ("services.<service>.environments.<env>.workload", environmentWorkload),
+        ("services.<service>.environments.<env>.helmRelease", environmentHelmRelease),
         ("services.<service>.environments.<env>.imageAutomation", imageAutomation),
     ]
 

@@ -2,14 +2,23 @@ extension EnvironmentEntry {
     /// Reads `services.<service>.environments.<name>`.
     init(name: String, reading reader: ConfigReader) throws(ConfigError) {
         let fields = try reader.object(allowed: ConfigKeys.environment)
-        let kustomizationField = try fields.required("kustomization")
-        let kustomization = try kustomizationField.nonEmptyString()
-        if kustomization.hasPrefix("/") || kustomization.split(separator: "/").contains("..") {
+        let helmRelease = try fields.optional("helmRelease").map { (field) throws(ConfigError) in
+            try HelmReleaseRef(reading: field)
+        }
+        if helmRelease != nil, try fields.optional("kustomization") != nil {
+            throw ConfigError(
+                path: fields.path + ".helmRelease",
+                problem: "give either kustomization (a kustomization.yaml's images: entry) or helmRelease "
+                    + "(a HelmRelease's tag), not both")
+        }
+        let kustomizationField = try helmRelease == nil ? fields.required("kustomization") : nil
+        let kustomization = try kustomizationField?.nonEmptyString() ?? helmRelease?.file ?? ""
+        if let kustomizationField, kustomization.hasPrefix("/") || kustomization.split(separator: "/").contains("..") {
             throw ConfigError(
                 path: kustomizationField.path,
                 problem: "must be a path inside the GitOps repository, without .. or a leading /")
         }
-        if !(kustomization.hasSuffix(".yaml") || kustomization.hasSuffix(".yml")) {
+        if let kustomizationField, !(kustomization.hasSuffix(".yaml") || kustomization.hasSuffix(".yml")) {
             throw ConfigError(
                 path: kustomizationField.path,
                 problem: "must name the kustomization.yaml file, e.g. clusters/prod/shop/kustomization.yaml")
@@ -38,6 +47,7 @@ extension EnvironmentEntry {
             requireApproval: requireApproval,
             deployers: try fields.optional("deployers")?.stringArray() ?? ["*"],
             approvers: approvers)
+        self.helmRelease = helmRelease
         preDeploy = try PreDeployStep.steps(
             reading: try fields.optional("preDeploy"), kustomization: kustomization, flux: self.flux)
         imageAutomation = try fields.optional("imageAutomation").map { (r) throws(ConfigError) in

@@ -145,7 +145,7 @@ public final class DeployWorker: Service {
             environment: deploy.environment, deployId: deploy.id,
             requestedBy: deploy.source == .ci
                 ? "ci" : "\(deploy.requestedByName.map { "@\($0) " } ?? "")(\(deploy.requestedBy))",
-            sourceCommit: deploy.sourceCommit)
+            sourceCommit: deploy.sourceCommit, tagPath: env.helmRelease?.tagPath)
         do {
             // A crash between push and record leaves the deploy here with its commit already on the branch; only a
             // deploy that entered this step before this worker started (or failed a try) can be in that case.
