@@ -39,9 +39,8 @@ public final class ImageAutomationSwitch: Service {
         }.sorted { $0.key.description < $1.key.description }
     }
 
-    /// Runs until cancelled.
+    /// Runs until cancelled (a service that returns early stops the others), idle when no environment names one.
     public func run() async {
-        guard !targets.isEmpty else { return }
         while !Task.isCancelled {
             await syncOnce()
             try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
