@@ -133,26 +133,30 @@ public final class Application: Sendable {
                 },
                 token: config.gitops.tokenEnv.flatMap { environment[$0] }, partialClone: config.gitops.partialClone))
         let producedImages = ProducedImages(gitops: gitops)
-        worker = DeployWorker(
-            coordinator: coordinator, gitops: gitops, log: options.log, producedImages: producedImages)
         // The top-level `kubernetes` cluster only when an environment runs there; each named cluster in use besides.
-        let clustersInUse = config.clustersInUse
-        let kubernetes =
-            clustersInUse.contains(SlipwayConfig.defaultClusterName)
-            ? try KubernetesConfiguration.resolve(
-                apiServer: config.kubernetes.apiServer, tokenEnv: config.kubernetes.tokenEnv,
-                caFile: config.kubernetes.caFile, environment: environment) : nil
-        var clusterClients: [String: KubernetesClient] = [:]
-        for name in clustersInUse {
-            guard let cluster = config.clusters[name] else { continue }
-            clusterClients[name] = KubernetesClient(
-                configuration: try KubernetesConfiguration.resolve(
-                    cluster: cluster.resolvingPaths(resolve), name: name, environment: environment))
+        var clientsByName: [String: KubernetesClient] = [:]
+        for name in config.clustersInUse {
+            if name == SlipwayConfig.defaultClusterName {
+                clientsByName[name] = KubernetesClient(
+                    configuration: try KubernetesConfiguration.resolve(
+                        apiServer: config.kubernetes.apiServer, tokenEnv: config.kubernetes.tokenEnv,
+                        caFile: config.kubernetes.caFile, environment: environment))
+            } else if let cluster = config.clusters[name] {
+                clientsByName[name] = KubernetesClient(
+                    configuration: try KubernetesConfiguration.resolve(
+                        cluster: cluster.resolvingPaths(resolve), name: name, environment: environment))
+            }
         }
+        let clusters = ClusterClients(clientsByName)
+        worker = DeployWorker(
+            coordinator: coordinator, gitops: gitops, log: options.log, producedImages: producedImages,
+            preDeploy: PreDeploySteps(coordinator: coordinator, gitops: gitops, clusters: clusters, log: options.log))
+        let imageAutomation = ImageAutomationSwitch(coordinator: coordinator, clusters: clusters, log: options.log)
         monitor = RolloutMonitor(
-            coordinator: coordinator, client: kubernetes.map { KubernetesClient(configuration: $0) },
+            coordinator: coordinator, client: clientsByName[SlipwayConfig.defaultClusterName],
             policy: config.policy, branch: config.gitops.branch, wake: monitorWake, log: options.log,
-            clusters: clusterClients, producedImages: producedImages)
+            clusters: clientsByName.filter { $0.key != SlipwayConfig.defaultClusterName },
+            producedImages: producedImages)
         let slack = SlackWebClient(httpClient: http, token: secrets.botToken, baseURL: config.slack.apiBaseURL)
         let pagerDuty = config.pagerDuty.map { PagerDutyClient(httpClient: http, eventsURL: $0.eventsURL) }
         deliverer = OutboxDeliverer(
@@ -237,7 +241,7 @@ public final class Application: Sendable {
         // monitor (its last transitions still enqueue messages), the pruner, and the outbox last, so the messages
         // the others' final work caused are still delivered while they stop.
         runner = ServiceRunner(
-            services: [deliverer, pruner, monitor, worker], leadership: leadership,
+            services: [deliverer, pruner, imageAutomation, monitor, worker], leadership: leadership,
             intake: HTTPIntake(server: server, adminServer: adminServer, readiness: readiness),
             drainSeconds: config.server.drainSeconds,
             log: options.log)

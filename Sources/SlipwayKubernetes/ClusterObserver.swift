@@ -66,8 +66,13 @@ public struct ClusterObserver: Sendable {
         async let deploymentLists = listByNamespace(.deployments, names: names(.deployment))
         async let statefulSetLists = listByNamespace(.statefulSets, names: names(.statefulSet))
         async let daemonSetLists = listByNamespace(.daemonSets, names: names(.daemonSet))
-        let (kustomizations, deployments, statefulSets, daemonSets) = await (
-            kustomizationLists, deploymentLists, statefulSetLists, daemonSetLists
+        async let helmReleaseLists = getByName(
+            .helmReleases,
+            names: Self.names(targets.filter { $0.helmRelease != nil }) {
+                ($0.helmRelease!.namespace, $0.helmRelease!.name)
+            })
+        let (kustomizations, deployments, statefulSets, daemonSets, helmReleases) = await (
+            kustomizationLists, deploymentLists, statefulSetLists, daemonSetLists, helmReleaseLists
         )
 
         var evidence: [Int: ClusterEvidence] = [:]
@@ -92,6 +97,10 @@ public struct ClusterObserver: Sendable {
                             .first { $0.metadata.name == name }.map(K8s.Workload.daemonSet)
                     }
                 evidence[index] = ClusterEvidence(kustomization: kustomization, collected: [], workload: workload)
+                if let ref = target.helmRelease {
+                    evidence[index]!.helmRelease = try helmReleases[ref.namespace, default: .success([])].get()
+                        .first { $0.metadata.name == ref.name }
+                }
             } catch {
                 result.errors[target.deployId] = error
             }

@@ -11,11 +11,14 @@ public struct WatchTarget: Sendable, Equatable {
     /// Further workloads that must roll out too (an environment's `workloads` beyond the first).
     public var otherWorkloads: [EnvironmentEntry.Workload] = []
     public var policy: RolloutPolicy
+    /// The environment's HelmRelease, when it ships as one: it must release the applied generation first.
+    public var helmRelease: ObjectRef? = nil
 
     public init(
         deploy: WatchedDeploy, flux: EnvironmentEntry.FluxRef, workload: EnvironmentEntry.Workload,
-        otherWorkloads: [EnvironmentEntry.Workload] = [], policy: RolloutPolicy
+        otherWorkloads: [EnvironmentEntry.Workload] = [], policy: RolloutPolicy, helmRelease: ObjectRef? = nil
     ) {
+        self.helmRelease = helmRelease
         self.deploy = deploy
         self.flux = flux
         self.workload = workload

@@ -7,6 +7,8 @@ struct FakeCluster {
     var objects = KubernetesObjects()
     var flux = FakeFlux()
     var controller: FakeRolloutController
+    var jobs = FakeJobController()
+    var helm = FakeHelmController()
 }
 
 /// The Kubernetes API server's wire format over the fake cluster: GET and LIST (label and field selectors), JSON
@@ -26,6 +28,9 @@ enum FakeKubernetesAPI {
         "configmaps": ("/api/v1", "ConfigMap"),
         "secrets": ("/api/v1", "Secret"),
         "sealedsecrets": ("/apis/bitnami.com/v1alpha1", "SealedSecret"),
+        "helmreleases": ("/apis/helm.toolkit.fluxcd.io/v2", "HelmRelease"),
+        "jobs": ("/apis/batch/v1", "Job"),
+        "imageupdateautomations": ("/apis/image.toolkit.fluxcd.io/v1", "ImageUpdateAutomation"),
     ]
 
     /// Answers one request against `cluster`.
@@ -33,6 +38,7 @@ enum FakeKubernetesAPI {
         guard request.headers["Authorization"] == "Bearer \(cluster.token)" else {
             return status(401, "Unauthorized", "Unauthorized")
         }
+        if request.method == .get, let log = podLog(request, cluster: cluster) { return log }
         guard let route = route(request.path) else {
             return status(404, "NotFound", "the server could not find the requested resource")
         }
@@ -128,6 +134,13 @@ enum FakeKubernetesAPI {
     }
 
     private static func get(_ route: Route, name: String, cluster: inout FakeCluster) -> HTTPResponse {
+        if route.plural == "jobs" {
+            cluster.jobs.advance(namespace: route.namespace, job: name, objects: &cluster.objects)
+        }
+        if route.plural == "helmreleases" {
+            cluster.helm.advance(
+                namespace: route.namespace, name: name, objects: &cluster.objects, controller: &cluster.controller)
+        }
         if route.plural == "deployments" {
             cluster.controller.advanceRollout(namespace: route.namespace, deployment: name, objects: &cluster.objects)
         }
@@ -177,10 +190,34 @@ enum FakeKubernetesAPI {
                 cluster.flux.reconcileKustomization(
                     namespace: route.namespace, name: name, token: requested, objects: &cluster.objects,
                     controller: &cluster.controller)
+                cluster.jobs.reconcileKustomization(namespace: route.namespace, name: name, objects: &cluster.objects)
+                cluster.helm.reconcileKustomization(namespace: route.namespace, name: name, objects: &cluster.objects)
+            case "helmreleases":
+                cluster.helm.reconcileRequested(
+                    namespace: route.namespace, name: name, token: requested, objects: &cluster.objects)
             default: break
             }
         }
         return .json(200, cluster.objects.json(plural: route.plural, namespace: route.namespace, name: name)!)
+    }
+
+    /// `GET /api/v1/namespaces/<ns>/pods/<pod>/log[?tailLines=N]`: the pod's log as plain text, or nil for any other
+    /// path.
+    private static func podLog(_ request: HTTPRequest, cluster: FakeCluster) -> HTTPResponse? {
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: false)
+        // "", "api", "v1", "namespaces", ns, "pods", pod, "log"
+        guard parts.count == 8, parts[1] == "api", parts[2] == "v1", parts[3] == "namespaces", parts[5] == "pods",
+            parts[7] == "log"
+        else { return nil }
+        let namespace = String(parts[4])
+        let pod = String(parts[6])
+        guard cluster.objects[plural: "pods", namespace: namespace, name: pod] != nil else {
+            return status(404, "NotFound", "pods \"\(pod)\" not found")
+        }
+        let tail = decodeQuery(request.query)["tailLines"].flatMap { Int($0) }
+        let text = cluster.jobs.log(namespace: namespace, pod: pod, tailLines: tail) ?? ""
+        return HTTPResponse(
+            status: 200, headers: ["Content-Type": "text/plain"], body: Array(text.utf8))
     }
 
     static func apiVersion(_ plural: String) -> String {

@@ -134,6 +134,10 @@ public struct EnvironmentEntry: Sendable, Equatable {
     /// Set when the environment is deployed through a Flux HelmRelease (`helmRelease` instead of `kustomization`);
     /// `kustomization` is then the HelmRelease's `file`, the file Slipway edits.
     public var helmRelease: HelmReleaseRef?
+    /// Jobs (migrations) that must complete before the application's tag is committed, in order.
+    public var preDeploy: [PreDeployStep] = []
+    /// The Flux ImageUpdateAutomation suspended while the environment is locked, if any.
+    public var imageAutomation: ImageAutomationRef? = nil
 
     public init(
         name: String, kustomization: String, flux: FluxRef, workload: Workload, autoDeploy: Bool = false,

@@ -37,8 +37,12 @@ public enum ConfigKeys {
         "kustomization", "flux", "workload", "autoDeploy", "promoteFrom", "requireApproval", "deployers", "approvers",
         // Deploy decisions (promotion gates, approvals).
         "soakMinutes", "requireKnownTag", "requireVerified", "approvalsRequired",
-        "freezeWindows", "workloads", "cluster", "helmRelease",
+        "freezeWindows", "workloads", "cluster", "helmRelease", "preDeploy", "imageAutomation",
     ]
+    static let preDeployStep = ["name", "kustomization", "flux", "job", "timeoutSeconds"]
+    static let preDeployStepFlux = ["namespace", "kustomization", "gitRepository"]
+    static let preDeployStepJob = ["namespace", "name"]
+    static let imageAutomation = ["namespace", "name", "apiVersion"]
     static let environmentFlux = ["namespace", "kustomization", "gitRepository"]
     static let environmentWorkload = ["namespace", "deployment", "kind", "name"]
     static let environmentFreezeWindow = ["from", "to", "timeZone", "reason"]
@@ -71,11 +75,15 @@ public enum ConfigKeys {
         ("services.<service>.environments.<env>.flux", environmentFlux),
         ("services.<service>.environments.<env>.workload", environmentWorkload),
         ("services.<service>.environments.<env>.helmRelease", environmentHelmRelease),
+        ("services.<service>.environments.<env>.imageAutomation", imageAutomation),
     ]
 
     /// Objects that are items of a list, by the list's path written `list[]`, with the keys accepted in each item.
     public static let listItems: [(path: String, keys: [String])] = [
-        ("services.<service>.environments.<env>.freezeWindows[]", environmentFreezeWindow)
+        ("services.<service>.environments.<env>.preDeploy[]", preDeployStep),
+        ("services.<service>.environments.<env>.preDeploy[].flux", preDeployStepFlux),
+        ("services.<service>.environments.<env>.preDeploy[].job", preDeployStepJob),
+        ("services.<service>.environments.<env>.freezeWindows[]", environmentFreezeWindow),
     ]
 
     /// Objects whose keys the user chooses, as `path.<placeholder>`: one entry each.

@@ -67,5 +67,10 @@ extension EnvironmentEntry {
         otherWorkloads = Array(workloads.dropFirst())
         cluster = try fields.optional("cluster")?.nonEmptyString()
         self.helmRelease = helmRelease
+        preDeploy = try PreDeployStep.steps(
+            reading: try fields.optional("preDeploy"), kustomization: kustomization, flux: self.flux)
+        imageAutomation = try fields.optional("imageAutomation").map { (r) throws(ConfigError) in
+            try ImageAutomationRef(reading: r, fluxNamespace: self.flux.namespace)
+        }
     }
 }

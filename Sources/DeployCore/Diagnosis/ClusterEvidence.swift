@@ -16,6 +16,8 @@ public struct ClusterEvidence: Sendable, Equatable {
     }
 
     public var kustomization: K8s.Kustomization?
+    /// The environment's HelmRelease, when it ships as one (nil otherwise, or when it does not exist).
+    public var helmRelease: K8s.HelmRelease? = nil
     public var gitRepository: K8s.GitRepository?
     /// The workload (Deployment, StatefulSet or DaemonSet) this evidence is about.
     public var workload: K8s.Workload?

@@ -22,6 +22,8 @@ public enum FailureCause: Sendable, Hashable, Codable {
     case timeout(stage: Stage, seconds: Int)
     /// Nothing recognisable; `message` is the most telling raw status message.
     case unknown(message: String)
+    /// helm-controller failed to install or upgrade the HelmRelease (and perhaps remediated it).
+    case helmRelease(HelmReleaseFailure)
 
     /// The part of a deploy that timed out.
     public enum Stage: String, Sendable, Hashable, Codable {
@@ -46,6 +48,7 @@ public enum FailureCause: Sendable, Hashable, Codable {
         case .invalidManifest: "invalid_manifest"
         case .timeout: "timeout"
         case .unknown: "unknown"
+        case .helmRelease: HelmReleaseFailure.code
         }
     }
 
@@ -63,6 +66,7 @@ public enum FailureCause: Sendable, Hashable, Codable {
         case .invalidManifest: "Manifests are invalid"
         case .timeout: "Deploy timed out"
         case .unknown: "Deploy failed"
+        case .helmRelease(let failure): failure.title
         }
     }
 
@@ -118,6 +122,8 @@ public enum FailureCause: Sendable, Hashable, Codable {
             return "The rollout did not complete within \(Self.duration(seconds))."
         case .unknown(let message):
             return "Slipway could not name the cause. Last status: \(message)"
+        case .helmRelease(let failure):
+            return failure.summary
         }
     }
 
@@ -132,6 +138,7 @@ public enum FailureCause: Sendable, Hashable, Codable {
         case .invalidManifest: "invalid-manifest.md"
         // The timeout runbook is also the general "find out why a rollout is stuck" guide.
         case .timeout, .unknown: "rollout-timeout.md"
+        case .helmRelease: HelmReleaseFailure.runbook
         }
     }
 

@@ -26,13 +26,21 @@ public enum RolloutAssessment {
         // Someone may push after us: Flux then applies a later revision that carries our change. With no git here
         // to check ancestry, "Ready at another revision and the Deployment runs our image" counts as applied.
         let carried = !applied && kustomization?.status?.lastAppliedRevision != nil && runsImage
-        let fluxReady = ready?.isTrue == true && (applied || carried)
+        // A HelmRelease must have released the generation the commit applied before the rollout counts.
+        let helm = evidence.helmRelease.map(HelmReleaseAssessment.assess)
+        let helmReady = helm.map { $0 == .ready } ?? true
+        let fluxReady = ready?.isTrue == true && (applied || carried) && helmReady
         let focused = focus(evidence, on: deploy)
         let timedOut = now.timeIntervalSince(deploy.startedAt) >= policy.rolloutTimeoutSeconds
 
         // Flux tried the pushed commit and failed. A failure at an older revision is not this deploy's.
         if let ready, ready.isFalse, attempted || applied {
             return .failed(FailureDiagnosis.diagnose(focused))
+        }
+
+        // helm-controller failed the generation the pushed commit applied (and perhaps rolled it back).
+        if case .failed(let failure)? = helm, ready?.isTrue == true, applied || carried {
+            return .failed(.helmRelease(failure))
         }
 
         // After our rollout completed, the Deployment runs another image: someone else rolled it out (a later

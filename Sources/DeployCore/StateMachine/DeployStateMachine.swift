@@ -178,7 +178,7 @@ public struct DeployStateMachine: Sendable {
             why = "Flux applied \(deploy.gitCommit?.prefix(12) ?? "the commit")"
 
         case .progress(let text):
-            try expect(deploy, in: [.rollingOut, .reconciling], doing: "report progress")
+            try expect(deploy, in: [.rollingOut, .reconciling, .committing], doing: "report progress")
             guard deploy.progress != text else {
                 return Transition(deploy: deploy, actions: [], audit: audit(deploy, actor, "progress", text, now))
             }

@@ -97,14 +97,20 @@ public struct RBACManifest: Sendable, Equatable {
                 workloadNamespaces.insert(env.workload.namespace)
                 kustomizations[env.flux.namespace, default: []].insert(env.flux.kustomization)
                 gitRepositories[env.flux.namespace, default: []].insert(env.flux.gitRepository)
+                for step in env.preDeploy {
+                    kustomizations[step.flux.namespace, default: []].insert(step.flux.name)
+                    gitRepositories[step.flux.namespace, default: []].insert(step.gitRepository)
+                }
             }
         }
-        let namespaces = workloadNamespaces.union(kustomizations.keys)
+        let workflowRules = Self.workflowRules(config: config)
+        let namespaces = workloadNamespaces.union(kustomizations.keys).union(workflowRules.keys)
         roles = Self.sorted(namespaces).map { namespace in
             var rules: [Rule] = []
             if workloadNamespaces.contains(namespace) {
                 rules += Self.workloadRules(kinds: workloadKinds[namespace] ?? [.deployment])
             }
+            for rule in workflowRules[namespace] ?? [] where !rules.contains(rule) { rules.append(rule) }
             if let names = kustomizations[namespace] {
                 rules.append(Self.rule(.kustomizations, names: names, verbs: ["get", "patch"]))
             }

@@ -24,14 +24,19 @@ public final class DeployWorker: Service {
 
     /// How long a freshly queued CI deploy waits for newer webhooks of the same burst before it is committed.
     public let coalesceSeconds: Double
+    /// Runs environments' pre-deploy steps (migrations) before the application's commit; nil runs none.
+    let preDeploy: PreDeploySteps?
+    /// Pre-deploy runs in progress by environment (`service/env`), and deploys whose steps completed.
+    private let preDeployRuns = Mutex<(running: [EnvironmentKey: Task<Void, Never>], completed: Set<String>)>(([:], []))
 
     /// Where each commit's produced image is recorded for the rollout watch.
     let producedImages: ProducedImages
 
     public init(
         coordinator: DeployCoordinator, gitops: GitOpsRepository, log: Log, coalesceSeconds: Double = 0.2,
-        producedImages: ProducedImages = ProducedImages()
+        producedImages: ProducedImages = ProducedImages(), preDeploy: PreDeploySteps? = nil
     ) {
+        self.preDeploy = preDeploy
         self.coordinator = coordinator
         self.gitops = gitops
         self.producedImages = producedImages
@@ -46,6 +51,7 @@ public final class DeployWorker: Service {
             await processOnce()
             await coordinator.workAvailable.wait(timeout: 1)
         }
+        for task in preDeployRuns.withLock({ $0.running.values }) { task.cancel() }
     }
 
     /// Does all work that is due now. Store calls run on the store's executor, git on the repository's queue.
@@ -77,7 +83,10 @@ public final class DeployWorker: Service {
             return 0
         }
         for deploy in Self.coalesce(committing) where !Task.isCancelled {
+            // While an environment's pre-deploy steps run, its queue waits (a newer deploy would recreate the Job).
+            if preDeployRuns.withLock({ $0.running[deploy.target] != nil }) { continue }
             handled += await supersedeQueued(by: deploy, among: committing)
+            if startPreDeploySteps(deploy) { continue }
             await commit(deploy)
             handled += 1
         }
@@ -210,6 +219,35 @@ public final class DeployWorker: Service {
                     summary: error.message, runbook: nil))
         } catch {
             log.error("commit step failed: \(error)", metadata: about)
+        }
+    }
+
+    /// Starts the environment's pre-deploy steps for `deploy` in a task of their own, unless it has none or they
+    /// completed; the deploy is committed by a later pass once they complete.
+    /// - Returns: whether the deploy must wait for them.
+    private func startPreDeploySteps(_ deploy: Deploy) -> Bool {
+        guard let preDeploy, let service = coordinator.catalog.services[deploy.service],
+            let env = service.environments[deploy.environment], !env.preDeploy.isEmpty
+        else { return false }
+        return preDeployRuns.withLock { runs in
+            if runs.completed.remove(deploy.id) != nil { return false }
+            runs.running[deploy.target] = Task { [self] in
+                let outcome = await preDeploy.run(deploy, service: service, env: env)
+                switch outcome {
+                case .completed:
+                    preDeployRuns.withLock { _ = $0.completed.insert(deploy.id) }
+                case .failed(let failure):
+                    log.warning(
+                        "pre-deploy step \(failure.step) failed; the application is not committed",
+                        metadata: deploy.logMetadata)
+                    await fail(deploy, failure.record)
+                case .abandoned:
+                    break
+                }
+                preDeployRuns.withLock { _ = $0.running.removeValue(forKey: deploy.target) }
+                coordinator.workAvailable.signal()
+            }
+            return true
         }
     }
 

@@ -190,6 +190,14 @@ public final class RolloutMonitor: Service {
                     _ = try await reconciler.requestReconcile(
                         gitRepository: env.flux.gitRepository, kustomization: env.flux.kustomization,
                         namespace: env.flux.namespace, at: now)
+                    if let helmRelease = Self.helmRelease(env) {
+                        do {
+                            try await reconciler.requestReconcile(helmRelease: helmRelease, at: now)
+                        } catch {
+                            // The generation the Kustomization applies triggers helm-controller anyway.
+                            log.info("HelmRelease reconcile request failed: \(error)", metadata: about)
+                        }
+                    }
                     reconciled.withLock { _ = $0.insert(deploy.id) }
                     if let line = warnings.success(key, now: now) { log.info(line, metadata: about) }
                     if let line = outside.success(cluster.apiKey, now: now) { log.info(line) }
@@ -208,7 +216,7 @@ public final class RolloutMonitor: Service {
                             for: deploy, service: service, environment: env),
                         startedAt: deploy.committedAt ?? deploy.createdAt, rolledOutAt: deploy.rolledOutAt),
                     flux: env.flux, workload: env.workload, otherWorkloads: env.otherWorkloads,
-                    policy: RolloutPolicy(policy)))
+                    policy: RolloutPolicy(policy), helmRelease: Self.helmRelease(env)))
         }
         let poll = await observer.poll(targets, now: now)
         record(poll, of: cluster, now: now)

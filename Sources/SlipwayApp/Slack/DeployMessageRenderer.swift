@@ -211,7 +211,7 @@ public struct DeployMessageRenderer: Sendable {
         switch deploy.state {
         case .requested: "requested"
         case .awaitingApproval: "waiting for approval"
-        case .committing: "committing to GitOps"
+        case .committing: deploy.progress.map { SlackText.escape($0) } ?? "committing to GitOps"
         case .reconciling: "committed, Flux reconciling" + (deploy.progress.map { " (\($0))" } ?? "")
         case .rollingOut: "rolling out" + (deploy.progress.map { " \($0)" } ?? "")
         case .verifying: "verifying (stability window)"

@@ -22,11 +22,17 @@ struct RunbookFilesTests {
             .timeout(stage: .healthCheck, seconds: 300),
             .timeout(stage: .rollout, seconds: 600),
             .unknown(message: "?"),
+            .helmRelease(
+                HelmReleaseFailure(
+                    release: "shop/shop", action: "upgrade", reason: "UpgradeFailed", message: "Helm upgrade failed",
+                    remediation: "RollbackSucceeded")),
+            .helmRelease(
+                HelmReleaseFailure(release: "shop/shop", action: "install", reason: "InstallFailed", message: "x")),
         ]
         for cause in causes {
             switch cause {
             case .memoryLimit, .memoryRequestTooLarge, .missingSecret, .configMapKeyTypo, .missingConfigMap, .imagePull,
-                .crashLoop, .invalidManifest, .timeout, .unknown:
+                .crashLoop, .invalidManifest, .timeout, .unknown, .helmRelease:
                 break
             }
         }
