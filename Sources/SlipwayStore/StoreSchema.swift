@@ -158,5 +158,11 @@ enum StoreSchema {
                 """,
                 "CREATE INDEX audit_events_target ON audit_events (service, environment, at, seq)",
             ]),
+        Migration(
+            version: 3, name: "verification results of deploys",
+            statements: [
+                // JSON of `VerificationRecord`: the checks' values over the window and the verdict.
+                "ALTER TABLE deploys ADD COLUMN verification TEXT"
+            ]),
     ]
 }

@@ -4,7 +4,7 @@
 public enum ConfigKeys {
     static let root = [
         "server", "store", "slack", "ci", "flux", "gitops", "kubernetes", "pagerduty", "runbooks", "onCall", "people",
-        "policy", "services", "log",
+        "policy", "services", "log", "prometheus",
     ]
     static let server = [
         "host", "port", "adminPort", "maxBodyBytes", "drainSeconds", "threads", "connectionMemoryBytes",
@@ -31,9 +31,16 @@ public enum ConfigKeys {
     static let service = ["repo", "image", "environments"]
     static let environment = [
         "kustomization", "flux", "workload", "autoDeploy", "promoteFrom", "requireApproval", "deployers", "approvers",
+        "verify", "autoRollback", "canary",
     ]
     static let environmentFlux = ["namespace", "kustomization", "gitRepository"]
     static let environmentWorkload = ["namespace", "deployment"]
+    static let prometheus = ["url", "tokenEnv"]
+    static let verify = ["intervalSeconds", "failureLimit", "checks"]
+    static let verifyCheck = ["name", "prometheus", "http", "unit"]
+    static let verifyCheckPrometheus = ["query", "max", "min"]
+    static let verifyCheckHTTP = ["url", "expectStatus"]
+    static let canary = ["kustomization", "workload", "verify"]
 
     /// Each object the loader reads, by JSON path (keys the user chooses written `<service>`, `<env>`), with the keys
     /// accepted in it.
@@ -59,6 +66,21 @@ public enum ConfigKeys {
         ("services.<service>.environments.<env>", environment),
         ("services.<service>.environments.<env>.flux", environmentFlux),
         ("services.<service>.environments.<env>.workload", environmentWorkload),
+        ("prometheus", prometheus),
+        ("services.<service>.environments.<env>.verify", verify),
+        ("services.<service>.environments.<env>.canary", canary),
+        ("services.<service>.environments.<env>.canary.workload", environmentWorkload),
+        ("services.<service>.environments.<env>.canary.verify", verify),
+    ]
+
+    /// Objects inside lists (`checks[]`), with the keys accepted in each item.
+    public static let listItems: [(path: String, keys: [String])] = [
+        ("services.<service>.environments.<env>.verify.checks[]", verifyCheck),
+        ("services.<service>.environments.<env>.verify.checks[].prometheus", verifyCheckPrometheus),
+        ("services.<service>.environments.<env>.verify.checks[].http", verifyCheckHTTP),
+        ("services.<service>.environments.<env>.canary.verify.checks[]", verifyCheck),
+        ("services.<service>.environments.<env>.canary.verify.checks[].prometheus", verifyCheckPrometheus),
+        ("services.<service>.environments.<env>.canary.verify.checks[].http", verifyCheckHTTP),
     ]
 
     /// Objects whose keys the user chooses, as `path.<placeholder>`: one entry each.
@@ -70,7 +92,7 @@ public enum ConfigKeys {
     /// `services.<service>.environments.<env>.flux.namespace`, `people.<email>`.
     public static var paths: [String] {
         var all: [String] = []
-        for (path, keys) in objects {
+        for (path, keys) in objects + listItems {
             all += keys.map { path.isEmpty ? $0 : "\(path).\($0)" }
         }
         for entry in userKeyedEntries where !all.contains(entry) { all.append(entry) }

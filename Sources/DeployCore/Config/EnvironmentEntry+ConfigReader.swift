@@ -38,5 +38,8 @@ extension EnvironmentEntry {
             requireApproval: requireApproval,
             deployers: try fields.optional("deployers")?.stringArray() ?? ["*"],
             approvers: approvers)
+        if let section = try fields.optional("verify") { verify = try VerifyPolicy(reading: section) }
+        autoRollback = try fields.optional("autoRollback")?.bool() ?? false
+        if let section = try fields.optional("canary") { canary = try CanaryEntry(reading: section, primary: self.workload) }
     }
 }

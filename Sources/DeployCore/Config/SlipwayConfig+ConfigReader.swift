@@ -33,6 +33,8 @@ extension SlipwayConfig {
             catalog: try Catalog(reading: top.required("services")))
         self.logging = logging
         catalog.statusCommand = slack.commands.status
+        if let section = try top.optional("prometheus") { prometheus = try PrometheusSettings(reading: section) }
+        try Self.checkPrometheusIsConfigured(catalog, prometheus)
     }
 
     /// `people`: git author email → Slack user id, emails lowercased.

@@ -103,6 +103,8 @@ public struct SlipwayConfig: Sendable, Equatable {
     public var people: [String: String]
     public var policy: DeployPolicy
     public var catalog: Catalog
+    /// Where verification checks query metrics; nil when no environment uses Prometheus checks.
+    public var prometheus: PrometheusSettings? = nil
 
     /// Names of every environment variable the configuration expects to hold a secret.
     public var secretEnvironmentVariables: [(path: String, name: String)] {
@@ -115,6 +117,7 @@ public struct SlipwayConfig: Sendable, Equatable {
         if case .postgres(let env) = store { names.append(("store.postgres.urlEnv", env)) }
         if let pd = pagerDuty { names.append(("pagerduty.routingKeyEnv", pd.routingKeyEnv)) }
         if let token = kubernetes.tokenEnv { names.append(("kubernetes.tokenEnv", token)) }
+        if let token = prometheus?.tokenEnv { names.append(("prometheus.tokenEnv", token)) }
         return names.map { (path: $0.0, name: $0.1) }
     }
 

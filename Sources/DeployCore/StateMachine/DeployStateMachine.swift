@@ -38,6 +38,8 @@ public struct DeployStateMachine: Sendable {
         /// A rollback of this environment succeeded after this deploy.
         case rolledBack(by: String)
         case cancel(reason: String)
+        /// A verification sample, or an approver's decision on an inconclusive one, changed the verification record.
+        case verification(VerificationRecord)
     }
 
     /// What the caller must do after a transition.
@@ -214,6 +216,15 @@ public struct DeployStateMachine: Sendable {
             next.note = "rolled back by \(rollback)"
             actions = [.updateMessage]
             why = "rolled back by \(rollback)"
+
+        case .verification(let record):
+            try expect(deploy, in: [.verifying], doing: "record verification of")
+            guard deploy.verification != record else {
+                return Transition(deploy: deploy, actions: [], audit: audit(deploy, actor, "verification", "", now))
+            }
+            next.verification = record
+            actions = [.updateMessage]
+            why = "verification \(record.verdict.rawValue) after \(record.samples) sample(s)"
 
         case .cancel(let reason):
             guard !deploy.state.isTerminal else {

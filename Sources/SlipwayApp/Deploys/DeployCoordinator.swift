@@ -123,6 +123,7 @@ public final class DeployCoordinator: Sendable {
         if case .committed? = event {
             try supersedeOlder(than: saved, in: w)
         }
+        if case .fail? = event { try rollBackAutomatically(after: saved, previous: deploy, in: w, now: now) }
         if saved.state.isTerminal && !deploy.state.isTerminal {
             let onFinished = self.onFinished
             if let observed = store as? ObservedStore {

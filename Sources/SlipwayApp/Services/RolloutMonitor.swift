@@ -217,7 +217,9 @@ public final class RolloutMonitor: Service {
         case .stable:
             if state == .reconciling { events.append(.applied) }
             if state != .verifying { events.append(.rolledOut) }
-            events.append(.stable)
+            // With `verify`, the verification monitor ends the deploy when its checks have passed the window.
+            let verified = coordinator.catalog.services[deploy.service]?.environments[deploy.environment]?.verify
+            if verified == nil { events.append(.stable) }
         case .superseded(let replacement):
             // Someone else's rollout replaced ours: the deploy ends without a failure and without a page.
             events = [.supersede(by: SlackText.escape(replacement))]

@@ -68,6 +68,7 @@ public struct DeployMessageRenderer: Sendable {
         if deploy.state == .failed, let failure = deploy.failure {
             blocks.append(contentsOf: failureBlocks(failure, deploy: deploy, context: context))
         }
+        blocks.append(contentsOf: verificationBlocks(deploy))
         if let note = deploy.note {
             blocks.append(.context([noteText(note)]))
         }
