@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayHTTP
+import SlipwaySlack
 import SlipwaySubprocess
 
 /// Debian's real `prometheus` server on a free loopback port, scraping the given targets every second, with its data
@@ -84,12 +85,12 @@ public final class PrometheusServer: Sendable {
 
     /// Runs an instant query against this server and returns the first sample's value, or nil without data.
     public func value(of query: String) -> Double? {
-        var components = URLComponents(string: baseURL + "/api/v1/query")!
-        components.queryItems = [URLQueryItem(name: "query", value: query)]
-        let encoded = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B") ?? ""
         guard
             let response = try? CurlHTTPClient().send(
-                HTTPClientRequest(method: .get, url: baseURL + "/api/v1/query?" + encoded, timeout: 5)),
+                HTTPClientRequest(
+                    method: .post, url: baseURL + "/api/v1/query",
+                    headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                    body: FormEncoder.encode([("query", query)]), timeout: 5)),
             let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
             let data = object["data"] as? [String: Any], let result = data["result"] as? [[String: Any]],
             let pair = result.first?["value"] as? [Any], pair.count == 2, let text = pair[1] as? String

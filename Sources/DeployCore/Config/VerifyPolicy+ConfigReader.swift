@@ -77,6 +77,10 @@ extension CanaryEntry {
     /// Reads `….canary`: the canary's kustomization and Deployment, and the checks that judge it.
     init(reading reader: ConfigReader, primary: EnvironmentEntry.Workload) throws(ConfigError) {
         let fields = try reader.object(allowed: ConfigKeys.canary)
+        // Nested objects first, so an unknown key in them is named even while a required field is missing.
+        _ = try fields.optional("workload")?.object(allowed: ConfigKeys.environmentWorkload)
+        var verify: VerifyPolicy?
+        if let section = try fields.optional("verify") { verify = try VerifyPolicy(reading: section) }
         let kustomizationField = try fields.required("kustomization")
         let kustomization = try kustomizationField.nonEmptyString()
         if kustomization.hasPrefix("/") || kustomization.split(separator: "/").contains("..")
@@ -100,9 +104,10 @@ extension CanaryEntry {
         if deployment == primary.deployment {
             throw ConfigError(path: deploymentField.path, problem: "must be a Deployment other than the primary's")
         }
+        if verify == nil { verify = try VerifyPolicy(reading: try fields.required("verify")) }
         self.init(
             kustomization: kustomization, workload: .init(namespace: namespace, deployment: deployment),
-            verify: try VerifyPolicy(reading: fields.required("verify")))
+            verify: verify!)
     }
 }
 
