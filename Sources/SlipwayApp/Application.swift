@@ -141,7 +141,7 @@ public final class Application: Sendable {
             coordinator: coordinator,
             prometheus: config.prometheus.map {
                 PrometheusClient(http: http, baseURL: $0.url, token: $0.tokenEnv.flatMap { environment[$0] })
-            }, http: http, log: options.log)
+            }, http: http, gitops: gitops, log: options.log)
         let slack = SlackWebClient(httpClient: http, token: secrets.botToken, baseURL: config.slack.apiBaseURL)
         let pagerDuty = config.pagerDuty.map { PagerDutyClient(httpClient: http, eventsURL: $0.eventsURL) }
         deliverer = OutboxDeliverer(

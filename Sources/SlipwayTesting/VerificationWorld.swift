@@ -80,3 +80,53 @@ public final class VerificationWorld: Sendable {
             QueryTemplate.expand(Self.errorRatioQuery, ["track": track]), timeout: timeout, condition)
     }
 }
+
+extension VerificationWorld {
+    /// The canary's kustomization in the GitOps repository.
+    public static let canaryKustomization = "clusters/staging/shop-canary/kustomization.yaml"
+
+    /// A `canary` section for staging: Deployment `shop-canary`, applied by its own Flux Kustomization, judged by the
+    /// error ratio of `$track` (= `canary`).
+    public static var canaryConfig: [String: Any] {
+        [
+            "kustomization": canaryKustomization, "workload": ["deployment": "shop-canary"],
+            "flux": ["kustomization": "shop-staging-canary", "gitRepository": "gitops"],
+            "verify": [
+                "intervalSeconds": 1,
+                "checks": [["name": "canary error ratio", "prometheus": ["query": errorRatioQuery, "max": 0.01]]],
+            ],
+        ]
+    }
+
+    /// Adds the canary to the GitOps repository (a copy of staging's kustomization) and to the fake cluster (its
+    /// Deployment in staging's namespace and the Flux Kustomization applying it). Call before `startServices`.
+    public func prepareCanary() throws {
+        let h = harness
+        let primary = try h.git.remoteFile(GitFixture.kustomization("shop", "staging"))
+        _ = try h.git.pushFromOtherClone(
+            file: Self.canaryKustomization, text: primary, message: "add the shop canary")
+        let namespace = SlipwayHarness.workloadNamespace("shop", "staging")
+        h.kubernetes.addDeployment(
+            namespace: namespace, name: "shop-canary",
+            image: "\(GitFixture.image("shop")):\(GitFixture.initialTag)", replicas: 1)
+        h.kubernetes.linkFlux(
+            kustomization: "shop-staging-canary", gitRepository: "gitops", gitDirectory: h.git.remote,
+            path: Self.canaryKustomization, workloadNamespace: namespace, deployment: "shop-canary",
+            image: GitFixture.image("shop"))
+    }
+
+    /// The tag in a kustomization file on the remote.
+    public func remoteTag(file: String) throws -> String? {
+        let text = try harness.git.remoteFile(file)
+        for line in text.split(separator: "\n") where line.contains("newTag:") {
+            let value = line.split(separator: ":", maxSplits: 1)[1].split(separator: "#")[0]
+            return value.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+        }
+        return nil
+    }
+
+    /// Commits on the remote that changed `file`, newest first.
+    public func commits(touching file: String) throws -> [String] {
+        try harness.git.remoteGit(["log", "--format=%H", "main", "--", file]).split(separator: "\n").map(String.init)
+    }
+}

@@ -144,3 +144,79 @@ struct VerificationFlowTests {
         #expect(stored.verification?.decidedBy == "U0DANA")
     }
 }
+
+@Suite(
+    "Canary without a controller, verified against a real Prometheus", .serialized, .harnessScope,
+    .enabled(if: PrometheusServer.isInstalled, "prometheus is not installed; `make test` installs the Debian package"))
+struct CanaryFlowTests {
+    static let primary = GitFixture.kustomization("shop", "staging")
+
+    func world() async throws -> VerificationWorld {
+        let world = try await VerificationWorld(canary: VerificationWorld.canaryConfig)
+        try world.prepareCanary()
+        world.harness.startServices()
+        return world
+    }
+
+    @Test("a healthy canary: the canary is committed first, then the primary, and the deploy is verified")
+    func canaryPasses() async throws {
+        let world = try await world()
+        let h = world.harness
+        let primaryBefore = try world.commits(touching: Self.primary)
+        _ = try await h.reply("/deploy shop staging main-1a2b3c4")
+        let deploy = try #require(try h.latestDeploy("shop", "staging"))
+        #expect(await h.waitUntil(timeout: 60) { try h.deploy(deploy.id)?.state.isTerminal == true })
+        let stored = try #require(try h.deploy(deploy.id))
+        #expect(stored.state == .succeeded, "\(stored.failure?.title ?? stored.note ?? "")")
+        #expect(stored.isVerified)
+        #expect(stored.note?.contains("canary passed") == true)
+        #expect(try world.remoteTag(file: VerificationWorld.canaryKustomization) == "main-1a2b3c4")
+        #expect(try h.remoteTag("shop", "staging") == "main-1a2b3c4")
+        // Two commits, the canary's first: the primary's commit is the canary's child.
+        let canaryCommit = try #require(try world.commits(touching: VerificationWorld.canaryKustomization).first)
+        let primaryCommit = try #require(try world.commits(touching: Self.primary).first)
+        #expect(try world.commits(touching: Self.primary).count == primaryBefore.count + 1)
+        #expect(try h.git.remoteGit(["rev-parse", "\(primaryCommit)^"]).trimmingCharacters(in: .whitespacesAndNewlines) == canaryCommit)
+        #expect(stored.gitCommit == primaryCommit)
+        // The live message showed the canary's progress.
+        #expect(h.slack.calls().contains { $0.bodyText.contains(deploy.id) && $0.bodyText.contains("→ primary") })
+    }
+
+    @Test("a failing canary: the canary is set back to the primary's tag and the primary is never touched")
+    func canaryFails() async throws {
+        let world = try await world()
+        let h = world.harness
+        world.metrics.set(track: "canary", errorRatio: 0.2)
+        #expect(await world.waitForErrorRatio(track: "canary") { $0 > 0.1 })
+        let primaryBefore = try world.commits(touching: Self.primary)
+        _ = try await h.reply("/deploy shop staging main-1a2b3c4")
+        let deploy = try #require(try h.latestDeploy("shop", "staging"))
+        #expect(await h.waitUntil(timeout: 60) { try h.deploy(deploy.id)?.state.isTerminal == true })
+        let stored = try #require(try h.deploy(deploy.id))
+        #expect(stored.state == .failed)
+        #expect(stored.failure?.cause == "canary_failed")
+        #expect(stored.failure?.title.hasPrefix("Verification failed: canary error ratio 20% > 1%") == true)
+        #expect(
+            await h.waitUntil(timeout: 20) {
+                try world.remoteTag(file: VerificationWorld.canaryKustomization) == GitFixture.initialTag
+            })
+        #expect(try world.commits(touching: VerificationWorld.canaryKustomization).count == 3)  // add, canary, back
+        #expect(try world.commits(touching: Self.primary) == primaryBefore)
+        #expect(try h.remoteTag("shop", "staging") == GitFixture.initialTag)
+    }
+
+    @Test("--skip-canary needs an approver and goes straight to the primary")
+    func skipCanary() async throws {
+        let world = try await world()
+        let h = world.harness
+        let refused = try await h.reply("/deploy shop staging main-1a2b3c4 --skip-canary", user: "U0ALICE")
+        #expect(refused.text.contains("Only approvers"), "\(refused.text)")
+        #expect(try h.latestDeploy("shop", "staging") == nil)
+        _ = try await h.reply("/deploy shop staging main-1a2b3c4 --skip-canary", user: "U0DANA")
+        let deploy = try #require(try h.latestDeploy("shop", "staging"))
+        #expect(await h.waitUntil(timeout: 60) { try h.deploy(deploy.id)?.state.isTerminal == true })
+        #expect(try h.deploy(deploy.id)?.state == .succeeded)
+        #expect(try h.remoteTag("shop", "staging") == "main-1a2b3c4")
+        #expect(try world.remoteTag(file: VerificationWorld.canaryKustomization) == GitFixture.initialTag)
+    }
+}

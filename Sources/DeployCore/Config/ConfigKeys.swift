@@ -40,7 +40,7 @@ public enum ConfigKeys {
     static let verifyCheck = ["name", "prometheus", "http", "unit"]
     static let verifyCheckPrometheus = ["query", "max", "min"]
     static let verifyCheckHTTP = ["url", "expectStatus"]
-    static let canary = ["kustomization", "workload", "verify"]
+    static let canary = ["kustomization", "workload", "verify", "flux"]
 
     /// Each object the loader reads, by JSON path (keys the user chooses written `<service>`, `<env>`), with the keys
     /// accepted in it.
@@ -71,6 +71,7 @@ public enum ConfigKeys {
         ("services.<service>.environments.<env>.canary", canary),
         ("services.<service>.environments.<env>.canary.workload", environmentWorkload),
         ("services.<service>.environments.<env>.canary.verify", verify),
+        ("services.<service>.environments.<env>.canary.flux", environmentFlux),
     ]
 
     /// Objects inside lists (`checks[]`), with the keys accepted in each item.

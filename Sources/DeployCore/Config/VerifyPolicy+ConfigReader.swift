@@ -79,6 +79,13 @@ extension CanaryEntry {
         let fields = try reader.object(allowed: ConfigKeys.canary)
         // Nested objects first, so an unknown key in them is named even while a required field is missing.
         _ = try fields.optional("workload")?.object(allowed: ConfigKeys.environmentWorkload)
+        var flux: EnvironmentEntry.FluxRef?
+        if let section = try fields.optional("flux")?.object(allowed: ConfigKeys.environmentFlux) {
+            flux = .init(
+                namespace: try section.optional("namespace")?.nonEmptyString() ?? "flux-system",
+                kustomization: try section.required("kustomization").nonEmptyString(),
+                gitRepository: try section.required("gitRepository").nonEmptyString())
+        }
         var verify: VerifyPolicy?
         if let section = try fields.optional("verify") { verify = try VerifyPolicy(reading: section) }
         let kustomizationField = try fields.required("kustomization")
@@ -107,7 +114,7 @@ extension CanaryEntry {
         if verify == nil { verify = try VerifyPolicy(reading: try fields.required("verify")) }
         self.init(
             kustomization: kustomization, workload: .init(namespace: namespace, deployment: deployment),
-            verify: verify!)
+            verify: verify!, flux: flux)
     }
 }
 

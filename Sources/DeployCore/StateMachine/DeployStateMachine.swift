@@ -40,6 +40,8 @@ public struct DeployStateMachine: Sendable {
         case cancel(reason: String)
         /// A verification sample, or an approver's decision on an inconclusive one, changed the verification record.
         case verification(VerificationRecord)
+        /// The canary passed its checks: the deploy goes on to commit the primary.
+        case canaryPassed(summary: String)
     }
 
     /// What the caller must do after a transition.
@@ -144,7 +146,9 @@ public struct DeployStateMachine: Sendable {
             if let previousTag { next.previousTag = previousTag }
             next.committedAt = now
             actions = [.recordCommittedTag, .updateMessage, .reconcile]
-            why = "pushed \(commit.prefix(12))"
+            // A canary commit leaves the environment's tag (the primary's) as it is.
+            if deploy.isCanaryPhase { actions.removeFirst() }
+            why = "pushed \(commit.prefix(12))" + (deploy.isCanaryPhase ? " (canary)" : "")
 
         case .alreadyCurrent:
             try expect(deploy, in: [.committing], doing: "commit")
@@ -225,6 +229,19 @@ public struct DeployStateMachine: Sendable {
             next.verification = record
             actions = [.updateMessage]
             why = "verification \(record.verdict.rawValue) after \(record.samples) sample(s)"
+
+        case .canaryPassed(let summary):
+            try expect(deploy, in: [.verifying], doing: "promote the canary of")
+            guard deploy.isCanaryPhase else { throw TransitionError("\(deploy.id) has no canary phase.") }
+            next.state = .committing
+            next.gitCommit = nil
+            next.committedAt = nil
+            next.rolledOutAt = nil
+            next.progress = nil
+            next.verification = VerificationRecord(track: "primary")
+            next.note = "canary passed: \(summary)"
+            actions = [.updateMessage, .commit]
+            why = "canary passed; committing the primary"
 
         case .cancel(let reason):
             guard !deploy.state.isTerminal else {

@@ -6,10 +6,16 @@ public struct CanaryEntry: Sendable, Equatable {
     public var kustomization: String
     public var workload: EnvironmentEntry.Workload
     public var verify: VerifyPolicy
+    /// The Flux Kustomization that applies the canary's kustomization; nil when the primary's applies both.
+    public var flux: EnvironmentEntry.FluxRef?
 
-    public init(kustomization: String, workload: EnvironmentEntry.Workload, verify: VerifyPolicy) {
+    public init(
+        kustomization: String, workload: EnvironmentEntry.Workload, verify: VerifyPolicy,
+        flux: EnvironmentEntry.FluxRef? = nil
+    ) {
         self.kustomization = kustomization
         self.workload = workload
         self.verify = verify
+        self.flux = flux
     }
 }

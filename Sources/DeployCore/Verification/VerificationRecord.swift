@@ -54,6 +54,8 @@ public struct VerificationRecord: Sendable, Codable, Hashable {
     public var checks: [CheckResult]
     /// Samples taken (each runs every check once).
     public var samples: Int
+    /// Samples the window holds at the configured interval (for "canary 1/3").
+    public var plannedSamples: Int?
     /// Prometheus queries made.
     public var queries: Int
     public var lastSampleAt: Date?

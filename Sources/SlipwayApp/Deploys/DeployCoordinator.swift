@@ -45,6 +45,7 @@ public final class DeployCoordinator: Sendable {
         _ deploy: Deploy, requiresApproval: Bool, origin: String,
         approvalToken token: String = Identifiers.approvalToken(), in writer: any StoreWriter
     ) throws -> Deploy {
+        let deploy = withCanaryPhase(deploy)
         let now = clock()
         // The deploy is stored once, already submitted: one insert instead of an insert and an update, on the
         // path every CI webhook takes. Both steps are still audited.

@@ -128,8 +128,9 @@ public final class DeployWorker: Service {
                     summary: "\(deploy.target) is not in the configuration any more; nothing was committed."))
             return
         }
+        let file = env.kustomization(for: deploy)  // the canary's in the canary phase
         let change = ImageTagChange(
-            file: env.kustomization, image: service.image, newTag: deploy.targetTag, service: deploy.service,
+            file: file, image: service.image, newTag: deploy.targetTag, service: deploy.service,
             environment: deploy.environment, deployId: deploy.id,
             requestedBy: deploy.source == .ci
                 ? "ci" : "\(deploy.requestedByName.map { "@\($0) " } ?? "")(\(deploy.requestedBy))",
@@ -141,7 +142,7 @@ public final class DeployWorker: Service {
                 deploy.updatedAt < runningSince.withLock({ $0 }) || attempts.withLock({ $0[deploy.id] ?? 0 }) > 0
             if mayBePushed,
                 let pushed = try await gitops.pushedDeploy(
-                    forDeployId: deploy.id, file: env.kustomization, image: service.image)
+                    forDeployId: deploy.id, file: file, image: service.image)
             {
                 // The tag the pushed commit replaced is in its parent; the deploy may never have learnt it.
                 let previousTag = pushed.previousTag ?? deploy.previousTag

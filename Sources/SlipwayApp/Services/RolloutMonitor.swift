@@ -143,9 +143,10 @@ public final class RolloutMonitor: Service {
             if !reconciled.withLock({ $0.contains(deploy.id) }) {
                 let key = RepeatedWarnings.Key(what: "reconcile request", subject: deploy.id)
                 do {
+                    let flux = env.flux(for: deploy)  // the canary's in the canary phase
                     _ = try await reconciler.requestReconcile(
-                        gitRepository: env.flux.gitRepository, kustomization: env.flux.kustomization,
-                        namespace: env.flux.namespace, at: now)
+                        gitRepository: flux.gitRepository, kustomization: flux.kustomization,
+                        namespace: flux.namespace, at: now)
                     reconciled.withLock { _ = $0.insert(deploy.id) }
                     if let line = warnings.success(key, now: now) { log.info(line, metadata: about) }
                     if let line = outside.success(Self.kubernetesAPI, now: now) { log.info(line) }
@@ -162,7 +163,7 @@ public final class RolloutMonitor: Service {
                         deployId: deploy.id, commit: commit, branch: branch,
                         expectedImage: "\(service.image):\(deploy.targetTag)",
                         startedAt: deploy.committedAt ?? deploy.createdAt, rolledOutAt: deploy.rolledOutAt),
-                    flux: env.flux, workload: env.workload, policy: RolloutPolicy(policy)))
+                    flux: env.flux(for: deploy), workload: env.workload(for: deploy), policy: RolloutPolicy(policy)))
         }
         let poll = await observer.poll(targets, now: now)
         for deploy in watched {
@@ -218,8 +219,8 @@ public final class RolloutMonitor: Service {
             if state == .reconciling { events.append(.applied) }
             if state != .verifying { events.append(.rolledOut) }
             // With `verify`, the verification monitor ends the deploy when its checks have passed the window.
-            let verified = coordinator.catalog.services[deploy.service]?.environments[deploy.environment]?.verify
-            if verified == nil { events.append(.stable) }
+            let env = coordinator.catalog.services[deploy.service]?.environments[deploy.environment]
+            if env?.verify(for: deploy) == nil { events.append(.stable) }
         case .superseded(let replacement):
             // Someone else's rollout replaced ours: the deploy ends without a failure and without a page.
             events = [.supersede(by: SlackText.escape(replacement))]

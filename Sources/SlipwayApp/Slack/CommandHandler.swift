@@ -11,6 +11,8 @@ public struct CommandInvocation: Sendable {
     public var channelId: String?
     public var channelName: String?
     public var responseURL: String?
+    /// `--skip-canary` was given (approvers only).
+    public var skipCanary = false
 
     public init(
         userId: String, userName: String? = nil, channelId: String? = nil, channelName: String? = nil,
@@ -45,7 +47,10 @@ public struct CommandHandler: Sendable {
     /// Parses and executes `/command text`.
     public func handle(command: String, text: String, from invocation: CommandInvocation) -> SlackMessage {
         do {
+            var invocation = invocation
+            let text = try SkipCanary.strip(text, into: &invocation)
             let parsed = try parser.parse(command: command, text: text)
+            try SkipCanary.check(parsed, invocation, catalog: catalog)
             return try execute(parsed, from: invocation)
         } catch let error as CommandError {
             return .ephemeral("⚠️ " + SlackText.escape(error.message))
@@ -153,6 +158,7 @@ public struct CommandHandler: Sendable {
                 commitMessage: image?.message, requestedBy: who.userId, requestedByName: who.userName,
                 channelId: who.channelId, channelName: who.channelName, responseURL: who.responseURL, createdAt: now)
             deploy.state = .requested
+            if who.skipCanary { deploy.verification = VerificationRecord(track: "primary") }
             return try coordinator.create(
                 deploy, requiresApproval: env.requireApproval, origin: origin(who), in: w)
         }

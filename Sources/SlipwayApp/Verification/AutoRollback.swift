@@ -26,7 +26,9 @@ extension DeployCoordinator {
     func rollBackAutomatically(after failed: Deploy, previous: Deploy, in w: any StoreWriter, now: Date) throws
         -> Deploy?
     {
+        // A failed canary never touched the primary: the canary is set back instead (VerificationMonitor).
         guard failed.state == .failed, !previous.state.isTerminal, failed.kind == .deploy, failed.gitCommit != nil,
+            !failed.isCanaryPhase,
             let env = catalog.services[failed.service]?.environments[failed.environment], env.autoRollback
         else { return nil }
         let record = try w.environment(service: failed.service, environment: failed.environment)
@@ -74,5 +76,18 @@ extension DeployCoordinator {
                     deployId: failed.id, service: failed.service, environment: failed.environment,
                     actor: AutoRollback.actor, action: "locked", detail: reason, at: now))
         }
+    }
+}
+
+extension DeployCoordinator {
+    /// A new deploy of an environment with a canary starts in the canary phase, unless the requester asked to skip
+    /// it (they then set a primary-track record already).
+    func withCanaryPhase(_ deploy: Deploy) -> Deploy {
+        guard deploy.kind == .deploy, deploy.verification == nil,
+            catalog.services[deploy.service]?.environments[deploy.environment]?.canary != nil
+        else { return deploy }
+        var canary = deploy
+        canary.verification = VerificationRecord(track: "canary")
+        return canary
     }
 }

@@ -22,6 +22,8 @@ extension DeployMessageRenderer {
         let track = record.track == "canary" ? "Canary verification" : "Verification"
         let headline: String
         switch record.verdict {
+        case .running where record.track == "canary":
+            headline = "*Canary \(record.samples)/\(record.plannedSamples ?? record.samples) → primary*"
         case .running: headline = "*\(track)* — sample \(record.samples)"
         case .passed: headline = "*Verified* ✅ over \(record.samples) sample\(record.samples == 1 ? "" : "s")"
         case .treatedAsPassed:

@@ -1,5 +1,6 @@
 import DeployCore
 import Foundation
+import SlipwayGitOps
 import SlipwayHTTP
 import SlipwayStore
 import Synchronization
@@ -18,15 +19,18 @@ public final class VerificationMonitor: Service {
     let coordinator: DeployCoordinator
     let prometheus: PrometheusClient?
     let http: CurlHTTPClient
+    /// Sets a failed canary back to the primary's tag.
+    let gitops: GitOpsRepository?
     let log: Log
     /// Seconds between looks at the store for samples that are due.
     public let tick: Double
     private let warnings = RepeatedWarnings()
 
     public init(
-        coordinator: DeployCoordinator, prometheus: PrometheusClient?, http: CurlHTTPClient, log: Log,
-        tick: Double = 0.25
+        coordinator: DeployCoordinator, prometheus: PrometheusClient?, http: CurlHTTPClient,
+        gitops: GitOpsRepository? = nil, log: Log, tick: Double = 0.25
     ) {
+        self.gitops = gitops
         self.coordinator = coordinator
         self.prometheus = prometheus
         self.http = http
@@ -48,7 +52,7 @@ public final class VerificationMonitor: Service {
     /// The verification settings of a deploy's environment, if it has any.
     func verify(of deploy: Deploy) -> (EnvironmentEntry, VerifyPolicy)? {
         guard let env = coordinator.catalog.services[deploy.service]?.environments[deploy.environment],
-            let verify = env.verify
+            let verify = env.verify(for: deploy)
         else { return nil }
         return (env, verify)
     }
@@ -68,7 +72,7 @@ public final class VerificationMonitor: Service {
         for deploy in verifying where !Task.isCancelled {
             guard let (env, verify) = verify(of: deploy), let rolledOutAt = deploy.rolledOutAt else { continue }
             let now = coordinator.clock()
-            let record = deploy.verification ?? VerificationJudge(policy: verify).start(track: "primary")
+            var record = deploy.verification ?? VerificationJudge(policy: verify).start(track: "primary")
             switch record.verdict {
             case .running: break
             case .inconclusive: continue  // an approver decides
@@ -76,7 +80,9 @@ public final class VerificationMonitor: Service {
                 await conclude(deploy, record: record)  // recorded, but the process stopped before the end
                 continue
             }
-            let windowEnd = rolledOutAt.addingTimeInterval(coordinator.machine.policy.stabilityWindowSeconds)
+            let window = coordinator.machine.policy.stabilityWindowSeconds
+            let windowEnd = rolledOutAt.addingTimeInterval(window)
+            record.plannedSamples = max(1, Int((window / verify.intervalSeconds).rounded(.up)))
             let due = min((record.lastSampleAt ?? rolledOutAt).addingTimeInterval(verify.intervalSeconds), windowEnd)
             guard now >= due else {
                 soonest = min(soonest, due.timeIntervalSince(now))
@@ -92,7 +98,8 @@ public final class VerificationMonitor: Service {
     private func sample(
         _ deploy: Deploy, env: EnvironmentEntry, verify: VerifyPolicy, record: VerificationRecord, windowEnded: Bool
     ) async {
-        let values = Self.variables(deploy: deploy, workload: env.workload, verify: verify, track: record.track)
+        let values = Self.variables(
+            deploy: deploy, workload: env.workload(for: deploy), verify: verify, track: record.track)
         let (samples, queries) = await run(verify.checks, variables: values)
         let judge = VerificationJudge(policy: verify)
         let (next, outcome) = judge.record(
@@ -114,6 +121,9 @@ public final class VerificationMonitor: Service {
                     guard let current = try w.deploy(id: deploy.id), current.state == .verifying else { return }
                     let stored = try coordinator.apply(.verification(record), to: current, actor: "slipway", in: w)
                     switch record.verdict {
+                    case .passed where stored.isCanaryPhase, .treatedAsPassed where stored.isCanaryPhase:
+                        let summary = record.checks.map { "\($0.name) \($0.latestText)" }.joined(separator: ", ")
+                        try coordinator.apply(.canaryPassed(summary: summary), to: stored, actor: "slipway", in: w)
                     case .passed, .treatedAsPassed:
                         try coordinator.apply(.stable, to: stored, actor: record.decidedBy ?? "slipway", in: w)
                     case .failed:
@@ -125,10 +135,36 @@ public final class VerificationMonitor: Service {
                 }
             }
             coordinator.signal()
+            if deploy.isCanaryPhase, record.verdict == .failed { await revertCanary(deploy) }
         } catch is TransitionError {
             return  // it ended some other way meanwhile
         } catch {
             log.error("cannot record verification: \(error)", metadata: deploy.logMetadata)
+        }
+    }
+
+    /// Commits the canary back to the primary's tag after the canary failed; the primary is not touched.
+    private func revertCanary(_ deploy: Deploy) async {
+        guard let gitops, let service = coordinator.catalog.services[deploy.service],
+            let env = service.environments[deploy.environment], let canary = env.canary
+        else { return }
+        let store = coordinator.store
+        let record = try? await store.executor.run {
+            try store.read { r in try r.environment(service: deploy.service, environment: deploy.environment) }
+        }
+        guard let primaryTag = (record ?? nil)?.currentTag ?? deploy.previousTag else {
+            log.warning("no primary tag known; the canary keeps \(deploy.targetTag)", metadata: deploy.logMetadata)
+            return
+        }
+        let change = ImageTagChange(
+            file: canary.kustomization, image: service.image, newTag: primaryTag, service: deploy.service,
+            environment: deploy.environment, deployId: deploy.id, requestedBy: "slipway (failed canary)",
+            note: "canary failed verification; back to the primary's tag")
+        do {
+            let outcome = try await gitops.commitImageTag(change)
+            log.info("canary set back to \(primaryTag): \(outcome)", metadata: deploy.logMetadata)
+        } catch {
+            log.error("could not set the canary back to \(primaryTag): \(error)", metadata: deploy.logMetadata)
         }
     }
 
