@@ -8,7 +8,9 @@ import SlipwayTesting
 /// over several runs (goal: at most one check interval + 2 s); and the Prometheus queries one verified deploy costs.
 enum VerifyBench {
     static func run(runs: Int, intervalSeconds: Double, windowSeconds: Double) async throws {
-        guard PrometheusServer.isInstalled else { throw BenchCommand.UsageError(message: PrometheusServer.missingMessage) }
+        guard PrometheusServer.isInstalled else {
+            throw BenchCommand.UsageError(message: PrometheusServer.missingMessage)
+        }
         try await TestScope.run {
             let world = try await VerificationWorld(
                 autoRollback: true, stabilityWindowSeconds: windowSeconds, intervalSeconds: intervalSeconds)
@@ -23,7 +25,8 @@ enum VerifyBench {
             print(
                 "verified deploy: \(record.samples) samples × \(record.checks.count) checks = \(record.queries) "
                     + "Prometheus queries over a \(Int(windowSeconds)) s window every \(intervalSeconds) s "
-                    + "(the defaults, 300 s every 30 s, make \(Int(300 / 30)) samples: \(Int(300 / 30) * record.checks.count) queries)")
+                    + "(the defaults, 300 s every 30 s, make \(Int(300 / 30)) samples: \(Int(300 / 30) * record.checks.count) queries)"
+            )
             var latencies: [Double] = []
             for run in 1...runs {
                 let bad = "main-bad\(String(format: "%04d", run))"
@@ -48,7 +51,9 @@ enum VerifyBench {
                 }
                 let seconds = Date().timeIntervalSince(firstFailing)
                 latencies.append(seconds)
-                print(String(format: "run %2d: first failing sample → rollback commit on the remote: %.2f s", run, seconds))
+                print(
+                    String(
+                        format: "run %2d: first failing sample → rollback commit on the remote: %.2f s", run, seconds))
                 // Back to healthy, unlocked, and the failing samples out of the query's range before the next run.
                 world.metrics.set(track: "primary", errorRatio: 0.001)
                 _ = await world.waitForErrorRatio(timeout: 30) { $0 < 0.01 }

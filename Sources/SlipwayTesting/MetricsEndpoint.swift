@@ -119,7 +119,8 @@ public final class MetricsEndpoint: Sendable {
             var cumulative = 0.0
             for (i, bound) in Self.buckets.enumerated() {
                 cumulative += c.perBucket[i]
-                out += "http_request_duration_seconds_bucket{\(extra)track=\"\(track)\",le=\"\(bound)\"} \(cumulative)\n"
+                out +=
+                    "http_request_duration_seconds_bucket{\(extra)track=\"\(track)\",le=\"\(bound)\"} \(cumulative)\n"
             }
             out += "http_request_duration_seconds_bucket{\(extra)track=\"\(track)\",le=\"+Inf\"} \(c.requests)\n"
             out += "http_request_duration_seconds_sum{\(extra)track=\"\(track)\"} \(c.latencySum)\n"

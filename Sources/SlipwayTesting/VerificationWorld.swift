@@ -48,23 +48,25 @@ public final class VerificationWorld: Sendable {
         for track in ["primary", "canary"] { metrics.set(track: track, errorRatio: 0.001, latencySeconds: 0.05) }
         prometheus = try PrometheusServer(targets: [metrics.target])
         let url = prometheus.baseURL
-        harness = try SlipwayHarness(databaseURL: databaseURL, adjust: { json in
-            json["prometheus"] = ["url": url]
-            var policy = json["policy"] as! [String: Any]
-            policy["stabilityWindowSeconds"] = stabilityWindowSeconds
-            json["policy"] = policy
-            var services = json["services"] as! [String: Any]
-            var shop = services["shop"] as! [String: Any]
-            var envs = shop["environments"] as! [String: Any]
-            var env = envs[environment] as! [String: Any]
-            env["verify"] = ["intervalSeconds": intervalSeconds, "failureLimit": 1, "checks": checks]
-            if autoRollback { env["autoRollback"] = true }
-            if let canary { env["canary"] = canary }
-            envs[environment] = env
-            shop["environments"] = envs
-            services["shop"] = shop
-            json["services"] = services
-        })
+        harness = try SlipwayHarness(
+            databaseURL: databaseURL,
+            adjust: { json in
+                json["prometheus"] = ["url": url]
+                var policy = json["policy"] as! [String: Any]
+                policy["stabilityWindowSeconds"] = stabilityWindowSeconds
+                json["policy"] = policy
+                var services = json["services"] as! [String: Any]
+                var shop = services["shop"] as! [String: Any]
+                var envs = shop["environments"] as! [String: Any]
+                var env = envs[environment] as! [String: Any]
+                env["verify"] = ["intervalSeconds": intervalSeconds, "failureLimit": 1, "checks": checks]
+                if autoRollback { env["autoRollback"] = true }
+                if let canary { env["canary"] = canary }
+                envs[environment] = env
+                shop["environments"] = envs
+                services["shop"] = shop
+                json["services"] = services
+            })
         let ready = QueryTemplate.expand(Self.errorRatioQuery, ["track": "primary"])
         guard await prometheus.waitFor(ready, timeout: 30) else {
             throw PrometheusServer.StartError(description: "Prometheus has no error ratio after 30 s")

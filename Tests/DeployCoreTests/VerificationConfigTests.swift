@@ -13,7 +13,8 @@ struct VerificationConfigTests {
             of: #""autoDeploy": true"#, with: #""autoDeploy": true, "verify": \#(verify)\#(extra)"#)
         if prometheus {
             text = text.replacingOccurrences(
-                of: #""services": {"#, with: #""prometheus": {"url": "http://prometheus:9090/", "tokenEnv": "PROM_TOKEN"}, "services": {"#)
+                of: #""services": {"#,
+                with: #""prometheus": {"url": "http://prometheus:9090/", "tokenEnv": "PROM_TOKEN"}, "services": {"#)
         }
         return text
     }
@@ -90,11 +91,13 @@ struct VerificationConfigTests {
 
     @Test("a canary must be another Deployment in the primary's namespace, with its own checks")
     func canary() throws {
-        let canary = #", "canary": {"kustomization": "clusters/staging/shop-canary/kustomization.yaml", "workload": {"deployment": "shop-canary"}, "verify": \#(Self.good)}"#
+        let canary =
+            #", "canary": {"kustomization": "clusters/staging/shop-canary/kustomization.yaml", "workload": {"deployment": "shop-canary"}, "verify": \#(Self.good)}"#
         let config = try parse(Self.config(verify: Self.good, extra: canary))
         let entry = try #require(config.catalog.services["shop"]?.environments["staging"]?.canary)
         #expect(entry.workload.deployment == "shop-canary")
-        #expect(entry.workload.namespace == config.catalog.services["shop"]?.environments["staging"]?.workload.namespace)
+        #expect(
+            entry.workload.namespace == config.catalog.services["shop"]?.environments["staging"]?.workload.namespace)
         let same = canary.replacingOccurrences(of: #""deployment": "shop-canary""#, with: #""deployment": "shop""#)
         let error = #expect(throws: ConfigError.self) { try parse(Self.config(verify: Self.good, extra: same)) }
         #expect(error?.path == "services.shop.environments.staging.canary.workload.deployment")

@@ -73,7 +73,8 @@ struct VerificationFlowTests {
         #expect(!stored.isVerified)
         let failure = try #require(stored.failure)
         #expect(failure.cause == "verification_failed")
-        #expect(failure.title.hasPrefix("Verification failed: error ratio 5% > 1% (query sum(rate("), "\(failure.title)")
+        #expect(
+            failure.title.hasPrefix("Verification failed: error ratio 5% > 1% (query sum(rate("), "\(failure.title)")
         #expect(failure.summary.contains("error ratio (≤ 1%): 5%"), "\(failure.summary)")
         #expect(failure.runbook == "verification-failed.md")
         #expect(await h.waitUntil { Self.liveMessage(h, deploy.id).contains("verification-failed.md") })
@@ -108,7 +109,9 @@ struct VerificationFlowTests {
         #expect(lock.reason.contains("Verification failed: error ratio"))
         #expect(
             await h.waitUntil {
-                h.pagerDuty.acceptedEvents.contains { $0.eventAction == "trigger" && $0.dedupKey?.contains(bad.id) == true }
+                h.pagerDuty.acceptedEvents.contains {
+                    $0.eventAction == "trigger" && $0.dedupKey?.contains(bad.id) == true
+                }
             })
         // The bad tag is held: the environment stays locked, so CI and requests without `unlock` cannot put it back.
         let again = try await h.reply("/deploy shop prod main-badbad1", user: "U0ALICE")
@@ -118,7 +121,10 @@ struct VerificationFlowTests {
     @Test("no data at the end of the window: approvers get Treat as passed / Roll back, others are refused")
     func inconclusive() async throws {
         let world = try await VerificationWorld(checks: [
-            ["name": "error ratio", "prometheus": ["query": #"sum(rate(no_such_metric_total{track="$track"}[3s]))"#, "max": 0.01]]
+            [
+                "name": "error ratio",
+                "prometheus": ["query": #"sum(rate(no_such_metric_total{track="$track"}[3s]))"#, "max": 0.01],
+            ]
         ])
         let h = world.harness
         h.startServices()
@@ -176,7 +182,9 @@ struct CanaryFlowTests {
         let canaryCommit = try #require(try world.commits(touching: VerificationWorld.canaryKustomization).first)
         let primaryCommit = try #require(try world.commits(touching: Self.primary).first)
         #expect(try world.commits(touching: Self.primary).count == primaryBefore.count + 1)
-        #expect(try h.git.remoteGit(["rev-parse", "\(primaryCommit)^"]).trimmingCharacters(in: .whitespacesAndNewlines) == canaryCommit)
+        #expect(
+            try h.git.remoteGit(["rev-parse", "\(primaryCommit)^"]).trimmingCharacters(in: .whitespacesAndNewlines)
+                == canaryCommit)
         #expect(stored.gitCommit == primaryCommit)
         // The live message showed the canary's progress.
         #expect(h.slack.calls().contains { $0.bodyText.contains(deploy.id) && $0.bodyText.contains("→ primary") })

@@ -40,6 +40,8 @@ extension EnvironmentEntry {
             approvers: approvers)
         if let section = try fields.optional("verify") { verify = try VerifyPolicy(reading: section) }
         autoRollback = try fields.optional("autoRollback")?.bool() ?? false
-        if let section = try fields.optional("canary") { canary = try CanaryEntry(reading: section, primary: self.workload) }
+        if let section = try fields.optional("canary") {
+            canary = try CanaryEntry(reading: section, primary: self.workload)
+        }
     }
 }

@@ -36,7 +36,9 @@ extension VerificationCheck {
             let queryField = try query.required("query")
             let text = try queryField.nonEmptyString()
             if let unknown = QueryTemplate.unknownVariable(in: text) {
-                let hint = Suggestion.closest(to: unknown, among: QueryTemplate.variables).map { " (did you mean $\($0)?)" }
+                let hint = Suggestion.closest(to: unknown, among: QueryTemplate.variables).map {
+                    " (did you mean $\($0)?)"
+                }
                 throw ConfigError(
                     path: queryField.path,
                     problem: "unknown variable $\(unknown)" + (hint ?? "") + "; queries may use "
@@ -103,7 +105,8 @@ extension CanaryEntry {
         if namespace != primary.namespace, let namespaceField {
             throw ConfigError(
                 path: namespaceField.path,
-                problem: "the canary must run in the primary's namespace \"\(primary.namespace)\" (it shares its Service)"
+                problem:
+                    "the canary must run in the primary's namespace \"\(primary.namespace)\" (it shares its Service)"
             )
         }
         let deploymentField = try workload.required("deployment")
@@ -126,8 +129,9 @@ extension SlipwayConfig {
             for env in catalog.services[service]!.environmentNames {
                 let entry = catalog.services[service]!.environments[env]!
                 let base = "services.\(service).environments.\(env)"
-                for (path, policy) in [("\(base).verify", entry.verify), ("\(base).canary.verify", entry.canary?.verify)]
-                {
+                for (path, policy) in [
+                    ("\(base).verify", entry.verify), ("\(base).canary.verify", entry.canary?.verify),
+                ] {
                     guard let policy, let i = policy.checks.firstIndex(where: { $0.isPrometheus }) else { continue }
                     throw ConfigError(
                         path: "\(path).checks[\(i)].prometheus",

@@ -34,7 +34,8 @@ extension DeployCoordinator {
         let record = try w.environment(service: failed.service, environment: failed.environment)
         // Someone committed something newer meanwhile: that is what runs now, not the failed tag.
         if let current = record?.currentTag, current != failed.targetTag { return nil }
-        let history = try w.deploys(service: failed.service, environment: failed.environment, state: .succeeded, limit: 50)
+        let history = try w.deploys(
+            service: failed.service, environment: failed.environment, state: .succeeded, limit: 50)
         let cause = failed.failure?.title ?? "the deploy failed"
         guard let good = AutoRollback.target(for: failed, history: history) else {
             try lockAfterFailure(
@@ -60,7 +61,8 @@ extension DeployCoordinator {
             in: w, now: now)
         try w.append(
             AuditEvent(
-                deployId: failed.id, service: failed.service, environment: failed.environment, actor: AutoRollback.actor,
+                deployId: failed.id, service: failed.service, environment: failed.environment,
+                actor: AutoRollback.actor,
                 action: "auto-rollback", detail: "\(failed.targetTag) → \(good.targetTag) as \(created.id)",
                 origin: "auto-rollback", at: now))
         return created

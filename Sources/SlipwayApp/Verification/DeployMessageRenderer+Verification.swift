@@ -35,7 +35,8 @@ extension DeployMessageRenderer {
                 "*\(track) inconclusive* ❔ — a check had no data at the end of the window. An approver decides."
         }
         var blocks: [SlackBlock] = [
-            .section(SlackText.truncate(headline + "\n" + checks.joined(separator: "\n"), to: BlockKitLimits.sectionText))
+            .section(
+                SlackText.truncate(headline + "\n" + checks.joined(separator: "\n"), to: BlockKitLimits.sectionText))
         ]
         if record.verdict == .inconclusive, deploy.state == .verifying {
             blocks.append(

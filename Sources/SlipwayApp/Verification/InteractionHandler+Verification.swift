@@ -23,7 +23,8 @@ extension InteractionHandler {
                     : "Only approvers of `\(deploy.service)/\(deploy.environment)` decide an inconclusive verification. Approvers: \(env.approvers.map { SlackText.mention(userId: $0) }.joined(separator: ", "))."
             }
             guard deploy.state == .verifying, var record = deploy.verification, record.verdict == .inconclusive else {
-                return "This verification is no longer waiting for a decision (the deploy is \(deploy.state.label)); nothing changed."
+                return
+                    "This verification is no longer waiting for a decision (the deploy is \(deploy.state.label)); nothing changed."
             }
             let now = coordinator.clock()
             record.decidedBy = user
@@ -32,7 +33,8 @@ extension InteractionHandler {
                 record.verdict = .treatedAsPassed
                 let stored = try coordinator.apply(.verification(record), to: deploy, actor: user, in: w)
                 try coordinator.apply(.stable, to: stored, actor: user, in: w)
-                return "Recorded `\(SlackText.escape(deploy.targetTag))` as verified in `\(deploy.target)`; the inconclusive checks were treated as passed."
+                return
+                    "Recorded `\(SlackText.escape(deploy.targetTag))` as verified in `\(deploy.target)`; the inconclusive checks were treated as passed."
             }
             record.verdict = .failed
             let stored = try coordinator.apply(.verification(record), to: deploy, actor: user, in: w)
@@ -48,7 +50,8 @@ extension InteractionHandler {
                 let tag = AutoRollback.target(for: failed, history: history)?.targetTag
                     ?? LastKnownGood.tag(current: deploy.targetTag, history: history)
             else {
-                return "Marked the deploy failed; Slipway knows no earlier good tag of `\(deploy.target)` to roll back to."
+                return
+                    "Marked the deploy failed; Slipway knows no earlier good tag of `\(deploy.target)` to roll back to."
             }
             let rollback = Deploy(
                 id: Identifiers.deployId(), service: deploy.service, environment: deploy.environment, kind: .rollback,

@@ -71,7 +71,8 @@ public final class PrometheusClient: Sendable {
             return number(data["result"]).map { [$0] } ?? []
         case let other:
             throw QueryError(
-                description: "the query returns a \(other ?? "result") of unknown type; use an instant vector or scalar")
+                description: "the query returns a \(other ?? "result") of unknown type; use an instant vector or scalar"
+            )
         }
     }
 }

@@ -173,7 +173,8 @@ public final class VerificationMonitor: Service {
         let failing = record.checks.first { $0.failing }
         return FailureRecord(
             cause: record.track == "canary" ? "canary_failed" : "verification_failed",
-            title: "Verification failed: \(failing?.name ?? "a check") \(failing?.latestText ?? "") (limit \(failing?.limit ?? "?"))",
+            title:
+                "Verification failed: \(failing?.name ?? "a check") \(failing?.latestText ?? "") (limit \(failing?.limit ?? "?"))",
             summary: "Values over the window:\n" + record.valuesText, runbook: "verification-failed.md")
     }
 
