@@ -118,6 +118,27 @@ struct VerificationFlowTests {
         #expect(again.text.lowercased().contains("locked"), "\(again.text)")
     }
 
+    @Test("autoRollback: a failed rollout (OOMKilled) also rolls back to the last verified tag at once")
+    func autoRollbackOnRolloutFailure() async throws {
+        let world = try await VerificationWorld(autoRollback: true)
+        let h = world.harness
+        h.startServices()
+        _ = try await h.reply("/deploy shop staging main-1a2b3c4")
+        let good = try #require(try h.latestDeploy("shop", "staging"))
+        #expect(await h.waitUntil(timeout: 40) { try h.deploy(good.id)?.state.isTerminal == true })
+        #expect(try h.deploy(good.id)?.isVerified == true)
+        h.kubernetes.script(namespace: "shop-staging", deployment: "shop", outcome: .fail(.oomKilled))
+        _ = try await h.reply("/deploy shop staging main-badbad1")
+        let bad = try #require(try h.latestDeploy("shop", "staging"))
+        #expect(await h.waitUntil(timeout: 40) { try h.deploy(bad.id)?.state == .failed })
+        #expect(try h.deploy(bad.id)?.failure?.cause != "verification_failed")
+        #expect(await h.waitUntil(timeout: 20) { try h.remoteTag("shop", "staging") == "main-1a2b3c4" })
+        let rollback = try #require(try h.latestDeploy("shop", "staging"))
+        #expect(rollback.kind == .rollback && rollback.requestedBy == "slipway")
+        let lock = try h.app.store.read { r in try r.lock(service: "shop", environment: "staging") }
+        #expect(lock?.reason.contains("automatic rollback of `main-badbad1`") == true)
+    }
+
     @Test("no data at the end of the window: approvers get Treat as passed / Roll back, others are refused")
     func inconclusive() async throws {
         let world = try await VerificationWorld(checks: [

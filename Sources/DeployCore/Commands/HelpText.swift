@@ -10,6 +10,7 @@ public enum HelpText {
                 *`\(deploy)`* — ship an image to an environment
                 • `\(deploy) <service> <env>` — promote what runs in the environment it promotes from (e.g. staging → prod)
                 • `\(deploy) <service> <env> <tag|sha>` — deploy a specific image tag (`main-1a2b3c4`) or the commit CI built it from
+                • `\(deploy) <service> <env> [tag] --skip-canary` — straight to the primary, where a canary is configured (approvers only)
                 • `\(deploy) lock <service> <env> <reason>` — block all deploys (manual and CI) until unlocked
                 • `\(deploy) unlock <service> <env>` — lift a lock
                 • `\(deploy) status [service] [env]` and `\(deploy) stats` — the same as `\(status)`
