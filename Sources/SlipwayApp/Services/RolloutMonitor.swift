@@ -101,7 +101,7 @@ public final class RolloutMonitor: Service {
     private func hasNewlyPushedDeploys() async -> Bool {
         let store = coordinator.store
         let pushed = (try? await store.executor.run { try store.read { r in try r.deploys(in: [.reconciling]) } }) ?? []
-        return seen.withLock { seen in pushed.contains { $0.gitCommit != nil && !seen.contains($0.id) } }
+        return seen.withLock { seen in pushed.contains { $0.gitCommit != nil && !seen.contains($0.pushKey) } }
     }
 
     /// The line to log for a failed call about one deploy, if any: an unreachable or failing API server counts
@@ -128,26 +128,27 @@ public final class RolloutMonitor: Service {
         }
         // Forget deploys that ended some other way (superseded, cancelled, ended by another replica).
         let ids = Set(watched.map(\.id))
-        seen.withLock { $0.formIntersection(ids) }
-        reconciled.withLock { $0.formIntersection(ids) }
+        let pushes = Set(watched.map(\.pushKey))
+        seen.withLock { $0.formIntersection(pushes) }
+        reconciled.withLock { $0.formIntersection(pushes) }
         warnings.retain(subjects: ids)
         guard !watched.isEmpty else { return idle }
         let now = coordinator.clock()
         var targets: [WatchTarget] = []
         for deploy in watched {
-            seen.withLock { _ = $0.insert(deploy.id) }
+            seen.withLock { _ = $0.insert(deploy.pushKey) }
             let about = deploy.logMetadata
             guard let service = coordinator.catalog.services[deploy.service],
                 let env = service.environments[deploy.environment], let commit = deploy.gitCommit
             else { continue }
-            if !reconciled.withLock({ $0.contains(deploy.id) }) {
+            if !reconciled.withLock({ $0.contains(deploy.pushKey) }) {
                 let key = RepeatedWarnings.Key(what: "reconcile request", subject: deploy.id)
                 do {
                     let flux = env.flux(for: deploy)  // the canary's in the canary phase
                     _ = try await reconciler.requestReconcile(
                         gitRepository: flux.gitRepository, kustomization: flux.kustomization,
                         namespace: flux.namespace, at: now)
-                    reconciled.withLock { _ = $0.insert(deploy.id) }
+                    reconciled.withLock { _ = $0.insert(deploy.pushKey) }
                     if let line = warnings.success(key, now: now) { log.info(line, metadata: about) }
                     if let line = outside.success(Self.kubernetesAPI, now: now) { log.info(line) }
                 } catch {
@@ -243,8 +244,8 @@ public final class RolloutMonitor: Service {
             }
         }
         if observation.deployState.isTerminal {
-            reconciled.withLock { _ = $0.remove(deploy.id) }
-            seen.withLock { _ = $0.remove(deploy.id) }
+            reconciled.withLock { _ = $0.remove(deploy.pushKey) }
+            seen.withLock { _ = $0.remove(deploy.pushKey) }
         }
         return current
     }

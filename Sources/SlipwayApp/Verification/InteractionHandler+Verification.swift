@@ -32,11 +32,21 @@ extension InteractionHandler {
             if pass {
                 record.verdict = .treatedAsPassed
                 let stored = try coordinator.apply(.verification(record), to: deploy, actor: user, in: w)
+                if stored.isCanaryPhase {
+                    try coordinator.apply(
+                        .canaryPassed(summary: "treated as passed by <@\(user)>"), to: stored, actor: user, in: w)
+                    return "The canary of `\(deploy.target)` is treated as passed; committing the primary."
+                }
                 try coordinator.apply(.stable, to: stored, actor: user, in: w)
                 return
                     "Recorded `\(SlackText.escape(deploy.targetTag))` as verified in `\(deploy.target)`; the inconclusive checks were treated as passed."
             }
             record.verdict = .failed
+            if deploy.isCanaryPhase {
+                // The verification monitor fails it and sets the canary back; the primary is not touched.
+                try coordinator.apply(.verification(record), to: deploy, actor: user, in: w)
+                return "Failing the canary of `\(deploy.target)` and setting it back to the primary's tag."
+            }
             let stored = try coordinator.apply(.verification(record), to: deploy, actor: user, in: w)
             let failure = FailureRecord(
                 cause: "verification_inconclusive",

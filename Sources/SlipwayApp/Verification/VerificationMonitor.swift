@@ -170,6 +170,12 @@ public final class VerificationMonitor: Service {
 
     /// The failure of a record already judged failed (after a restart between recording and failing).
     static func failure(of record: VerificationRecord) -> FailureRecord {
+        if let user = record.decidedBy {
+            return FailureRecord(
+                cause: record.track == "canary" ? "canary_failed" : "verification_inconclusive",
+                title: "Verification inconclusive; rolled back by decision of <@\(user)>",
+                summary: "Values over the window:\n" + record.valuesText, runbook: "verification-failed.md")
+        }
         let failing = record.checks.first { $0.failing }
         return FailureRecord(
             cause: record.track == "canary" ? "canary_failed" : "verification_failed",
