@@ -24,6 +24,8 @@ public final class Application: Sendable {
     public let gitops: GitOpsRepository
     public let monitorWake: Wakeup
     public let monitor: RolloutMonitor
+    /// Verifies deploys against metrics through their verification window (`verify`).
+    public let verification: VerificationMonitor
     /// Deletes expired idempotency keys and cached values, and old finished outbox messages.
     public let pruner: StorePruner
     /// Decides whether this replica runs the background services (always, with SQLite).
@@ -157,6 +159,11 @@ public final class Application: Sendable {
             policy: config.policy, branch: config.gitops.branch, wake: monitorWake, log: options.log,
             clusters: clientsByName.filter { $0.key != SlipwayConfig.defaultClusterName },
             producedImages: producedImages)
+        verification = VerificationMonitor(
+            coordinator: coordinator,
+            prometheus: config.prometheus.map {
+                PrometheusClient(http: http, baseURL: $0.url, token: $0.tokenEnv.flatMap { environment[$0] })
+            }, http: http, gitops: gitops, log: options.log)
         let slack = SlackWebClient(httpClient: http, token: secrets.botToken, baseURL: config.slack.apiBaseURL)
         let pagerDuty = config.pagerDuty.map { PagerDutyClient(httpClient: http, eventsURL: $0.eventsURL) }
         deliverer = OutboxDeliverer(
@@ -241,7 +248,7 @@ public final class Application: Sendable {
         // monitor (its last transitions still enqueue messages), the pruner, and the outbox last, so the messages
         // the others' final work caused are still delivered while they stop.
         runner = ServiceRunner(
-            services: [deliverer, pruner, imageAutomation, monitor, worker], leadership: leadership,
+            services: [deliverer, pruner, imageAutomation, verification, monitor, worker], leadership: leadership,
             intake: HTTPIntake(server: server, adminServer: adminServer, readiness: readiness),
             drainSeconds: config.server.drainSeconds,
             log: options.log)

@@ -16,6 +16,10 @@ enum BenchCommand {
           soak [--seconds N] [--sample N] [--warm-up N]
                                                a real `slipway serve` under a steady mix of commands, webhooks and
                                                deploys: RSS, file descriptors and outbox depth over time
+          verify [--runs N] [--interval S] [--window S]
+                                               autoRollback against a real Prometheus: first failing sample →
+                                               rollback commit on the remote (goal ≤ interval + 2 s), queries
+                                               per verified deploy
         """
 
     struct UsageError: Error {
@@ -65,6 +69,12 @@ enum BenchCommand {
         case "outbox":
             let options = try parse(rest, flags: ["--posts", "--hangers"])
             try await OutboxBench.run(posts: options["--posts"] ?? 30, hangers: options["--hangers"] ?? 3)
+            return 0
+        case "verify":
+            let options = try parse(rest, flags: ["--runs", "--interval", "--window"])
+            try await VerifyBench.run(
+                runs: options["--runs"] ?? 10, intervalSeconds: Double(options["--interval"] ?? 1),
+                windowSeconds: Double(options["--window"] ?? 8))
             return 0
         case "soak":
             let options = try parse(rest, flags: ["--seconds", "--sample", "--warm-up"])

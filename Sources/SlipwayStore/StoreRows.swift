@@ -13,7 +13,7 @@ enum StoreRows {
         "channel_name", "response_url", "state", "approval_token", "approval_expires_at", "approval_decided_by",
         "approval_decided_at", "approval_approved", "git_commit", "failure_cause", "failure_title", "failure_summary",
         "failure_runbook", "message_channel", "message_ts", "progress", "note", "created_at", "updated_at",
-        "committed_at", "rolled_out_at", "finished_at", "version",
+        "committed_at", "rolled_out_at", "finished_at", "verification", "version",
     ]
     static let deployColumns = deployColumnNames.joined(separator: ", ")
 
@@ -31,7 +31,7 @@ enum StoreRows {
             SQLValue(deploy.message?.channel), SQLValue(deploy.message?.ts), SQLValue(deploy.progress),
             SQLValue(deploy.note), SQLValue(deploy.createdAt), SQLValue(deploy.updatedAt),
             SQLValue(deploy.committedAt), SQLValue(deploy.rolledOutAt), SQLValue(deploy.finishedAt),
-            SQLValue(deploy.version),
+            SQLValue(deploy.verification?.encoded()), SQLValue(deploy.version),
         ]
     }
 
@@ -68,7 +68,8 @@ enum StoreRows {
         deploy.committedAt = row.date(at: 33)
         deploy.rolledOutAt = row.date(at: 34)
         deploy.finishedAt = row.date(at: 35)
-        deploy.version = try row.requiredInt(at: 36, "version")
+        deploy.verification = row.text(at: 36).flatMap(VerificationRecord.decode)
+        deploy.version = try row.requiredInt(at: 37, "version")
         return deploy
     }
 

@@ -187,5 +187,11 @@ enum StoreSchema {
                 // NULL: the lock stays until `/deploy unlock`.
                 "ALTER TABLE environment_locks ADD COLUMN expires_at BIGINT"
             ]),
+        Migration(
+            version: 5, name: "verification results of deploys",
+            statements: [
+                // JSON of `VerificationRecord`: the checks' values over the window and the verdict.
+                "ALTER TABLE deploys ADD COLUMN verification TEXT"
+            ]),
     ]
 }

@@ -497,7 +497,18 @@ struct StoreBehaviourTests {
         try backend.withLocation { location throws in
             do {
                 let old = try location.open(schemaVersion: 1)
-                try old.write { w in try w.insert(F.deploy(id: "d-from-v1")) }
+                // Written as version 1 wrote it: today's insert names columns later migrations added.
+                let v1Row = """
+                    INSERT INTO deploys (id, service, environment, kind, source, target_tag, requested_by, state,
+                        created_at, updated_at, version)
+                    VALUES ('d-from-v1', 'api', 'staging', 'deploy', 'slack', 'v1.2.3', 'U0ALICE', 'requested', 0, 0, 0)
+                    """
+                if let postgres = old as? PostgresStore {
+                    _ = try postgres.withConnection { try $0.execute(v1Row, []) }
+                } else {
+                    _ = try SQLiteConnection(path: location.sqlitePath, readOnly: false, busyTimeout: .seconds(5))
+                        .execute(v1Row, [])
+                }
                 // The cache arrived in version 2.
                 #expect(throws: StoreError.self) {
                     try old.write { w in try w.setCachedValue(key: "k", value: "v", expiresAt: F.at(60)) }

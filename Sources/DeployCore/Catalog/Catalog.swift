@@ -138,6 +138,12 @@ public struct EnvironmentEntry: Sendable, Equatable {
     public var preDeploy: [PreDeployStep] = []
     /// The Flux ImageUpdateAutomation suspended while the environment is locked, if any.
     public var imageAutomation: ImageAutomationRef? = nil
+    /// Checks run through the verification window (`verify`); nil verifies by pod health only.
+    public var verify: VerifyPolicy? = nil
+    /// Slipway itself rolls back to the last verified tag when a deploy here fails after its commit.
+    public var autoRollback = false
+    /// A canary deployed and verified before the primary, if configured.
+    public var canary: CanaryEntry? = nil
 
     public init(
         name: String, kustomization: String, flux: FluxRef, workload: Workload, autoDeploy: Bool = false,

@@ -11,6 +11,7 @@ public enum HelpText {
                 • `\(deploy) <service> <env>` — promote what runs in the environment it promotes from (e.g. staging → prod)
                 • `\(deploy) <service> <env> <tag|sha>` — deploy a specific image tag (`main-1a2b3c4`) or the commit CI built it from
                 • `\(deploy) <service> <env> [tag] --emergency <reason>` — pass freeze and promotion gates (never a lock); always needs an approver other than you
+                • `\(deploy) <service> <env> [tag] --skip-canary` — straight to the primary, where a canary is configured (approvers only)
                 • `\(deploy) lock <service> <env> <reason>` — block all deploys (manual and CI) until unlocked; `\(deploy) lock <service> <env> 2h <reason>` lifts itself after 2 h
                 • `\(deploy) unlock <service> <env>` — lift a lock; the newest CI image it blocked is deployed
                 • `\(deploy) freeze <env|all> <duration> <reason>` and `\(deploy) unfreeze <env|all>` — for approvers; CI images are held until it ends

@@ -4,7 +4,7 @@
 public enum ConfigKeys {
     static let root = [
         "server", "store", "slack", "ci", "flux", "gitops", "kubernetes", "pagerduty", "runbooks", "onCall", "people",
-        "policy", "services", "log", "clusters",
+        "policy", "services", "log", "clusters", "prometheus",
     ]
     static let server = [
         "host", "port", "adminPort", "maxBodyBytes", "drainSeconds", "threads", "connectionMemoryBytes",
@@ -38,6 +38,8 @@ public enum ConfigKeys {
         // Deploy decisions (promotion gates, approvals).
         "soakMinutes", "requireKnownTag", "requireVerified", "approvalsRequired",
         "freezeWindows", "workloads", "cluster", "helmRelease", "preDeploy", "imageAutomation",
+        // Verification after the rollout.
+        "verify", "autoRollback", "canary",
     ]
     static let preDeployStep = ["name", "kustomization", "flux", "job", "timeoutSeconds"]
     static let preDeployStepFlux = ["namespace", "kustomization", "gitRepository"]
@@ -47,6 +49,12 @@ public enum ConfigKeys {
     static let environmentWorkload = ["namespace", "deployment", "kind", "name"]
     static let environmentFreezeWindow = ["from", "to", "timeZone", "reason"]
     static let environmentHelmRelease = ["file", "tagPath", "namespace", "name"]
+    static let prometheus = ["url", "tokenEnv"]
+    static let verify = ["intervalSeconds", "failureLimit", "checks"]
+    static let verifyCheck = ["name", "prometheus", "http", "unit"]
+    static let verifyCheckPrometheus = ["query", "max", "min"]
+    static let verifyCheckHTTP = ["url", "expectStatus"]
+    static let canary = ["kustomization", "workload", "verify", "flux"]
 
     /// Each object the loader reads, by JSON path (keys the user chooses written `<service>`, `<env>`), with the keys
     /// accepted in it.
@@ -76,6 +84,12 @@ public enum ConfigKeys {
         ("services.<service>.environments.<env>.workload", environmentWorkload),
         ("services.<service>.environments.<env>.helmRelease", environmentHelmRelease),
         ("services.<service>.environments.<env>.imageAutomation", imageAutomation),
+        ("prometheus", prometheus),
+        ("services.<service>.environments.<env>.verify", verify),
+        ("services.<service>.environments.<env>.canary", canary),
+        ("services.<service>.environments.<env>.canary.workload", environmentWorkload),
+        ("services.<service>.environments.<env>.canary.verify", verify),
+        ("services.<service>.environments.<env>.canary.flux", environmentFlux),
     ]
 
     /// Objects that are items of a list, by the list's path written `list[]`, with the keys accepted in each item.
@@ -84,6 +98,12 @@ public enum ConfigKeys {
         ("services.<service>.environments.<env>.preDeploy[].flux", preDeployStepFlux),
         ("services.<service>.environments.<env>.preDeploy[].job", preDeployStepJob),
         ("services.<service>.environments.<env>.freezeWindows[]", environmentFreezeWindow),
+        ("services.<service>.environments.<env>.verify.checks[]", verifyCheck),
+        ("services.<service>.environments.<env>.verify.checks[].prometheus", verifyCheckPrometheus),
+        ("services.<service>.environments.<env>.verify.checks[].http", verifyCheckHTTP),
+        ("services.<service>.environments.<env>.canary.verify.checks[]", verifyCheck),
+        ("services.<service>.environments.<env>.canary.verify.checks[].prometheus", verifyCheckPrometheus),
+        ("services.<service>.environments.<env>.canary.verify.checks[].http", verifyCheckHTTP),
     ]
 
     /// Objects whose keys the user chooses, as `path.<placeholder>`: one entry each.
@@ -95,10 +115,9 @@ public enum ConfigKeys {
     /// `services.<service>.environments.<env>.flux.namespace`, `people.<email>`.
     public static var paths: [String] {
         var all: [String] = []
-        for (path, keys) in objects {
+        for (path, keys) in objects + listItems {
             all += keys.map { path.isEmpty ? $0 : "\(path).\($0)" }
         }
-        for (path, keys) in listItems { all += keys.map { "\(path).\($0)" } }
         for entry in userKeyedEntries where !all.contains(entry) { all.append(entry) }
         return all
     }

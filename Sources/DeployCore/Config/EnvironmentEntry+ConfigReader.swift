@@ -72,5 +72,10 @@ extension EnvironmentEntry {
         imageAutomation = try fields.optional("imageAutomation").map { (r) throws(ConfigError) in
             try ImageAutomationRef(reading: r, fluxNamespace: self.flux.namespace)
         }
+        if let section = try fields.optional("verify") { verify = try VerifyPolicy(reading: section) }
+        autoRollback = try fields.optional("autoRollback")?.bool() ?? false
+        if let section = try fields.optional("canary") {
+            canary = try CanaryEntry(reading: section, primary: self.workload)
+        }
     }
 }

@@ -36,6 +36,8 @@ extension SlipwayConfig {
         self.clusters = clusters
         try Cluster.checkReferences(catalog, clusters: clusters)
         catalog.statusCommand = slack.commands.status
+        if let section = try top.optional("prometheus") { prometheus = try PrometheusSettings(reading: section) }
+        try Self.checkPrometheusIsConfigured(catalog, prometheus)
     }
 
     /// `people`: git author email → Slack user id, emails lowercased.

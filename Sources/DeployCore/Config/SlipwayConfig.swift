@@ -127,6 +127,8 @@ public struct SlipwayConfig: Sendable, Equatable {
     public var people: [String: String]
     public var policy: DeployPolicy
     public var catalog: Catalog
+    /// Where verification checks query metrics; nil when no environment uses Prometheus checks.
+    public var prometheus: PrometheusSettings? = nil
 
     /// Names of every environment variable the configuration expects to hold a secret.
     public var secretEnvironmentVariables: [(path: String, name: String)] {
@@ -143,6 +145,7 @@ public struct SlipwayConfig: Sendable, Equatable {
         for name in clusters.keys.sorted() {
             if let token = clusters[name]?.tokenEnv { names.append(("clusters.\(name).tokenEnv", token)) }
         }
+        if let token = prometheus?.tokenEnv { names.append(("prometheus.tokenEnv", token)) }
         return names.map { (path: $0.0, name: $0.1) }
     }
 

@@ -1,5 +1,9 @@
 extension Deploy {
-    /// Whether the deploy passed post-deploy verification. Promotion with `requireVerified` accepts only tags whose
-    /// deploy in the `promoteFrom` environment is verified. No verification data is recorded yet, so nothing is.
-    public var isVerified: Bool { false }
+    /// Whether this deploy is **verified**: it succeeded and its verification against metrics passed (or an approver
+    /// treated an inconclusive one as passed). Read from the verification record stored with the deploy, so every
+    /// deploy loaded from the store answers it without another query. Deploys of environments without `verify`
+    /// are never verified.
+    public var isVerified: Bool {
+        state == .succeeded && verification?.passed == true && verification?.track != "canary"
+    }
 }

@@ -104,6 +104,8 @@ public struct Deploy: Sendable, Codable, Hashable, Identifiable {
     public var committedAt: Date?
     public var rolledOutAt: Date?
     public var finishedAt: Date?
+    /// What verification against metrics saw, in environments with `verify` (see `isVerified`).
+    public var verification: VerificationRecord?
     /// Optimistic-concurrency version, incremented by every stored update.
     public var version: Int
 

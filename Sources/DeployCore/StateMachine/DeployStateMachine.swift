@@ -47,6 +47,10 @@ public struct DeployStateMachine: Sendable {
         case block(reason: String)
         /// A held deploy goes ahead (the freeze ended).
         case release(requiresApproval: Bool, approvalToken: String)
+        /// A verification sample, or an approver's decision on an inconclusive one, changed the verification record.
+        case verification(VerificationRecord)
+        /// The canary passed its checks: the deploy goes on to commit the primary.
+        case canaryPassed(summary: String)
     }
 
     /// What the caller must do after a transition.
@@ -161,7 +165,9 @@ public struct DeployStateMachine: Sendable {
             if let note { next.note = note }
             next.committedAt = now
             actions = [.recordCommittedTag, .updateMessage, .reconcile]
-            why = "pushed \(commit.prefix(12))"
+            // A canary commit leaves the environment's tag (the primary's) as it is.
+            if deploy.isCanaryPhase { actions.removeFirst() }
+            why = "pushed \(commit.prefix(12))" + (deploy.isCanaryPhase ? " (canary)" : "")
 
         case .alreadyCurrent:
             try expect(deploy, in: [.committing, .requested], doing: "commit")
@@ -257,6 +263,28 @@ public struct DeployStateMachine: Sendable {
                 actions = [.updateMessage, .commit]
             }
             why = "released: the freeze ended"
+
+        case .verification(let record):
+            try expect(deploy, in: [.verifying], doing: "record verification of")
+            guard deploy.verification != record else {
+                return Transition(deploy: deploy, actions: [], audit: audit(deploy, actor, "verification", "", now))
+            }
+            next.verification = record
+            actions = [.updateMessage]
+            why = "verification \(record.verdict.rawValue) after \(record.samples) sample(s)"
+
+        case .canaryPassed(let summary):
+            try expect(deploy, in: [.verifying], doing: "promote the canary of")
+            guard deploy.isCanaryPhase else { throw TransitionError("\(deploy.id) has no canary phase.") }
+            next.state = .committing
+            next.gitCommit = nil
+            next.committedAt = nil
+            next.rolledOutAt = nil
+            next.progress = nil
+            next.verification = VerificationRecord(track: "primary")
+            next.note = "canary passed: \(summary)"
+            actions = [.updateMessage, .commit]
+            why = "canary passed; committing the primary"
 
         case .cancel(let reason):
             guard !deploy.state.isTerminal else {

@@ -20,12 +20,14 @@ public struct DeployRequestDetails: Sendable {
     /// Drawn before the transaction by busy callers (the CI webhook); drawn here otherwise.
     public var deployId: String?
     public var approvalToken: String?
+    /// `--skip-canary`: straight to the primary where a canary is configured.
+    public var skipCanary: Bool
 
     public init(
         service: String, environment: String, requestedByName: String? = nil, channelId: String? = nil,
         channelName: String? = nil, responseURL: String? = nil, origin: String, sourceCommit: String? = nil,
         author: CommitAuthor? = nil, commitMessage: String? = nil, deployId: String? = nil,
-        approvalToken: String? = nil
+        approvalToken: String? = nil, skipCanary: Bool = false
     ) {
         self.service = service
         self.environment = environment
@@ -39,6 +41,7 @@ public struct DeployRequestDetails: Sendable {
         self.commitMessage = commitMessage
         self.deployId = deployId
         self.approvalToken = approvalToken
+        self.skipCanary = skipCanary
     }
 }
 
@@ -84,6 +87,7 @@ extension DeployCoordinator {
             var deploy = try newDeploy(request, tag: plan.tag, kind: plan.kind, details: details, now: now, in: w)
             deploy.previousTag = plan.previousTag
             if let reason = plan.emergencyReason { deploy.note = "emergency: " + SlackText.escape(reason) }
+            if details.skipCanary { deploy.verification = VerificationRecord(track: "primary") }
             for id in plan.supersedes {
                 guard let pending = try w.deploy(id: id), !pending.state.isTerminal else { continue }
                 _ = try apply(.supersede(by: deploy.id), to: pending, actor: request.requestedBy, in: w)

@@ -51,6 +51,7 @@ public final class DeployCoordinator: Sendable {
         _ deploy: Deploy, requiresApproval: Bool, origin: String,
         approvalToken token: String = Identifiers.approvalToken(), in writer: any StoreWriter
     ) throws -> Deploy {
+        let deploy = withCanaryPhase(deploy)
         let now = clock()
         // The deploy is stored once, already submitted: one insert instead of an insert and an update, on the
         // path every CI webhook takes. Both steps are still audited.
@@ -129,6 +130,7 @@ public final class DeployCoordinator: Sendable {
         if case .committed? = event {
             try supersedeOlder(than: saved, in: w)
         }
+        if case .fail? = event { try rollBackAutomatically(after: saved, previous: deploy, in: w, now: now) }
         if saved.state.isTerminal && !deploy.state.isTerminal {
             let onFinished = self.onFinished
             if let observed = store as? ObservedStore {

@@ -63,6 +63,10 @@ public struct OutboxComposer: Sendable {
         if deploy.state == .rollingOut || deploy.state == .reconciling, let progress = deploy.progress {
             key += ":\(progress)"
         }
+        // Each verification sample (and the verdict) refreshes the message: the latest values are shown live.
+        if deploy.state == .verifying, let record = deploy.verification {
+            key += ":v\(record.samples):\(record.verdict.rawValue)"
+        }
         return OutboxMessage(
             key: key, deployId: deploy.id, target: .deployMessage,
             payload: OutboxPayload(deployId: deploy.id).encoded(), orderingKey: "msg:\(deploy.id)", createdAt: now)

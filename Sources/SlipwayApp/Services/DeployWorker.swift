@@ -158,12 +158,13 @@ public final class DeployWorker: Service {
                     summary: "\(deploy.target) is not in the configuration any more; nothing was committed."))
             return
         }
+        let file = env.kustomization(for: deploy)  // the canary's in the canary phase
         let change = ImageTagChange(
-            file: env.kustomization, image: service.image, newTag: deploy.targetTag, service: deploy.service,
+            file: file, image: service.image, newTag: deploy.targetTag, service: deploy.service,
             environment: deploy.environment, deployId: deploy.id,
             requestedBy: deploy.source == .ci
                 ? "ci" : "\(deploy.requestedByName.map { "@\($0) " } ?? "")(\(deploy.requestedBy))",
-            sourceCommit: deploy.sourceCommit, tagPath: env.helmRelease?.tagPath)
+            sourceCommit: deploy.sourceCommit, tagPath: deploy.isCanaryPhase ? nil : env.helmRelease?.tagPath)
         do {
             // A crash between push and record leaves the deploy here with its commit already on the branch; only a
             // deploy that entered this step before this worker started (or failed a try) can be in that case.
@@ -171,8 +172,8 @@ public final class DeployWorker: Service {
                 deploy.updatedAt < runningSince.withLock({ $0 }) || attempts.withLock({ $0[deploy.id] ?? 0 }) > 0
             if mayBePushed,
                 let pushed = try await gitops.pushedDeploy(
-                    forDeployId: deploy.id, file: env.kustomization, image: service.image,
-                    tagPath: env.helmRelease?.tagPath)
+                    forDeployId: deploy.id, file: file, image: service.image,
+                    tagPath: deploy.isCanaryPhase ? nil : env.helmRelease?.tagPath)
             {
                 // The tag the pushed commit replaced is in its parent; the deploy may never have learnt it.
                 let previousTag = pushed.previousTag ?? deploy.previousTag

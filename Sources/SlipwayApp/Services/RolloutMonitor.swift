@@ -170,8 +170,9 @@ public final class RolloutMonitor: Service {
         }
         // Forget deploys that ended some other way (superseded, cancelled, ended by another replica).
         let ids = Set(watched.map(\.id))
-        seen.withLock { $0.formIntersection(ids) }
-        reconciled.withLock { $0.formIntersection(ids) }
+        let pushes = Set(watched.map(\.pushKey))
+        seen.withLock { $0.formIntersection(pushes) }
+        reconciled.withLock { $0.formIntersection(pushes) }
         warnings.retain(subjects: ids)
         producedImages.retain(deployIds: ids)
         watched = watched.filter { isWatched($0, by: cluster) }
@@ -179,18 +180,19 @@ public final class RolloutMonitor: Service {
         let now = coordinator.clock()
         var targets: [WatchTarget] = []
         for deploy in watched {
-            seen.withLock { _ = $0.insert(deploy.id) }
+            seen.withLock { _ = $0.insert(deploy.pushKey) }
             let about = deploy.logMetadata
             guard let service = coordinator.catalog.services[deploy.service],
                 let env = service.environments[deploy.environment], let commit = deploy.gitCommit
             else { continue }
-            if !reconciled.withLock({ $0.contains(deploy.id) }) {
+            if !reconciled.withLock({ $0.contains(deploy.pushKey) }) {
                 let key = RepeatedWarnings.Key(what: "reconcile request", subject: deploy.id)
                 do {
+                    let flux = env.flux(for: deploy)  // the canary's in the canary phase
                     _ = try await reconciler.requestReconcile(
-                        gitRepository: env.flux.gitRepository, kustomization: env.flux.kustomization,
-                        namespace: env.flux.namespace, at: now)
-                    if let helmRelease = Self.helmRelease(env) {
+                        gitRepository: flux.gitRepository, kustomization: flux.kustomization,
+                        namespace: flux.namespace, at: now)
+                    if !deploy.isCanaryPhase, let helmRelease = Self.helmRelease(env) {
                         do {
                             try await reconciler.requestReconcile(helmRelease: helmRelease, at: now)
                         } catch {
@@ -198,7 +200,7 @@ public final class RolloutMonitor: Service {
                             log.info("HelmRelease reconcile request failed: \(error)", metadata: about)
                         }
                     }
-                    reconciled.withLock { _ = $0.insert(deploy.id) }
+                    reconciled.withLock { _ = $0.insert(deploy.pushKey) }
                     if let line = warnings.success(key, now: now) { log.info(line, metadata: about) }
                     if let line = outside.success(cluster.apiKey, now: now) { log.info(line) }
                 } catch {
@@ -215,8 +217,9 @@ public final class RolloutMonitor: Service {
                         expectedImage: await producedImages.expectedImage(
                             for: deploy, service: service, environment: env),
                         startedAt: deploy.committedAt ?? deploy.createdAt, rolledOutAt: deploy.rolledOutAt),
-                    flux: env.flux, workload: env.workload, otherWorkloads: env.otherWorkloads,
-                    policy: RolloutPolicy(policy), helmRelease: Self.helmRelease(env)))
+                    flux: env.flux(for: deploy), workload: env.workload(for: deploy),
+                    otherWorkloads: deploy.isCanaryPhase ? [] : env.otherWorkloads,
+                    policy: RolloutPolicy(policy), helmRelease: deploy.isCanaryPhase ? nil : Self.helmRelease(env)))
         }
         let poll = await observer.poll(targets, now: now)
         record(poll, of: cluster, now: now)
@@ -273,7 +276,9 @@ public final class RolloutMonitor: Service {
         case .stable:
             if state == .reconciling { events.append(.applied) }
             if state != .verifying { events.append(.rolledOut) }
-            events.append(.stable)
+            // With `verify`, the verification monitor ends the deploy when its checks have passed the window.
+            let env = coordinator.catalog.services[deploy.service]?.environments[deploy.environment]
+            if env?.verify(for: deploy) == nil { events.append(.stable) }
         case .superseded(let replacement):
             // Someone else's rollout replaced ours: the deploy ends without a failure and without a page.
             events = [.supersede(by: SlackText.escape(replacement))]
@@ -296,8 +301,8 @@ public final class RolloutMonitor: Service {
             }
         }
         if observation.deployState.isTerminal {
-            reconciled.withLock { _ = $0.remove(deploy.id) }
-            seen.withLock { _ = $0.remove(deploy.id) }
+            reconciled.withLock { _ = $0.remove(deploy.pushKey) }
+            seen.withLock { _ = $0.remove(deploy.pushKey) }
         }
         return current
     }

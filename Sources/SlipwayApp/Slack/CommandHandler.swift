@@ -11,6 +11,8 @@ public struct CommandInvocation: Sendable {
     public var channelId: String?
     public var channelName: String?
     public var responseURL: String?
+    /// `--skip-canary` was given (approvers only).
+    public var skipCanary = false
 
     public init(
         userId: String, userName: String? = nil, channelId: String? = nil, channelName: String? = nil,
@@ -47,7 +49,10 @@ public struct CommandHandler: Sendable {
     /// Parses and executes `/command text`.
     public func handle(command: String, text: String, from invocation: CommandInvocation) -> SlackMessage {
         do {
+            var invocation = invocation
+            let text = try SkipCanary.strip(text, into: &invocation)
             let parsed = try parser.parse(command: command, text: text)
+            try SkipCanary.check(parsed, invocation, catalog: catalog)
             return try execute(parsed, from: invocation)
         } catch let error as CommandError {
             return .ephemeral("⚠️ " + SlackText.escape(error.message))
@@ -117,7 +122,8 @@ public struct CommandHandler: Sendable {
         let (svc, env) = try catalog.resolve(service: service, environment: environment)
         let details = DeployRequestDetails(
             service: svc.name, environment: env.name, requestedByName: who.userName, channelId: who.channelId,
-            channelName: who.channelName, responseURL: who.responseURL, origin: origin(who))
+            channelName: who.channelName, responseURL: who.responseURL, origin: origin(who),
+            skipCanary: who.skipCanary)
         switch try coordinator.submit(request, details: details) {
         case .refused(let refusal):
             throw Refusal(message: refusal.slackText(service: svc.name, environment: env.name, names: names))

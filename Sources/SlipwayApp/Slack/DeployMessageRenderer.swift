@@ -86,6 +86,7 @@ public struct DeployMessageRenderer: Sendable {
             }
             blocks.append(contentsOf: failureBlocks(failure, deploy: deploy, context: context))
         }
+        blocks.append(contentsOf: verificationBlocks(deploy))
         if let note = deploy.note {
             blocks.append(.context([noteText(note)]))
         }

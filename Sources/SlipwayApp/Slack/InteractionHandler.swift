@@ -54,6 +54,9 @@ public struct InteractionHandler: Sendable {
                     payload, token: action.value ?? "", approve: action.actionId == ActionID.approve, user: user)
             case ActionID.rollback:
                 return try rollback(payload, deployId: action.value ?? "", user: user)
+            case ActionID.verificationPass, ActionID.verificationRollback:
+                let pass = action.actionId == ActionID.verificationPass
+                return reply(payload, try decideVerification(deployId: action.value ?? "", pass: pass, user: user))
             default:
                 return reply(
                     payload, "This button has expired. Run the command again, e.g. `\(commands.names.status)`.")

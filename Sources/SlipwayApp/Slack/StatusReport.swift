@@ -70,6 +70,7 @@ public struct StatusReport: Sendable {
                 try r.failedOutbox(limit: 20)
             )
         }
+        let verified = try store.read { r in try verifiedDeploys(in: r) }
         var blocks: [SlackBlock] = [.header("Slipway status")]
         blocks.append(contentsOf: clusterBlocks())
         for service in catalog.serviceNames {
@@ -78,6 +79,7 @@ public struct StatusReport: Sendable {
             for envName in entry.environmentNames {
                 let record = records.first { $0.service == service && $0.environment == envName }
                 var line = "• *\(envName)*: " + tagText(record)
+                line += Self.verifiedText(verified[EnvironmentKey(service: service, environment: envName)])
                 if let lock = locks.first(where: { $0.service == service && $0.environment == envName }) {
                     line += " 🔒 locked by \(SlackText.mention(userId: lock.lockedBy)): “\(e(lock.reason))”"
                 }
@@ -115,6 +117,7 @@ public struct StatusReport: Sendable {
         let problems = try store.read { r in try r.failedOutbox(limit: 20) }
         for (env, record, lock, deploys) in snapshot {
             var text = "*\(env)*: \(tagText(record))"
+            text += Self.verifiedText(deploys.first(where: \.isVerified))
             if let lock {
                 text +=
                     "\n🔒 Locked by \(SlackText.mention(userId: lock.lockedBy)) \(SlackText.date(lock.lockedAt)): “\(e(lock.reason))”"
@@ -128,6 +131,7 @@ public struct StatusReport: Sendable {
                 var line =
                     "\n\(icon(deploy.state)) `\(deploy.id)` \(deploy.kind.rawValue) \(deploy.tagChangeText) — *\(deploy.state.label)*"
                 if deploy.state == .reconciling { line += " (committed; waiting for Flux to apply it)" }
+                if deploy.isVerified { line += " ✅ verified" }
                 if let progress = deploy.progress, !deploy.state.isTerminal { line += " (\(e(progress)))" }
                 line += " · \(who) · \(SlackText.date(deploy.createdAt))"
                 if let failure = deploy.failure {
