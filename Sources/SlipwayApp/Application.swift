@@ -30,6 +30,9 @@ public final class Application: Sendable {
     public let leadership: LeaderElection
     /// Runs the background services (while leading) and the graceful shutdown.
     public let runner: ServiceRunner
+    /// What Slack's commands, clicks and events are handed to, over HTTP or Socket Mode; register Events API
+    /// handlers on its `events`.
+    public let slackIngress: SlackIngress
     let readiness = Readiness()
     let log: Log
 
@@ -152,7 +155,9 @@ public final class Application: Sendable {
         let interactions = InteractionHandler(coordinator: coordinator, commands: commands, renderer: renderer)
         let verifier = SlackRequestVerifier(
             signingSecret: secrets.signingSecret, clock: options.slackClock, teamId: config.slack.teamId)
-        let slackEndpoints = SlackEndpoints(verifier: verifier, commands: commands, interactions: interactions)
+        let slackIngress = SlackIngress(commands: commands, interactions: interactions, verifier: verifier)
+        self.slackIngress = slackIngress
+        let slackEndpoints = SlackEndpoints(verifier: verifier, ingress: slackIngress)
         let imageBuilt = ImageBuiltEndpoint(
             secret: secrets.ciWebhookSecret, coordinator: coordinator, policy: config.policy)
 
@@ -183,6 +188,7 @@ public final class Application: Sendable {
         }
         router.add(.post, "/slack/commands", slackEndpoints.command)
         router.add(.post, "/slack/interactions", slackEndpoints.interaction)
+        router.add(.post, "/slack/events", slackEndpoints.event)
         router.add(.post, "/api/v1/deploy/image-built", imageBuilt.handle)
         if let fluxSecret = secrets.fluxWebhookSecret {
             let flux = FluxEventsEndpoint(
