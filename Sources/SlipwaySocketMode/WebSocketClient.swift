@@ -4,9 +4,11 @@ public final class WebSocketClient: Sendable {
     let loop: WebSocketLoop
 
     /// Starts the service thread.
-    /// - Throws: `WebSocketError` when libwebsockets cannot start.
-    public init() throws(WebSocketError) {
-        loop = try WebSocketLoop(listen: nil, onAccept: nil)
+    /// - Parameter caFile: a PEM bundle of the CAs to trust for `wss://` instead of the system's (a TLS-inspecting
+    ///   proxy's, or a test's); nil for the system's CA store.
+    /// - Throws: `WebSocketError` when libwebsockets cannot start (e.g. an unreadable `caFile`).
+    public init(caFile: String? = nil) throws(WebSocketError) {
+        loop = try WebSocketLoop(listen: nil, files: .init(caFile: caFile), onAccept: nil)
     }
 
     deinit {

@@ -29,6 +29,16 @@ final class WebSocketLoop: @unchecked Sendable {
     private let protocols: UnsafeMutablePointer<lws_protocols>
     private let protocolName: UnsafeMutablePointer<CChar>
     private let interface: UnsafeMutablePointer<CChar>?
+    private let caFile: UnsafeMutablePointer<CChar>?
+    private let certificateFile: UnsafeMutablePointer<CChar>?
+    private let privateKeyFile: UnsafeMutablePointer<CChar>?
+
+    /// Files for TLS: the CA bundle clients trust instead of the system's, a server's certificate and key (PEM).
+    struct TLSFiles {
+        var caFile: String? = nil
+        var certificateFile: String? = nil
+        var privateKeyFile: String? = nil
+    }
     private let finished = DispatchSemaphore(value: 0)
     private let started = DispatchSemaphore(value: 0)
     /// Called on the service thread for each connection a server accepts.
@@ -41,12 +51,16 @@ final class WebSocketLoop: @unchecked Sendable {
     ///   - listen: host and port to accept connections on (port 0: any free one); nil for client connections only.
     ///   - onAccept: what to do with each accepted connection (servers).
     /// - Throws: `WebSocketError` when libwebsockets cannot create the context.
-    init(listen: (host: String, port: Int)?, onAccept: (@Sendable (WebSocketConnection) -> Void)?)
-        throws(WebSocketError)
-    {
+    init(
+        listen: (host: String, port: Int)?, files: TLSFiles = TLSFiles(),
+        onAccept: (@Sendable (WebSocketConnection) -> Void)?
+    ) throws(WebSocketError) {
         self.onAccept = onAccept
         protocolName = strdup("slipway")!
         interface = listen.map { strdup($0.host)! }
+        caFile = files.caFile.map { strdup($0)! }
+        certificateFile = files.certificateFile.map { strdup($0)! }
+        privateKeyFile = files.privateKeyFile.map { strdup($0)! }
         protocols = .allocate(capacity: 2)
         protocols.initialize(repeating: lws_protocols(), count: 2)
         protocols[0].name = UnsafePointer(protocolName)
@@ -62,7 +76,6 @@ final class WebSocketLoop: @unchecked Sendable {
         started.wait()
         guard context != nil else {
             finished.wait()
-            release()
             throw .contextFailed(listen.map { "cannot listen on \($0.host):\($0.port)" } ?? "no client context")
         }
     }
@@ -73,7 +86,7 @@ final class WebSocketLoop: @unchecked Sendable {
 
     private func release() {
         free(protocolName)
-        if let interface { free(interface) }
+        for pointer in [interface, caFile, certificateFile, privateKeyFile] { free(pointer) }
         protocols.deinitialize(count: 2)
         protocols.deallocate()
     }
@@ -82,7 +95,8 @@ final class WebSocketLoop: @unchecked Sendable {
     private func serve(port: Int32) {
         lws_set_log_level(0, nil)
         let user = Unmanaged.passUnretained(self).toOpaque()
-        let created = slipway_lws_create_context(protocols, port, interface, user, 1)
+        let created = slipway_lws_create_context(
+            protocols, port, interface, user, 1, caFile, certificateFile, privateKeyFile)
         context = created
         if let created, port >= 0 {
             let bound = slipway_lws_listen_port(created)

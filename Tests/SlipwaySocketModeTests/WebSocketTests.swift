@@ -79,3 +79,53 @@ struct WebSocketTests {
         }
     }
 }
+
+@Suite("wss:// over libwebsockets' OpenSSL")
+struct SecureWebSocketTests {
+    /// A self-signed certificate for 127.0.0.1 made by the openssl command, in a temporary directory.
+    static func certificate() throws -> (directory: String, certificate: String, key: String) {
+        let directory = NSTemporaryDirectory() + "slipway-wss-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", directory + "/key.pem", "-out",
+            directory + "/cert.pem",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return (directory, directory + "/cert.pem", directory + "/key.pem")
+    }
+
+    @Test("a client that trusts the server's certificate talks over TLS; one using the system's CA store refuses it")
+    func tls() async throws {
+        let files = try Self.certificate()
+        defer { try? FileManager.default.removeItem(atPath: files.directory) }
+        let server = try WebSocketServer(tls: (files.certificate, files.key))
+        defer { server.shutdown() }
+
+        let trusting = try WebSocketClient(caFile: files.certificate)
+        defer { trusting.shutdown() }
+        let connection = try trusting.connect(to: "wss://127.0.0.1:\(server.port)/secure")
+        connection.send("over tls")
+        var accepted = server.connections.makeAsyncIterator()
+        let peer = try #require(await accepted.next())
+        var peerEvents = peer.events.makeAsyncIterator()
+        #expect(await next(&peerEvents) == .message(Array("over tls".utf8)))
+        connection.close()
+
+        let system = try WebSocketClient()
+        defer { system.shutdown() }
+        let refused = try system.connect(to: "wss://127.0.0.1:\(server.port)/secure")
+        var events = refused.events.makeAsyncIterator()
+        guard case .closed(let reason)? = await next(&events) else {
+            Issue.record("no close event")
+            return
+        }
+        #expect(reason?.contains("connection failed") == true, "\(reason ?? "-")")
+    }
+}
