@@ -145,4 +145,24 @@ struct SocketModeTests {
         #expect(await socket.waitForAck(again) != nil)
         #expect(seen.withLock { $0 } == ["U0BOB"])
     }
+
+    @Test("a bot token where the app-level token belongs: Slack refuses it, no connection opens, failures are counted")
+    func botTokenRefused() async throws {
+        let h = try SlipwayHarness(adjust: { json in
+            var slack = json["slack"] as! [String: Any]
+            slack["socketMode"] = ["appTokenEnv": "SLACK_BOT_TOKEN"]
+            json["slack"] = slack
+        })
+        let socket = try FakeSocketModeServer()
+        TestScope.onExit { socket.shutdown() }
+        socket.attach(to: h.slack)
+        h.startServices()
+        #expect(
+            await h.waitUntil {
+                h.slack.calls(method: "apps.connections.open").first?.error == "not_allowed_token_type"
+                    && h.app.socketMode?.metrics.metricsText.contains("connect_failures_total 1\n") == true
+            })
+        #expect(socket.acceptedConnections == 0)
+        #expect(h.app.socketMode?.metrics.openConnections == 0)
+    }
 }

@@ -137,9 +137,18 @@ public final class SocketModeService: Service {
                 connection = try client.connect(to: try await openURL())
             } catch {
                 metrics.connectFailed()
-                log.warning(
-                    "could not open a Socket Mode connection (attempt \(attempt)): \(error)",
-                    metadata: ["attempt": "\(attempt)"])
+                let code = (error as? SlackAPIError)?.code
+                if let code, ["invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked"].contains(code) {
+                    log.error(
+                        "Slack refused the Socket Mode token (\(code)): the variable slack.socketMode.appTokenEnv "
+                            + "names must hold the app-level token (xapp-…) with the connections:write scope, made "
+                            + "under Basic Information → App-Level Tokens; retrying (attempt \(attempt))",
+                        metadata: ["attempt": "\(attempt)", "error": code])
+                } else {
+                    log.warning(
+                        "could not open a Socket Mode connection (attempt \(attempt)): \(error)",
+                        metadata: ["attempt": "\(attempt)"])
+                }
                 continue
             }
             let id = connections.nextId
