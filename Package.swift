@@ -33,6 +33,9 @@ let package = Package(
         .systemLibrary(
             name: "CYAML", pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(
+            name: "CWebSockets", pkgConfig: "libwebsockets",
+            providers: [.apt(["libwebsockets-dev"])]),
 
         // Layers.
         .target(name: "SlipwayCrypto", dependencies: ["CCrypto"], swiftSettings: strict),
@@ -43,6 +46,8 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "SlipwaySubprocess", swiftSettings: strict),
         .target(name: "SlipwayYAML", dependencies: ["CYAML"], swiftSettings: strict),
+        // WebSockets over libwebsockets (Slack Socket Mode's client, and the server the test fake uses).
+        .target(name: "SlipwaySocketMode", dependencies: ["CWebSockets"], swiftSettings: strict),
         .target(
             name: "SlipwayGitOps", dependencies: ["DeployCore", "SlipwaySubprocess", "SlipwayYAML"],
             swiftSettings: strict),
@@ -54,7 +59,7 @@ let package = Package(
             name: "SlipwayApp",
             dependencies: [
                 "SlipwayHTTP", "SlipwaySlack", "SlipwayCrypto", "DeployCore", "SlipwayGitOps", "SlipwayKubernetes",
-                "SlipwayStore", "SlipwaySubprocess",
+                "SlipwayStore", "SlipwaySubprocess", "SlipwaySocketMode",
             ],
             swiftSettings: strict),
         .executableTarget(name: "Slipway", dependencies: ["SlipwayApp"], swiftSettings: strict),
@@ -62,7 +67,7 @@ let package = Package(
             name: "SlipwayTesting",
             dependencies: [
                 "SlipwayHTTP", "SlipwayCrypto", "SlipwaySlack", "DeployCore", "SlipwayApp", "SlipwaySubprocess",
-                "SlipwayGitOps", "SlipwayStore",
+                "SlipwayGitOps", "SlipwayStore", "SlipwaySocketMode",
             ],
             swiftSettings: strict),
         // `make demo`: the real server with the test fakes standing in for Slack, Kubernetes and PagerDuty.
@@ -87,6 +92,7 @@ let package = Package(
         .testTarget(name: "SlipwayKubernetesTests", dependencies: ["SlipwayKubernetes", "SlipwayTesting"]),
         .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayStore", "SlipwayTesting"]),
         .testTarget(name: "SlipwayAppTests", dependencies: ["SlipwayApp", "SlipwayTesting", "SlipwaySubprocess"]),
+        .testTarget(name: "SlipwaySocketModeTests", dependencies: ["SlipwaySocketMode", "SlipwayTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,6 +20,8 @@ enum BenchCommand {
                                                autoRollback against a real Prometheus: first failing sample →
                                                rollback commit on the remote (goal ≤ interval + 2 s), queries
                                                per verified deploy
+          socket-mode [--envelopes N] [--reconnects N]
+                                               Slack Socket Mode: envelope → ack latency and reconnect time
         """
 
     struct UsageError: Error {
@@ -75,6 +77,11 @@ enum BenchCommand {
             try await VerifyBench.run(
                 runs: options["--runs"] ?? 10, intervalSeconds: Double(options["--interval"] ?? 1),
                 windowSeconds: Double(options["--window"] ?? 8))
+            return 0
+        case "socket-mode":
+            let options = try parse(rest, flags: ["--envelopes", "--reconnects"])
+            try await SocketModeBench.run(
+                envelopes: options["--envelopes"] ?? 500, reconnects: options["--reconnects"] ?? 20)
             return 0
         case "soak":
             let options = try parse(rest, flags: ["--seconds", "--sample", "--warm-up"])

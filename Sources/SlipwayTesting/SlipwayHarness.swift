@@ -77,6 +77,7 @@ public final class SlipwayHarness: Sendable {
             "SLACK_SIGNING_SECRET": Self.signingSecret, "SLACK_BOT_TOKEN": slack.token,
             "SLIPWAY_WEBHOOK_SECRET": Self.webhookSecret, "FLUX_WEBHOOK_TOKEN": Self.fluxToken,
             "PAGERDUTY_ROUTING_KEY": Self.routingKey, "KUBE_TOKEN": kubernetes.token,
+            "SLACK_APP_TOKEN": FakeSocketModeServer.defaultAppToken,
         ]
         if let databaseURL { environment["DATABASE_URL"] = databaseURL }
         let secrets = try Application.Secrets.load(config, environment: environment)

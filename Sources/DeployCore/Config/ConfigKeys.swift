@@ -13,8 +13,11 @@ public enum ConfigKeys {
     static let store = ["sqlite", "postgres"]
     static let storeSQLite = ["path"]
     static let storePostgres = ["urlEnv"]
-    static let slack = ["signingSecretEnv", "botTokenEnv", "apiBaseURL", "teamId", "deployChannel", "commands"]
+    static let slack = [
+        "signingSecretEnv", "botTokenEnv", "apiBaseURL", "teamId", "deployChannel", "commands", "socketMode",
+    ]
     static let slackCommands = ["deploy", "rollback", "status"]
+    static let slackSocketMode = ["appTokenEnv"]
     static let ci = ["webhookSecretEnv"]
     static let flux = ["webhookSecretEnv"]
     static let gitops = ["url", "branch", "checkout", "author", "signing", "tokenEnv", "partialClone"]
@@ -66,6 +69,7 @@ public enum ConfigKeys {
         ("store.postgres", storePostgres),
         ("slack", slack),
         ("slack.commands", slackCommands),
+        ("slack.socketMode", slackSocketMode),
         ("ci", ci),
         ("flux", flux),
         ("gitops", gitops),
