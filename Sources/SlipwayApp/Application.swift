@@ -30,6 +30,8 @@ public final class Application: Sendable {
     public let leadership: LeaderElection
     /// Runs the background services (while leading) and the graceful shutdown.
     public let runner: ServiceRunner
+    /// Who is on call (PagerDuty or `onCall.slackUserIds`).
+    public let onCall: OnCallDirectory
     let readiness = Readiness()
     let log: Log
 
@@ -41,6 +43,8 @@ public final class Application: Sendable {
         public var fluxWebhookSecret: String?
         public var pagerDutyRoutingKey: String?
         public var databaseURL: String?
+        /// The PagerDuty REST API token of `onCall.pagerduty`.
+        public var pagerDutyAPIToken: String? = nil
 
         /// Reads every configured secret.
         /// - Throws: `ConfigError` naming the first missing variable.
@@ -48,12 +52,14 @@ public final class Application: Sendable {
             if let missing = config.missingSecrets(in: environment).first { throw missing }
             func value(_ name: String?) -> String? { name.flatMap { environment[$0] } }
             let urlEnv: String? = if case .postgres(let env) = config.store { env } else { nil }
-            return Secrets(
+            var secrets = Secrets(
                 signingSecret: environment[config.slack.signingSecretEnv]!,
                 botToken: environment[config.slack.botTokenEnv]!,
                 ciWebhookSecret: environment[config.ciWebhookSecretEnv]!,
                 fluxWebhookSecret: value(config.fluxWebhookSecretEnv),
                 pagerDutyRoutingKey: value(config.pagerDuty?.routingKeyEnv), databaseURL: value(urlEnv))
+            secrets.pagerDutyAPIToken = value(config.onCallPagerDuty?.apiTokenEnv)
+            return secrets
         }
     }
 
@@ -113,10 +119,12 @@ public final class Application: Sendable {
         leadership = LeaderElection(lock: leaderLock, timing: options.leaderTiming, log: options.log)
         let http = CurlHTTPClient()
         let renderer = DeployMessageRenderer(runbooksBaseURL: config.runbooksBaseURL, onCall: config.onCallSlackUserIds)
-        let composer = OutboxComposer(
+        var composer = OutboxComposer(
             deployChannel: config.slack.deployChannel, onCall: config.onCallSlackUserIds,
             pagingEnabled: config.pagerDuty != nil && secrets.pagerDutyRoutingKey != nil, catalog: config.catalog,
             renderer: renderer)
+        composer.onCallFromPagerDuty = config.onCallPagerDuty != nil && secrets.pagerDutyAPIToken != nil
+        composer.threadLog = config.slack.threadLog
         let metrics = Metrics()
         self.metrics = metrics
         coordinator = DeployCoordinator(
@@ -136,6 +144,14 @@ public final class Application: Sendable {
             coordinator: coordinator, client: KubernetesClient(configuration: kubernetes),
             policy: config.policy, branch: config.gitops.branch, wake: monitorWake, log: options.log)
         let slack = SlackWebClient(httpClient: http, token: secrets.botToken, baseURL: config.slack.apiBaseURL)
+        let onCall = OnCallDirectory(
+            pagerDuty: config.onCallPagerDuty.flatMap { pd in
+                secrets.pagerDutyAPIToken.map {
+                    (pd.scheduleIds, PagerDutyOnCallClient(httpClient: http, token: $0, apiURL: pd.apiURL))
+                }
+            }, fallback: config.onCallSlackUserIds, people: config.people, slack: slack, clock: options.clock,
+            log: options.log)
+        self.onCall = onCall
         let pagerDuty = config.pagerDuty.map { PagerDutyClient(httpClient: http, eventsURL: $0.eventsURL) }
         deliverer = OutboxDeliverer(
             configuration: .init(
@@ -143,11 +159,12 @@ public final class Application: Sendable {
                 people: config.people, pagerDutyRoutingKey: secrets.pagerDutyRoutingKey,
                 runbooksBaseURL: config.runbooksBaseURL, statusCommand: config.slack.commands.status),
             store: store, slack: slack, pagerDuty: pagerDuty, renderer: renderer, clock: options.clock,
-            wake: coordinator.outboxAvailable, metrics: metrics, log: options.log)
+            wake: coordinator.outboxAvailable, metrics: metrics, log: options.log, onCall: onCall)
         pruner = StorePruner(configuration: options.pruning, store: store, clock: options.clock, log: options.log)
 
-        let status = StatusReport(
+        var status = StatusReport(
             store: store, catalog: config.catalog, clock: options.clock, names: config.slack.commands)
+        status.onCall = onCall
         let commands = CommandHandler(coordinator: coordinator, status: status, names: config.slack.commands)
         let interactions = InteractionHandler(coordinator: coordinator, commands: commands, renderer: renderer)
         let verifier = SlackRequestVerifier(

@@ -13,7 +13,9 @@ public enum ConfigKeys {
     static let store = ["sqlite", "postgres"]
     static let storeSQLite = ["path"]
     static let storePostgres = ["urlEnv"]
-    static let slack = ["signingSecretEnv", "botTokenEnv", "apiBaseURL", "teamId", "deployChannel", "commands"]
+    static let slack = [
+        "signingSecretEnv", "botTokenEnv", "apiBaseURL", "teamId", "deployChannel", "commands", "threadLog",
+    ]
     static let slackCommands = ["deploy", "rollback", "status"]
     static let ci = ["webhookSecretEnv"]
     static let flux = ["webhookSecretEnv"]
@@ -22,7 +24,8 @@ public enum ConfigKeys {
     static let kubernetes = ["apiServer", "tokenEnv", "caFile"]
     static let pagerDuty = ["routingKeyEnv", "eventsURL"]
     static let runbooks = ["baseURL"]
-    static let onCall = ["slackUserIds"]
+    static let onCall = ["slackUserIds", "pagerduty"]
+    static let onCallPagerDuty = ["scheduleIds", "apiTokenEnv", "apiURL"]
     static let policy = [
         "stabilityWindowSeconds", "approvalTimeoutSeconds", "pollIntervalSeconds", "rolloutTimeoutSeconds",
         "idempotencyWindowSeconds",
@@ -53,6 +56,7 @@ public enum ConfigKeys {
         ("pagerduty", pagerDuty),
         ("runbooks", runbooks),
         ("onCall", onCall),
+        ("onCall.pagerduty", onCallPagerDuty),
         ("policy", policy),
         ("log", log),
         ("services.<service>", service),

@@ -18,7 +18,12 @@ extension SlipwayConfig {
         let runbooks = try top.optional("runbooks")?.object(allowed: ConfigKeys.runbooks)
         let runbooksBaseURL = try runbooks?.required("baseURL").url() ?? "https://github.com/slipway/runbooks"
         let onCall = try top.optional("onCall")?.object(allowed: ConfigKeys.onCall)
-        let onCallIds = try onCall?.required("slackUserIds").stringArray() ?? []
+        var onCallPagerDuty: OnCallPagerDuty?
+        if let section = try onCall?.optional("pagerduty") { onCallPagerDuty = try OnCallPagerDuty(reading: section) }
+        // With PagerDuty the list is only the fallback, so it may be left out.
+        let onCallList =
+            try onCallPagerDuty == nil ? onCall?.required("slackUserIds") : onCall?.optional("slackUserIds")
+        let onCallIds = try onCallList?.stringArray() ?? []
         let people = try Self.people(reading: top.optional("people"))
 
         var policy = DeployPolicy()
@@ -32,6 +37,7 @@ extension SlipwayConfig {
             onCallSlackUserIds: onCallIds, people: people, policy: policy,
             catalog: try Catalog(reading: top.required("services")))
         self.logging = logging
+        self.onCallPagerDuty = onCallPagerDuty
         catalog.statusCommand = slack.commands.status
     }
 

@@ -39,6 +39,8 @@ public struct SlipwayConfig: Sendable, Equatable {
         public var deployChannel: String
         /// The registered names of Slipway's slash commands (`slack.commands`).
         public var commands: SlashCommandNames = .defaults
+        /// Whether each deploy message gets a thread with its step log (`slack.threadLog`).
+        public var threadLog: Bool = true
     }
 
     public struct GitOps: Sendable, Equatable {
@@ -99,6 +101,8 @@ public struct SlipwayConfig: Sendable, Equatable {
     public var logging = Logging()
     public var runbooksBaseURL: String
     public var onCallSlackUserIds: [String]
+    /// Who is on call, from PagerDuty schedules (`onCall.pagerduty`); `onCallSlackUserIds` is then the fallback.
+    public var onCallPagerDuty: OnCallPagerDuty? = nil
     /// Git author email (lowercased) → Slack user id.
     public var people: [String: String]
     public var policy: DeployPolicy
@@ -115,6 +119,7 @@ public struct SlipwayConfig: Sendable, Equatable {
         if case .postgres(let env) = store { names.append(("store.postgres.urlEnv", env)) }
         if let pd = pagerDuty { names.append(("pagerduty.routingKeyEnv", pd.routingKeyEnv)) }
         if let token = kubernetes.tokenEnv { names.append(("kubernetes.tokenEnv", token)) }
+        if let onCall = onCallPagerDuty { names.append(("onCall.pagerduty.apiTokenEnv", onCall.apiTokenEnv)) }
         return names.map { (path: $0.0, name: $0.1) }
     }
 

@@ -36,7 +36,7 @@ public enum SlackManifest {
                 name: "groups:history",
                 reason: "the same lookup when slack.deployChannel is a private channel"),
         ]
-        if !config.onCallSlackUserIds.isEmpty {
+        if !config.onCallSlackUserIds.isEmpty || config.onCallPagerDuty != nil {
             scopes.append(
                 Scope(
                     name: "im:write",

@@ -82,7 +82,7 @@ public final class OutboxDeliverer: Service {
     public init(
         configuration: Configuration, store: any Store, slack: SlackWebClient, pagerDuty: PagerDutyClient?,
         renderer: DeployMessageRenderer, clock: @escaping @Sendable () -> Date, wake: Wakeup, metrics: Metrics,
-        log: Log
+        log: Log, onCall: OnCallDirectory? = nil
     ) {
         let log = log.with(["component": "outbox"])
         self.configuration = configuration
@@ -93,14 +93,17 @@ public final class OutboxDeliverer: Service {
         self.log = log
         let authors = AuthorDirectory(
             people: configuration.people, slack: slack, store: store, clock: clock, log: log, warnings: outside)
-        let rendering = DeployRendering(renderer: renderer, authors: authors, store: store, clock: clock)
+        var rendering = DeployRendering(renderer: renderer, authors: authors, store: store, clock: clock)
+        rendering.onCall = onCall
         let pacing = ChannelPacing(pace: configuration.channelPaceSeconds)
         deployMessages = DeployMessageSender(
             deployChannel: configuration.deployChannel, slack: slack, rendering: rendering, pacing: pacing,
             store: store, clock: clock, log: log)
-        slackMessages = SlackMessageSender(
+        var slackMessages = SlackMessageSender(
             slack: slack, rendering: rendering, pacing: pacing, store: store, clock: clock,
             responseTimeout: configuration.responseURLTimeoutSeconds)
+        slackMessages.onCall = onCall
+        self.slackMessages = slackMessages
         pages = PagerDutySender(
             client: pagerDuty, routingKey: configuration.pagerDutyRoutingKey,
             runbooksBaseURL: configuration.runbooksBaseURL, store: store, clock: clock, log: log)

@@ -16,6 +16,8 @@ public struct StatusReport: Sendable {
     private let cache = StatusCache(ttl: 1)
     /// The store's change counter, when it has one; without it nothing is cached.
     private let observed: ObservedStore?
+    /// Who is on call, shown at the top of the overview.
+    var onCall: OnCallDirectory? = nil
 
     public init(
         store: any Store, catalog: Catalog, clock: @escaping @Sendable () -> Date, names: SlashCommandNames = .defaults
@@ -65,6 +67,7 @@ public struct StatusReport: Sendable {
             )
         }
         var blocks: [SlackBlock] = [.header("Slipway status")]
+        if let line = onCall?.latest()?.line { blocks.append(.context([line])) }
         for service in catalog.serviceNames {
             guard let entry = catalog.services[service] else { continue }
             var lines: [String] = []
