@@ -124,7 +124,14 @@ public final class Application: Sendable {
             pagingEnabled: config.pagerDuty != nil && secrets.pagerDutyRoutingKey != nil, catalog: config.catalog,
             renderer: renderer)
         composer.onCallFromPagerDuty = config.onCallPagerDuty != nil && secrets.pagerDutyAPIToken != nil
-        composer.threadLog = config.slack.threadLog
+        if config.slack.threadLog {
+            var threadLog = ThreadLog(
+                commitURL: ThreadLog.CommitURL(remote: config.gitops.url),
+                stabilityWindowSeconds: config.policy.stabilityWindowSeconds, catalog: config.catalog,
+                branch: config.gitops.branch)
+            threadLog.runbooksBaseURL = config.runbooksBaseURL
+            composer.threadLog = threadLog
+        }
         let metrics = Metrics()
         self.metrics = metrics
         coordinator = DeployCoordinator(

@@ -47,8 +47,8 @@ public struct OutboxComposer: Sendable {
     public var renderer: DeployMessageRenderer
     /// PagerDuty decides who is on call (`onCall.pagerduty`): one failure DM, addressed when it is delivered.
     public var onCallFromPagerDuty = false
-    /// Each deploy message gets a thread with its step log (`slack.threadLog`).
-    public var threadLog = false
+    /// Each deploy message gets a thread with its step log (`slack.threadLog`); nil posts none.
+    public var threadLog: ThreadLog? = nil
 
     public init(
         deployChannel: String, onCall: [String], pagingEnabled: Bool, catalog: Catalog,

@@ -73,6 +73,7 @@ public final class OutboxDeliverer: Service {
     private let deployMessages: DeployMessageSender
     private let slackMessages: SlackMessageSender
     private let pages: PagerDutySender
+    private let threadLog: ThreadLogSender
     private let lanes = OutboxLanes()
     /// Messages sent whose delivery is not recorded yet: they are recorded, never sent again.
     private let unrecorded = Mutex<Set<String>>([])
@@ -104,6 +105,7 @@ public final class OutboxDeliverer: Service {
             responseTimeout: configuration.responseURLTimeoutSeconds)
         slackMessages.onCall = onCall
         self.slackMessages = slackMessages
+        threadLog = ThreadLogSender(slack: slack, pacing: pacing, store: store)
         pages = PagerDutySender(
             client: pagerDuty, routingKey: configuration.pagerDutyRoutingKey,
             runbooksBaseURL: configuration.runbooksBaseURL, store: store, clock: clock, log: log)
@@ -298,6 +300,8 @@ public final class OutboxDeliverer: Service {
             try await slackMessages.respond(body, to: url, outboxKey: message.key)
         case .page(let action, let deployId):
             try await pages.send(action, deployId: deployId, outboxKey: message.key)
+        case .threadReply(let deployId, let body):
+            try await threadLog.send(body, deployId: deployId, outboxKey: message.key)
         }
         return false
     }
