@@ -172,7 +172,9 @@ public final class Application: Sendable {
         var status = StatusReport(
             store: store, catalog: config.catalog, clock: options.clock, names: config.slack.commands)
         status.onCall = onCall
-        let commands = CommandHandler(coordinator: coordinator, status: status, names: config.slack.commands)
+        var commands = CommandHandler(coordinator: coordinator, status: status, names: config.slack.commands)
+        commands.deployModal = DeployModal(
+            store: store, catalog: config.catalog, slack: slack, names: config.slack.commands, log: options.log)
         let interactions = InteractionHandler(coordinator: coordinator, commands: commands, renderer: renderer)
         let verifier = SlackRequestVerifier(
             signingSecret: secrets.signingSecret, clock: options.slackClock, teamId: config.slack.teamId)

@@ -73,6 +73,8 @@ public final class FakeSlack: Sendable {
     /// The bot token the fake accepts.
     public let token: String
     private let server = FakeServer(threadCount: 8)
+    /// `views.open` and `views.publish`: the modals and Home tabs Slipway showed.
+    public let views = FakeSlackViews()
     private let state: Mutex<State>
 
     private struct State {
@@ -285,6 +287,7 @@ public final class FakeSlack: Sendable {
         case "chat.update": return update(body, raw: request.body)
         case "chat.postEphemeral": return postEphemeral(body)
         case "conversations.open": return openConversation(body)
+        case "views.open", "views.publish": return views.handle(method: method, body: body)
         default: return Self.error("unknown_method")
         }
     }

@@ -70,6 +70,11 @@ public struct SlackEndpoints: Sendable {
         let who = CommandInvocation(
             userId: payload.userId, userName: payload.userName, channelId: payload.channelId,
             channelName: payload.channelName, responseURL: Self.usableResponseURL(payload.responseURL))
+        if commands.openDeployForm(
+            command: payload.command, text: payload.text, triggerId: payload.triggerId, from: who)
+        {
+            return HTTPResponse(status: 200)
+        }
         return .json(200, commands.handle(command: payload.command, text: payload.text, from: who).jsonBytes())
     }
 
@@ -91,6 +96,9 @@ public struct SlackEndpoints: Sendable {
             try verifier.checkTeam(payload.team.id)
         } catch {
             return Self.rejected(error)
+        }
+        if payload.type == "view_submission" {
+            return interactions.handleViewSubmission(payload, formBody: request.body)
         }
         let reply = interactions.handle(payload)
         return .json(200, reply.jsonBytes())

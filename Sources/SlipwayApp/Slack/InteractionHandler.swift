@@ -1,5 +1,6 @@
 import DeployCore
 import Foundation
+import SlipwayHTTP
 import SlipwaySlack
 import SlipwayStore
 
@@ -14,6 +15,12 @@ public struct InteractionHandler: Sendable {
         self.coordinator = coordinator
         self.commands = commands
         self.renderer = renderer
+    }
+
+    /// A submitted modal (`view_submission`): the deploy form goes through the typed `/deploy`'s code.
+    public func handleViewSubmission(_ payload: InteractionPayload, formBody: [UInt8]) -> HTTPResponse {
+        guard let modal = commands.deployModal else { return HTTPResponse(status: 200) }
+        return modal.submit(payload, formBody: formBody, commands: commands)
     }
 
     /// Routes a block_actions payload by `action_id`.
