@@ -7,7 +7,7 @@ ARG SWIFT_IMAGE=swift:6.3-bookworm
 FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev pkg-config \
+        libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libwebsockets-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -32,7 +32,7 @@ LABEL org.opencontainers.image.title="slipway" \
       org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libcurl4 libssl3 libmicrohttpd12 libsqlite3-0 libpq5 libstdc++6 git openssh-client ca-certificates tzdata \
+        libcurl4 libssl3 libmicrohttpd12 libsqlite3-0 libpq5 libwebsockets17 libstdc++6 git openssh-client ca-certificates tzdata \
         tini \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --uid 10001 --user-group --home-dir /var/lib/slipway --create-home --shell /usr/sbin/nologin slipway

@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= Config/slipway.example.json
 DEMO_PORT ?= 8080
-APT_PACKAGES := libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev pkg-config git
+APT_PACKAGES := libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libwebsockets-dev pkg-config git
 TEST_PACKAGES := postgresql python3-pip prometheus
 
 .PHONY: run demo test deps test-deps build lint format bench soak fuzz fuzz-smoke faults clean

@@ -30,6 +30,9 @@ let package = Package(
         .systemLibrary(
             name: "CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(
+            name: "CWebSockets", pkgConfig: "libwebsockets",
+            providers: [.apt(["libwebsockets-dev"])]),
 
         // Layers.
         .target(name: "SlipwayCrypto", dependencies: ["CCrypto"], swiftSettings: strict),
@@ -39,6 +42,8 @@ let package = Package(
             name: "SlipwaySlack", dependencies: ["SlipwayHTTP", "SlipwayCrypto", "DeployCore"],
             swiftSettings: strict),
         .target(name: "SlipwaySubprocess", swiftSettings: strict),
+        // WebSockets over libwebsockets (Slack Socket Mode's client, and the server the test fake uses).
+        .target(name: "SlipwaySocketMode", dependencies: ["CWebSockets"], swiftSettings: strict),
         .target(name: "SlipwayGitOps", dependencies: ["DeployCore", "SlipwaySubprocess"], swiftSettings: strict),
         .target(
             name: "SlipwayKubernetes", dependencies: ["SlipwayHTTP", "DeployCore"], swiftSettings: strict),
@@ -47,7 +52,7 @@ let package = Package(
             name: "SlipwayApp",
             dependencies: [
                 "SlipwayHTTP", "SlipwaySlack", "SlipwayCrypto", "DeployCore", "SlipwayGitOps", "SlipwayKubernetes",
-                "SlipwayStore", "SlipwaySubprocess",
+                "SlipwayStore", "SlipwaySubprocess", "SlipwaySocketMode",
             ],
             swiftSettings: strict),
         .executableTarget(name: "Slipway", dependencies: ["SlipwayApp"], swiftSettings: strict),
@@ -55,7 +60,7 @@ let package = Package(
             name: "SlipwayTesting",
             dependencies: [
                 "SlipwayHTTP", "SlipwayCrypto", "SlipwaySlack", "DeployCore", "SlipwayApp", "SlipwaySubprocess",
-                "SlipwayGitOps", "SlipwayStore",
+                "SlipwayGitOps", "SlipwayStore", "SlipwaySocketMode",
             ],
             swiftSettings: strict),
         // `make demo`: the real server with the test fakes standing in for Slack, Kubernetes and PagerDuty.
@@ -79,6 +84,7 @@ let package = Package(
         .testTarget(name: "SlipwayKubernetesTests", dependencies: ["SlipwayKubernetes", "SlipwayTesting"]),
         .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayStore", "SlipwayTesting"]),
         .testTarget(name: "SlipwayAppTests", dependencies: ["SlipwayApp", "SlipwayTesting", "SlipwaySubprocess"]),
+        .testTarget(name: "SlipwaySocketModeTests", dependencies: ["SlipwaySocketMode", "SlipwayTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,7 +5,7 @@
 # figure. DURATION (10s) and ROUNDS (3) adjust it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-packages.sh libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev git nginx wrk
+scripts/ensure-packages.sh libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libwebsockets-dev git nginx wrk
 swift build -c release --product slipway >/dev/null
 dir=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$dir"' EXIT

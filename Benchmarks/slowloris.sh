@@ -5,7 +5,7 @@
 # server's total connection capacity and its request deadline are what keep it answering.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-packages.sh libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev git
+scripts/ensure-packages.sh libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libwebsockets-dev git
 swift build -c release --product slipway-bench >/dev/null
 ulimit -n "$(ulimit -Hn)"
 .build/release/slipway-bench slowloris --slow "${SLOW:-2000}" --idle "${IDLE:-2000}" --requests "${REQUESTS:-200}"

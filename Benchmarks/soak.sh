@@ -6,7 +6,7 @@
 # memory should stay flat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-packages.sh libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev git
+scripts/ensure-packages.sh libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libwebsockets-dev git
 seconds=${SOAK_SECONDS:-600}
 warmup=${SOAK_WARMUP:-$(( seconds / 5 < 120 ? seconds / 5 : 120 ))}
 [ "$warmup" -gt 0 ] || warmup=1

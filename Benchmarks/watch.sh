@@ -5,7 +5,7 @@
 # marked succeeded, with the default poll interval (goal ≤ 2 s) and with a Flux event (less).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-packages.sh libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev git
+scripts/ensure-packages.sh libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libwebsockets-dev git
 swift build -c release --product slipway-bench >/dev/null
 .build/release/slipway-bench watch --services "${SERVICES:-1000}" --in-flight "${IN_FLIGHT:-50}" \
     --cycles "${CYCLES:-20}" --samples "${SAMPLES:-10}"

@@ -32,6 +32,11 @@ public final class Application: Sendable {
     public let runner: ServiceRunner
     /// Who is on call (PagerDuty or `onCall.slackUserIds`).
     public let onCall: OnCallDirectory
+    /// What Slack's commands, clicks and events are handed to, over HTTP or Socket Mode; register Events API
+    /// handlers on its `events`.
+    public let slackIngress: SlackIngress
+    /// Slack Socket Mode (`slack.socketMode`), run on every replica; nil in HTTP-only mode.
+    public let socketMode: SocketModeService?
     let readiness = Readiness()
     let log: Log
 
@@ -45,6 +50,8 @@ public final class Application: Sendable {
         public var databaseURL: String?
         /// The PagerDuty REST API token of `onCall.pagerduty`.
         public var pagerDutyAPIToken: String? = nil
+        /// The app-level token (`xapp-…`) for Socket Mode.
+        public var appToken: String? = nil
 
         /// Reads every configured secret.
         /// - Throws: `ConfigError` naming the first missing variable.
@@ -57,7 +64,8 @@ public final class Application: Sendable {
                 botToken: environment[config.slack.botTokenEnv]!,
                 ciWebhookSecret: environment[config.ciWebhookSecretEnv]!,
                 fluxWebhookSecret: value(config.fluxWebhookSecretEnv),
-                pagerDutyRoutingKey: value(config.pagerDuty?.routingKeyEnv), databaseURL: value(urlEnv))
+                pagerDutyRoutingKey: value(config.pagerDuty?.routingKeyEnv), databaseURL: value(urlEnv),
+                appToken: value(config.slack.socketMode?.appTokenEnv))
             secrets.pagerDutyAPIToken = value(config.onCallPagerDuty?.apiTokenEnv)
             return secrets
         }
@@ -178,7 +186,16 @@ public final class Application: Sendable {
         let interactions = InteractionHandler(coordinator: coordinator, commands: commands, renderer: renderer)
         let verifier = SlackRequestVerifier(
             signingSecret: secrets.signingSecret, clock: options.slackClock, teamId: config.slack.teamId)
-        let slackEndpoints = SlackEndpoints(verifier: verifier, commands: commands, interactions: interactions)
+        let slackIngress = SlackIngress(commands: commands, interactions: interactions, verifier: verifier)
+        self.slackIngress = slackIngress
+        let slackEndpoints = SlackEndpoints(verifier: verifier, ingress: slackIngress)
+        socketMode = secrets.appToken.map { appToken in
+            let appClient = SlackWebClient(httpClient: http, token: appToken, baseURL: config.slack.apiBaseURL)
+            return SocketModeService(
+                ingress: slackIngress, openURL: { try await appClient.openSocketModeConnection() },
+                log: options.log)
+        }
+        let socketModeMetrics = socketMode?.metrics
         let imageBuilt = ImageBuiltEndpoint(
             secret: secrets.ciWebhookSecret, coordinator: coordinator, policy: config.policy)
 
@@ -205,10 +222,13 @@ public final class Application: Sendable {
             let text = metrics.render(store: store, now: clock(), isLeader: leadership.isLeader)
             return HTTPResponse(
                 status: 200, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
-                body: Array((text + leadership.metricsText + observedStore.metricsText).utf8))
+                body: Array(
+                    (text + leadership.metricsText + observedStore.metricsText + (socketModeMetrics?.metricsText ?? ""))
+                        .utf8))
         }
         router.add(.post, "/slack/commands", slackEndpoints.command)
         router.add(.post, "/slack/interactions", slackEndpoints.interaction)
+        router.add(.post, "/slack/events", slackEndpoints.event)
         router.add(.post, "/api/v1/deploy/image-built", imageBuilt.handle)
         if let fluxSecret = secrets.fluxWebhookSecret {
             let flux = FluxEventsEndpoint(
@@ -245,7 +265,7 @@ public final class Application: Sendable {
             services: [deliverer, pruner, monitor, worker], leadership: leadership,
             intake: HTTPIntake(server: server, adminServer: adminServer, readiness: readiness),
             drainSeconds: config.server.drainSeconds,
-            log: options.log)
+            log: options.log, replicaServices: socketMode.map { [$0] } ?? [])
     }
 
     /// The bound port (after `start`).

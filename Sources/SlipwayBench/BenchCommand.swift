@@ -16,6 +16,8 @@ enum BenchCommand {
           soak [--seconds N] [--sample N] [--warm-up N]
                                                a real `slipway serve` under a steady mix of commands, webhooks and
                                                deploys: RSS, file descriptors and outbox depth over time
+          socket-mode [--envelopes N] [--reconnects N]
+                                               Slack Socket Mode: envelope → ack latency and reconnect time
         """
 
     struct UsageError: Error {
@@ -64,6 +66,11 @@ enum BenchCommand {
         case "outbox":
             let options = try parse(rest, flags: ["--posts", "--hangers"])
             try await OutboxBench.run(posts: options["--posts"] ?? 30, hangers: options["--hangers"] ?? 3)
+            return 0
+        case "socket-mode":
+            let options = try parse(rest, flags: ["--envelopes", "--reconnects"])
+            try await SocketModeBench.run(
+                envelopes: options["--envelopes"] ?? 500, reconnects: options["--reconnects"] ?? 20)
             return 0
         case "soak":
             let options = try parse(rest, flags: ["--seconds", "--sample", "--warm-up"])

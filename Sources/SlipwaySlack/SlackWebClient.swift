@@ -190,6 +190,18 @@ public struct SlackWebClient: Sendable, CustomStringConvertible, CustomReflectab
         return writer.bytes
     }
 
+    /// Opens a Socket Mode connection (`apps.connections.open`). The client's token must be the app-level token
+    /// (`xapp-…`, scope `connections:write`), not the bot token.
+    /// - Returns: the WebSocket URL (`wss://…`), good for one connection; it carries a ticket, so never log it.
+    /// - Throws: ``SlackAPIError`` (e.g. `invalid_auth` for a bot token, `not_allowed_token_type`).
+    public func openSocketModeConnection() async throws(SlackAPIError) -> String {
+        let object = try await call("apps.connections.open", body: Array("{}".utf8))
+        guard let url = object["url"] as? String, !url.isEmpty else {
+            throw .invalidResponse(method: "apps.connections.open", httpStatus: 200)
+        }
+        return url
+    }
+
     func call(_ method: String, body: [UInt8]) async throws(SlackAPIError) -> [String: Any] {
         let request = HTTPClientRequest(
             method: .post, url: "\(baseURL)/\(method)",

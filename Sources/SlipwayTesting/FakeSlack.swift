@@ -75,6 +75,8 @@ public final class FakeSlack: Sendable {
     private let server = FakeServer(threadCount: 8)
     /// `views.open` and `views.publish`: the modals and Home tabs Slipway showed.
     public let views = FakeSlackViews()
+    /// The Socket Mode server `apps.connections.open` hands out URLs of (`FakeSocketModeServer.attach(to:)`).
+    let socketMode = Mutex<FakeSocketModeServer?>(nil)
     private let state: Mutex<State>
 
     private struct State {
@@ -269,6 +271,7 @@ public final class FakeSlack: Sendable {
         case nil: break
         }
         if method == "response_url" { return respondToResponseURL(request) }
+        if method == "apps.connections.open" { return openSocketModeConnection(request) }
 
         switch request.headers["Authorization"] {
         case nil: return Self.error("not_authed")

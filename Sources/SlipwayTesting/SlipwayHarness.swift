@@ -78,6 +78,7 @@ public final class SlipwayHarness: Sendable {
             "SLIPWAY_WEBHOOK_SECRET": Self.webhookSecret, "FLUX_WEBHOOK_TOKEN": Self.fluxToken,
             "PAGERDUTY_ROUTING_KEY": Self.routingKey, "KUBE_TOKEN": kubernetes.token,
             "PAGERDUTY_API_TOKEN": FakePagerDutySchedules.apiToken,
+            "SLACK_APP_TOKEN": FakeSocketModeServer.defaultAppToken,
         ]
         if let databaseURL { environment["DATABASE_URL"] = databaseURL }
         let secrets = try Application.Secrets.load(config, environment: environment)

@@ -15,8 +15,10 @@ public enum ConfigKeys {
     static let storePostgres = ["urlEnv"]
     static let slack = [
         "signingSecretEnv", "botTokenEnv", "apiBaseURL", "teamId", "deployChannel", "commands", "threadLog",
+        "socketMode",
     ]
     static let slackCommands = ["deploy", "rollback", "status"]
+    static let slackSocketMode = ["appTokenEnv"]
     static let ci = ["webhookSecretEnv"]
     static let flux = ["webhookSecretEnv"]
     static let gitops = ["url", "branch", "checkout", "author"]
@@ -48,6 +50,7 @@ public enum ConfigKeys {
         ("store.postgres", storePostgres),
         ("slack", slack),
         ("slack.commands", slackCommands),
+        ("slack.socketMode", slackSocketMode),
         ("ci", ci),
         ("flux", flux),
         ("gitops", gitops),

@@ -13,7 +13,8 @@ extension SlipwayConfig.Slack {
             apiBaseURL: try fields.optional("apiBaseURL")?.url() ?? "https://slack.com/api",
             teamId: try fields.optional("teamId")?.nonEmptyString(),
             deployChannel: try fields.required("deployChannel").nonEmptyString(),
-            commands: try fields.optional("commands").map(SlashCommandNames.init(reading:)) ?? .defaults)
+            commands: try fields.optional("commands").map(SlashCommandNames.init(reading:)) ?? .defaults,
+            socketMode: try fields.optional("socketMode").map(SlipwayConfig.SocketMode.init(reading:)))
     }
 }
 

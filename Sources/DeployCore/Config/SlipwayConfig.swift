@@ -41,6 +41,19 @@ public struct SlipwayConfig: Sendable, Equatable {
         public var commands: SlashCommandNames = .defaults
         /// Whether each deploy message gets a thread with its step log (`slack.threadLog`).
         public var threadLog: Bool = true
+        /// Socket Mode (`slack.socketMode`): Slack's commands, clicks and events arrive over a WebSocket Slipway
+        /// opens, so no public endpoint is needed; nil for HTTP request URLs only.
+        public var socketMode: SocketMode? = nil
+    }
+
+    /// `slack.socketMode`.
+    public struct SocketMode: Sendable, Equatable {
+        /// Variable holding the app-level token (`xapp-…`, scope `connections:write`).
+        public var appTokenEnv: String
+
+        public init(appTokenEnv: String) {
+            self.appTokenEnv = appTokenEnv
+        }
     }
 
     public struct GitOps: Sendable, Equatable {
@@ -116,6 +129,7 @@ public struct SlipwayConfig: Sendable, Equatable {
             ("ci.webhookSecretEnv", ciWebhookSecretEnv),
         ]
         if let flux = fluxWebhookSecretEnv { names.append(("flux.webhookSecretEnv", flux)) }
+        if let socketMode = slack.socketMode { names.append(("slack.socketMode.appTokenEnv", socketMode.appTokenEnv)) }
         if case .postgres(let env) = store { names.append(("store.postgres.urlEnv", env)) }
         if let pd = pagerDuty { names.append(("pagerduty.routingKeyEnv", pd.routingKeyEnv)) }
         if let token = kubernetes.tokenEnv { names.append(("kubernetes.tokenEnv", token)) }

@@ -134,7 +134,8 @@ public enum CommandLineTool {
         case "slack-manifest":
             let options = try parse(rest, flags: ["--config", "--url"], positional: 0)
             let config = try ConfigLoader.load(path: try require(options, "--config"))
-            guard let url = options.values["--url"], !url.isEmpty else {
+            let url = options.values["--url"].flatMap { $0.isEmpty ? nil : $0 }
+            guard url != nil || config.slack.socketMode != nil else {
                 throw UsageError(message: "missing --url https://HOST (the address Slack reaches Slipway at)")
             }
             do {

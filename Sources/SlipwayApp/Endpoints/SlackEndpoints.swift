@@ -4,11 +4,12 @@ import SlipwayHTTP
 import SlipwaySlack
 import SlipwayStore
 
-/// `POST /slack/commands` and `POST /slack/interactions`: verify the raw body, parse, act, answer in milliseconds.
+/// `POST /slack/commands`, `POST /slack/interactions` and `POST /slack/events`: verify the raw body, then hand it to
+/// ``SlackIngress`` (which Socket Mode calls too) and answer in milliseconds.
 public struct SlackEndpoints: Sendable {
     let verifier: SlackRequestVerifier
-    let commands: CommandHandler
-    let interactions: InteractionHandler
+    /// What every verified request is handed to.
+    public let ingress: SlackIngress
     /// Signatures already acted on: a replayed request is answered without effect.
     let replays: SlackReplayGuard
 
@@ -17,9 +18,18 @@ public struct SlackEndpoints: Sendable {
         verifier: SlackRequestVerifier, commands: CommandHandler, interactions: InteractionHandler,
         replays: SlackReplayGuard? = nil
     ) {
+        self.init(
+            verifier: verifier,
+            ingress: SlackIngress(commands: commands, interactions: interactions, verifier: verifier),
+            replays: replays)
+    }
+
+    /// - Parameters:
+    ///   - ingress: carries out what the verified requests ask (shared with Socket Mode).
+    ///   - replays: Remembers accepted signatures; by default for the verifier's tolerance window.
+    public init(verifier: SlackRequestVerifier, ingress: SlackIngress, replays: SlackReplayGuard? = nil) {
         self.verifier = verifier
-        self.commands = commands
-        self.interactions = interactions
+        self.ingress = ingress
         self.replays = replays ?? verifier.makeReplayGuard()
     }
 
@@ -47,35 +57,7 @@ public struct SlackEndpoints: Sendable {
             return Self.rejected(error)
         }
         guard isFirstSighting(request) else { return Self.replayReply }
-        let form = SlashCommandForm(formBody: request.body)
-        if form.isSSLCheck { return HTTPResponse(status: 200) }
-        do {
-            try form.validate()
-        } catch {
-            return Self.malformedCommand(error)
-        }
-        do {
-            try verifier.checkTeam(form.teamId)
-        } catch {
-            return Self.rejected(error)
-        }
-        // The most frequent command, answered from the form's three fields without decoding the rest.
-        if let reply = commands.statusReply(command: form.command, text: form.text) { return reply }
-        let payload: SlashCommandPayload
-        do {
-            payload = try form.payload()
-        } catch {
-            return Self.malformedCommand(error)
-        }
-        let who = CommandInvocation(
-            userId: payload.userId, userName: payload.userName, channelId: payload.channelId,
-            channelName: payload.channelName, responseURL: Self.usableResponseURL(payload.responseURL))
-        if commands.openDeployForm(
-            command: payload.command, text: payload.text, triggerId: payload.triggerId, from: who)
-        {
-            return HTTPResponse(status: 200)
-        }
-        return .json(200, commands.handle(command: payload.command, text: payload.text, from: who).jsonBytes())
+        return ingress.command(SlashCommandForm(formBody: request.body))
     }
 
     /// Button clicks (`payload=` JSON). 400 for a malformed payload; app-level problems are ephemeral replies.
@@ -92,16 +74,24 @@ public struct SlackEndpoints: Sendable {
         } catch {
             return .jsonError(400, "malformed interaction: \(error.reason)")
         }
+        // A submitted form is read from its JSON (`view.state`), which the payload type leaves out.
+        let json =
+            payload.type == "view_submission"
+            ? FormDecoder.decode(request.body)["payload"].map { Array($0.utf8) } : nil
+        return ingress.interaction(payload, json: json)
+    }
+
+    /// Events API (`POST /slack/events`): 401 for a bad signature; the `url_verification` challenge; events go to
+    /// the handlers registered on ``SlackIngress/events``. Slack's retries of an event (same `event_id`, sent again
+    /// with a new signature) are dispatched once.
+    public func event(_ request: HTTPRequest) -> HTTPResponse {
         do {
-            try verifier.checkTeam(payload.team.id)
+            try verifier.verify(headers: request.headers, body: request.body)
         } catch {
             return Self.rejected(error)
         }
-        if payload.type == "view_submission" {
-            return interactions.handleViewSubmission(payload, formBody: request.body)
-        }
-        let reply = interactions.handle(payload)
-        return .json(200, reply.jsonBytes())
+        guard isFirstSighting(request) else { return HTTPResponse(status: 200) }
+        return ingress.event(json: request.body)
     }
 
     /// Only http(s) response URLs are used; `slipway try` sends a placeholder that must not be posted to.

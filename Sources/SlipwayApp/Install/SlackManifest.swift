@@ -58,6 +58,11 @@ public enum SlackManifest {
         return scopes
     }
 
+    /// The Events API bot events `config` subscribes to (`/slack/events`, or Socket Mode's `events_api`); none yet.
+    public static func botEvents(for config: SlipwayConfig) -> [String] {
+        []
+    }
+
     /// The base URL Slack sends requests to, without a trailing slash.
     /// - Throws: `URLError` unless `text` is an absolute `https://` URL with a host and no query or fragment.
     public static func baseURL(_ text: String) throws(URLError) -> String {
@@ -85,16 +90,52 @@ public enum SlackManifest {
     /// - Parameters:
     ///   - config: A loaded configuration (its command names are already checked against Slack's rules).
     ///   - baseURL: The https address Slack reaches Slipway at; `/slack/commands` and `/slack/interactions` go under it.
-    public static func render(for config: SlipwayConfig, baseURL: String) throws(URLError) -> String {
-        let base = try Self.baseURL(baseURL)
-        let names = config.slack.commands
-        let commandsURL = base + "/slack/commands"
-        func command(_ name: String, _ description: String, _ hint: String) -> Value {
-            .object([
-                ("command", .string(name)), ("url", .string(commandsURL)), ("description", .string(description)),
-                ("usage_hint", .string(hint)), ("should_escape", .bool(false)),
-            ])
+    ///     Not needed (and not used) with `slack.socketMode`: Slack then sends everything over the WebSocket, and the
+    ///     manifest turns `socket_mode_enabled` on and has no request URLs.
+    public static func render(for config: SlipwayConfig, baseURL: String?) throws(URLError) -> String {
+        let socketMode = config.slack.socketMode != nil
+        // nil: no request URLs (Socket Mode).
+        let base: String?
+        if socketMode {
+            base = nil
+        } else if let baseURL {
+            base = try Self.baseURL(baseURL)
+        } else {
+            throw URLError(
+                description:
+                    "missing --url https://HOST (the address Slack reaches Slipway at); with slack.socketMode none is needed"
+            )
         }
+        let names = config.slack.commands
+        func command(_ name: String, _ description: String, _ hint: String) -> Value {
+            .object(
+                [("command", .string(name))] + (base.map { [("url", .string($0 + "/slack/commands"))] } ?? []) + [
+                    ("description", .string(description)), ("usage_hint", .string(hint)),
+                    ("should_escape", .bool(false)),
+                ])
+        }
+        let events = botEvents(for: config)
+        var settings: [(String, Value)] = []
+        if !events.isEmpty {
+            settings.append(
+                (
+                    "event_subscriptions",
+                    .object(
+                        (base.map { [("request_url", .string($0 + "/slack/events"))] } ?? [])
+                            + [("bot_events", .array(events.map { .string($0) }))])
+                ))
+        }
+        settings += [
+            (
+                "interactivity",
+                .object(
+                    [("is_enabled", .bool(true))]
+                        + (base.map { [("request_url", .string($0 + "/slack/interactions"))] } ?? []))
+            ),
+            ("org_deploy_enabled", .bool(false)),
+            ("socket_mode_enabled", .bool(socketMode)),
+            ("token_rotation_enabled", .bool(false)),
+        ]
         let manifest = Value.object([
             (
                 "display_information",
@@ -129,18 +170,7 @@ public enum SlackManifest {
                 "oauth_config",
                 .object([("scopes", .object([("bot", .array(botScopes(for: config).map { .string($0.name) }))]))])
             ),
-            (
-                "settings",
-                .object([
-                    (
-                        "interactivity",
-                        .object([("is_enabled", .bool(true)), ("request_url", .string(base + "/slack/interactions"))])
-                    ),
-                    ("org_deploy_enabled", .bool(false)),
-                    ("socket_mode_enabled", .bool(false)),
-                    ("token_rotation_enabled", .bool(false)),
-                ])
-            ),
+            ("settings", .object(settings)),
         ])
         var out = ""
         manifest.write(to: &out, indent: "")

@@ -31,6 +31,9 @@ public protocol ServiceIntake: Sendable {
 public final class ServiceRunner: Sendable {
     /// The services in start order (stopped in reverse).
     public let services: [any Service]
+    /// Services every replica runs, leader or not (Socket Mode: it takes work in like the HTTP server). They start
+    /// with the runner and stop right after the intake closes, before the leader's services stop.
+    public let replicaServices: [any Service]
     public let leadership: LeaderElection
     let intake: (any ServiceIntake)?
     /// Seconds from the signal until `run` returns.
@@ -55,11 +58,13 @@ public final class ServiceRunner: Sendable {
     ///   - intake: closed first on shutdown; nil when there is none (tests).
     ///   - drainSeconds: the time from the signal until `run` returns.
     ///   - log: where starts, stops and failures are logged.
+    ///   - replicaServices: run on this replica whether it leads or not.
     public init(
         services: [any Service], leadership: LeaderElection, intake: (any ServiceIntake)?, drainSeconds: Double,
-        log: Log
+        log: Log, replicaServices: [any Service] = []
     ) {
         self.services = services
+        self.replicaServices = replicaServices
         self.leadership = leadership
         self.intake = intake
         self.drainSeconds = drainSeconds
@@ -98,11 +103,48 @@ public final class ServiceRunner: Sendable {
         if let failure = lifecycle.value.failure { throw failure }
     }
 
-    /// Runs the services whenever this replica leads, until the task is cancelled (which stops them at once) or
-    /// `run` has stopped them in order.
+    /// Runs the services whenever this replica leads (and the replica services all along), until the task is
+    /// cancelled (which stops them at once) or `run` has stopped them in order.
     public func runWhileLeading() async {
-        await leadership.run { [self] in
-            await runTerm()
+        await withTaskGroup(of: Void.self) { group in
+            for service in replicaServices {
+                group.addTask { await self.runOnThisReplica(service) }
+            }
+            group.addTask {
+                await self.leadership.run { [self] in
+                    await runTerm()
+                }
+            }
+            await group.waitForAll()
+        }
+    }
+
+    /// Runs a replica service until the intake closes (or the task is cancelled); one that fails or returns early
+    /// is the runner's failure, as for the leader's services.
+    private func runOnThisReplica(_ service: any Service) async {
+        let stop = AwaitableState(false)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [lifecycle] in
+                guard await lifecycle.wait(until: { $0.stopServices }) else { return }
+                stop.update { $0 = true }
+            }
+            log.debug("starting", metadata: ["service": service.name])
+            let ended = await Self.run(service, index: -1, until: stop)
+            group.cancelAll()
+            guard let ended, !Task.isCancelled, !stop.value else {
+                log.debug("stopped", metadata: ["service": service.name])
+                return
+            }
+            if let error = ended.error {
+                log.error("stopped by an error: \(error)", metadata: ["service": service.name])
+            } else {
+                log.error("returned before it was asked to stop", metadata: ["service": service.name])
+            }
+            let failure = ServiceRunnerError(service: service.name, underlying: ended.error)
+            lifecycle.update { state in
+                if state.failure == nil { state.failure = failure }
+                state.shutdownRequested = true
+            }
         }
     }
 

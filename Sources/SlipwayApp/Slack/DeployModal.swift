@@ -140,10 +140,10 @@ public struct DeployModal: Sendable {
 
     /// Answers a `view_submission` of the form: closes it after starting the deploy (exactly as the typed command
     /// would), or keeps it open with the problems under the inputs they concern.
-    func submit(_ payload: InteractionPayload, formBody: [UInt8], commands: CommandHandler) -> HTTPResponse {
+    func submit(_ payload: InteractionPayload, json: [UInt8], commands: CommandHandler) -> HTTPResponse {
         let submission: ViewSubmission
         do {
-            submission = try ViewSubmission(formBody: formBody)
+            submission = try ViewSubmission(json: json)
         } catch {
             return .jsonError(400, "malformed view_submission: \(error.reason)")
         }

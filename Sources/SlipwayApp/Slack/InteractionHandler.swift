@@ -18,9 +18,9 @@ public struct InteractionHandler: Sendable {
     }
 
     /// A submitted modal (`view_submission`): the deploy form goes through the typed `/deploy`'s code.
-    public func handleViewSubmission(_ payload: InteractionPayload, formBody: [UInt8]) -> HTTPResponse {
+    public func handleViewSubmission(_ payload: InteractionPayload, json: [UInt8]) -> HTTPResponse {
         guard let modal = commands.deployModal else { return HTTPResponse(status: 200) }
-        return modal.submit(payload, formBody: formBody, commands: commands)
+        return modal.submit(payload, json: json, commands: commands)
     }
 
     /// Routes a block_actions payload by `action_id`.
