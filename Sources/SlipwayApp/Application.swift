@@ -32,6 +32,8 @@ public final class Application: Sendable {
     public let runner: ServiceRunner
     /// Who is on call (PagerDuty or `onCall.slackUserIds`).
     public let onCall: OnCallDirectory
+    /// The App Home dashboard, published on `app_home_opened` and kept current (every replica).
+    public let appHome: AppHome
     /// What Slack's commands, clicks and events are handed to, over HTTP or Socket Mode; register Events API
     /// handlers on its `events`.
     public let slackIngress: SlackIngress
@@ -188,6 +190,11 @@ public final class Application: Sendable {
             signingSecret: secrets.signingSecret, clock: options.slackClock, teamId: config.slack.teamId)
         let slackIngress = SlackIngress(commands: commands, interactions: interactions, verifier: verifier)
         self.slackIngress = slackIngress
+        let appHome = AppHome(
+            store: store, catalog: config.catalog, slack: slack, names: config.slack.commands, onCall: onCall,
+            clock: options.clock, log: options.log)
+        appHome.register(on: slackIngress.events)
+        self.appHome = appHome
         let slackEndpoints = SlackEndpoints(verifier: verifier, ingress: slackIngress)
         socketMode = secrets.appToken.map { appToken in
             let appClient = SlackWebClient(httpClient: http, token: appToken, baseURL: config.slack.apiBaseURL)
@@ -265,7 +272,7 @@ public final class Application: Sendable {
             services: [deliverer, pruner, monitor, worker], leadership: leadership,
             intake: HTTPIntake(server: server, adminServer: adminServer, readiness: readiness),
             drainSeconds: config.server.drainSeconds,
-            log: options.log, replicaServices: socketMode.map { [$0] } ?? [])
+            log: options.log, replicaServices: (socketMode.map { [$0] } ?? []) + [appHome])
     }
 
     /// The bound port (after `start`).

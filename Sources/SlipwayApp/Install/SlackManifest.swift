@@ -58,9 +58,10 @@ public enum SlackManifest {
         return scopes
     }
 
-    /// The Events API bot events `config` subscribes to (`/slack/events`, or Socket Mode's `events_api`); none yet.
+    /// The Events API bot events `config` subscribes to (`/slack/events`, or Socket Mode's `events_api`):
+    /// `app_home_opened`, on which Slipway publishes the user's App Home dashboard.
     public static func botEvents(for config: SlipwayConfig) -> [String] {
-        []
+        ["app_home_opened"]
     }
 
     /// The base URL Slack sends requests to, without a trailing slash.
@@ -149,6 +150,14 @@ public enum SlackManifest {
                 "features",
                 .object([
                     ("bot_user", .object([("display_name", .string("Slipway")), ("always_online", .bool(true))])),
+                    // The Home tab is Slipway's dashboard (views.publish); the Messages tab is not used.
+                    (
+                        "app_home",
+                        .object([
+                            ("home_tab_enabled", .bool(true)), ("messages_tab_enabled", .bool(false)),
+                            ("messages_tab_read_only_enabled", .bool(false)),
+                        ])
+                    ),
                     (
                         "slash_commands",
                         .array([
