@@ -135,7 +135,10 @@ public struct ClusterObserver: Sendable {
                     targets[index].deploy, evidence: item, policy: targets[index].policy, now: now)
             }
         }
-        for (index, observation) in observations { result.observations[targets[index].deployId] = observation }
+        for (index, observation) in observations {
+            result.observations[targets[index].deployId] = observation
+            if case .failed = observation { result.failureEvidence[targets[index].deployId] = evidence[index] }
+        }
         return result
     }
 

@@ -66,6 +66,9 @@ struct ThreadLogTests {
         #expect(order == order.sorted())
         let failure = try #require(texts.last { $0.contains("❌") })
         #expect(failure.contains("memory-limits.md"))
+        // The whole diagnosis: the pods of the new version, each container's state and exit.
+        #expect(failure.contains("Diagnosis"), "thread: \(texts)")
+        #expect(failure.contains("OOMKilled") && failure.contains("exit 137") && failure.contains("restarts"))
         #expect(failure.contains(JSONWriter.quoted(SlackText.escape(failed.failure!.summary)).dropFirst().dropLast()))
     }
 

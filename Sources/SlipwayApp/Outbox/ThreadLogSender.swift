@@ -19,6 +19,21 @@ struct ThreadLogSender: Sendable {
         guard let parent = deploy.message else {
             throw DeliveryFailure.permanent("the deploy message was never posted, so its thread cannot be")
         }
+        var body = body
+        if outboxKey.hasSuffix(":thread:failed") {
+            // The whole diagnosis the rollout watch kept: pods, container states and messages, Warning events.
+            let key = DiagnosisReport.cacheKey(deployId: deployId)
+            let now = Date()
+            let store = self.store
+            if let report = try await store.executor.run({
+                try store.read { r in try r.cachedValue(key: key, now: now) }
+            }),
+                !report.isEmpty
+            {
+                let sections = DiagnosisReport.sections("*Diagnosis*\n" + report).map { SlackBlock.section($0) }
+                body = SlackMessage(text: body.text, blocks: body.blocks + sections)
+            }
+        }
         await pacing.wait(channel: parent.channel)
         try await DeliveryFailure.slack {
             try await slack.postReply(channel: parent.channel, threadTs: parent.ts, message: body)
