@@ -221,7 +221,8 @@ public struct DeployModal: Sendable {
         if let reason { text += "\nReason: “\(SlackText.escape(reason))”" }
         _ = try? coordinator.store.write { w in
             let created = try w.recentDeploys(service: service, environment: environment, limit: 5).first {
-                $0.requestedBy == who.userId && $0.createdAt >= since
+                // The store keeps milliseconds: allow for the rounding.
+                $0.requestedBy == who.userId && $0.createdAt >= since.addingTimeInterval(-1)
             }
             if let reason, let created {
                 try w.append(
