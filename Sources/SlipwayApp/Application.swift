@@ -32,6 +32,10 @@ public final class Application: Sendable {
     public let leadership: LeaderElection
     /// Runs the background services (while leading) and the graceful shutdown.
     public let runner: ServiceRunner
+    /// Who is on call (PagerDuty or `onCall.slackUserIds`).
+    public let onCall: OnCallDirectory
+    /// The App Home dashboard, published on `app_home_opened` and kept current (every replica).
+    public let appHome: AppHome
     /// What Slack's commands, clicks and events are handed to, over HTTP or Socket Mode; register Events API
     /// handlers on its `events`.
     public let slackIngress: SlackIngress
@@ -48,6 +52,8 @@ public final class Application: Sendable {
         public var fluxWebhookSecret: String?
         public var pagerDutyRoutingKey: String?
         public var databaseURL: String?
+        /// The PagerDuty REST API token of `onCall.pagerduty`.
+        public var pagerDutyAPIToken: String? = nil
         /// The app-level token (`xapp-…`) for Socket Mode.
         public var appToken: String? = nil
 
@@ -57,13 +63,15 @@ public final class Application: Sendable {
             if let missing = config.missingSecrets(in: environment).first { throw missing }
             func value(_ name: String?) -> String? { name.flatMap { environment[$0] } }
             let urlEnv: String? = if case .postgres(let env) = config.store { env } else { nil }
-            return Secrets(
+            var secrets = Secrets(
                 signingSecret: environment[config.slack.signingSecretEnv]!,
                 botToken: environment[config.slack.botTokenEnv]!,
                 ciWebhookSecret: environment[config.ciWebhookSecretEnv]!,
                 fluxWebhookSecret: value(config.fluxWebhookSecretEnv),
                 pagerDutyRoutingKey: value(config.pagerDuty?.routingKeyEnv), databaseURL: value(urlEnv),
                 appToken: value(config.slack.socketMode?.appTokenEnv))
+            secrets.pagerDutyAPIToken = value(config.onCallPagerDuty?.apiTokenEnv)
+            return secrets
         }
     }
 
@@ -123,10 +131,19 @@ public final class Application: Sendable {
         leadership = LeaderElection(lock: leaderLock, timing: options.leaderTiming, log: options.log)
         let http = CurlHTTPClient()
         let renderer = DeployMessageRenderer(runbooksBaseURL: config.runbooksBaseURL, onCall: config.onCallSlackUserIds)
-        let composer = OutboxComposer(
+        var composer = OutboxComposer(
             deployChannel: config.slack.deployChannel, onCall: config.onCallSlackUserIds,
             pagingEnabled: config.pagerDuty != nil && secrets.pagerDutyRoutingKey != nil, catalog: config.catalog,
             renderer: renderer)
+        composer.onCallFromPagerDuty = config.onCallPagerDuty != nil && secrets.pagerDutyAPIToken != nil
+        if config.slack.threadLog {
+            var threadLog = ThreadLog(
+                commitURL: ThreadLog.CommitURL(remote: config.gitops.url),
+                stabilityWindowSeconds: config.policy.stabilityWindowSeconds, catalog: config.catalog,
+                branch: config.gitops.branch)
+            threadLog.runbooksBaseURL = config.runbooksBaseURL
+            composer.threadLog = threadLog
+        }
         let metrics = Metrics()
         self.metrics = metrics
         coordinator = DeployCoordinator(
@@ -173,6 +190,14 @@ public final class Application: Sendable {
                 PrometheusClient(http: http, baseURL: $0.url, token: $0.tokenEnv.flatMap { environment[$0] })
             }, http: http, gitops: gitops, log: options.log)
         let slack = SlackWebClient(httpClient: http, token: secrets.botToken, baseURL: config.slack.apiBaseURL)
+        let onCall = OnCallDirectory(
+            pagerDuty: config.onCallPagerDuty.flatMap { pd in
+                secrets.pagerDutyAPIToken.map {
+                    (pd.scheduleIds, PagerDutyOnCallClient(httpClient: http, token: $0, apiURL: pd.apiURL))
+                }
+            }, fallback: config.onCallSlackUserIds, people: config.people, slack: slack, clock: options.clock,
+            log: options.log)
+        self.onCall = onCall
         let pagerDuty = config.pagerDuty.map { PagerDutyClient(httpClient: http, eventsURL: $0.eventsURL) }
         deliverer = OutboxDeliverer(
             configuration: .init(
@@ -180,13 +205,16 @@ public final class Application: Sendable {
                 people: config.people, pagerDutyRoutingKey: secrets.pagerDutyRoutingKey,
                 runbooksBaseURL: config.runbooksBaseURL, statusCommand: config.slack.commands.status),
             store: store, slack: slack, pagerDuty: pagerDuty, renderer: renderer, clock: options.clock,
-            wake: coordinator.outboxAvailable, metrics: metrics, log: options.log)
+            wake: coordinator.outboxAvailable, metrics: metrics, log: options.log, onCall: onCall)
         pruner = StorePruner(configuration: options.pruning, store: store, clock: options.clock, log: options.log)
 
-        let status = StatusReport(
+        var status = StatusReport(
             store: store, catalog: config.catalog, clock: options.clock, names: config.slack.commands,
             clusterHealth: monitor.health)
-        let commands = CommandHandler(coordinator: coordinator, status: status, names: config.slack.commands)
+        status.onCall = onCall
+        var commands = CommandHandler(coordinator: coordinator, status: status, names: config.slack.commands)
+        commands.deployModal = DeployModal(
+            store: store, catalog: config.catalog, slack: slack, names: config.slack.commands, log: options.log)
         let interactions = InteractionHandler(
             coordinator: coordinator, commands: commands, renderer: renderer,
             usergroups: UsergroupDirectory(client: slack, now: options.clock))
@@ -194,6 +222,11 @@ public final class Application: Sendable {
             signingSecret: secrets.signingSecret, clock: options.slackClock, teamId: config.slack.teamId)
         let slackIngress = SlackIngress(commands: commands, interactions: interactions, verifier: verifier)
         self.slackIngress = slackIngress
+        let appHome = AppHome(
+            store: store, catalog: config.catalog, slack: slack, names: config.slack.commands, onCall: onCall,
+            clock: options.clock, log: options.log)
+        appHome.register(on: slackIngress.events)
+        self.appHome = appHome
         let slackEndpoints = SlackEndpoints(verifier: verifier, ingress: slackIngress)
         socketMode = secrets.appToken.map { appToken in
             let appClient = SlackWebClient(httpClient: http, token: appToken, baseURL: config.slack.apiBaseURL)
@@ -271,7 +304,7 @@ public final class Application: Sendable {
             services: [deliverer, pruner, imageAutomation, verification, monitor, worker], leadership: leadership,
             intake: HTTPIntake(server: server, adminServer: adminServer, readiness: readiness),
             drainSeconds: config.server.drainSeconds,
-            log: options.log, replicaServices: socketMode.map { [$0] } ?? [])
+            log: options.log, replicaServices: (socketMode.map { [$0] } ?? []) + [appHome])
     }
 
     /// The bound port (after `start`).

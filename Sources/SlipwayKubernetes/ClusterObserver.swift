@@ -180,7 +180,15 @@ public struct ClusterObserver: Sendable {
             perTarget[units[index].target, default: []].append(observations[index]!)
         }
         for (index, list) in perTarget where list.count == targets[index].workloads.count {
-            result.observations[targets[index].deployId] = RolloutAssessment.combine(list)
+            let combined = RolloutAssessment.combine(list)
+            result.observations[targets[index].deployId] = combined
+            guard case .failed = combined else { continue }
+            // The evidence of the workload that failed, for the thread's diagnosis.
+            let failing = observations.keys.sorted().first { key in
+                guard units[key].target == index, case .failed? = observations[key] else { return false }
+                return true
+            }
+            result.failureEvidence[targets[index].deployId] = failing.flatMap { evidence[$0] }
         }
         return result
     }

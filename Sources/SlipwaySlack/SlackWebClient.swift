@@ -217,7 +217,7 @@ public struct SlackWebClient: Sendable, CustomStringConvertible, CustomReflectab
         return url
     }
 
-    private func call(_ method: String, body: [UInt8]) async throws(SlackAPIError) -> [String: Any] {
+    func call(_ method: String, body: [UInt8]) async throws(SlackAPIError) -> [String: Any] {
         let request = HTTPClientRequest(
             method: .post, url: "\(baseURL)/\(method)",
             headers: ["Authorization": "Bearer \(token)", "Content-Type": Self.jsonContentType], body: body,

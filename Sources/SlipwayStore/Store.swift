@@ -47,6 +47,8 @@ public protocol StoreReader {
     func locks() throws -> [EnvironmentLock]
     /// Built images of a service whose tag equals `ref` or whose sha starts with `ref` (≥ 7 chars), newest first.
     func images(service: String, matching ref: String) throws -> [BuiltImage]
+    /// The images CI reported for a service, newest first (the deploy form's tag choices).
+    func recentImages(service: String, limit: Int) throws -> [BuiltImage]
     /// The deploy id remembered for an idempotency key that has not expired at `now` (empty string when the key
     /// was recorded without a deploy).
     func idempotentResult(key: String, now: Date) throws -> String?

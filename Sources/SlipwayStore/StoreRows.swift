@@ -131,6 +131,7 @@ enum StoreRows {
         case .response(let url): (OutboxChannel.slackResponse.rawValue, url.url)
         case .pageTrigger: (OutboxChannel.pagerDuty.rawValue, "trigger")
         case .pageResolve: (OutboxChannel.pagerDuty.rawValue, "resolve")
+        case .threadReply: (OutboxChannel.slack.rawValue, "thread.reply")
         case .unrecognized(let channel, let target): (channel, target)
         }
     }
@@ -146,6 +147,7 @@ enum StoreRows {
         case (.slackResponse, _): .response(ResponseURL(target))
         case (.pagerDuty, "trigger"): .pageTrigger
         case (.pagerDuty, "resolve"): .pageResolve
+        case (.slack, "thread.reply"): .threadReply
         default: .unrecognized(channel: channel, target: target)
         }
     }

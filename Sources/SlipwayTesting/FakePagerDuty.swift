@@ -42,6 +42,8 @@ public final class FakePagerDuty: Sendable {
     public static let exampleRoutingKey = "R0UT1NGKEY0000000000000000000001"
 
     private let server = FakeServer()
+    /// The REST API's `GET /oncalls`, with settable schedules.
+    public let schedules = FakePagerDutySchedules()
     private let state = Mutex(State())
 
     private struct State {
@@ -64,6 +66,9 @@ public final class FakePagerDuty: Sendable {
     /// The enqueue URL to configure, e.g. `http://127.0.0.1:54321/v2/enqueue`.
     public var eventsURL: String { "http://127.0.0.1:\(server.port)/v2/enqueue" }
 
+    /// The REST API base URL to configure (`onCall.pagerduty.apiURL`).
+    public var apiURL: String { "http://127.0.0.1:\(server.port)" }
+
     /// Recorded requests, oldest first (including rejected ones).
     public var events: [Event] { state.withLock { s in s.recorded } }
 
@@ -80,6 +85,7 @@ public final class FakePagerDuty: Sendable {
     public func setOutage(_ on: Bool) { state.withLock { s in s.outage = on } }
 
     private func handle(_ request: HTTPRequest) -> HTTPResponse {
+        if request.path == "/oncalls" { return schedules.handle(request) }
         guard request.path == "/v2/enqueue" else { return .json(404, #"{"status":"not found"}"#) }
         guard request.method == .post else { return .json(405, #"{"status":"method not allowed"}"#) }
         let event = Event(headers: request.headers, body: request.body, receivedAt: Date())

@@ -73,6 +73,8 @@ public final class FakeSlack: Sendable {
     /// The bot token the fake accepts.
     public let token: String
     private let server = FakeServer(threadCount: 8)
+    /// `views.open` and `views.publish`: the modals and Home tabs Slipway showed.
+    public let views = FakeSlackViews()
     /// The Socket Mode server `apps.connections.open` hands out URLs of (`FakeSocketModeServer.attach(to:)`).
     let socketMode = Mutex<FakeSocketModeServer?>(nil)
     private let state: Mutex<State>
@@ -93,6 +95,8 @@ public final class FakeSlack: Sendable {
         var heldCount = 0
         var responseURLUses: [String: Int] = [:]
         var tsCounter = 0
+        /// Replies posted with `thread_ts`, by parent `channel/ts`, oldest first; they are not channel messages.
+        var threads: [String: [[UInt8]]] = [:]
     }
 
     /// How many times one `response_url` may be used (Slack: 5 within 30 minutes).
@@ -291,6 +295,7 @@ public final class FakeSlack: Sendable {
         case "chat.update": return update(body, raw: request.body)
         case "chat.postEphemeral": return postEphemeral(body)
         case "conversations.open": return openConversation(body)
+        case "views.open", "views.publish": return views.handle(method: method, body: body)
         default: return Self.error("unknown_method")
         }
     }
@@ -298,6 +303,7 @@ public final class FakeSlack: Sendable {
     private func postMessage(_ body: [String: Any], raw: [UInt8]) -> HTTPResponse {
         guard let channel = body["channel"] as? String, !channel.isEmpty else { return Self.error("channel_not_found") }
         if let problem = Self.contentProblem(body) { return Self.error(problem) }
+        if let parent = body["thread_ts"] as? String { return postReply(channel: channel, parent: parent, raw: raw) }
         let ts: String? = state.withLock { s in
             if s.channelsWithoutBot.contains(channel) { return nil }
             s.tsCounter += 1
@@ -308,6 +314,25 @@ public final class FakeSlack: Sendable {
         }
         guard let ts else { return Self.error("not_in_channel") }
         return Self.ok(["channel": channel, "ts": ts])
+    }
+
+    /// `chat.postMessage` with `thread_ts`: a reply to an existing message of the channel (`thread_not_found`
+    /// otherwise), kept apart from the channel's messages as Slack keeps it out of `conversations.history`.
+    private func postReply(channel: String, parent: String, raw: [UInt8]) -> HTTPResponse {
+        let ts: String? = state.withLock { s in
+            if s.channelsWithoutBot.contains(channel) { return "" }
+            guard s.messages["\(channel)/\(parent)"] != nil else { return nil }
+            s.tsCounter += 1
+            s.threads["\(channel)/\(parent)", default: []].append(raw)
+            return "\(1_700_000_000 + s.tsCounter).000300"
+        }
+        guard let ts else { return Self.error("thread_not_found") }
+        if ts.isEmpty { return Self.error("not_in_channel") }
+        return Self.ok(["channel": channel, "ts": ts])
+    }
+
+    func threadStore(channel: String, ts: String) -> [[UInt8]] {
+        state.withLock { s in s.threads["\(channel)/\(ts)"] ?? [] }
     }
 
     private func update(_ body: [String: Any], raw: [UInt8]) -> HTTPResponse {

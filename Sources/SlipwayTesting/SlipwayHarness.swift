@@ -77,6 +77,7 @@ public final class SlipwayHarness: Sendable {
             "SLACK_SIGNING_SECRET": Self.signingSecret, "SLACK_BOT_TOKEN": slack.token,
             "SLIPWAY_WEBHOOK_SECRET": Self.webhookSecret, "FLUX_WEBHOOK_TOKEN": Self.fluxToken,
             "PAGERDUTY_ROUTING_KEY": Self.routingKey, "KUBE_TOKEN": kubernetes.token,
+            "PAGERDUTY_API_TOKEN": FakePagerDutySchedules.apiToken,
             "SLACK_APP_TOKEN": FakeSocketModeServer.defaultAppToken,
         ]
         if let databaseURL { environment["DATABASE_URL"] = databaseURL }
@@ -147,6 +148,8 @@ public final class SlipwayHarness: Sendable {
             "slack": [
                 "signingSecretEnv": "SLACK_SIGNING_SECRET", "botTokenEnv": "SLACK_BOT_TOKEN", "apiBaseURL": slackURL,
                 "teamId": teamId, "deployChannel": "C0DEPLOYS",
+                // Most tests count the channel's posts; thread logs are tested on their own.
+                "threadLog": false,
             ],
             "ci": ["webhookSecretEnv": "SLIPWAY_WEBHOOK_SECRET"],
             "flux": ["webhookSecretEnv": "FLUX_WEBHOOK_TOKEN"],

@@ -98,9 +98,11 @@ struct SlackIngressTests {
         #expect(service.text.contains("Unknown service `shpo`. Did you mean `shop`?"))
         let env = try await h.reply("/deploy shop stagin")
         #expect(env.text.contains("Did you mean `staging`?"))
-        let usage = try await h.reply("/deploy")
+        // `/deploy` alone opens the deploy form (DeployModalTests); a lone service gets the usage.
+        let usage = try await h.reply("/deploy shop")
         // Slack shows &lt; as <; user-supplied text in replies is always escaped.
-        #expect(usage.text.contains("Usage: `/deploy &lt;service&gt; &lt;env&gt; [tag|sha]`"))
+        #expect(usage.text.contains("`/deploy` takes a service, an environment and optionally a tag"))
+        #expect(try await h.command("/deploy").body.isEmpty)
         let help = try await h.reply("/rollback help")
         #expect(help.text.contains("last tag that deployed successfully"))
         let status = try await h.reply("/status shop prdo")

@@ -14,7 +14,8 @@ public enum ConfigKeys {
     static let storeSQLite = ["path"]
     static let storePostgres = ["urlEnv"]
     static let slack = [
-        "signingSecretEnv", "botTokenEnv", "apiBaseURL", "teamId", "deployChannel", "commands", "socketMode",
+        "signingSecretEnv", "botTokenEnv", "apiBaseURL", "teamId", "deployChannel", "commands", "threadLog",
+        "socketMode",
     ]
     static let slackCommands = ["deploy", "rollback", "status"]
     static let slackSocketMode = ["appTokenEnv"]
@@ -29,7 +30,8 @@ public enum ConfigKeys {
     ]
     static let pagerDuty = ["routingKeyEnv", "eventsURL"]
     static let runbooks = ["baseURL"]
-    static let onCall = ["slackUserIds"]
+    static let onCall = ["slackUserIds", "pagerduty"]
+    static let onCallPagerDuty = ["scheduleIds", "apiTokenEnv", "apiURL"]
     static let policy = [
         "stabilityWindowSeconds", "approvalTimeoutSeconds", "pollIntervalSeconds", "rolloutTimeoutSeconds",
         "idempotencyWindowSeconds", "readinessGraceSeconds",
@@ -80,6 +82,7 @@ public enum ConfigKeys {
         ("pagerduty", pagerDuty),
         ("runbooks", runbooks),
         ("onCall", onCall),
+        ("onCall.pagerduty", onCallPagerDuty),
         ("policy", policy),
         ("log", log),
         ("services.<service>", service),

@@ -19,7 +19,12 @@ extension SlipwayConfig {
         let runbooks = try top.optional("runbooks")?.object(allowed: ConfigKeys.runbooks)
         let runbooksBaseURL = try runbooks?.required("baseURL").url() ?? "https://github.com/slipway/runbooks"
         let onCall = try top.optional("onCall")?.object(allowed: ConfigKeys.onCall)
-        let onCallIds = try onCall?.required("slackUserIds").stringArray() ?? []
+        var onCallPagerDuty: OnCallPagerDuty?
+        if let section = try onCall?.optional("pagerduty") { onCallPagerDuty = try OnCallPagerDuty(reading: section) }
+        // With PagerDuty the list is only the fallback, so it may be left out.
+        let onCallList =
+            try onCallPagerDuty == nil ? onCall?.required("slackUserIds") : onCall?.optional("slackUserIds")
+        let onCallIds = try onCallList?.stringArray() ?? []
         let people = try Self.people(reading: top.optional("people"))
 
         var policy = DeployPolicy()
@@ -35,6 +40,7 @@ extension SlipwayConfig {
         self.logging = logging
         self.clusters = clusters
         try Cluster.checkReferences(catalog, clusters: clusters)
+        self.onCallPagerDuty = onCallPagerDuty
         catalog.statusCommand = slack.commands.status
         if let section = try top.optional("prometheus") { prometheus = try PrometheusSettings(reading: section) }
         try Self.checkPrometheusIsConfigured(catalog, prometheus)

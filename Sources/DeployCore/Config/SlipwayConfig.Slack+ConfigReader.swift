@@ -2,6 +2,11 @@ extension SlipwayConfig.Slack {
     /// Reads `slack`.
     init(reading reader: ConfigReader) throws(ConfigError) {
         let fields = try reader.object(allowed: ConfigKeys.slack)
+        try self.init(fields: fields)
+        if let threadLog = try fields.optional("threadLog") { self.threadLog = try threadLog.bool() }
+    }
+
+    private init(fields: ConfigReader) throws(ConfigError) {
         self.init(
             signingSecretEnv: try fields.required("signingSecretEnv").envName(),
             botTokenEnv: try fields.required("botTokenEnv").envName(),

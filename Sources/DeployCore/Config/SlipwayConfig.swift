@@ -39,6 +39,8 @@ public struct SlipwayConfig: Sendable, Equatable {
         public var deployChannel: String
         /// The registered names of Slipway's slash commands (`slack.commands`).
         public var commands: SlashCommandNames = .defaults
+        /// Whether each deploy message gets a thread with its step log (`slack.threadLog`).
+        public var threadLog: Bool = true
         /// Socket Mode (`slack.socketMode`): Slack's commands, clicks and events arrive over a WebSocket Slipway
         /// opens, so no public endpoint is needed; nil for HTTP request URLs only.
         public var socketMode: SocketMode? = nil
@@ -136,6 +138,8 @@ public struct SlipwayConfig: Sendable, Equatable {
     public var logging = Logging()
     public var runbooksBaseURL: String
     public var onCallSlackUserIds: [String]
+    /// Who is on call, from PagerDuty schedules (`onCall.pagerduty`); `onCallSlackUserIds` is then the fallback.
+    public var onCallPagerDuty: OnCallPagerDuty? = nil
     /// Git author email (lowercased) → Slack user id.
     public var people: [String: String]
     public var policy: DeployPolicy
@@ -160,6 +164,7 @@ public struct SlipwayConfig: Sendable, Equatable {
             if let token = clusters[name]?.tokenEnv { names.append(("clusters.\(name).tokenEnv", token)) }
         }
         if let token = prometheus?.tokenEnv { names.append(("prometheus.tokenEnv", token)) }
+        if let onCall = onCallPagerDuty { names.append(("onCall.pagerduty.apiTokenEnv", onCall.apiTokenEnv)) }
         return names.map { (path: $0.0, name: $0.1) }
     }
 

@@ -23,7 +23,7 @@ extension OutboxTarget {
         switch self {
         case .deployMessage: .deployMessage
         case .directMessage: .directMessage
-        case .channelMessage: .channelMessage
+        case .channelMessage, .threadReply: .channelMessage
         case .ephemeralMessage: .ephemeral
         case .response: .responseURL
         case .pageTrigger, .pageResolve: .pagerDuty

@@ -19,6 +19,8 @@ public enum OutboxTarget: Sendable, Hashable {
     case pageTrigger
     /// Resolves the deploy's PagerDuty incident.
     case pageResolve
+    /// A step of the deploy's log, posted in the thread of the deploy's message (`slack.threadLog`).
+    case threadReply
     /// A target stored by a version of Slipway that this one does not know: delivering it fails permanently, and
     /// `/status` shows it.
     case unrecognized(channel: String, target: String)
@@ -26,7 +28,7 @@ public enum OutboxTarget: Sendable, Hashable {
     /// The service that delivers it, or nil for an unrecognized channel.
     public var channel: OutboxChannel? {
         switch self {
-        case .deployMessage, .directMessage, .channelMessage, .ephemeralMessage: .slack
+        case .deployMessage, .directMessage, .channelMessage, .ephemeralMessage, .threadReply: .slack
         case .response: .slackResponse
         case .pageTrigger, .pageResolve: .pagerDuty
         case .unrecognized(let channel, _): OutboxChannel(rawValue: channel)
@@ -46,6 +48,7 @@ extension OutboxTarget: CustomStringConvertible, CustomDebugStringConvertible {
         case .response: "response_url"
         case .pageTrigger: "trigger"
         case .pageResolve: "resolve"
+        case .threadReply: "thread.reply"
         case .unrecognized(_, let target):
             // An unknown target may be a URL, perhaps a credential too: name its host at most.
             target.contains("://") ? "URL at \(URLComponents(string: target)?.host ?? "?")" : target

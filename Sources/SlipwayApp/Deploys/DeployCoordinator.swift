@@ -168,6 +168,8 @@ public final class DeployCoordinator: Sendable {
             } else {
                 try w.enqueue(outbox.deployMessage(for: deploy, now: now))
             }
+            // The thread's steps after the message's own edit: same ordering key, so they follow it.
+            for step in outbox.threadLog?.messages(for: deploy, now: now) ?? [] { try w.enqueue(step) }
         case .alertOnCall:
             for message in outbox.failureAlerts(for: deploy, now: now) { try w.enqueue(message) }
         case .resolveAlerts:

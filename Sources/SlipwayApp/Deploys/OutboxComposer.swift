@@ -45,6 +45,10 @@ public struct OutboxComposer: Sendable {
     public var pagingEnabled: Bool
     public var catalog: Catalog
     public var renderer: DeployMessageRenderer
+    /// PagerDuty decides who is on call (`onCall.pagerduty`): one failure DM, addressed when it is delivered.
+    public var onCallFromPagerDuty = false
+    /// Each deploy message gets a thread with its step log (`slack.threadLog`); nil posts none.
+    public var threadLog: ThreadLog? = nil
 
     public init(
         deployChannel: String, onCall: [String], pagingEnabled: Bool, catalog: Catalog,
@@ -94,7 +98,8 @@ public struct OutboxComposer: Sendable {
 
     /// On-call DMs and, for paging environments, a PagerDuty trigger.
     public func failureAlerts(for deploy: Deploy, now: Date) -> [OutboxMessage] {
-        var messages = onCall.map { user in
+        let recipients = onCallFromPagerDuty ? [OnCallRoster.currentOnCall] : onCall
+        var messages = recipients.map { user in
             OutboxMessage(
                 key: "\(deploy.id):dm:\(user)", deployId: deploy.id, target: .directMessage,
                 payload: OutboxPayload(deployId: deploy.id, user: user).encoded(), createdAt: now)

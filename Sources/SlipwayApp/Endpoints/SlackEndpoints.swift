@@ -74,7 +74,11 @@ public struct SlackEndpoints: Sendable {
         } catch {
             return .jsonError(400, "malformed interaction: \(error.reason)")
         }
-        return ingress.interaction(payload)
+        // A submitted form is read from its JSON (`view.state`), which the payload type leaves out.
+        let json =
+            payload.type == "view_submission"
+            ? FormDecoder.decode(request.body)["payload"].map { Array($0.utf8) } : nil
+        return ingress.interaction(payload, json: json)
     }
 
     /// Events API (`POST /slack/events`): 401 for a bad signature; the `url_verification` challenge; events go to

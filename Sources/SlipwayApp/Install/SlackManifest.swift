@@ -36,7 +36,7 @@ public enum SlackManifest {
                 name: "groups:history",
                 reason: "the same lookup when slack.deployChannel is a private channel"),
         ]
-        if !config.onCallSlackUserIds.isEmpty {
+        if !config.onCallSlackUserIds.isEmpty || config.onCallPagerDuty != nil {
             scopes.append(
                 Scope(
                     name: "im:write",
@@ -66,9 +66,10 @@ public enum SlackManifest {
         return scopes
     }
 
-    /// The Events API bot events `config` subscribes to (`/slack/events`, or Socket Mode's `events_api`); none yet.
+    /// The Events API bot events `config` subscribes to (`/slack/events`, or Socket Mode's `events_api`):
+    /// `app_home_opened`, on which Slipway publishes the user's App Home dashboard.
     public static func botEvents(for config: SlipwayConfig) -> [String] {
-        []
+        ["app_home_opened"]
     }
 
     /// The base URL Slack sends requests to, without a trailing slash.
@@ -157,6 +158,14 @@ public enum SlackManifest {
                 "features",
                 .object([
                     ("bot_user", .object([("display_name", .string("Slipway")), ("always_online", .bool(true))])),
+                    // The Home tab is Slipway's dashboard (views.publish); the Messages tab is not used.
+                    (
+                        "app_home",
+                        .object([
+                            ("home_tab_enabled", .bool(true)), ("messages_tab_enabled", .bool(false)),
+                            ("messages_tab_read_only_enabled", .bool(false)),
+                        ])
+                    ),
                     (
                         "slash_commands",
                         .array([

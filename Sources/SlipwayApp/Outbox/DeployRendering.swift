@@ -10,6 +10,8 @@ struct DeployRendering: Sendable {
     let authors: AuthorDirectory
     let store: any Store
     let clock: @Sendable () -> Date
+    /// Who is on call, named in a failed deploy's messages.
+    var onCall: OnCallDirectory? = nil
 
     /// The deploy's one message in the deploy channel.
     func liveMessage(for deploy: Deploy) async throws -> SlackMessage {
@@ -19,6 +21,14 @@ struct DeployRendering: Sendable {
     /// The DM that tells on-call about the deploy's failure.
     func failureDirectMessage(for deploy: Deploy) async throws -> SlackMessage {
         renderer.failureDirectMessage(for: deploy, context: try await context(for: deploy), now: clock())
+    }
+
+    /// The DM to the people on call in `roster`, saying so when they are the fallback list.
+    func failureDirectMessage(for deploy: Deploy, onCall roster: OnCallRoster) async throws -> SlackMessage {
+        var context = try await context(for: deploy)
+        context.onCallLine = roster.line
+        context.onCallNote = roster.fallbackNote
+        return renderer.failureDirectMessage(for: deploy, context: context, now: clock())
     }
 
     private func context(for deploy: Deploy) async throws -> DeployMessageRenderer.Context {
@@ -47,6 +57,7 @@ struct DeployRendering: Sendable {
             let history = DeployHistory(currentTag: deploy.targetTag, deploys: deploys)
             context.rollbackTag = history.safeRollbackTarget(excluding: [deploy.targetTag])?.tag
             context.offersRollback = true
+            if let onCall, onCall.usesPagerDuty { context.onCallLine = await onCall.roster().line }
         }
         return context
     }

@@ -73,6 +73,7 @@ public final class OutboxDeliverer: Service {
     private let deployMessages: DeployMessageSender
     private let slackMessages: SlackMessageSender
     private let pages: PagerDutySender
+    private let threadLog: ThreadLogSender
     private let lanes = OutboxLanes()
     /// Messages sent whose delivery is not recorded yet: they are recorded, never sent again.
     private let unrecorded = Mutex<Set<String>>([])
@@ -82,7 +83,7 @@ public final class OutboxDeliverer: Service {
     public init(
         configuration: Configuration, store: any Store, slack: SlackWebClient, pagerDuty: PagerDutyClient?,
         renderer: DeployMessageRenderer, clock: @escaping @Sendable () -> Date, wake: Wakeup, metrics: Metrics,
-        log: Log
+        log: Log, onCall: OnCallDirectory? = nil
     ) {
         let log = log.with(["component": "outbox"])
         self.configuration = configuration
@@ -93,14 +94,18 @@ public final class OutboxDeliverer: Service {
         self.log = log
         let authors = AuthorDirectory(
             people: configuration.people, slack: slack, store: store, clock: clock, log: log, warnings: outside)
-        let rendering = DeployRendering(renderer: renderer, authors: authors, store: store, clock: clock)
+        var rendering = DeployRendering(renderer: renderer, authors: authors, store: store, clock: clock)
+        rendering.onCall = onCall
         let pacing = ChannelPacing(pace: configuration.channelPaceSeconds)
         deployMessages = DeployMessageSender(
             deployChannel: configuration.deployChannel, slack: slack, rendering: rendering, pacing: pacing,
             store: store, clock: clock, log: log)
-        slackMessages = SlackMessageSender(
+        var slackMessages = SlackMessageSender(
             slack: slack, rendering: rendering, pacing: pacing, store: store, clock: clock,
             responseTimeout: configuration.responseURLTimeoutSeconds)
+        slackMessages.onCall = onCall
+        self.slackMessages = slackMessages
+        threadLog = ThreadLogSender(slack: slack, pacing: pacing, store: store)
         pages = PagerDutySender(
             client: pagerDuty, routingKey: configuration.pagerDutyRoutingKey,
             runbooksBaseURL: configuration.runbooksBaseURL, store: store, clock: clock, log: log)
@@ -295,6 +300,8 @@ public final class OutboxDeliverer: Service {
             try await slackMessages.respond(body, to: url, outboxKey: message.key)
         case .page(let action, let deployId):
             try await pages.send(action, deployId: deployId, outboxKey: message.key)
+        case .threadReply(let deployId, let body):
+            try await threadLog.send(body, deployId: deployId, outboxKey: message.key)
         }
         return false
     }

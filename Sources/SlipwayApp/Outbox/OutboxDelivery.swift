@@ -11,6 +11,8 @@ enum OutboxDelivery {
     case ephemeralMessage(channel: String, user: String, SlackMessage)
     case response(ResponseURL, SlackMessage)
     case page(PagerDutySender.Action, deployId: String)
+    /// Post a step of the deploy's log in its message's thread.
+    case threadReply(deployId: String, SlackMessage)
 
     /// - Throws: a permanent `DeliveryFailure` when the payload does not hold what the target needs.
     init(_ message: OutboxMessage) throws {
@@ -45,6 +47,11 @@ enum OutboxDelivery {
         case .pageTrigger, .pageResolve:
             guard let deployId = payload.deployId else { throw DeliveryFailure.permanent("deploy not found") }
             self = .page(message.target == .pageTrigger ? .trigger : .resolve, deployId: deployId)
+        case .threadReply:
+            guard let deployId = payload.deployId, let body = payload.message else {
+                throw DeliveryFailure.permanent("thread reply without deploy or message")
+            }
+            self = .threadReply(deployId: deployId, body)
         case .unrecognized:
             throw DeliveryFailure.permanent("unknown outbox target \(message.target)")
         }

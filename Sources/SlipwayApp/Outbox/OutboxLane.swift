@@ -15,7 +15,7 @@ enum OutboxLane: Hashable, Sendable {
 
     init(_ message: OutboxMessage, deployChannel: String) {
         switch message.target {
-        case .deployMessage: self = .channel(deployChannel)
+        case .deployMessage, .threadReply: self = .channel(deployChannel)
         case .channelMessage:
             if case .channelMessage(let channel, _)? = try? OutboxDelivery(message) {
                 self = .channel(channel)

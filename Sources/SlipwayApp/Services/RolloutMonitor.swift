@@ -237,6 +237,7 @@ public final class RolloutMonitor: Service {
         var next = policy.pollIntervalSeconds
         for deploy in watched {
             guard let observation = poll.observations[deploy.id] else { continue }
+            if let evidence = poll.failureEvidence[deploy.id] { await keepDiagnosis(evidence, of: deploy) }
             let current = await advance(deploy, to: observation) ?? deploy
             switch observation {
             // Reconciling (waiting for Flux to apply) is as close to done as rolling out: poll as often.
@@ -254,6 +255,20 @@ public final class RolloutMonitor: Service {
             if let due, due > now { next = min(next, due.timeIntervalSince(coordinator.clock()) + 0.01) }
         }
         return Cycle(watched: targets.count, nextPollIn: max(0.01, next))
+    }
+
+    /// Keeps the whole diagnosis of a failing deploy for its thread log (a week), before the failure is recorded.
+    private func keepDiagnosis(_ evidence: ClusterEvidence, of deploy: Deploy) async {
+        let text = DiagnosisReport.text(evidence)
+        guard !text.isEmpty else { return }
+        let store = coordinator.store
+        let expires = coordinator.clock().addingTimeInterval(7 * 86_400)
+        _ = try? await store.executor.run {
+            try store.write { w in
+                try w.setCachedValue(
+                    key: DiagnosisReport.cacheKey(deployId: deploy.id), value: text, expiresAt: expires)
+            }
+        }
     }
 
     /// Applies the transitions that take the stored deploy to what the cluster shows.

@@ -36,6 +36,18 @@ public struct CommandHandler: Sendable {
     let parser: CommandParser
     /// The configured command names, for replies.
     var names: SlashCommandNames { parser.names }
+    /// The deploy form that `/deploy` without arguments opens; nil answers with the usage.
+    public var deployModal: DeployModal? = nil
+
+    /// Opens the deploy form for `/deploy` with nothing after it, when Slack sent a trigger id.
+    /// - Returns: true when the form is being opened (answer the command with an empty 200).
+    public func openDeployForm(command: String, text: String, triggerId: String?, from who: CommandInvocation) -> Bool {
+        guard let deployModal, let triggerId, !triggerId.isEmpty, text.allSatisfy(\.isWhitespace),
+            names.command(named: command.lowercased()) == .deploy
+        else { return false }
+        deployModal.open(triggerId: triggerId, for: who)
+        return true
+    }
 
     public init(coordinator: DeployCoordinator, status: StatusReport, names: SlashCommandNames = .defaults) {
         self.coordinator = coordinator

@@ -31,6 +31,10 @@ public struct DeployMessageRenderer: Sendable {
         public var promotedAuthors: [String] = []
         /// Authors beyond `promotedAuthors`, shown as "and K more".
         public var moreAuthors = 0
+        /// Who is on call, as looked up when sent (PagerDuty); nil names `onCall` from the configuration.
+        public var onCallLine: String? = nil
+        /// Added to the on-call DM, e.g. that it went to the fallback list.
+        public var onCallNote: String? = nil
         public init(authorMention: String? = nil, rollbackTag: String? = nil) {
             self.authorMention = authorMention
             self.rollbackTag = rollbackTag
@@ -105,6 +109,7 @@ public struct DeployMessageRenderer: Sendable {
         if let failure = deploy.failure {
             blocks.append(contentsOf: failureBlocks(failure, deploy: deploy, context: context))
         }
+        if let note = context.onCallNote { blocks.append(.context(["⚠️ " + note])) }
         blocks.append(.context(["Requested by \(requester(deploy)) · deploy `\(deploy.id)`"]))
         return SlackMessage(text: Self.plain(headline), blocks: blocks)
     }
@@ -185,7 +190,9 @@ public struct DeployMessageRenderer: Sendable {
             text += "\n📖 " + SlackText.link("\(runbooksBaseURL)/\(runbook)", label: "Runbook: \(runbook)")
         }
         var blocks: [SlackBlock] = [.section(SlackText.truncate(text, to: BlockKitLimits.sectionText))]
-        if !onCall.isEmpty {
+        if let line = context.onCallLine {
+            blocks.append(.context([line]))
+        } else if !onCall.isEmpty {
             blocks.append(.context(["On call: " + onCall.map { SlackText.mention(userId: $0) }.joined(separator: " ")]))
         }
         if let tag = context.rollbackTag, deploy.gitCommit != nil {

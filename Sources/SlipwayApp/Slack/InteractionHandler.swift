@@ -1,5 +1,6 @@
 import DeployCore
 import Foundation
+import SlipwayHTTP
 import SlipwaySlack
 import SlipwayStore
 import Synchronization
@@ -39,6 +40,12 @@ public struct InteractionHandler: Sendable {
         _ = done.wait(timeout: .now() + 2)
         return answer.withLock { $0 }
             ?? (false, ["Slack did not answer in time to check the approvers' user groups; click again in a moment."])
+    }
+
+    /// A submitted modal (`view_submission`): the deploy form goes through the typed `/deploy`'s code.
+    public func handleViewSubmission(_ payload: InteractionPayload, json: [UInt8]) -> HTTPResponse {
+        guard let modal = commands.deployModal else { return HTTPResponse(status: 200) }
+        return modal.submit(payload, json: json, commands: commands)
     }
 
     /// Routes a block_actions payload by `action_id`.

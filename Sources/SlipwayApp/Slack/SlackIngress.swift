@@ -64,6 +64,12 @@ public struct SlackIngress: Sendable {
         let who = CommandInvocation(
             userId: payload.userId, userName: payload.userName, channelId: payload.channelId,
             channelName: payload.channelName, responseURL: SlackEndpoints.usableResponseURL(payload.responseURL))
+        // `/deploy` alone opens the deploy form; answered with an empty 200 (nothing shown in the channel).
+        if commands.openDeployForm(
+            command: payload.command, text: payload.text, triggerId: payload.triggerId, from: who)
+        {
+            return HTTPResponse(status: 200)
+        }
         return .json(200, commands.handle(command: payload.command, text: payload.text, from: who).jsonBytes())
     }
 
@@ -71,11 +77,16 @@ public struct SlackIngress: Sendable {
 
     /// Carries out an interaction (a button click).
     /// - Returns: 200 with the reply; 403 for another workspace.
-    public func interaction(_ payload: InteractionPayload) -> HTTPResponse {
+    /// - Parameter json: The payload's JSON; needed for a `view_submission` (the submitted form's state).
+    public func interaction(_ payload: InteractionPayload, json: [UInt8]? = nil) -> HTTPResponse {
         do {
             try verifier.checkTeam(payload.team.id)
         } catch {
             return SlackEndpoints.rejected(error)
+        }
+        if payload.type == "view_submission" {
+            guard let json else { return .jsonError(400, "malformed interaction: view_submission without its JSON") }
+            return interactions.handleViewSubmission(payload, json: json)
         }
         return .json(200, interactions.handle(payload).jsonBytes())
     }
@@ -84,7 +95,7 @@ public struct SlackIngress: Sendable {
     /// - Returns: as ``interaction(_:)-(InteractionPayload)``; 400 when the JSON is not an interaction.
     public func interaction(json: [UInt8]) -> HTTPResponse {
         do {
-            return interaction(try InteractionPayload(json: json))
+            return interaction(try InteractionPayload(json: json), json: json)
         } catch {
             return .jsonError(400, "malformed interaction: \(error.reason)")
         }

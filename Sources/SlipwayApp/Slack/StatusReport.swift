@@ -20,6 +20,8 @@ public struct StatusReport: Sendable {
     private let observed: ObservedStore?
     /// Clusters the rollout watch cannot reach (shown first when any).
     let clusterHealth: ClusterHealth?
+    /// Who is on call, shown at the top of the overview.
+    var onCall: OnCallDirectory? = nil
 
     public init(
         store: any Store, catalog: Catalog, clock: @escaping @Sendable () -> Date, names: SlashCommandNames = .defaults,
@@ -73,6 +75,7 @@ public struct StatusReport: Sendable {
         let verified = try store.read { r in try verifiedDeploys(in: r) }
         var blocks: [SlackBlock] = [.header("Slipway status")]
         blocks.append(contentsOf: clusterBlocks())
+        if let line = onCall?.latest()?.line { blocks.append(.context([line])) }
         for service in catalog.serviceNames {
             guard let entry = catalog.services[service] else { continue }
             var lines: [String] = []
