@@ -47,8 +47,6 @@ public protocol StoreReader {
     func locks() throws -> [EnvironmentLock]
     /// Built images of a service whose tag equals `ref` or whose sha starts with `ref` (≥ 7 chars), newest first.
     func images(service: String, matching ref: String) throws -> [BuiltImage]
-    /// The images CI reported for a service, newest first (the deploy form's tag choices).
-    func recentImages(service: String, limit: Int) throws -> [BuiltImage]
     /// The deploy id remembered for an idempotency key that has not expired at `now` (empty string when the key
     /// was recorded without a deploy).
     func idempotentResult(key: String, now: Date) throws -> String?
@@ -66,7 +64,8 @@ public protocol StoreReader {
     func failedOutbox(limit: Int) throws -> [OutboxMessage]
     /// A cached value (e.g. Slack user id for an email) that has not expired at `now`.
     func cachedValue(key: String, now: Date) throws -> String?
-    /// Images CI reported for a service, newest first (deploy decisions: which tags are known).
+    /// Images CI reported for a service, newest first (deploy decisions: which tags are known; the deploy form's
+    /// tag choices).
     func recentImages(service: String, limit: Int) throws -> [BuiltImage]
     /// Ad-hoc freezes in force at `now` (created at or before it, ending after it), oldest first.
     func adHocFreezes(activeAt now: Date) throws -> [AdHocFreeze]

@@ -127,16 +127,20 @@ public struct ThreadLog: Sendable {
             return [
                 (deploy.state.rawValue, "⚪️ \(deploy.state.label.capitalized)" + (deploy.note.map { ": \($0)" } ?? ""))
             ]
+        case .held:
+            return [("held", "⏸️ Held" + (deploy.note.map { ": \($0)" } ?? ""))]
         case .requested, .awaitingApproval:
             return []
         }
     }
 
-    /// Verification values (metrics checked during the stability window) for the thread, once deploys carry them.
-    ///
-    /// Hook for the verification step: return its measured values as mrkdwn lines (escaped), e.g.
-    /// "• error rate 0.2% (limit 1%)". Nothing is recorded yet, so nothing is shown.
-    static func verificationText(_ deploy: Deploy) -> String? { nil }
+    /// The verification values (the checks' samples over the window, `verify`) as escaped mrkdwn lines, e.g.
+    /// "• error rate (≤ 0.01): 0.002, 0.003"; nil before the first sample or without checks.
+    static func verificationText(_ deploy: Deploy) -> String? {
+        guard let record = deploy.verification, !record.checks.isEmpty, record.samples > 0 else { return nil }
+        return record.valuesText.split(separator: "\n").map { "• " + SlackText.escape(String($0)) }
+            .joined(separator: "\n")
+    }
 
     /// The outbox messages for `deploy`'s new state: one per step, after the deploy message's own edits.
     func messages(for deploy: Deploy, now: Date) -> [OutboxMessage] {

@@ -18,7 +18,7 @@ enum SkipCanary {
     /// Refuses `--skip-canary` on anything but a deploy by an approver.
     static func check(_ command: SlashCommand, _ invocation: CommandInvocation, catalog: Catalog) throws {
         guard invocation.skipCanary else { return }
-        guard case .deploy(let service, let environment, _) = command else {
+        guard case .deploy(let service, let environment, _, _) = command else {
             throw CommandHandler.Refusal(message: "`\(flag)` only applies to a deploy.")
         }
         let (_, env) = try catalog.resolve(service: service, environment: environment)
