@@ -215,16 +215,16 @@ public final class Application: Sendable {
         var commands = CommandHandler(coordinator: coordinator, status: status, names: config.slack.commands)
         commands.deployModal = DeployModal(
             store: store, catalog: config.catalog, slack: slack, names: config.slack.commands, log: options.log)
+        let usergroups = UsergroupDirectory(client: slack, now: options.clock)
         let interactions = InteractionHandler(
-            coordinator: coordinator, commands: commands, renderer: renderer,
-            usergroups: UsergroupDirectory(client: slack, now: options.clock))
+            coordinator: coordinator, commands: commands, renderer: renderer, usergroups: usergroups)
         let verifier = SlackRequestVerifier(
             signingSecret: secrets.signingSecret, clock: options.slackClock, teamId: config.slack.teamId)
         let slackIngress = SlackIngress(commands: commands, interactions: interactions, verifier: verifier)
         self.slackIngress = slackIngress
         let appHome = AppHome(
             store: store, catalog: config.catalog, slack: slack, names: config.slack.commands, onCall: onCall,
-            clock: options.clock, log: options.log)
+            clock: options.clock, log: options.log, usergroups: usergroups)
         appHome.register(on: slackIngress.events)
         self.appHome = appHome
         let slackEndpoints = SlackEndpoints(verifier: verifier, ingress: slackIngress)

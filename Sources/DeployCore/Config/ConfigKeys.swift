@@ -60,6 +60,8 @@ public enum ConfigKeys {
     static let verifyCheckPrometheus = ["query", "max", "min"]
     static let verifyCheckHTTP = ["url", "expectStatus"]
     static let canary = ["kustomization", "workload", "verify", "flux"]
+    /// A canary is a Deployment.
+    static let canaryWorkload = ["namespace", "deployment"]
 
     /// Each object the loader reads, by JSON path (keys the user chooses written `<service>`, `<env>`), with the keys
     /// accepted in it.
@@ -94,7 +96,7 @@ public enum ConfigKeys {
         ("prometheus", prometheus),
         ("services.<service>.environments.<env>.verify", verify),
         ("services.<service>.environments.<env>.canary", canary),
-        ("services.<service>.environments.<env>.canary.workload", environmentWorkload),
+        ("services.<service>.environments.<env>.canary.workload", canaryWorkload),
         ("services.<service>.environments.<env>.canary.verify", verify),
         ("services.<service>.environments.<env>.canary.flux", environmentFlux),
     ]

@@ -80,7 +80,7 @@ extension CanaryEntry {
     init(reading reader: ConfigReader, primary: EnvironmentEntry.Workload) throws(ConfigError) {
         let fields = try reader.object(allowed: ConfigKeys.canary)
         // Nested objects first, so an unknown key in them is named even while a required field is missing.
-        _ = try fields.optional("workload")?.object(allowed: ConfigKeys.environmentWorkload)
+        _ = try fields.optional("workload")?.object(allowed: ConfigKeys.canaryWorkload)
         var flux: EnvironmentEntry.FluxRef?
         if let section = try fields.optional("flux")?.object(allowed: ConfigKeys.environmentFlux) {
             flux = .init(
@@ -99,7 +99,7 @@ extension CanaryEntry {
                 path: kustomizationField.path,
                 problem: "must name a kustomization.yaml inside the GitOps repository, without .. or a leading /")
         }
-        let workload = try fields.required("workload").object(allowed: ConfigKeys.environmentWorkload)
+        let workload = try fields.required("workload").object(allowed: ConfigKeys.canaryWorkload)
         let namespaceField = try workload.optional("namespace")
         let namespace = try namespaceField?.nonEmptyString() ?? primary.namespace
         if namespace != primary.namespace, let namespaceField {

@@ -5,8 +5,8 @@ import SlipwayStore
 import Synchronization
 
 /// Slipway's App Home tab: on `app_home_opened` it publishes (`views.publish`) a dashboard for that user: every
-/// service × environment with its tag and state (✅ live, ⏳ deploying, ❌ last deploy failed, 🔒 locked), the deploys
-/// in flight, and the approvals that user may decide, with the same Approve/Deny buttons (action ids, opaque
+/// service × environment with its tag and state (✅ live, ⏳ deploying, ❌ last deploy failed, 🔒 locked, ❄️ frozen), the
+/// deploys in flight, and the approvals that user may decide (directly, or through an approver user group), with the same Approve/Deny buttons (action ids, opaque
 /// tokens, `InteractionHandler`) as the channel's requests.
 ///
 /// Tabs opened in the last `timing.openSeconds` are kept current: every `timing.tickSeconds` the dashboard is rendered again and
@@ -22,6 +22,8 @@ public final class AppHome: Service {
     let slack: SlackWebClient
     let names: SlashCommandNames
     let onCall: OnCallDirectory?
+    /// Resolves approver user groups (`S…`) to their members; nil when none is configured.
+    let usergroups: UsergroupDirectory?
     let clock: @Sendable () -> Date
     let log: Log
     let wake = Wakeup()
@@ -53,8 +55,10 @@ public final class AppHome: Service {
 
     public init(
         store: any Store, catalog: Catalog, slack: SlackWebClient, names: SlashCommandNames, onCall: OnCallDirectory?,
-        clock: @escaping @Sendable () -> Date, log: Log, timing: Timing = Timing()
+        clock: @escaping @Sendable () -> Date, log: Log, timing: Timing = Timing(),
+        usergroups: UsergroupDirectory? = nil
     ) {
+        self.usergroups = usergroups
         self.timing = timing
         self.store = store
         self.catalog = catalog
@@ -117,7 +121,7 @@ public final class AppHome: Service {
         do {
             let store = self.store
             snapshot = try await store.executor.run {
-                try store.read { r in try Snapshot(reading: r, catalog: self.catalog) }
+                try store.read { r in try Snapshot(reading: r, catalog: self.catalog, now: now) }
             }
         } catch {
             log.warning("cannot read the store for App Home: \(error)")
@@ -126,7 +130,8 @@ public final class AppHome: Service {
         let onCallLine = onCall?.latest()?.line
         var published = 0
         for user in due where published < timing.maxPublishesPerTick && !Task.isCancelled {
-            let view = self.view(for: user, snapshot: snapshot, onCallLine: onCallLine)
+            let groups = await approverGroups(of: user)
+            let view = self.view(for: user, snapshot: snapshot, onCallLine: onCallLine, groups: groups)
             let bytes = view.jsonBytes()
             let unchanged = state.withLock { state in
                 guard let viewer = state.viewers[user] else { return true }
@@ -155,17 +160,49 @@ public final class AppHome: Service {
         }
     }
 
+    /// The approver user groups (of any environment) `user` belongs to; a group Slack cannot resolve counts as not.
+    func approverGroups(of user: String) async -> Set<String> {
+        guard let usergroups else { return [] }
+        let groups = Set(
+            catalog.services.values.flatMap { $0.environments.values.flatMap(\.approvers) }
+                .filter(UsergroupDirectory.isUsergroup))
+        var member: Set<String> = []
+        for group in groups.sorted() where (try? await usergroups.members(of: group))?.contains(user) == true {
+            member.insert(group)
+        }
+        return member
+    }
+
     /// What the dashboard shows, read once per refresh for every open tab.
     struct Snapshot {
         var records: [EnvironmentRecord]
         var locks: [EnvironmentLock]
         var inFlight: [Deploy]
         var latest: [EnvironmentKey: Deploy]
+        /// Freezes in force, by environment (weekly windows and ad-hoc ones).
+        var freezes: [EnvironmentKey: ActiveFreeze] = [:]
+        /// Who approved each request waiting for more approvals.
+        var approvedBy: [String: [String]] = [:]
+        var now: Date
 
-        init(reading r: any StoreReader, catalog: Catalog) throws {
+        init(reading r: any StoreReader, catalog: Catalog, now: Date) throws {
+            self.now = now
             records = try r.environments()
             locks = try r.locks()
             inFlight = try r.deploys(in: DeployState.inFlight)
+            for deploy in inFlight where deploy.state == .awaitingApproval {
+                let approvers = try r.auditEvents(deployId: deploy.id).filter { $0.action == "approved-by" }
+                if !approvers.isEmpty { approvedBy[deploy.id] = approvers.map(\.actor) }
+            }
+            let adHoc = try r.adHocFreezes(activeAt: now)
+            for service in catalog.services.values {
+                for env in service.environments.values {
+                    let calendar = FreezeCalendar(environment: env.name, windows: env.freezeWindows, adHoc: adHoc)
+                    if let freeze = calendar.activeFreeze(at: now) {
+                        freezes[EnvironmentKey(service: service.name, environment: env.name)] = freeze
+                    }
+                }
+            }
             latest = [:]
             for service in catalog.serviceNames {
                 for env in catalog.services[service]?.environmentNames ?? [] {
@@ -178,11 +215,11 @@ public final class AppHome: Service {
     }
 
     /// The Home tab of `user`.
-    func view(for user: String, snapshot: Snapshot, onCallLine: String?) -> SlackView {
+    func view(for user: String, snapshot: Snapshot, onCallLine: String?, groups: Set<String> = []) -> SlackView {
         let e = SlackText.escape
         var blocks: [SlackBlock] = [.header("Slipway")]
         if let onCallLine { blocks.append(.context([onCallLine])) }
-        blocks.append(.context(["✅ live · ⏳ deploying · ❌ last deploy failed · 🔒 locked"]))
+        blocks.append(.context(["✅ live · ⏳ deploying · ❌ last deploy failed · 🔒 locked · ❄️ frozen"]))
         for service in catalog.serviceNames {
             guard let entry = catalog.services[service] else { continue }
             var lines: [String] = []
@@ -196,6 +233,9 @@ public final class AppHome: Service {
                 if let lock {
                     line =
                         "🔒 *\(env)*: \(tag) — locked by \(SlackText.mention(userId: lock.lockedBy)): “\(e(lock.reason))”"
+                } else if let freeze = snapshot.freezes[key], flying == nil {
+                    line =
+                        "❄️ *\(env)*: \(tag) — frozen until \(SlackText.date(freeze.endsAt)): “\(e(freeze.reason))”"
                 } else if let flying {
                     line = "⏳ *\(env)*: \(tag) → `\(e(flying.targetTag))` — \(flying.state.label)"
                     if let progress = flying.progress { line += " (\(e(progress)))" }
@@ -229,7 +269,8 @@ public final class AppHome: Service {
             guard deploy.state == .awaitingApproval, deploy.approval?.token != nil,
                 let env = catalog.services[deploy.service]?.environments[deploy.environment]
             else { return false }
-            return env.mayApprove(user, requestedBy: deploy.requestedBy)
+            guard user != deploy.requestedBy, !(snapshot.approvedBy[deploy.id] ?? []).contains(user) else { return false }
+            return env.mayApprove(user, requestedBy: deploy.requestedBy) || env.approvers.contains(where: groups.contains)
         }
         blocks.append(.divider)
         if approvals.isEmpty {

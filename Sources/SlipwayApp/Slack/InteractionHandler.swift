@@ -98,7 +98,14 @@ public struct InteractionHandler: Sendable {
             guard let env = coordinator.catalog.services[deploy.service]?.environments[deploy.environment] else {
                 return .failure(.init(message: "`\(deploy.service)/\(deploy.environment)` is no longer configured."))
             }
-            if deploy.state == .awaitingApproval, let approval = deploy.approval, approval.expiresAt <= now {
+            let earlier = try w.auditEvents(deployId: deploy.id).filter { $0.action == "approved-by" }.map(\.actor)
+            let click = ApprovalClick(
+                approve: approve, user: user, inApproverGroup: inGroup, earlierApprovers: earlier)
+            switch coordinator.planner.decide(click, on: deploy, environment: env, now: now) {
+            case .refuse(let refusal):
+                return .failure(
+                    .init(message: Self.text(refusal, deploy: deploy, problems: membership.problems)))
+            case .expire:
                 let expired = try coordinator.apply(.expireApproval, to: deploy, actor: "slipway", in: w)
                 if let m = replaceOriginal(payload, renderer.approvalDecided(for: expired), key: "\(deploy.id):decided")
                 {
@@ -106,47 +113,30 @@ public struct InteractionHandler: Sendable {
                 }
                 return .failure(
                     .init(message: "This approval request expired; ask the requester to run the command again."))
-            }
-            if approve || deploy.requestedBy != user {
-                guard env.mayApprove(user, requestedBy: deploy.requestedBy) || (inGroup && user != deploy.requestedBy)
-                else {
-                    let reason =
-                        user == deploy.requestedBy
-                        ? "You requested this \(deploy.kind.rawValue), so someone else must approve it."
-                        : "You are not an approver for `\(deploy.service)/\(deploy.environment)`. Approvers: \(env.approvers.isEmpty ? "none are configured; ask the platform team" : env.approvers.map(SlackText.approverMention).joined(separator: ", "))."
-                            + membership.problems.map { " " + SlackText.escape($0) }.joined()
-                    return .failure(.init(message: reason))
-                }
-            }
-            if approve {
-                // `approvalsRequired` distinct approvers, none of them the requester (checked above).
-                let needed = env.requireApproval ? max(1, env.approvalsRequired) : 1
-                let earlier = try w.auditEvents(deployId: deploy.id).filter { $0.action == "approved-by" }.map(\.actor)
-                if earlier.contains(user) {
-                    return .failure(
-                        .init(
-                            message:
-                                "You already approved this request; it needs \(needed - earlier.count) more approval(s) from other approvers."
-                        ))
-                }
-                let have = earlier.count + 1
+            case .progress(let have, let needed):
                 try w.append(
                     AuditEvent(
                         deployId: deploy.id, service: deploy.service, environment: deploy.environment, actor: user,
                         action: "approved-by", detail: "\(have) of \(needed)", at: now))
-                if have < needed {
-                    let progressed = try coordinator.apply(
-                        .approvalProgress(by: user, have: have, needed: needed), to: deploy, actor: user, in: w)
-                    var message = renderer.approvalRequest(
-                        for: progressed, approvers: env.approvers, needed: needed, approvedBy: earlier + [user])
-                    message.replaceOriginal = true
-                    if let m = replaceOriginal(payload, message, key: "\(deploy.id):approval:\(have)") {
-                        try w.enqueue(m)
-                    }
-                    progress =
-                        "✅ Your approval is recorded: \(have) of \(needed) approvals. Waiting for \(needed - have) more."
-                    return .success(progressed)
+                let progressed = try coordinator.apply(
+                    .approvalProgress(by: user, have: have, needed: needed), to: deploy, actor: user, in: w)
+                var message = renderer.approvalRequest(
+                    for: progressed, approvers: env.approvers, needed: needed, approvedBy: earlier + [user])
+                message.replaceOriginal = true
+                if let m = replaceOriginal(payload, message, key: "\(deploy.id):approval:\(have)") {
+                    try w.enqueue(m)
                 }
+                progress =
+                    "✅ Your approval is recorded: \(have) of \(needed) approvals. Waiting for \(needed - have) more."
+                return .success(progressed)
+            case .approve:
+                try w.append(
+                    AuditEvent(
+                        deployId: deploy.id, service: deploy.service, environment: deploy.environment, actor: user,
+                        action: "approved-by", detail: "\(Set(earlier).count + 1) of \(Set(earlier).count + 1)",
+                        at: now))
+            case .deny:
+                break
             }
             let decided = try coordinator.apply(
                 approve ? .approve(by: user) : .deny(by: user), to: deploy, actor: user, in: w)
@@ -162,6 +152,23 @@ public struct InteractionHandler: Sendable {
         case .success(let deploy):
             if let progress { return reply(payload, progress) }
             return SlackMessage(text: DeployMessageRenderer.plain(renderer.approvalDecided(for: deploy).text))
+        }
+    }
+
+    /// The clicker's explanation of a refused approval click.
+    static func text(_ refusal: ApprovalRefusal, deploy: Deploy, problems: [String]) -> String {
+        switch refusal {
+        case .notPending(let state):
+            return "This request is no longer waiting for approval: it is \(state.label)."
+        case .ownRequest(let kind):
+            return "You requested this \(kind.rawValue), so someone else must approve it."
+        case .notApprover(let approvers):
+            return
+                "You are not an approver for `\(deploy.service)/\(deploy.environment)`. Approvers: \(approvers.isEmpty ? "none are configured; ask the platform team" : approvers.map(SlackText.approverMention).joined(separator: ", "))."
+                + problems.map { " " + SlackText.escape($0) }.joined()
+        case .alreadyApproved(let stillNeeded):
+            return
+                "You already approved this request; it needs \(stillNeeded) more approval\(stillNeeded == 1 ? "" : "s") from other approvers."
         }
     }
 
