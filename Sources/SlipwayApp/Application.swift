@@ -188,7 +188,7 @@ public final class Application: Sendable {
             coordinator: coordinator,
             prometheus: config.prometheus.map {
                 PrometheusClient(http: http, baseURL: $0.url, token: $0.tokenEnv.flatMap { environment[$0] })
-            }, http: http, gitops: gitops, log: options.log)
+            }, http: http, gitops: gitops, log: options.log, clusters: clusters)
         let slack = SlackWebClient(httpClient: http, token: secrets.botToken, baseURL: config.slack.apiBaseURL)
         let onCall = OnCallDirectory(
             pagerDuty: config.onCallPagerDuty.flatMap { pd in
@@ -205,7 +205,8 @@ public final class Application: Sendable {
                 people: config.people, pagerDutyRoutingKey: secrets.pagerDutyRoutingKey,
                 runbooksBaseURL: config.runbooksBaseURL, statusCommand: config.slack.commands.status),
             store: store, slack: slack, pagerDuty: pagerDuty, renderer: renderer, clock: options.clock,
-            wake: coordinator.outboxAvailable, metrics: metrics, log: options.log, onCall: onCall)
+            wake: coordinator.outboxAvailable, metrics: metrics, log: options.log, onCall: onCall,
+            catalog: config.catalog)
         pruner = StorePruner(configuration: options.pruning, store: store, clock: options.clock, log: options.log)
 
         var status = StatusReport(

@@ -140,6 +140,38 @@ struct DeployGuardRailFlowTests {
         #expect(await h.waitUntil(timeout: 20) { try h.remoteTag("shop", "staging") == "main-7777777" })
     }
 
+    @Test("a weekly freeze window (fri 15:00 → mon 08:00 Europe/Berlin) refuses, holds CI, and deploys it on Monday")
+    func weeklyFreezeWindow() async throws {
+        // Friday 2026-12-04 16:00 in Berlin (15:00 UTC): an hour into the weekend freeze.
+        let clock = TestClock(now: Date(timeIntervalSince1970: 1_796_396_400))
+        let h = try SlipwayHarness(
+            clock: { clock.now },
+            adjust: { json in
+                var services = json["services"] as! [String: Any]
+                var shop = services["shop"] as! [String: Any]
+                var environments = shop["environments"] as! [String: Any]
+                var staging = environments["staging"] as! [String: Any]
+                staging["freezeWindows"] = [
+                    ["from": "fri 15:00", "to": "mon 08:00", "timeZone": "Europe/Berlin", "reason": "weekend"]
+                ]
+                environments["staging"] = staging
+                shop["environments"] = environments
+                services["shop"] = shop
+                json["services"] = services
+            })
+        let refused = try await h.reply("/deploy shop staging main-8888888")
+        #expect(refused.text.contains("frozen until"), "\(refused.text)")
+        #expect(refused.text.contains("weekend"), "\(refused.text)")
+        let held = try await h.imageBuilt(Self.image("main-9999999", sha: "9999999aaaa"))
+        #expect(held.bodyText.contains("held"), "\(held.bodyText)")
+        let status = try await h.reply("/status shop staging")
+        #expect(status.text.contains("Frozen until"), "\(status.text)")
+        // Monday 08:00:01 in Berlin: the window is over.
+        clock.advance(by: 64 * 3600 + 1)
+        h.startServices()
+        #expect(await h.waitUntil(timeout: 20) { try h.remoteTag("shop", "staging") == "main-9999999" })
+    }
+
     @Test("a held image whose freeze ends while the environment is locked is blocked, and unlock deploys it")
     func freezeEndsUnderLock() async throws {
         let clock = TestClock(now: Date())

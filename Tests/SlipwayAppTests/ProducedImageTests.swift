@@ -54,7 +54,8 @@ struct ProducedImageTests {
         let status = try await h.reply("/status shop staging")
         #expect(status.text.contains(CommitResult.imageAutomationWarning), "\(status.text)")
 
-        // Production's entry has no setter: no warning.
+        // Production's entry has no setter: no warning. (Promotion takes a tag that succeeded in staging.)
+        #expect(await h.waitUntil(timeout: 30) { try h.deploy(deploy.id)?.state == .succeeded })
         _ = try await h.reply("/deploy shop prod main-1a2b3c4")
         let prod = try #require(try h.latestDeploy("shop", "prod"))
         let token = try #require(prod.approval?.token)

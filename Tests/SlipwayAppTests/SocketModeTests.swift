@@ -44,7 +44,8 @@ struct SocketModeTests {
             "/deploy shop staging main-1a2b3c4", responseURL: h.slack.responseURL("sm-1"))
         let stagingAck = await socket.waitForAck(staging)
         #expect(Self.replyText(stagingAck).contains("main-1a2b3c4"), "\(Self.replyText(stagingAck))")
-        #expect(await h.waitUntil { try h.latestDeploy("shop", "staging")?.gitCommit != nil })
+        // Promotion takes a tag that succeeded in staging.
+        #expect(await h.waitUntil(timeout: 30) { try h.latestDeploy("shop", "staging")?.state == .succeeded })
 
         let prod = socket.sendSlashCommand("/deploy shop prod", responseURL: h.slack.responseURL("sm-2"))
         #expect(Self.replyText(await socket.waitForAck(prod)).contains("Waiting for an approver"))

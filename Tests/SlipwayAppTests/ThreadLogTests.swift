@@ -52,6 +52,7 @@ struct ThreadLogTests {
         let h = try SlipwayHarness(adjust: Self.withThreads)
         h.startServices()
         h.kubernetes.script(namespace: "shop", deployment: "shop", outcome: .fail(.oomKilled))
+        try h.recordSucceeded("shop", "staging", tag: "main-bad0001")  // promotable: it succeeded in staging
         _ = try await h.reply("/deploy shop prod main-bad0001")
         let deploy = try #require(try h.latestDeploy("shop", "prod"))
         _ = try await h.click(actionId: ActionID.approve, value: deploy.approval!.token, user: "U0DANA")

@@ -13,6 +13,7 @@ import Testing
 struct VerificationFlowTests {
     /// Deploys `tag` to prod: Alice asks, Dana approves.
     static func deployProd(_ h: SlipwayHarness, _ tag: String) async throws -> Deploy {
+        try h.recordSucceeded("shop", "staging", tag: tag)  // promotable: it succeeded in staging
         _ = try await h.reply("/deploy shop prod \(tag)", user: "U0ALICE")
         let deploy = try #require(try h.latestDeploy("shop", "prod"))
         let token = try #require(deploy.approval?.token)
@@ -230,6 +231,12 @@ struct CanaryFlowTests {
                 try world.remoteTag(file: VerificationWorld.canaryKustomization) == GitFixture.initialTag
             })
         #expect(try world.commits(touching: VerificationWorld.canaryKustomization).count == 3)  // add, canary, back
+        // Flux is asked to apply the revert now (one reconcile request for the canary's commit, one for its revert).
+        #expect(
+            await h.waitUntil(timeout: 10) {
+                h.kubernetes.requests().filter { $0.method == "PATCH" && $0.path.contains("/kustomizations/") }.count
+                    >= 2
+            })
         #expect(try world.commits(touching: Self.primary) == primaryBefore)
         #expect(try h.remoteTag("shop", "staging") == GitFixture.initialTag)
     }

@@ -164,6 +164,10 @@ public struct EnvironmentEntry: Sendable, Equatable {
     /// Whether `user` may request deploys and rollbacks here.
     public func mayDeploy(_ user: String) -> Bool { deployers.contains("*") || deployers.contains(user) }
 
+    /// Distinct approvals a request waiting here needs: `approvalsRequired` where deploys need approval, else one
+    /// (an emergency, or a rollback asked for with `--emergency`).
+    public var approvalsPerRequest: Int { requireApproval ? max(1, approvalsRequired) : 1 }
+
     /// Whether `user` may approve a request made by `requester`.
     public func mayApprove(_ user: String, requestedBy requester: String) -> Bool {
         user != requester && (approvers.contains("*") || approvers.contains(user))

@@ -72,8 +72,7 @@ extension DeployPlanner {
             return .refuse(.notApprover(approvers: env.approvers))
         }
         guard click.approve else { return .deny }
-        // Rollbacks of an environment without `requireApproval` still need one approver.
-        let needed = env.requireApproval ? max(1, env.approvalsRequired) : 1
+        let needed = env.approvalsPerRequest
         let earlier = click.earlierApprovers.filter { $0 != deploy.requestedBy }
         if earlier.contains(click.user) {
             return .refuse(.alreadyApproved(stillNeeded: max(1, needed - Set(earlier).count)))

@@ -162,7 +162,8 @@ public struct DeployStateMachine: Sendable {
             next.state = .reconciling
             next.gitCommit = commit
             if let previousTag { next.previousTag = previousTag }
-            if let note { next.note = note }
+            // A note of the commit (an image-automation warning) is added to what the deploy says already.
+            if let note { next.note = deploy.note.map { "\($0); \(note)" } ?? note }
             next.committedAt = now
             actions = [.recordCommittedTag, .updateMessage, .reconcile]
             // A canary commit leaves the environment's tag (the primary's) as it is.

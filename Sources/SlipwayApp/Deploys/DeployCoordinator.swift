@@ -157,7 +157,8 @@ public final class DeployCoordinator: Sendable {
             // A request that ends while waiting for approval (denied, superseded, expired) updates its own approval
             // message instead of posting a new one; its buttons go with it.
             if previous.state == .awaitingApproval, deploy.gitCommit == nil,
-                deploy.state == .cancelled || deploy.state == .superseded, let url = deploy.responseURL
+                deploy.state == .cancelled || deploy.state == .superseded,
+                let url = outbox.approvalResponseURL(for: previous)
             {
                 var message = outbox.renderer.approvalDecided(for: deploy)
                 message.replaceOriginal = true

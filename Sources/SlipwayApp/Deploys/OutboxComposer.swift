@@ -76,24 +76,40 @@ public struct OutboxComposer: Sendable {
             payload: OutboxPayload(deployId: deploy.id).encoded(), orderingKey: "msg:\(deploy.id)", createdAt: now)
     }
 
-    /// The Approve/Deny request, in the channel where it was asked (via `response_url`) or the deploy channel.
+    /// How long Slack accepts messages to a `response_url`: 30 minutes.
+    public static let responseURLLifetime: TimeInterval = 1800
+
+    /// The `response_url` an approval request of `deploy` is shown through, if any: the command's, when the request
+    /// ends (is decided or expires) while Slack still accepts edits there. Otherwise — CI's requests, which have
+    /// none, and approvals that may wait longer — the request is the deploy's own message in the deploy channel,
+    /// edited in place whenever it ends.
+    public func approvalResponseURL(for deploy: Deploy) -> String? {
+        // The approval's timeout (`policy.approvalTimeoutSeconds`), counted from creation; submitting takes a moment.
+        guard let url = deploy.responseURL, let approval = deploy.approval,
+            approval.expiresAt.timeIntervalSince(deploy.createdAt) <= Self.responseURLLifetime + 5
+        else { return nil }
+        return url
+    }
+
+    /// The Approve/Deny request: in the channel where it was asked (via `response_url`), or as the deploy's own
+    /// message in the deploy channel (see `approvalResponseURL(for:)`).
     public func approvalRequest(for deploy: Deploy, now: Date) -> [OutboxMessage] {
+        guard let url = approvalResponseURL(for: deploy) else { return [deployMessage(for: deploy, now: now)] }
         let env = catalog.services[deploy.service]?.environments[deploy.environment]
-        let needed = env.map { $0.requireApproval ? $0.approvalsRequired : 1 } ?? 1
-        let message = renderer.approvalRequest(for: deploy, approvers: env?.approvers ?? [], needed: needed)
-        if let url = deploy.responseURL {
-            return [
-                OutboxMessage(
-                    key: "\(deploy.id):approval", deployId: deploy.id, target: .response(ResponseURL(url)),
-                    payload: OutboxPayload(deployId: deploy.id, message: message).encoded(), createdAt: now)
-            ]
-        }
+        let message = renderer.approvalRequest(
+            for: deploy, approvers: env?.approvers ?? [], needed: env?.approvalsPerRequest ?? 1)
         return [
             OutboxMessage(
-                key: "\(deploy.id):approval", deployId: deploy.id, target: .channelMessage,
-                payload: OutboxPayload(deployId: deploy.id, channel: deployChannel, message: message).encoded(),
-                createdAt: now)
+                key: "\(deploy.id):approval", deployId: deploy.id, target: .response(ResponseURL(url)),
+                payload: OutboxPayload(deployId: deploy.id, message: message).encoded(), createdAt: now)
         ]
+    }
+
+    /// The request's message once `have` approvals are in, when it is the deploy's own message.
+    public func approvalProgress(for deploy: Deploy, have: Int, now: Date) -> OutboxMessage {
+        var message = deployMessage(for: deploy, now: now)
+        message.key += ":\(have)"
+        return message
     }
 
     /// On-call DMs and, for paging environments, a PagerDuty trigger.

@@ -12,10 +12,22 @@ struct DeployRendering: Sendable {
     let clock: @Sendable () -> Date
     /// Who is on call, named in a failed deploy's messages.
     var onCall: OnCallDirectory? = nil
+    /// The services, for a request waiting for approval: its approvers and how many approvals it needs.
+    var catalog: Catalog? = nil
 
-    /// The deploy's one message in the deploy channel.
+    /// The deploy's one message in the deploy channel; while it waits for approval, the request with its buttons.
     func liveMessage(for deploy: Deploy) async throws -> SlackMessage {
-        renderer.liveMessage(for: deploy, context: try await context(for: deploy), now: clock())
+        if deploy.state == .awaitingApproval,
+            let env = catalog?.services[deploy.service]?.environments[deploy.environment]
+        {
+            let store = self.store
+            let approvedBy = try await store.executor.run {
+                try store.read { r in try r.auditEvents(deployId: deploy.id) }
+            }.filter { $0.action == "approved-by" }.map(\.actor)
+            return renderer.approvalRequest(
+                for: deploy, approvers: env.approvers, needed: env.approvalsPerRequest, approvedBy: approvedBy)
+        }
+        return renderer.liveMessage(for: deploy, context: try await context(for: deploy), now: clock())
     }
 
     /// The DM that tells on-call about the deploy's failure.

@@ -83,7 +83,7 @@ public final class OutboxDeliverer: Service {
     public init(
         configuration: Configuration, store: any Store, slack: SlackWebClient, pagerDuty: PagerDutyClient?,
         renderer: DeployMessageRenderer, clock: @escaping @Sendable () -> Date, wake: Wakeup, metrics: Metrics,
-        log: Log, onCall: OnCallDirectory? = nil
+        log: Log, onCall: OnCallDirectory? = nil, catalog: Catalog? = nil
     ) {
         let log = log.with(["component": "outbox"])
         self.configuration = configuration
@@ -96,6 +96,7 @@ public final class OutboxDeliverer: Service {
             people: configuration.people, slack: slack, store: store, clock: clock, log: log, warnings: outside)
         var rendering = DeployRendering(renderer: renderer, authors: authors, store: store, clock: clock)
         rendering.onCall = onCall
+        rendering.catalog = catalog
         let pacing = ChannelPacing(pace: configuration.channelPaceSeconds)
         deployMessages = DeployMessageSender(
             deployChannel: configuration.deployChannel, slack: slack, rendering: rendering, pacing: pacing,

@@ -269,8 +269,11 @@ public final class AppHome: Service {
             guard deploy.state == .awaitingApproval, deploy.approval?.token != nil,
                 let env = catalog.services[deploy.service]?.environments[deploy.environment]
             else { return false }
-            guard user != deploy.requestedBy, !(snapshot.approvedBy[deploy.id] ?? []).contains(user) else { return false }
-            return env.mayApprove(user, requestedBy: deploy.requestedBy) || env.approvers.contains(where: groups.contains)
+            guard user != deploy.requestedBy, !(snapshot.approvedBy[deploy.id] ?? []).contains(user) else {
+                return false
+            }
+            return env.mayApprove(user, requestedBy: deploy.requestedBy)
+                || env.approvers.contains(where: groups.contains)
         }
         blocks.append(.divider)
         if approvals.isEmpty {

@@ -106,11 +106,8 @@ public struct InteractionHandler: Sendable {
                 return .failure(
                     .init(message: Self.text(refusal, deploy: deploy, problems: membership.problems)))
             case .expire:
-                let expired = try coordinator.apply(.expireApproval, to: deploy, actor: "slipway", in: w)
-                if let m = replaceOriginal(payload, renderer.approvalDecided(for: expired), key: "\(deploy.id):decided")
-                {
-                    try w.enqueue(m)
-                }
+                // The coordinator updates the request's message (buttons gone, why shown).
+                _ = try coordinator.apply(.expireApproval, to: deploy, actor: "slipway", in: w)
                 return .failure(
                     .init(message: "This approval request expired; ask the requester to run the command again."))
             case .progress(let have, let needed):
@@ -120,11 +117,15 @@ public struct InteractionHandler: Sendable {
                         action: "approved-by", detail: "\(have) of \(needed)", at: now))
                 let progressed = try coordinator.apply(
                     .approvalProgress(by: user, have: have, needed: needed), to: deploy, actor: user, in: w)
-                var message = renderer.approvalRequest(
-                    for: progressed, approvers: env.approvers, needed: needed, approvedBy: earlier + [user])
-                message.replaceOriginal = true
-                if let m = replaceOriginal(payload, message, key: "\(deploy.id):approval:\(have)") {
-                    try w.enqueue(m)
+                if coordinator.outbox.approvalResponseURL(for: deploy) == nil {
+                    try w.enqueue(coordinator.outbox.approvalProgress(for: progressed, have: have, now: now))
+                } else {
+                    var message = renderer.approvalRequest(
+                        for: progressed, approvers: env.approvers, needed: needed, approvedBy: earlier + [user])
+                    message.replaceOriginal = true
+                    if let m = replaceOriginal(payload, message, key: "\(deploy.id):approval:\(have)") {
+                        try w.enqueue(m)
+                    }
                 }
                 progress =
                     "✅ Your approval is recorded: \(have) of \(needed) approvals. Waiting for \(needed - have) more."
@@ -140,7 +141,10 @@ public struct InteractionHandler: Sendable {
             }
             let decided = try coordinator.apply(
                 approve ? .approve(by: user) : .deny(by: user), to: deploy, actor: user, in: w)
-            if let m = replaceOriginal(payload, renderer.approvalDecided(for: decided), key: "\(deploy.id):decided") {
+            // A request that is the deploy's own message is edited by the coordinator's update instead.
+            if coordinator.outbox.approvalResponseURL(for: deploy) != nil,
+                let m = replaceOriginal(payload, renderer.approvalDecided(for: decided), key: "\(deploy.id):decided")
+            {
                 try w.enqueue(m)
             }
             return .success(decided)
@@ -159,6 +163,10 @@ public struct InteractionHandler: Sendable {
     static func text(_ refusal: ApprovalRefusal, deploy: Deploy, problems: [String]) -> String {
         switch refusal {
         case .notPending(let state):
+            if let approval = deploy.approval, let by = approval.decidedBy, let approved = approval.approved {
+                return
+                    "This request was already \(approved ? "approved" : "denied") by \(SlackText.mention(userId: by)); it is \(state.label) now."
+            }
             return "This request is no longer waiting for approval: it is \(state.label)."
         case .ownRequest(let kind):
             return "You requested this \(kind.rawValue), so someone else must approve it."

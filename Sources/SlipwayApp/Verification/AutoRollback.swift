@@ -46,19 +46,21 @@ extension DeployCoordinator {
             return nil
         }
         let image = try w.images(service: failed.service, matching: good.targetTag).first
+        let rollbackId = Identifiers.deployId()
+        // Locked first, with the reason: the rollback then finds the environment locked and leaves the lock as is.
+        try lockAfterFailure(
+            failed,
+            reason:
+                "automatic rollback of `\(failed.targetTag)` to verified `\(good.targetTag)` (\(rollbackId)): \(cause). Fix forward or unlock.",
+            in: w, now: now)
         let rollback = Deploy(
-            id: Identifiers.deployId(), service: failed.service, environment: failed.environment, kind: .rollback,
+            id: rollbackId, service: failed.service, environment: failed.environment, kind: .rollback,
             source: .slack, targetTag: good.targetTag, previousTag: failed.targetTag,
             sourceCommit: image?.sha ?? good.sourceCommit, author: image?.author ?? good.author,
             commitMessage: image?.message ?? good.commitMessage, requestedBy: AutoRollback.actor,
             requestedByName: "Slipway (automatic rollback)", channelId: failed.channelId,
             channelName: failed.channelName, createdAt: now)
         let created = try create(rollback, requiresApproval: false, origin: "auto-rollback:\(failed.id)", in: w)
-        try lockAfterFailure(
-            failed,
-            reason:
-                "automatic rollback of `\(failed.targetTag)` to verified `\(good.targetTag)` (\(created.id)): \(cause). Fix forward or unlock.",
-            in: w, now: now)
         try w.append(
             AuditEvent(
                 deployId: failed.id, service: failed.service, environment: failed.environment,

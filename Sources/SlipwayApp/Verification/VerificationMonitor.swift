@@ -2,6 +2,7 @@ import DeployCore
 import Foundation
 import SlipwayGitOps
 import SlipwayHTTP
+import SlipwayKubernetes
 import SlipwayStore
 import Synchronization
 
@@ -21,6 +22,8 @@ public final class VerificationMonitor: Service {
     let http: CurlHTTPClient
     /// Sets a failed canary back to the primary's tag.
     let gitops: GitOpsRepository?
+    /// Asks Flux to apply that commit now, in the environment's cluster.
+    let clusters: ClusterClients?
     let log: Log
     /// Seconds between looks at the store for samples that are due.
     public let tick: Double
@@ -28,9 +31,10 @@ public final class VerificationMonitor: Service {
 
     public init(
         coordinator: DeployCoordinator, prometheus: PrometheusClient?, http: CurlHTTPClient,
-        gitops: GitOpsRepository? = nil, log: Log, tick: Double = 0.25
+        gitops: GitOpsRepository? = nil, log: Log, tick: Double = 0.25, clusters: ClusterClients? = nil
     ) {
         self.gitops = gitops
+        self.clusters = clusters
         self.coordinator = coordinator
         self.prometheus = prometheus
         self.http = http
@@ -165,6 +169,19 @@ public final class VerificationMonitor: Service {
             log.info("canary set back to \(primaryTag): \(outcome)", metadata: deploy.logMetadata)
         } catch {
             log.error("could not set the canary back to \(primaryTag): \(error)", metadata: deploy.logMetadata)
+            return
+        }
+        // Flux applies it at its interval anyway; asking now takes the failed canary out of traffic sooner.
+        guard let client = clusters?.client(for: env) else { return }
+        let flux = canary.flux ?? env.flux
+        do {
+            _ = try await FluxReconciler(client: client).requestReconcile(
+                gitRepository: flux.gitRepository, kustomization: flux.kustomization, namespace: flux.namespace,
+                at: coordinator.clock())
+        } catch {
+            log.warning(
+                "reconcile request for the canary's revert failed: \(error) (Flux will still apply it)",
+                metadata: deploy.logMetadata)
         }
     }
 
