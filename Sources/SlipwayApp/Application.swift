@@ -214,8 +214,10 @@ public final class Application: Sendable {
             clusterHealth: monitor.health)
         status.onCall = onCall
         var commands = CommandHandler(coordinator: coordinator, status: status, names: config.slack.commands)
-        commands.deployModal = DeployModal(
+        var deployModal = DeployModal(
             store: store, catalog: config.catalog, slack: slack, names: config.slack.commands, log: options.log)
+        deployModal.planning = coordinator
+        commands.deployModal = deployModal
         let usergroups = UsergroupDirectory(client: slack, now: options.clock)
         let interactions = InteractionHandler(
             coordinator: coordinator, commands: commands, renderer: renderer, usergroups: usergroups)

@@ -41,7 +41,9 @@ struct DeployModalTests {
         let shop = try #require(groups.first { ($0["label"] as? [String: Any])?["text"] as? String == "shop" })
         let options = try #require(shop["options"] as? [[String: Any]])
         #expect(options.first?["value"] as? String == "shop main-5d6e7f8")
-        #expect(((options.first?["text"] as? [String: Any])?["text"] as? String)?.contains("promote to prod") == true)
+        #expect(
+            ((options.first?["text"] as? [String: Any])?["text"] as? String)?.contains(
+                "promotable from staging to prod") == true)
         #expect(options.contains { $0["value"] as? String == "shop main-9e9e9e9" })
 
         // A tag of another service, an environment the service lacks, someone not allowed: errors in the form.
@@ -85,6 +87,38 @@ struct DeployModalTests {
             await h.waitUntil {
                 h.slack.calls(method: "chat.postMessage").contains { $0.bodyText.contains(ActionID.approve) }
             })
+    }
+
+    @Test("the first tag offered is what the promotion gates allow, not a newer one that failed in staging")
+    func promotableFirst() async throws {
+        let h = try SlipwayHarness()
+        h.startServices()
+        _ = try await h.imageBuilt([
+            "repo": "nortinia-ltd/shop", "sha": "a1a1a1a1a1a1", "tag": "main-a1a1a1a", "env": "staging",
+        ])
+        let good = try #require(try h.latestDeploy("shop", "staging"))
+        #expect(await h.waitUntil(timeout: 20) { try h.deploy(good.id)?.state == .succeeded })
+        h.kubernetes.script(
+            namespace: SlipwayHarness.workloadNamespace("shop", "staging"), deployment: "shop",
+            outcome: .fail(.oomKilled))
+        _ = try await h.imageBuilt([
+            "repo": "nortinia-ltd/shop", "sha": "b2b2b2b2b2b2", "tag": "main-b2b2b2b", "env": "staging",
+        ])
+        let bad = try #require(try h.latestDeploy("shop", "staging"))
+        #expect(bad.id != good.id)
+        #expect(await h.waitUntil(timeout: 30) { try h.deploy(bad.id)?.state == .failed })
+
+        _ = try await h.command("/deploy")
+        #expect(await h.waitUntil { h.slack.views.openedViews.count == 1 })
+        let view = try #require(h.slack.views.openedViews.first)
+        let tagBlock = try #require((view["blocks"] as? [[String: Any]])?.first { $0["block_id"] as? String == "tag" })
+        let groups = try #require((tagBlock["element"] as? [String: Any])?["option_groups"] as? [[String: Any]])
+        let shop = try #require(groups.first { ($0["label"] as? [String: Any])?["text"] as? String == "shop" })
+        let options = try #require(shop["options"] as? [[String: Any]])
+        let texts = options.compactMap { ($0["text"] as? [String: Any])?["text"] as? String }
+        #expect(options.first?["value"] as? String == "shop main-a1a1a1a", "\(texts)")
+        #expect(texts.first?.contains("promotable from staging to prod") == true, "\(texts)")
+        #expect(!texts.contains { $0.contains("main-b2b2b2b") && $0.contains("promotable") }, "\(texts)")
     }
 
     @Test("an expired trigger tells the user what to type instead")

@@ -1,3 +1,9 @@
+extension Deploy {
+    /// Whether the deploy's failure reached the cluster, so on-call is alerted (and the page resolved later): its
+    /// commit was pushed, or a pre-deploy Job ran. A refused commit changed nothing.
+    public var failureReachedCluster: Bool { gitCommit != nil || failure?.cause == MigrationFailure.code }
+}
+
 /// A pre-deploy step (a migration Job) that failed or timed out: the deploy fails with it and the application's
 /// tag is not committed. Plain text; the Slack layer escapes it (log lines included).
 public struct MigrationFailure: Sendable, Hashable {
@@ -25,6 +31,8 @@ public struct MigrationFailure: Sendable, Hashable {
     /// Characters kept of each log line, so that 20 lines, the cause and the runbook link fit one Slack section.
     public static let maxLineLength = 100
     public static let code = "migration_failed"
+    /// The step's commit or reconcile request failed: nothing reached the cluster.
+    public static let notStartedCode = "migration_not_started"
     public static let runbook = "migration-failed.md"
 
     public init(step: String, job: String, kind: Kind, pod: String? = nil, logLines: [String] = []) {
@@ -63,6 +71,14 @@ public struct MigrationFailure: Sendable, Hashable {
 
     /// The failure as recorded on the deploy.
     public var record: FailureRecord {
-        FailureRecord(cause: Self.code, title: title, summary: summary, runbook: Self.runbook)
+        FailureRecord(
+            cause: reachedCluster ? Self.code : Self.notStartedCode, title: title, summary: summary,
+            runbook: Self.runbook)
+    }
+
+    /// Whether the step's Job ran (or was due to): the database may be half-migrated, so on-call is alerted.
+    public var reachedCluster: Bool {
+        if case .notStarted = kind { return false }
+        return true
     }
 }

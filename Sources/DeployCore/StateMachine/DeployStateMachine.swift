@@ -216,8 +216,7 @@ public struct DeployStateMachine: Sendable {
             next.failure = failure
             next.finishedAt = now
             actions = [.updateMessage]
-            // Only failures that reached the cluster need on-call: a refused commit changed nothing.
-            if deploy.state != .awaitingApproval && deploy.gitCommit != nil { actions.append(.alertOnCall) }
+            if deploy.state != .awaitingApproval && next.failureReachedCluster { actions.append(.alertOnCall) }
             why = "\(failure.cause): \(failure.title)"
 
         case .supersede(let newer):

@@ -148,6 +148,21 @@ extension DeployCoordinator {
         return outcome
     }
 
+    /// What `/deploy <service> <env>` without a tag would promote now, locks and freezes aside (they end): the
+    /// planner's decision for anyone allowed to deploy. For `/status` and the deploy form.
+    public func promotion(
+        service svc: ServiceEntry, environment env: EnvironmentEntry, now: Date, in r: any StoreReader
+    )
+        throws -> DeployDecision
+    {
+        var facts = try planningFacts(service: svc, environment: env, now: now, in: r)
+        facts.environment.deployers = ["*"]
+        facts.lock = nil
+        facts.freeze = nil
+        let request = DeployRequest(kind: .deploy, origin: .slashCommand, tag: nil, requestedBy: "*promotion*")
+        return planner.plan(request, facts: facts)
+    }
+
     /// What the planner needs to know about one environment, read in `r`.
     public func planningFacts(
         service svc: ServiceEntry, environment env: EnvironmentEntry, now: Date, in r: any StoreReader

@@ -132,7 +132,7 @@ public struct OutboxComposer: Sendable {
 
     /// Resolves the page of `failed` once `resolvedBy` succeeded.
     public func resolvePage(for failed: Deploy, resolvedBy: Deploy, now: Date) -> OutboxMessage? {
-        guard pagingEnabled, pages(failed), failed.gitCommit != nil else { return nil }
+        guard pagingEnabled, pages(failed), failed.failureReachedCluster else { return nil }
         return OutboxMessage(
             key: Self.resolveKey(deployId: failed.id), deployId: failed.id, target: .pageResolve,
             payload: OutboxPayload(deployId: failed.id).encoded(), orderingKey: "pd:\(failed.id)", createdAt: now)

@@ -28,6 +28,8 @@ public struct DeployModal: Sendable {
     let log: Log
     /// Tags offered per service.
     var tagsPerService = 10
+    /// Decides which tag each environment would promote now (the first choices of the tag menu).
+    var planning: DeployCoordinator?
 
     public init(store: any Store, catalog: Catalog, slack: SlackWebClient, names: SlashCommandNames, log: Log) {
         self.store = store
@@ -70,8 +72,12 @@ public struct DeployModal: Sendable {
     func view(for who: CommandInvocation) throws -> SlackView {
         let services = catalog.serviceNames
         let perService = max(3, min(tagsPerService, SlackView.maxOptions / max(1, services.count)))
-        let (records, images) = try store.read { r in
-            (try r.environments(), try services.map { try r.recentImages(service: $0, limit: perService) })
+        let now = planning?.clock() ?? Date()
+        let (promotable, images) = try store.read { r in
+            (
+                try promotableTags(now: now, in: r),
+                try services.map { try r.recentImages(service: $0, limit: perService) }
+            )
         }
         var groups: [SlackView.OptionGroup] = []
         for (service, built) in zip(services, images) {
@@ -81,14 +87,8 @@ public struct DeployModal: Sendable {
                 guard !options.contains(where: { $0.value == Self.tagValue(service, tag) }) else { return }
                 options.append(.init(text: "\(tag) · \(note)", value: Self.tagValue(service, tag)))
             }
-            // What another environment promotes from first: that is the usual next deploy.
-            for env in entry.environmentNames {
-                guard let source = entry.environments[env]?.promoteFrom,
-                    let record = records.first(where: { $0.service == service && $0.environment == source }),
-                    let tag = record.liveTag ?? record.currentTag
-                else { continue }
-                add(tag, "live in \(source), promote to \(env)")
-            }
+            // What the promotion gates allow now comes first: that is the usual next deploy.
+            for (env, source, tag) in promotable[service] ?? [] { add(tag, "promotable from \(source) to \(env)") }
             for image in built { add(image.tag, "built from \(image.sha.prefix(7))") }
             if !options.isEmpty { groups.append(.init(label: service, options: Array(options.prefix(perService)))) }
         }
@@ -133,6 +133,25 @@ public struct DeployModal: Sendable {
         return SlackView(
             kind: .modal, callbackId: Self.callbackId, title: "Deploy", submit: "Deploy", close: "Cancel",
             privateMetadata: String(decoding: metadata.bytes, as: UTF8.self), blocks: blocks)
+    }
+
+    /// Per service, the tag each environment with `promoteFrom` would promote now (the planner's choice: it
+    /// succeeded there, soaked, is known), environments in configuration order.
+    func promotableTags(now: Date, in r: any StoreReader) throws -> [String: [(
+        env: String, source: String, tag: String
+    )]] {
+        guard let planning else { return [:] }
+        var result: [String: [(env: String, source: String, tag: String)]] = [:]
+        for service in catalog.serviceNames {
+            guard let entry = catalog.services[service] else { continue }
+            for name in entry.environmentNames {
+                guard let env = entry.environments[name], let source = env.promoteFrom,
+                    case .create(let plan) = try planning.promotion(service: entry, environment: env, now: now, in: r)
+                else { continue }
+                result[service, default: []].append((name, source, plan.tag))
+            }
+        }
+        return result
     }
 
     /// A tag option's value: the service and the tag (neither holds a space).

@@ -40,12 +40,7 @@ extension StatusReport {
                 )
             }
             if let source = env.promoteFrom {
-                let request = DeployRequest(kind: .deploy, origin: .slashCommand, tag: nil, requestedBy: "*status*")
-                var open = facts
-                open.environment.deployers = ["*"]
-                open.lock = nil
-                open.freeze = nil
-                switch coordinator.planner.plan(request, facts: open) {
+                switch try coordinator.promotion(service: service, environment: env, now: now, in: r) {
                 case .create(let plan):
                     lines.append("⏩ Promotable now from `\(source)`: `\(e(plan.tag))`")
                 case .refuse(.alreadyCurrent(let tag, _)):
