@@ -22,13 +22,16 @@ public struct DeployRequestDetails: Sendable {
     public var approvalToken: String?
     /// `--skip-canary`: straight to the primary where a canary is configured.
     public var skipCanary: Bool
+    /// Why, when the requester said (the deploy form): audited with the deploy.
+    public var reason: String?
 
     public init(
         service: String, environment: String, requestedByName: String? = nil, channelId: String? = nil,
         channelName: String? = nil, responseURL: String? = nil, origin: String, sourceCommit: String? = nil,
         author: CommitAuthor? = nil, commitMessage: String? = nil, deployId: String? = nil,
-        approvalToken: String? = nil, skipCanary: Bool = false
+        approvalToken: String? = nil, skipCanary: Bool = false, reason: String? = nil
     ) {
+        self.reason = reason
         self.service = service
         self.environment = environment
         self.requestedByName = requestedByName
@@ -95,6 +98,12 @@ extension DeployCoordinator {
             let created = try create(
                 deploy, requiresApproval: plan.approvalsNeeded > 0, origin: details.origin,
                 approvalToken: details.approvalToken ?? Identifiers.approvalToken(), in: w)
+            if let reason = details.reason {
+                try w.append(
+                    AuditEvent(
+                        deployId: created.id, service: created.service, environment: created.environment,
+                        actor: request.requestedBy, action: "reason", detail: reason, origin: details.origin, at: now))
+            }
             if let reason = plan.emergencyReason {
                 try w.append(
                     AuditEvent(

@@ -73,92 +73,25 @@ public struct ImageBuiltEndpoint: Sendable {
             // Random values are drawn before the write: every webhook's write waits for the one before it.
             let newId = Identifiers.deployId(now: now)
             let approvalToken = env.autoDeploy ? Identifiers.approvalToken() : ""
-            let outcome = try coordinator.store.write { w -> (id: String, state: String, duplicate: Bool) in
-                let autoDeploy = env.autoDeploy
-                let retryOf: Deploy?
-                switch try Self.claim(
-                    key: key, deployId: autoDeploy ? newId : "", now: now,
-                    expiresAt: now.addingTimeInterval(policy.idempotencyWindowSeconds), in: w)
-                {
-                case .duplicate(let existing):
-                    let state =
-                        existing.isEmpty ? "recorded" : (try w.deploy(id: existing)?.state.rawValue ?? "unknown")
-                    return (existing, state, true)
-                case .new(let failed):
-                    retryOf = failed
-                }
-                try w.record(
-                    BuiltImage(
-                        service: service.name, repo: body.repo, sha: body.sha.lowercased(), tag: body.tag,
-                        image: body.image, author: author, message: body.message, builtAt: now))
-                guard autoDeploy else { return ("", "recorded", false) }
-                if let retryOf {
-                    try w.append(
-                        AuditEvent(
-                            deployId: newId, service: service.name, environment: env.name, actor: "ci",
-                            action: "retry",
-                            detail: "CI repeated the webhook after \(retryOf.id) failed before its commit "
-                                + "(\(retryOf.failure?.title ?? "failed")): a new attempt",
-                            origin: "ci", at: now))
-                }
-                // The planner decides: deploy, or record as held (freeze), blocked (lock, failed before) or
-                // already current.
-                let request = DeployRequest(kind: .deploy, origin: .ci, tag: body.tag, requestedBy: "ci")
-                let details = DeployRequestDetails(
-                    service: service.name, environment: env.name, origin: "ci", sourceCommit: body.sha.lowercased(),
-                    author: author, commitMessage: body.message, deployId: newId, approvalToken: approvalToken)
-                switch try coordinator.submit(request, details: details, in: w) {
-                case .created(let stored), .recorded(let stored, _):
-                    return (stored.id, stored.state.rawValue, false)
-                case .refused(let refusal):
-                    return (newId, "refused: \(refusal)", false)
-                }
-            }
-            if !outcome.duplicate { coordinator.signal() }
+            let outcome = try coordinator.imageBuilt(
+                BuiltImage(
+                    service: service.name, repo: body.repo, sha: body.sha.lowercased(), tag: body.tag,
+                    image: body.image, author: author, message: body.message, builtAt: now),
+                environment: env, key: key, expiresAt: now.addingTimeInterval(policy.idempotencyWindowSeconds),
+                deployId: newId, approvalToken: approvalToken)
             var json = JSONWriter(capacity: 128)
             json.beginObject()
             json.key("deployId")
-            if outcome.id.isEmpty { json.null() } else { json.string(outcome.id) }
+            if outcome.deployId.isEmpty { json.null() } else { json.string(outcome.deployId) }
             json.field("duplicate", outcome.duplicate)
             json.field("env", env.name)
             json.field("service", service.name)
             json.field("state", outcome.state)
             json.endObject()
-            return .json(outcome.duplicate || outcome.id.isEmpty ? 200 : 202, json.bytes)
+            return .json(outcome.duplicate || outcome.deployId.isEmpty ? 200 : 202, json.bytes)
         } catch {
             return .jsonError(503, "could not record the image right now (\(error)); retry with the same body")
         }
-    }
-
-    /// What the idempotency key says about a webhook.
-    enum Claim {
-        /// A repeat: answer with this deploy id (empty when the image was only recorded).
-        case duplicate(String)
-        /// A new attempt; `retryOf` is the earlier attempt that failed before its commit, if any.
-        case new(retryOf: Deploy?)
-    }
-
-    /// Most attempts one `repo:sha:env` gets within the idempotency window after failures before a commit.
-    static let maxAttempts = 10
-
-    /// Records `deployId` under `key` unless the key is taken; a key taken by a deploy that failed before its
-    /// commit is followed to the next attempt's key (`<key>#after:<failed id>`), so each retry claims its own key
-    /// and concurrent repeats of a retry still get one deploy.
-    static func claim(key: String, deployId: String, now: Date, expiresAt: Date, in w: any StoreWriter) throws
-        -> Claim
-    {
-        var key = key
-        var failed: Deploy?
-        for _ in 0..<maxAttempts {
-            guard let existing = try w.rememberIdempotent(key: key, deployId: deployId, now: now, expiresAt: expiresAt)
-            else { return .new(retryOf: failed) }
-            guard !existing.isEmpty, let earlier = try w.deploy(id: existing), earlier.failedBeforeCommit else {
-                return .duplicate(existing)
-            }
-            failed = earlier
-            key = "\(key)#after:\(existing)"
-        }
-        return .duplicate(failed?.id ?? "")
     }
 
     struct FieldError: Error {

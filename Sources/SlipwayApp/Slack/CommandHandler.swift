@@ -13,6 +13,8 @@ public struct CommandInvocation: Sendable {
     public var responseURL: String?
     /// `--skip-canary` was given (approvers only).
     public var skipCanary = false
+    /// Why (the deploy form's reason), audited with the deploy it creates.
+    public var reason: String?
 
     public init(
         userId: String, userName: String? = nil, channelId: String? = nil, channelName: String? = nil,
@@ -135,7 +137,7 @@ public struct CommandHandler: Sendable {
         let details = DeployRequestDetails(
             service: svc.name, environment: env.name, requestedByName: who.userName, channelId: who.channelId,
             channelName: who.channelName, responseURL: who.responseURL, origin: origin(who),
-            skipCanary: who.skipCanary)
+            skipCanary: who.skipCanary, reason: who.reason)
         switch try coordinator.submit(request, details: details) {
         case .refused(let refusal):
             throw Refusal(message: refusal.slackText(service: svc.name, environment: env.name, names: names))

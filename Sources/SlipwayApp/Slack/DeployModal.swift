@@ -200,10 +200,10 @@ public struct DeployModal: Sendable {
         let reason = submission.value(block: Field.reason, action: Field.reason)
         let metadata =
             (try? JSONSerialization.jsonObject(with: Data(submission.privateMetadata.utf8))) as? [String: String] ?? [:]
-        let who = CommandInvocation(
+        var who = CommandInvocation(
             userId: payload.user.id, userName: payload.user.username, channelId: metadata["channel"],
             channelName: metadata["channelName"], responseURL: nil)
-        let started = commands.coordinator.clock()
+        who.reason = reason
         let reply: SlackMessage
         do {
             // The typed command's own path: `/deploy <service> <env> [tag]`.
@@ -222,44 +222,17 @@ public struct DeployModal: Sendable {
                 Field.environment: "Slipway could not record that right now (\(error)). Nothing was changed; try again."
             ])
         }
-        confirm(
-            reply, reason: reason, service: service, environment: environment, since: started, who: who,
-            commands: commands)
+        confirm(reply, reason: reason, who: who, commands: commands)
         return HTTPResponse(status: 200)
     }
 
-    /// Records the reason with the new deploy and tells the user, in the channel they typed `/deploy` in, what the
-    /// typed command would have answered.
-    private func confirm(
-        _ reply: SlackMessage, reason: String?, service: String, environment: String, since: Date,
-        who: CommandInvocation, commands: CommandHandler
-    ) {
-        let coordinator = commands.coordinator
-        let now = coordinator.clock()
+    /// Tells the user, in the channel they typed `/deploy` in, what the typed command would have answered.
+    private func confirm(_ reply: SlackMessage, reason: String?, who: CommandInvocation, commands: CommandHandler) {
+        guard let channel = who.channelId else { return }
         var text = reply.text
         if let reason { text += "\nReason: “\(SlackText.escape(reason))”" }
-        _ = try? coordinator.store.write { w in
-            let created = try w.recentDeploys(service: service, environment: environment, limit: 5).first {
-                // The store keeps milliseconds: allow for the rounding.
-                $0.requestedBy == who.userId && $0.createdAt >= since.addingTimeInterval(-1)
-            }
-            if let reason, let created {
-                try w.append(
-                    AuditEvent(
-                        deployId: created.id, service: service, environment: environment, actor: who.userId,
-                        action: "reason", detail: reason, origin: "slack:deploy-form", at: now))
-            }
-            if let channel = who.channelId {
-                let message = SlackMessage(text: text, blocks: [])
-                try w.enqueue(
-                    OutboxMessage(
-                        key: "form:\(created?.id ?? UUID().uuidString)", deployId: created?.id,
-                        target: .ephemeralMessage,
-                        payload: OutboxPayload(user: who.userId, channel: channel, message: message).encoded(),
-                        createdAt: now))
-            }
-        }
-        coordinator.outboxAvailable.signal()
+        try? commands.coordinator.tell(
+            who.userId, in: channel, SlackMessage(text: text, blocks: []), key: "form:\(UUID().uuidString)")
     }
 
     /// Modal errors are plain text: no mrkdwn quotes or entities.

@@ -63,7 +63,8 @@ public struct InteractionHandler: Sendable {
                 return try rollback(payload, deployId: action.value ?? "", user: user)
             case ActionID.verificationPass, ActionID.verificationRollback:
                 let pass = action.actionId == ActionID.verificationPass
-                return reply(payload, try decideVerification(deployId: action.value ?? "", pass: pass, user: user))
+                return reply(
+                    payload, try coordinator.decideVerification(deployId: action.value ?? "", pass: pass, user: user))
             default:
                 return reply(
                     payload, "This button has expired. Run the command again, e.g. `\(commands.names.status)`.")
@@ -82,79 +83,26 @@ public struct InteractionHandler: Sendable {
     private func decide(_ payload: InteractionPayload, token: String, approve: Bool, user: String) throws
         -> SlackMessage
     {
-        let now = coordinator.clock()
-        var progress: String?
         // Group membership is looked up before the transaction (it may call Slack).
-        let approvers = try coordinator.store.read { r in try r.deploy(approvalToken: token) }.flatMap {
-            coordinator.catalog.services[$0.service]?.environments[$0.environment]?.approvers
-        }
+        let approvers = try coordinator.approvers(ofRequestWithToken: token)
         let membership = approvers.map { isGroupMember(user, of: $0) } ?? (member: false, problems: [])
-        let inGroup = membership.member
-        let outcome = try coordinator.store.write { w -> Result<Deploy, CommandHandler.Refusal> in
-            progress = nil
-            guard let deploy = try w.deploy(approvalToken: token) else {
-                return .failure(.init(message: "This button has expired: Slipway has no pending request for it."))
-            }
-            guard let env = coordinator.catalog.services[deploy.service]?.environments[deploy.environment] else {
-                return .failure(.init(message: "`\(deploy.service)/\(deploy.environment)` is no longer configured."))
-            }
-            let earlier = try w.auditEvents(deployId: deploy.id).filter { $0.action == "approved-by" }.map(\.actor)
-            let click = ApprovalClick(
-                approve: approve, user: user, inApproverGroup: inGroup, earlierApprovers: earlier)
-            switch coordinator.planner.decide(click, on: deploy, environment: env, now: now) {
-            case .refuse(let refusal):
-                return .failure(
-                    .init(message: Self.text(refusal, deploy: deploy, problems: membership.problems)))
-            case .expire:
-                // The coordinator updates the request's message (buttons gone, why shown).
-                _ = try coordinator.apply(.expireApproval, to: deploy, actor: "slipway", in: w)
-                return .failure(
-                    .init(message: "This approval request expired; ask the requester to run the command again."))
-            case .progress(let have, let needed):
-                try w.append(
-                    AuditEvent(
-                        deployId: deploy.id, service: deploy.service, environment: deploy.environment, actor: user,
-                        action: "approved-by", detail: "\(have) of \(needed)", at: now))
-                let progressed = try coordinator.apply(
-                    .approvalProgress(by: user, have: have, needed: needed), to: deploy, actor: user, in: w)
-                if coordinator.outbox.approvalResponseURL(for: deploy) == nil {
-                    try w.enqueue(coordinator.outbox.approvalProgress(for: progressed, have: have, now: now))
-                } else {
-                    var message = renderer.approvalRequest(
-                        for: progressed, approvers: env.approvers, needed: needed, approvedBy: earlier + [user])
-                    message.replaceOriginal = true
-                    if let m = replaceOriginal(payload, message, key: "\(deploy.id):approval:\(have)") {
-                        try w.enqueue(m)
-                    }
-                }
-                progress =
-                    "✅ Your approval is recorded: \(have) of \(needed) approvals. Waiting for \(needed - have) more."
-                return .success(progressed)
-            case .approve:
-                try w.append(
-                    AuditEvent(
-                        deployId: deploy.id, service: deploy.service, environment: deploy.environment, actor: user,
-                        action: "approved-by", detail: "\(Set(earlier).count + 1) of \(Set(earlier).count + 1)",
-                        at: now))
-            case .deny:
-                break
-            }
-            let decided = try coordinator.apply(
-                approve ? .approve(by: user) : .deny(by: user), to: deploy, actor: user, in: w)
-            // A request that is the deploy's own message is edited by the coordinator's update instead.
-            if coordinator.outbox.approvalResponseURL(for: deploy) != nil,
-                let m = replaceOriginal(payload, renderer.approvalDecided(for: decided), key: "\(deploy.id):decided")
-            {
-                try w.enqueue(m)
-            }
-            return .success(decided)
-        }
-        coordinator.signal()
-        switch outcome {
-        case .failure(let refusal):
-            return reply(payload, refusal.message)
-        case .success(let deploy):
-            if let progress { return reply(payload, progress) }
+        switch try coordinator.click(
+            token: token, approve: approve, user: user, inApproverGroup: membership.member,
+            responseURL: payload.responseURL)
+        {
+        case .unknownToken:
+            return reply(payload, "This button has expired: Slipway has no pending request for it.")
+        case .notConfigured(let deploy):
+            return reply(payload, "`\(deploy.service)/\(deploy.environment)` is no longer configured.")
+        case .refused(let refusal, let deploy):
+            return reply(payload, Self.text(refusal, deploy: deploy, problems: membership.problems))
+        case .expired:
+            return reply(payload, "This approval request expired; ask the requester to run the command again.")
+        case .progress(_, let have, let needed):
+            return reply(
+                payload,
+                "✅ Your approval is recorded: \(have) of \(needed) approvals. Waiting for \(needed - have) more.")
+        case .decided(let deploy):
             return SlackMessage(text: DeployMessageRenderer.plain(renderer.approvalDecided(for: deploy).text))
         }
     }
@@ -181,7 +129,7 @@ public struct InteractionHandler: Sendable {
     }
 
     private func rollback(_ payload: InteractionPayload, deployId: String, user: String) throws -> SlackMessage {
-        guard let failed = try coordinator.store.read({ r in try r.deploy(id: deployId) }) else {
+        guard let failed = try coordinator.deploy(id: deployId) else {
             return reply(payload, "This button has expired: Slipway has no record of that deploy.")
         }
         let who = CommandInvocation(
@@ -214,23 +162,8 @@ public struct InteractionHandler: Sendable {
         let message = SlackMessage(text: text, blocks: [], responseType: .ephemeral, replaceOriginal: false)
         if let url = payload.responseURL {
             let key = "click:\(payload.triggerId ?? payload.firstAction?.actionTs ?? UUID().uuidString)"
-            _ = try? coordinator.store.write { w in
-                try w.enqueue(
-                    OutboxMessage(
-                        key: key, deployId: nil, target: .response(ResponseURL(url)),
-                        payload: OutboxPayload(message: message).encoded(), createdAt: coordinator.clock()))
-            }
-            coordinator.outboxAvailable.signal()
+            try? coordinator.respond(message, to: url, key: key)
         }
         return message
-    }
-
-    private func replaceOriginal(_ payload: InteractionPayload, _ message: SlackMessage, key: String) -> OutboxMessage?
-    {
-        let now = coordinator.clock()
-        guard let url = payload.responseURL else { return nil }
-        return OutboxMessage(
-            key: key, deployId: nil, target: .response(ResponseURL(url)),
-            payload: OutboxPayload(message: message).encoded(), createdAt: now)
     }
 }

@@ -3,14 +3,13 @@ import Foundation
 import SlipwaySlack
 import SlipwayStore
 
-extension InteractionHandler {
+extension DeployCoordinator {
     /// An approver's answer to an inconclusive verification: "Treat as passed" records the deploy as verified and
     /// green; "Roll back" fails it and commits the last verified (else last good) tag at once — the approver's click
     /// is the approval.
     /// - Returns: The reply to the clicker.
-    func decideVerification(deployId: String, pass: Bool, user: String) throws -> String {
-        let catalog = coordinator.catalog
-        let outcome = try coordinator.store.write { w -> String in
+    public func decideVerification(deployId: String, pass: Bool, user: String) throws -> String {
+        let outcome = try store.write { w -> String in
             guard let deploy = try w.deploy(id: deployId) else {
                 return "This button has expired: Slipway has no record of that deploy."
             }
@@ -26,33 +25,33 @@ extension InteractionHandler {
                 return
                     "This verification is no longer waiting for a decision (the deploy is \(deploy.state.label)); nothing changed."
             }
-            let now = coordinator.clock()
+            let now = clock()
             record.decidedBy = user
             record.decidedAt = now
             if pass {
                 record.verdict = .treatedAsPassed
-                let stored = try coordinator.apply(.verification(record), to: deploy, actor: user, in: w)
+                let stored = try apply(.verification(record), to: deploy, actor: user, in: w)
                 if stored.isCanaryPhase {
-                    try coordinator.apply(
+                    try apply(
                         .canaryPassed(summary: "treated as passed by <@\(user)>"), to: stored, actor: user, in: w)
                     return "The canary of `\(deploy.target)` is treated as passed; committing the primary."
                 }
-                try coordinator.apply(.stable, to: stored, actor: user, in: w)
+                try apply(.stable, to: stored, actor: user, in: w)
                 return
                     "Recorded `\(SlackText.escape(deploy.targetTag))` as verified in `\(deploy.target)`; the inconclusive checks were treated as passed."
             }
             record.verdict = .failed
             if deploy.isCanaryPhase {
                 // The verification monitor fails it and sets the canary back; the primary is not touched.
-                try coordinator.apply(.verification(record), to: deploy, actor: user, in: w)
+                try apply(.verification(record), to: deploy, actor: user, in: w)
                 return "Failing the canary of `\(deploy.target)` and setting it back to the primary's tag."
             }
-            let stored = try coordinator.apply(.verification(record), to: deploy, actor: user, in: w)
+            let stored = try apply(.verification(record), to: deploy, actor: user, in: w)
             let failure = FailureRecord(
                 cause: "verification_inconclusive",
                 title: "Verification inconclusive; rolled back by decision of <@\(user)>",
                 summary: "Values over the window:\n" + record.valuesText, runbook: "verification-failed.md")
-            let failed = try coordinator.apply(.fail(failure), to: stored, actor: user, in: w)
+            let failed = try apply(.fail(failure), to: stored, actor: user, in: w)
             if env.autoRollback { return "Rolling `\(deploy.target)` back to its last verified tag." }
             let history = try w.deploys(
                 service: deploy.service, environment: deploy.environment, state: .succeeded, limit: 50)
@@ -71,11 +70,11 @@ extension InteractionHandler {
                 id: Identifiers.deployId(), service: deploy.service, environment: deploy.environment, kind: .rollback,
                 source: .slack, targetTag: tag, previousTag: deploy.targetTag, requestedBy: user,
                 channelId: deploy.channelId, channelName: deploy.channelName, createdAt: now)
-            let created = try coordinator.create(
+            let created = try create(
                 rollback, requiresApproval: false, origin: "verification-rollback:\(deploy.id)", in: w)
             return "Rolling `\(deploy.target)` back to `\(SlackText.escape(tag))` (`\(created.id)`)."
         }
-        coordinator.signal()
+        signal()
         return outcome
     }
 }
