@@ -31,8 +31,6 @@ public final class RolloutMonitor: Service {
     let log: Log
     /// Seconds between polls while a Deployment of a watched deploy is rolling out.
     public let rolloutPollInterval: Double
-    /// Seconds between store checks for newly pushed deploys.
-    public let pushCheckInterval: Double
     /// The image each deploy's commit produces (a registry mirror's `newName`), which the watch expects.
     let producedImages: ProducedImages
     /// Deploys Flux was asked to reconcile.
@@ -51,12 +49,11 @@ public final class RolloutMonitor: Service {
     ///   - client: The top-level `kubernetes` cluster's client (environments without `cluster`); nil when every
     ///     environment names a cluster of `clusters`.
     ///   - rolloutPollInterval: Poll interval while a rollout is in progress; default `min(1, pollIntervalSeconds)`.
-    ///   - pushCheckInterval: How often the store is checked for newly pushed deploys between polls.
     ///   - clusters: The named clusters' clients (`clusters.<name>`), each polled on its own.
     ///   - health: Where unreachable clusters are recorded.
     public init(
         coordinator: DeployCoordinator, client: KubernetesClient?, policy: DeployPolicy, branch: String, wake: Wakeup,
-        log: Log, rolloutPollInterval: Double? = nil, pushCheckInterval: Double = 0.25,
+        log: Log, rolloutPollInterval: Double? = nil,
         clusters: [String: KubernetesClient] = [:], health: ClusterHealth = ClusterHealth(),
         producedImages: ProducedImages = ProducedImages()
     ) {
@@ -81,7 +78,6 @@ public final class RolloutMonitor: Service {
         self.wake = wake
         self.log = log.with(["component": "rollout-monitor"])
         self.rolloutPollInterval = min(rolloutPollInterval ?? 1, policy.pollIntervalSeconds)
-        self.pushCheckInterval = max(0.01, pushCheckInterval)
     }
 
     /// Kubernetes API calls made so far, all clusters together (for the benchmark).
@@ -320,10 +316,5 @@ public final class RolloutMonitor: Service {
             seen.withLock { _ = $0.remove(deploy.pushKey) }
         }
         return current
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
