@@ -136,7 +136,7 @@ public struct DeployStateMachine: Sendable {
             next.approval?.decidedAt = now
             next.approval?.approved = false
             next.state = .cancelled
-            next.note = "denied by <@\(user)>"
+            next.note = "denied"  // Slack names who from `approval.decidedBy`
             next.finishedAt = now
             actions = [.updateMessage]
             why = "denied by \(user)"
@@ -327,7 +327,7 @@ public struct DeployStateMachine: Sendable {
         guard deploy.state == .awaitingApproval, let approval = deploy.approval else {
             if let decided = deploy.approval?.decidedBy, let approved = deploy.approval?.approved {
                 throw TransitionError(
-                    "This request was already \(approved ? "approved" : "denied") by <@\(decided)>; nothing changed.")
+                    "This request was already \(approved ? "approved" : "denied") (by \(decided)); nothing changed.")
             }
             throw TransitionError("This request is no longer waiting for approval (it is \(deploy.state.label)).")
         }

@@ -144,7 +144,7 @@ public struct CommandHandler: Sendable {
         case .created(let deploy):
             return accepted(deploy, verb: request.kind == .rollback ? "Rolling back" : "Deploying")
         case .recorded(let deploy, _):
-            return .ephemeral("`\(deploy.service)/\(deploy.environment)`: \(deploy.note ?? deploy.state.label)")
+            return .ephemeral("`\(deploy.service)/\(deploy.environment)`: \(deploy.noteText ?? deploy.state.label)")
         }
     }
 

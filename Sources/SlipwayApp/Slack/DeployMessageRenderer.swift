@@ -91,8 +91,8 @@ public struct DeployMessageRenderer: Sendable {
             blocks.append(contentsOf: failureBlocks(failure, deploy: deploy, context: context))
         }
         blocks.append(contentsOf: verificationBlocks(deploy))
-        if let note = deploy.note {
-            blocks.append(.context([noteText(note)]))
+        if let note = deploy.noteText {
+            blocks.append(.context([note]))
         }
         blocks.append(
             .context(["Deploy `\(deploy.id)`" + (deploy.gitCommit.map { " · GitOps commit `\($0.prefix(12))`" } ?? "")])
@@ -176,8 +176,8 @@ public struct DeployMessageRenderer: Sendable {
         }
         var text =
             "\(decision): \(deploy.kind.rawValue) *\(e(deploy.service))* to *\(e(deploy.environment))* `\(e(deploy.targetTag))`."
-        if deploy.state == .superseded || deploy.approval?.decidedBy == nil, let note = deploy.note {
-            text += " (\(noteText(note)))"
+        if deploy.state == .superseded || deploy.approval?.decidedBy == nil, let note = deploy.noteText {
+            text += " (\(note))"
         }
         return SlackMessage(
             text: Self.plain(text), blocks: [.section(text)], responseType: .inChannel, replaceOriginal: true)
@@ -228,8 +228,6 @@ public struct DeployMessageRenderer: Sendable {
     }
 
     /// Notes are written by Slipway but may quote user text, which is escaped where it was composed.
-    private func noteText(_ note: String) -> String { note }
-
     /// "4m 12s", "38s", "1h 02m".
     public static func duration(_ seconds: Double) -> String {
         let s = max(0, Int(seconds.rounded()))

@@ -140,7 +140,7 @@ public struct StatusReport: Sendable {
                 if let failure = deploy.failure {
                     line += "\n      ↳ \(e(failure.title)): \(e(String(failure.summary.prefix(300))))"
                 }
-                if let note = deploy.note { line += "\n      ↳ \(note)" }
+                if let note = deploy.noteText { line += "\n      ↳ \(note)" }
                 text += line
             }
             blocks.append(.section(SlackText.truncate(text, to: BlockKitLimits.sectionText)))
