@@ -125,7 +125,10 @@ public struct ThreadLog: Sendable {
             return [("failed", text)]
         case .cancelled, .superseded, .rolledBack, .blocked:
             return [
-                (deploy.state.rawValue, "⚪️ \(deploy.state.label.capitalized)" + (deploy.noteText.map { ": \($0)" } ?? ""))
+                (
+                    deploy.state.rawValue,
+                    "⚪️ \(deploy.state.label.capitalized)" + (deploy.noteText.map { ": \($0)" } ?? "")
+                )
             ]
         case .held:
             return [("held", "⏸️ Held" + (deploy.note.map { ": \($0)" } ?? ""))]
