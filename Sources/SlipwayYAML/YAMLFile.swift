@@ -117,19 +117,21 @@ public struct YAMLFile: Sendable, Hashable {
         return nil
     }
 
-    /// The start of line `line` (1-based) and the end of its content (before `\n` or `\r\n`), as byte offsets.
+    /// The start of line `line` (1-based) and the end of its content (before its break), as byte offsets. Lines
+    /// are counted as libyaml counts them (its marks name them): a break is `\r\n`, `\n` or a lone `\r`.
     public func lineBounds(_ line: Int) -> (start: Int, contentEnd: Int, end: Int)? {
         var current = 1
         var start = 0
         var index = 0
         while index < bytes.count {
-            if bytes[index] == 0x0A {
-                if current == line {
-                    let contentEnd = index > start && bytes[index - 1] == 0x0D ? index - 1 : index
-                    return (start, contentEnd, index + 1)
-                }
+            let byte = bytes[index]
+            if byte == 0x0A || byte == 0x0D {
+                let end = byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A ? index + 2 : index + 1
+                if current == line { return (start, index, end) }
                 current += 1
-                start = index + 1
+                start = end
+                index = end
+                continue
             }
             index += 1
         }

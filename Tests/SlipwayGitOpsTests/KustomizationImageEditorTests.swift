@@ -141,6 +141,15 @@ struct KustomizationImageEditorTests {
         #expect(try editor.currentTag(in: text, image: shop) == nil)
     }
 
+    /// YAML (and libyaml's line numbers) also break lines at a lone `\r`; the new line goes after the entry's line,
+    /// not after the next `\n` (found by the kustomization-editor fuzz target).
+    @Test func insertsAfterAnEntryEndingInALoneCarriageReturn() throws {
+        let text = "images:\r- name: nginx\r\r"
+        let edit = try editor.settingTag("main-f00dfee", image: "nginx", in: text)
+        #expect(edit.text == "images:\r- name: nginx\r  newTag: main-f00dfee\n\r")
+        #expect(try editor.currentTag(in: edit.text, image: "nginx") == "main-f00dfee")
+    }
+
     @Test func insertsIntoALastLineWithoutNewline() throws {
         let text = "resources:\r\n- a.yaml\r\nimages:\r\n- name: \"ghcr.io/nortinia-ltd/shop\""
         let edit = try editor.settingTag("main-5d6e7f8", image: shop, in: text)

@@ -131,9 +131,23 @@ enum KustomizationProperties {
     /// Lines split at LF bytes (a String splits by Characters, and "\r\n" is one Character), without their CR: a
     /// line added after a last line that had no line break gives that line a CRLF break, which is not a change of
     /// its content.
+    /// The lines of `text` as YAML counts them: a break is `\r\n`, `\n` or a lone `\r`.
     static func lines(_ text: String) -> [ArraySlice<UInt8>] {
-        Array(text.utf8).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
-            line.last == UInt8(ascii: "\r") ? line.dropLast() : line
+        let bytes = Array(text.utf8)
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == 0x0A || byte == 0x0D else {
+                index += 1
+                continue
+            }
+            lines.append(bytes[start..<index])
+            index += byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A ? 2 : 1
+            start = index
         }
+        lines.append(bytes[start..<bytes.count])
+        return lines
     }
 }
