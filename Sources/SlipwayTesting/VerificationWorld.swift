@@ -38,10 +38,11 @@ public final class VerificationWorld: Sendable {
     ///   - canary: The environment's `canary` section, if any.
     ///   - stabilityWindowSeconds: `policy.stabilityWindowSeconds` (the verification window).
     ///   - intervalSeconds: `verify.intervalSeconds`.
+    ///   - approvers: The environment's `approvers`, when not the harness's.
     public init(
         environment: String = "staging", checks: [[String: Any]] = VerificationWorld.defaultChecks,
         autoRollback: Bool = false, canary: [String: Any]? = nil, stabilityWindowSeconds: Double = 3,
-        intervalSeconds: Double = 1, databaseURL: String? = nil
+        intervalSeconds: Double = 1, databaseURL: String? = nil, approvers: [String]? = nil
     ) async throws {
         self.environment = environment
         metrics = try MetricsEndpoint()
@@ -62,6 +63,7 @@ public final class VerificationWorld: Sendable {
                 env["verify"] = ["intervalSeconds": intervalSeconds, "failureLimit": 1, "checks": checks]
                 if autoRollback { env["autoRollback"] = true }
                 if let canary { env["canary"] = canary }
+                if let approvers { env["approvers"] = approvers }
                 envs[environment] = env
                 shop["environments"] = envs
                 services["shop"] = shop

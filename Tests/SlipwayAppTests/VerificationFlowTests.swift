@@ -140,15 +140,17 @@ struct VerificationFlowTests {
         #expect(lock?.reason.contains("automatic rollback of `main-badbad1`") == true)
     }
 
-    @Test("no data at the end of the window: approvers get Treat as passed / Roll back, others are refused")
+    @Test("no data at the end of the window: approvers (a user group's members too) decide; others are refused")
     func inconclusive() async throws {
-        let world = try await VerificationWorld(checks: [
-            [
-                "name": "error ratio",
-                "prometheus": ["query": #"sum(rate(no_such_metric_total{track="$track"}[3s]))"#, "max": 0.01],
-            ]
-        ])
+        let world = try await VerificationWorld(
+            checks: [
+                [
+                    "name": "error ratio",
+                    "prometheus": ["query": #"sum(rate(no_such_metric_total{track="$track"}[3s]))"#, "max": 0.01],
+                ]
+            ], approvers: ["U0DANA", "S0SRE"])
         let h = world.harness
+        h.slack.setUsergroup("S0SRE", members: ["U0SRE1"])
         h.startServices()
         _ = try await h.reply("/deploy shop staging main-1a2b3c4")
         let deploy = try #require(try h.latestDeploy("shop", "staging"))
@@ -163,13 +165,14 @@ struct VerificationFlowTests {
         let outsider = try await h.click(actionId: ActionID.verificationPass, value: deploy.id, user: "U0MALLORY")
         #expect(outsider.bodyText.contains("Only approvers"), "\(outsider.bodyText)")
         #expect(try h.deploy(deploy.id)?.state == .verifying)
-        let decided = try await h.click(actionId: ActionID.verificationPass, value: deploy.id, user: "U0DANA")
+        // U0SRE1 is not listed, but is a member of the approver group S0SRE.
+        let decided = try await h.click(actionId: ActionID.verificationPass, value: deploy.id, user: "U0SRE1")
         #expect(decided.bodyText.contains("as verified"), "\(decided.bodyText)")
         let stored = try #require(try h.deploy(deploy.id))
         #expect(stored.state == .succeeded)
         #expect(stored.isVerified)
         #expect(stored.verification?.verdict == .treatedAsPassed)
-        #expect(stored.verification?.decidedBy == "U0DANA")
+        #expect(stored.verification?.decidedBy == "U0SRE1")
     }
 }
 

@@ -63,8 +63,16 @@ public struct InteractionHandler: Sendable {
                 return try rollback(payload, deployId: action.value ?? "", user: user)
             case ActionID.verificationPass, ActionID.verificationRollback:
                 let pass = action.actionId == ActionID.verificationPass
+                let deployId = action.value ?? ""
+                // Group membership is looked up before the transaction (it may call Slack).
+                let approvers = try coordinator.deploy(id: deployId).flatMap {
+                    coordinator.catalog.services[$0.service]?.environments[$0.environment]?.approvers
+                }
+                let inGroup = approvers.map { isGroupMember(user, of: $0).member } ?? false
                 return reply(
-                    payload, try coordinator.decideVerification(deployId: action.value ?? "", pass: pass, user: user))
+                    payload,
+                    try coordinator.decideVerification(
+                        deployId: deployId, pass: pass, user: user, inApproverGroup: inGroup))
             default:
                 return reply(
                     payload, "This button has expired. Run the command again, e.g. `\(commands.names.status)`.")

@@ -7,8 +7,11 @@ extension DeployCoordinator {
     /// An approver's answer to an inconclusive verification: "Treat as passed" records the deploy as verified and
     /// green; "Roll back" fails it and commits the last verified (else last good) tag at once — the approver's click
     /// is the approval.
+    /// - Parameter inApproverGroup: Whether `user` belongs to a user group among the approvers (looked up before).
     /// - Returns: The reply to the clicker.
-    public func decideVerification(deployId: String, pass: Bool, user: String) throws -> String {
+    public func decideVerification(deployId: String, pass: Bool, user: String, inApproverGroup: Bool = false)
+        throws -> String
+    {
         let outcome = try store.write { w -> String in
             guard let deploy = try w.deploy(id: deployId) else {
                 return "This button has expired: Slipway has no record of that deploy."
@@ -16,10 +19,12 @@ extension DeployCoordinator {
             guard let env = catalog.services[deploy.service]?.environments[deploy.environment] else {
                 return "`\(deploy.service)/\(deploy.environment)` is no longer configured."
             }
-            guard env.mayApprove(user, requestedBy: deploy.requestedBy) else {
+            guard
+                env.mayApprove(user, requestedBy: deploy.requestedBy) || (inApproverGroup && user != deploy.requestedBy)
+            else {
                 return user == deploy.requestedBy
                     ? "You requested this deploy, so another approver must decide."
-                    : "Only approvers of `\(deploy.service)/\(deploy.environment)` decide an inconclusive verification. Approvers: \(env.approvers.map { SlackText.mention(userId: $0) }.joined(separator: ", "))."
+                    : "Only approvers of `\(deploy.service)/\(deploy.environment)` decide an inconclusive verification. Approvers: \(env.approvers.map(SlackText.approverMention).joined(separator: ", "))."
             }
             guard deploy.state == .verifying, var record = deploy.verification, record.verdict == .inconclusive else {
                 return
