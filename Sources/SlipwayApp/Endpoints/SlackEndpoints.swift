@@ -39,6 +39,20 @@ public struct SlackEndpoints: Sendable {
         return replays.firstSighting(signature: signature, timestamp: timestamp)
     }
 
+    /// Runs a handler for a verified request so that its first store write also records the signature (a replay
+    /// sent to another replica then changes nothing), and answers "already handled" if the store knew it.
+    private func handlingOnce(_ request: HTTPRequest, _ handle: () -> HTTPResponse) -> HTTPResponse {
+        guard let signature = request.headers[SlackRequestVerifier.signatureHeader],
+            let timestamp = request.headers[SlackRequestVerifier.timestampHeader].flatMap({ Int64($0) })
+        else { return handle() }
+        let now = replays.nowSeconds
+        let ledger = SlackRequestLedger(
+            signature: signature, now: Date(timeIntervalSince1970: Double(now)),
+            expiresAt: Date(timeIntervalSince1970: Double(max(timestamp, now) + replays.windowSeconds)))
+        let response = ledger.handling(handle)
+        return ledger.replayed ? Self.replayReply : response
+    }
+
     /// Slash commands: 401 for a bad signature, otherwise always 200 with a Slack message.
     public func command(_ request: HTTPRequest) -> HTTPResponse {
         do {
@@ -70,7 +84,9 @@ public struct SlackEndpoints: Sendable {
         let who = CommandInvocation(
             userId: payload.userId, userName: payload.userName, channelId: payload.channelId,
             channelName: payload.channelName, responseURL: Self.usableResponseURL(payload.responseURL))
-        return .json(200, commands.handle(command: payload.command, text: payload.text, from: who).jsonBytes())
+        return handlingOnce(request) {
+            .json(200, commands.handle(command: payload.command, text: payload.text, from: who).jsonBytes())
+        }
     }
 
     /// Button clicks (`payload=` JSON). 400 for a malformed payload; app-level problems are ephemeral replies.
@@ -92,8 +108,7 @@ public struct SlackEndpoints: Sendable {
         } catch {
             return Self.rejected(error)
         }
-        let reply = interactions.handle(payload)
-        return .json(200, reply.jsonBytes())
+        return handlingOnce(request) { .json(200, interactions.handle(payload).jsonBytes()) }
     }
 
     /// Only http(s) response URLs are used; `slipway try` sends a placeholder that must not be posted to.
