@@ -91,7 +91,36 @@ enum Bench {
         print("signed /status handled in-process: \(Int(ackNanos)) ns per request (\(acks) requests, one thread)")
         print("  signed ssl_check (the signature check alone, same body): \(Int(checkNanos)) ns")
         print("  baseline: HMAC-SHA256 of the same body alone \(Int(hmacNanos)) ns; ratio \(fmt(ackNanos / hmacNanos))×")
+
+        // 4. Signed commands that change something (`/deploy lock` then `/deploy unlock`, each signed afresh): the ack
+        // path with its store write, where a replay check that spans replicas costs the most.
+        let writes = 2_000
+        var changing: [HTTPRequest] = []
+        for i in 0..<writes {
+            let text = i % 2 == 0 ? "lock+shop+prod+bench+\(i)" : "unlock+shop+prod"
+            changing.append(signedCommand(secret: "bench", command: "%2Fdeploy", text: text, trigger: "\(i)"))
+        }
+        let writeStart = Date()
+        for request in changing {
+            let reply = app.handler(request)
+            precondition(reply.status == 200 && !reply.bodyText.contains("already handled"), "a lock or unlock failed")
+        }
+        let writeMicros = Date().timeIntervalSince(writeStart) * 1e6 / Double(writes)
+        print("signed /deploy lock and unlock handled in-process: \(fmt(writeMicros)) µs per request (\(writes), one thread)")
+        print("  against the signed /status ack: ratio \(fmt(writeMicros * 1000 / ackNanos))×")
         app.server.stop()
+    }
+
+    /// A slash command signed now; `trigger` makes otherwise equal forms distinct requests.
+    static func signedCommand(secret: String, command: String, text: String, trigger: String) -> HTTPRequest {
+        let body = Array(
+            ("token=x&team_id=T0001&team_domain=bench&channel_id=C0DEPLOYS&channel_name=deploys&user_id=U0ALICE"
+                + "&user_name=alice&command=\(command)&text=\(text)"
+                + "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1%2F2%2F3&trigger_id=\(trigger)").utf8)
+        var headers = SlackRequestVerifier(signingSecret: secret).signedHeaders(
+            body: body, timestamp: Int64(Date().timeIntervalSince1970))
+        headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        return HTTPRequest(method: .post, path: "/slack/commands", headers: headers, body: body)
     }
 
     /// A `/status shop prod` slash command signed now, with the headers Slack sends; with `sslCheck`, the same form

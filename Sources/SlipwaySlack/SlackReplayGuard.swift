@@ -10,9 +10,9 @@ import Synchronization
 /// repeated signature is always a replay, never a legitimate retry.
 ///
 /// The memory is per process, on the acknowledgement path (a dictionary look-up under a lock, no store round
-/// trip: Slack waits at most 3 s for the answer). With two replicas that both receive Slack traffic, a replay
-/// sent to the other replica is not recognised; a table in the shared store would close that gap at the cost of a
-/// store write on every acknowledgement, which the single-writer SQLite setup (one replica) does not need.
+/// trip: Slack waits at most 3 s for the answer): the fast first filter. A replay sent to another replica (or after
+/// a restart) passes it; the app then records the signature of every request that changes something in the store,
+/// in the transaction of its effect, which catches such a replay there.
 public final class SlackReplayGuard: Sendable {
     /// How long a signature is remembered, in seconds (the verifier's tolerance).
     public let windowSeconds: Int64
@@ -60,6 +60,9 @@ public final class SlackReplayGuard: Sendable {
             return true
         }
     }
+
+    /// The guard's clock: now, in Unix seconds.
+    public var nowSeconds: Int64 { clock() }
 
     /// Signatures remembered now (for tests and metrics).
     public var count: Int { state.withLock { $0.expiries.count } }

@@ -70,7 +70,13 @@ final class SQLiteConnection: SQLConnection, PooledConnection {
 
     /// Runs a PASSIVE checkpoint: copies what it can without waiting for writers or readers.
     func checkpoint() {
-        sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        var frames: Int32 = 0
+        sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, nil)
+        // A connection that has never read the file (the checkpointer's own) does not know it is in WAL mode yet:
+        // SQLite then checkpoints nothing and reports -1 frames. One read settles that for the connection's life.
+        if frames == -1, (try? executeScript("SELECT count(*) FROM sqlite_master")) != nil {
+            sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        }
     }
 
     func prepareForUse() throws {}

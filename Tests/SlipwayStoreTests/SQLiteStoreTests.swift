@@ -42,6 +42,28 @@ struct SQLiteStoreTests {
         }
     }
 
+    @Test("the background checkpointer copies the WAL into the database file long before the WAL is 32 MiB")
+    func backgroundCheckpointsCopyPages() throws {
+        try StoreBackend.sqlite.withLocation { location throws in
+            let store = try location.open()
+            let now = Date()
+            // ~20 pages a write: 400 writes pass the 4 MiB checkpoint interval, far below the writer's own 32 MiB.
+            for index in 0..<400 {
+                try store.write { w in try StoreBenchmark.imageBuilt(w, run: "0000ckp0", index: index, now: now) }
+            }
+            func databaseBytes() throws -> Int {
+                try #require(try FileManager.default.attributesOfItem(atPath: location.sqlitePath)[.size] as? Int)
+            }
+            // The checkpoint runs on its own thread: wait for it (bounded), then look at the file.
+            var waits = 0
+            while try databaseBytes() < 64 << 10, waits < 100 {
+                Thread.sleep(forTimeInterval: 0.05)
+                waits += 1
+            }
+            #expect(try databaseBytes() >= 64 << 10, "pages stayed in the WAL: the checkpointer copied nothing")
+        }
+    }
+
     @Test("checkpoints keep the WAL bounded under steady writes")
     func walStaysBounded() throws {
         try StoreBackend.sqlite.withLocation { location throws in

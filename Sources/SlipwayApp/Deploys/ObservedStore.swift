@@ -71,10 +71,13 @@ public final class ObservedStore: Store {
         let actions = AfterCommitActions()
         thread.threadDictionary[Self.pendingKey] = actions
         defer { thread.threadDictionary[Self.pendingKey] = nil }
+        let slackRequest = SlackRequestLedger.current  // a signed Slack request handled on this thread
         let result = try base.write { writer in
             actions.removeAll()  // a retried body starts over
+            try slackRequest?.record(in: writer)
             return try body(writer)
         }
+        slackRequest?.committed()
         thread.threadDictionary[Self.pendingKey] = nil
         actions.runAll()
         return result

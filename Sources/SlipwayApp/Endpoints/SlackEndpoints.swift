@@ -49,6 +49,20 @@ public struct SlackEndpoints: Sendable {
         return replays.firstSighting(signature: signature, timestamp: timestamp)
     }
 
+    /// Runs a handler for a verified request so that its first store write also records the signature (a replay
+    /// sent to another replica then changes nothing), and answers "already handled" if the store knew it.
+    private func handlingOnce(_ request: HTTPRequest, _ handle: () -> HTTPResponse) -> HTTPResponse {
+        guard let signature = request.headers[SlackRequestVerifier.signatureHeader],
+            let timestamp = request.headers[SlackRequestVerifier.timestampHeader].flatMap({ Int64($0) })
+        else { return handle() }
+        let now = replays.nowSeconds
+        let ledger = SlackRequestLedger(
+            signature: signature, now: Date(timeIntervalSince1970: Double(now)),
+            expiresAt: Date(timeIntervalSince1970: Double(max(timestamp, now) + replays.windowSeconds)))
+        let response = ledger.handling(handle)
+        return ledger.replayed ? Self.replayReply : response
+    }
+
     /// Slash commands: 401 for a bad signature, otherwise always 200 with a Slack message.
     public func command(_ request: HTTPRequest) -> HTTPResponse {
         do {
@@ -57,7 +71,7 @@ public struct SlackEndpoints: Sendable {
             return Self.rejected(error)
         }
         guard isFirstSighting(request) else { return Self.replayReply }
-        return ingress.command(SlashCommandForm(formBody: request.body))
+        return ingress.command(SlashCommandForm(formBody: request.body)) { handle in handlingOnce(request, handle) }
     }
 
     /// Button clicks (`payload=` JSON). 400 for a malformed payload; app-level problems are ephemeral replies.
@@ -78,7 +92,7 @@ public struct SlackEndpoints: Sendable {
         let json =
             payload.type == "view_submission"
             ? FormDecoder.decode(request.body)["payload"].map { Array($0.utf8) } : nil
-        return ingress.interaction(payload, json: json)
+        return ingress.interaction(payload, json: json) { handle in handlingOnce(request, handle) }
     }
 
     /// Events API (`POST /slack/events`): 401 for a bad signature; the `url_verification` challenge; events go to

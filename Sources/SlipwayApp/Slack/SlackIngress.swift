@@ -41,7 +41,11 @@ public struct SlackIngress: Sendable {
     /// Carries out a slash command from its form fields (the HTTP body, or Socket Mode's payload encoded as one).
     /// - Returns: 200 with the Slack reply; 200 empty for `ssl_check`; 400 for a malformed form; 403 for another
     ///   workspace.
-    public func command(_ form: SlashCommandForm) -> HTTPResponse {
+    /// - Parameter once: Runs the handling of a command that may change something (not the status fast path): the
+    ///   HTTP route records the request's signature with its first write there (`SlackRequestLedger`).
+    public func command(
+        _ form: SlashCommandForm, once: (() -> HTTPResponse) -> HTTPResponse = { $0() }
+    ) -> HTTPResponse {
         if form.isSSLCheck { return HTTPResponse(status: 200) }
         do {
             try form.validate()
@@ -70,7 +74,9 @@ public struct SlackIngress: Sendable {
         {
             return HTTPResponse(status: 200)
         }
-        return .json(200, commands.handle(command: payload.command, text: payload.text, from: who).jsonBytes())
+        return once {
+            .json(200, commands.handle(command: payload.command, text: payload.text, from: who).jsonBytes())
+        }
     }
 
     // MARK: Interactions
@@ -78,7 +84,10 @@ public struct SlackIngress: Sendable {
     /// Carries out an interaction (a button click).
     /// - Returns: 200 with the reply; 403 for another workspace.
     /// - Parameter json: The payload's JSON; needed for a `view_submission` (the submitted form's state).
-    public func interaction(_ payload: InteractionPayload, json: [UInt8]? = nil) -> HTTPResponse {
+    /// - Parameter once: As for ``command(_:once:)``.
+    public func interaction(
+        _ payload: InteractionPayload, json: [UInt8]? = nil, once: (() -> HTTPResponse) -> HTTPResponse = { $0() }
+    ) -> HTTPResponse {
         do {
             try verifier.checkTeam(payload.team.id)
         } catch {
@@ -86,9 +95,9 @@ public struct SlackIngress: Sendable {
         }
         if payload.type == "view_submission" {
             guard let json else { return .jsonError(400, "malformed interaction: view_submission without its JSON") }
-            return interactions.handleViewSubmission(payload, json: json)
+            return once { interactions.handleViewSubmission(payload, json: json) }
         }
-        return .json(200, interactions.handle(payload).jsonBytes())
+        return once { .json(200, interactions.handle(payload).jsonBytes()) }
     }
 
     /// Carries out an interaction from its JSON (Socket Mode's `payload`).
