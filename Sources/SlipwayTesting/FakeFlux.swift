@@ -82,9 +82,9 @@ struct FakeFlux {
         var status = object["status"] as? [String: Any] ?? [:]
         status["lastHandledReconcileAt"] = token
         if let link = sourceLinks["\(namespace)/\(name)"],
-            let head = Self.git(["--git-dir", link.gitDirectory, "rev-parse", "refs/heads/\(link.branch)"])
+            let head = Self.head(gitDirectory: link.gitDirectory, branch: link.branch)
         {
-            status["artifact"] = ["revision": "\(link.branch)@sha1:\(head)"]
+            status["artifact"] = ["revision": head.revision]
         }
         object["status"] = status
         objects.bumpVersion(&object)
@@ -106,9 +106,9 @@ struct FakeFlux {
             objects[plural: "kustomizations", namespace: namespace, name: name] = object
         }
         guard let link = kustomizationLinks["\(namespace)/\(name)"],
-            let head = Self.git(["--git-dir", link.gitDirectory, "rev-parse", "refs/heads/\(link.branch)"])
+            let branchHead = Self.head(gitDirectory: link.gitDirectory, branch: link.branch)
         else { return }
-        let revision = "\(link.branch)@sha1:\(head)"
+        let (head, revision) = branchHead
         status["lastAttemptedRevision"] = revision
         let outcome = controller.outcome(namespace: link.workloadNamespace, deployment: link.deployment)
         if case .fail(.buildFailed(let message)) = outcome {
@@ -166,6 +166,31 @@ struct FakeFlux {
             entries[entries.count - 1][parts[0]] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
         }
         return entries.first { $0["name"] == image || $0["newName"] == image }
+    }
+
+    /// The head commit of `branch` in the bare repository `gitDirectory`, and Flux's name for it
+    /// (`<branch>@sha1:<commit>`).
+    static func head(gitDirectory: String, branch: String) -> (commit: String, revision: String)? {
+        git(["--git-dir", gitDirectory, "rev-parse", "refs/heads/\(branch)"]).map { ($0, "\(branch)@sha1:\($0)") }
+    }
+
+    /// Records on the Kustomization `namespace/name` that Flux applied `revision`: attempted, applied and Ready.
+    /// - Returns: whether the Kustomization exists.
+    @discardableResult
+    static func markApplied(namespace: String, name: String, revision: String, objects: inout KubernetesObjects)
+        -> Bool
+    {
+        guard var kustomization = objects[plural: "kustomizations", namespace: namespace, name: name] else {
+            return false
+        }
+        KubernetesObjects.setValue(&kustomization, path: ["status", "lastAttemptedRevision"], revision)
+        KubernetesObjects.setValue(&kustomization, path: ["status", "lastAppliedRevision"], revision)
+        KubernetesObjects.setValue(
+            &kustomization, path: ["status", "conditions"],
+            [readyCondition(true, "ReconciliationSucceeded", "Applied revision: \(revision)")])
+        objects.bumpVersion(&kustomization)
+        objects[plural: "kustomizations", namespace: namespace, name: name] = kustomization
+        return true
     }
 
     static func git(_ arguments: [String]) -> String? {

@@ -62,17 +62,10 @@ struct FakeHelmController {
     /// The linked Kustomization was asked to reconcile: apply the branch head's HelmRelease.
     mutating func reconcileKustomization(namespace: String, name: String, objects: inout KubernetesObjects) {
         guard let link = links["\(namespace)/\(name)"],
-            let head = FakeFlux.git(["--git-dir", link.gitDirectory, "rev-parse", "refs/heads/\(link.branch)"]),
-            var kustomization = objects[plural: "kustomizations", namespace: namespace, name: name]
+            let branchHead = FakeFlux.head(gitDirectory: link.gitDirectory, branch: link.branch),
+            FakeFlux.markApplied(namespace: namespace, name: name, revision: branchHead.revision, objects: &objects)
         else { return }
-        let revision = "\(link.branch)@sha1:\(head)"
-        KubernetesObjects.setValue(&kustomization, path: ["status", "lastAttemptedRevision"], revision)
-        KubernetesObjects.setValue(&kustomization, path: ["status", "lastAppliedRevision"], revision)
-        KubernetesObjects.setValue(
-            &kustomization, path: ["status", "conditions"],
-            [FakeFlux.readyCondition(true, "ReconciliationSucceeded", "Applied revision: \(revision)")])
-        objects.bumpVersion(&kustomization)
-        objects[plural: "kustomizations", namespace: namespace, name: name] = kustomization
+        let head = branchHead.commit
 
         guard let tag = Self.currentTag(link, at: head),
             var release = objects[plural: "helmreleases", namespace: link.namespace, name: link.name],
@@ -238,12 +231,12 @@ extension FakeKubernetes {
         branch: String = "main", path: String, namespace: String, name: String, chart: String = "shop",
         chartVersion: String = "1.4.2", workloadNamespace: String, deployment: String, image: String
     ) {
-        let head = FakeFlux.git(["--git-dir", gitDirectory, "rev-parse", "refs/heads/\(branch)"])
+        let revision = FakeFlux.head(gitDirectory: gitDirectory, branch: branch)?.revision
         cluster.withLock { cluster in
             FakeFlux.seed(
                 namespace: fluxNamespace, kustomization: kustomization, gitRepository: gitRepository,
                 url: "file://" + gitDirectory, branch: branch, path: path,
-                revision: head.map { "\(branch)@sha1:\($0)" }, objects: &cluster.objects)
+                revision: revision, objects: &cluster.objects)
             cluster.helm.link(
                 FakeHelmController.Link(
                     fluxNamespace: fluxNamespace, kustomization: kustomization, gitDirectory: gitDirectory,

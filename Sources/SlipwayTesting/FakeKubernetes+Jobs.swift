@@ -47,17 +47,10 @@ struct FakeJobController {
     /// The Kustomization was asked to reconcile: apply the branch head's Job, recreating it when its image changed.
     mutating func reconcileKustomization(namespace: String, name: String, objects: inout KubernetesObjects) {
         guard let link = links["\(namespace)/\(name)"],
-            let head = FakeFlux.git(["--git-dir", link.gitDirectory, "rev-parse", "refs/heads/\(link.branch)"]),
-            var kustomization = objects[plural: "kustomizations", namespace: namespace, name: name]
+            let branchHead = FakeFlux.head(gitDirectory: link.gitDirectory, branch: link.branch),
+            FakeFlux.markApplied(namespace: namespace, name: name, revision: branchHead.revision, objects: &objects)
         else { return }
-        let revision = "\(link.branch)@sha1:\(head)"
-        KubernetesObjects.setValue(&kustomization, path: ["status", "lastAttemptedRevision"], revision)
-        KubernetesObjects.setValue(&kustomization, path: ["status", "lastAppliedRevision"], revision)
-        KubernetesObjects.setValue(
-            &kustomization, path: ["status", "conditions"],
-            [FakeFlux.readyCondition(true, "ReconciliationSucceeded", "Applied revision: \(revision)")])
-        objects.bumpVersion(&kustomization)
-        objects[plural: "kustomizations", namespace: namespace, name: name] = kustomization
+        let head = branchHead.commit
         let file = FakeFlux.git(["--git-dir", link.gitDirectory, "show", "\(head):\(link.path)"]) ?? ""
         guard let tag = FakeFlux.newTag(of: link.image, in: file) else { return }
         let image = "\(link.image):\(tag)"
@@ -229,12 +222,12 @@ extension FakeKubernetes {
         namespace: String = "flux-system", kustomization: String, gitRepository: String, gitDirectory: String,
         branch: String = "main", path: String, jobNamespace: String, job: String, image: String
     ) {
-        let head = FakeFlux.git(["--git-dir", gitDirectory, "rev-parse", "refs/heads/\(branch)"])
+        let revision = FakeFlux.head(gitDirectory: gitDirectory, branch: branch)?.revision
         cluster.withLock { cluster in
             FakeFlux.seed(
                 namespace: namespace, kustomization: kustomization, gitRepository: gitRepository,
                 url: "file://" + gitDirectory, branch: branch, path: path,
-                revision: head.map { "\(branch)@sha1:\($0)" }, objects: &cluster.objects)
+                revision: revision, objects: &cluster.objects)
             cluster.jobs.link(
                 FakeJobController.Link(
                     namespace: namespace, kustomization: kustomization, gitDirectory: gitDirectory, branch: branch,

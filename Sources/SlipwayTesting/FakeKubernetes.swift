@@ -167,8 +167,7 @@ public final class FakeKubernetes: Sendable {
             namespace: namespace, kustomization: kustomization, gitRepository: gitRepository,
             gitDirectory: gitDirectory,
             branch: branch, path: path, workloadNamespace: workloadNamespace, deployment: deployment, image: image)
-        let head = FakeFlux.git(["--git-dir", gitDirectory, "rev-parse", "refs/heads/\(branch)"])
-        let revision = head.map { "\(branch)@sha1:\($0)" }
+        let revision = FakeFlux.head(gitDirectory: gitDirectory, branch: branch)?.revision
         cluster.withLock { cluster in cluster.flux.link(link, revision: revision, objects: &cluster.objects) }
     }
 
