@@ -164,7 +164,12 @@ extension DeployCoordinator {
     )
         throws -> DeployDecision
     {
-        var facts = try planningFacts(service: svc, environment: env, now: now, in: r)
+        promotion(from: try planningFacts(service: svc, environment: env, now: now, in: r))
+    }
+
+    /// As ``promotion(service:environment:now:in:)``, from facts already read.
+    public func promotion(from facts: PlanningFacts) -> DeployDecision {
+        var facts = facts
         facts.environment.deployers = ["*"]
         facts.lock = nil
         facts.freeze = nil

@@ -24,6 +24,8 @@ public final class AppHome: Service {
     let onCall: OnCallDirectory?
     /// Resolves approver user groups (`S…`) to their members; nil when none is configured.
     let usergroups: UsergroupDirectory?
+    /// The user groups any environment lists among its approvers (from the configuration, so read once).
+    let approverGroupIds: [String]
     let clock: @Sendable () -> Date
     let log: Log
     let wake = Wakeup()
@@ -59,6 +61,10 @@ public final class AppHome: Service {
         usergroups: UsergroupDirectory? = nil
     ) {
         self.usergroups = usergroups
+        approverGroupIds = Set(
+            catalog.services.values.flatMap { $0.environments.values.flatMap(\.approvers) }
+                .filter(UsergroupDirectory.isUsergroup)
+        ).sorted()
         self.timing = timing
         self.store = store
         self.catalog = catalog
@@ -163,11 +169,8 @@ public final class AppHome: Service {
     /// The approver user groups (of any environment) `user` belongs to; a group Slack cannot resolve counts as not.
     func approverGroups(of user: String) async -> Set<String> {
         guard let usergroups else { return [] }
-        let groups = Set(
-            catalog.services.values.flatMap { $0.environments.values.flatMap(\.approvers) }
-                .filter(UsergroupDirectory.isUsergroup))
         var member: Set<String> = []
-        for group in groups.sorted() where (try? await usergroups.members(of: group))?.contains(user) == true {
+        for group in approverGroupIds where (try? await usergroups.members(of: group))?.contains(user) == true {
             member.insert(group)
         }
         return member

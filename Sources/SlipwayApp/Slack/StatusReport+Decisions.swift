@@ -40,7 +40,7 @@ extension StatusReport {
                 )
             }
             if let source = env.promoteFrom {
-                switch try coordinator.promotion(service: service, environment: env, now: now, in: r) {
+                switch coordinator.promotion(from: facts) {
                 case .create(let plan):
                     lines.append("⏩ Promotable now from `\(source)`: `\(e(plan.tag))`")
                 case .refuse(.alreadyCurrent(let tag, _)):
