@@ -56,18 +56,12 @@ public final class VerificationWorld: Sendable {
                 var policy = json["policy"] as! [String: Any]
                 policy["stabilityWindowSeconds"] = stabilityWindowSeconds
                 json["policy"] = policy
-                var services = json["services"] as! [String: Any]
-                var shop = services["shop"] as! [String: Any]
-                var envs = shop["environments"] as! [String: Any]
-                var env = envs[environment] as! [String: Any]
-                env["verify"] = ["intervalSeconds": intervalSeconds, "failureLimit": 1, "checks": checks]
-                if autoRollback { env["autoRollback"] = true }
-                if let canary { env["canary"] = canary }
-                if let approvers { env["approvers"] = approvers }
-                envs[environment] = env
-                shop["environments"] = envs
-                services["shop"] = shop
-                json["services"] = services
+                SlipwayHarness.editEnvironment(&json, environment) { env in
+                    env["verify"] = ["intervalSeconds": intervalSeconds, "failureLimit": 1, "checks": checks]
+                    if autoRollback { env["autoRollback"] = true }
+                    if let canary { env["canary"] = canary }
+                    if let approvers { env["approvers"] = approvers }
+                }
             })
         let ready = QueryTemplate.expand(Self.errorRatioQuery, ["track": "primary"])
         guard await prometheus.waitFor(ready, timeout: 30) else {

@@ -63,15 +63,9 @@ struct ApprovalMessageFlowTests {
             var policy = json["policy"] as! [String: Any]
             policy["approvalTimeoutSeconds"] = 7200
             json["policy"] = policy
-            var services = json["services"] as! [String: Any]
-            var shop = services["shop"] as! [String: Any]
-            var environments = shop["environments"] as! [String: Any]
-            var prod = environments["prod"] as! [String: Any]
-            prod["approvalsRequired"] = 2
-            environments["prod"] = prod
-            shop["environments"] = environments
-            services["shop"] = shop
-            json["services"] = services
+            SlipwayHarness.editEnvironment(&json, "prod") { prod in
+                prod["approvalsRequired"] = 2
+            }
         })
         try h.recordSucceeded("shop", "staging", tag: "main-bbbbbbb")
         h.startServices()

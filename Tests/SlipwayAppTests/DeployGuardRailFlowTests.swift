@@ -147,17 +147,11 @@ struct DeployGuardRailFlowTests {
         let h = try SlipwayHarness(
             clock: { clock.now },
             adjust: { json in
-                var services = json["services"] as! [String: Any]
-                var shop = services["shop"] as! [String: Any]
-                var environments = shop["environments"] as! [String: Any]
-                var staging = environments["staging"] as! [String: Any]
-                staging["freezeWindows"] = [
-                    ["from": "fri 15:00", "to": "mon 08:00", "timeZone": "Europe/Berlin", "reason": "weekend"]
-                ]
-                environments["staging"] = staging
-                shop["environments"] = environments
-                services["shop"] = shop
-                json["services"] = services
+                SlipwayHarness.editEnvironment(&json, "staging") { staging in
+                    staging["freezeWindows"] = [
+                        ["from": "fri 15:00", "to": "mon 08:00", "timeZone": "Europe/Berlin", "reason": "weekend"]
+                    ]
+                }
             })
         let refused = try await h.reply("/deploy shop staging main-8888888")
         #expect(refused.text.contains("frozen until"), "\(refused.text)")

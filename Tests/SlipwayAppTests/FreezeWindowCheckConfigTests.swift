@@ -14,15 +14,9 @@ struct FreezeWindowCheckConfigTests {
         var json = SlipwayHarness.configJSON(
             remote: dir + "/missing-remote.git", checkout: dir + "/checkout", slackURL: "http://127.0.0.1:9/api",
             pagerDutyURL: "http://127.0.0.1:9/pd", store: ["sqlite": ["path": dir + "/s.sqlite"]])
-        var services = json["services"] as! [String: Any]
-        var shop = services["shop"] as! [String: Any]
-        var environments = shop["environments"] as! [String: Any]
-        var prod = environments["prod"] as! [String: Any]
-        prod["freezeWindows"] = [window]
-        environments["prod"] = prod
-        shop["environments"] = environments
-        services["shop"] = shop
-        json["services"] = services
+        SlipwayHarness.editEnvironment(&json, "prod") { prod in
+            prod["freezeWindows"] = [window]
+        }
         let path = dir + "/slipway.json"
         try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
         return path

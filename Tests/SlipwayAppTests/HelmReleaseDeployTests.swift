@@ -34,19 +34,13 @@ struct HelmReleaseDeployTests {
 
     static func harness() throws -> SlipwayHarness {
         let h = try SlipwayHarness(adjust: { json in
-            var services = json["services"] as! [String: Any]
-            var shop = services["shop"] as! [String: Any]
-            var environments = shop["environments"] as! [String: Any]
-            var staging = environments["staging"] as! [String: Any]
-            staging["kustomization"] = nil
-            staging["helmRelease"] = ["file": path, "namespace": "shop-staging", "name": "shop"]
-            staging["flux"] = [
-                "namespace": "flux-system", "kustomization": "shop-staging-helm", "gitRepository": "gitops",
-            ]
-            environments["staging"] = staging
-            shop["environments"] = environments
-            services["shop"] = shop
-            json["services"] = services
+            SlipwayHarness.editEnvironment(&json, "staging") { staging in
+                staging["kustomization"] = nil
+                staging["helmRelease"] = ["file": path, "namespace": "shop-staging", "name": "shop"]
+                staging["flux"] = [
+                    "namespace": "flux-system", "kustomization": "shop-staging-helm", "gitRepository": "gitops",
+                ]
+            }
         })
         try h.git.pushFromOtherClone(
             file: path, text: file(tag: GitFixture.initialTag), message: "shop/staging as a HelmRelease")

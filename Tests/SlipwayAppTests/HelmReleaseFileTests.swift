@@ -27,16 +27,10 @@ struct HelmReleaseFileTests {
     @Test("a helmRelease environment commits only its values' image tag, in its own quoting")
     func helmReleaseCommit() async throws {
         let h = try SlipwayHarness(adjust: { json in
-            var services = json["services"] as! [String: Any]
-            var shop = services["shop"] as! [String: Any]
-            var environments = shop["environments"] as! [String: Any]
-            var staging = environments["staging"] as! [String: Any]
-            staging["kustomization"] = nil
-            staging["helmRelease"] = ["file": Self.releasePath, "namespace": "shop-staging", "name": "shop"]
-            environments["staging"] = staging
-            shop["environments"] = environments
-            services["shop"] = shop
-            json["services"] = services
+            SlipwayHarness.editEnvironment(&json, "staging") { staging in
+                staging["kustomization"] = nil
+                staging["helmRelease"] = ["file": Self.releasePath, "namespace": "shop-staging", "name": "shop"]
+            }
         })
         try h.git.pushFromOtherClone(file: Self.releasePath, text: Self.release, message: "shop: HelmRelease")
         h.startServices()

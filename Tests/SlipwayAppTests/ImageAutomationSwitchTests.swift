@@ -17,15 +17,9 @@ struct ImageAutomationSwitchTests {
     @Test("rollback → ImageUpdateAutomation suspended and said; unlock → resumed and said")
     func rollbackSuspendsUnlockResumes() async throws {
         let h = try SlipwayHarness(adjust: { json in
-            var services = json["services"] as! [String: Any]
-            var shop = services["shop"] as! [String: Any]
-            var environments = shop["environments"] as! [String: Any]
-            var staging = environments["staging"] as! [String: Any]
-            staging["imageAutomation"] = ["name": "shop-staging"]
-            environments["staging"] = staging
-            shop["environments"] = environments
-            services["shop"] = shop
-            json["services"] = services
+            SlipwayHarness.editEnvironment(&json, "staging") { staging in
+                staging["imageAutomation"] = ["name": "shop-staging"]
+            }
         })
         h.kubernetes.addImageUpdateAutomation(name: "shop-staging")
         h.kubernetes.addImageUpdateAutomation(name: "api-staging", suspended: true)  // a person's: never touched

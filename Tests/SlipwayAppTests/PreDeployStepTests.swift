@@ -15,20 +15,14 @@ struct PreDeployStepTests {
     /// Kustomization in the fake cluster that applies its Job.
     static func harness() throws -> SlipwayHarness {
         let h = try SlipwayHarness(adjust: { json in
-            var services = json["services"] as! [String: Any]
-            var shop = services["shop"] as! [String: Any]
-            var environments = shop["environments"] as! [String: Any]
-            var staging = environments["staging"] as! [String: Any]
-            staging["preDeploy"] = [
-                [
-                    "name": "migrate", "kustomization": stepPath, "flux": ["kustomization": "shop-staging-migrate"],
-                    "job": ["namespace": "shop-staging", "name": job], "timeoutSeconds": 30,
+            SlipwayHarness.editEnvironment(&json, "staging") { staging in
+                staging["preDeploy"] = [
+                    [
+                        "name": "migrate", "kustomization": stepPath, "flux": ["kustomization": "shop-staging-migrate"],
+                        "job": ["namespace": "shop-staging", "name": job], "timeoutSeconds": 30,
+                    ]
                 ]
-            ]
-            environments["staging"] = staging
-            shop["environments"] = environments
-            services["shop"] = shop
-            json["services"] = services
+            }
         })
         try h.git.pushFromOtherClone(
             file: stepPath,

@@ -69,15 +69,9 @@ struct RBACTests {
             remote: "/tmp/r.git", checkout: "/tmp/c", slackURL: "http://127.0.0.1:9",
             pagerDutyURL: "http://127.0.0.1:9",
             store: ["sqlite": ["path": "/tmp/s.sqlite"]])
-        var services = json["services"] as! [String: Any]
-        var shop = services["shop"] as! [String: Any]
-        var environments = shop["environments"] as! [String: Any]
-        var prod = environments["prod"] as! [String: Any]
-        prod["workload"] = ["namespace": "Shop_Prod", "deployment": "shop"]
-        environments["prod"] = prod
-        shop["environments"] = environments
-        services["shop"] = shop
-        json["services"] = services
+        SlipwayHarness.editEnvironment(&json, "prod") { prod in
+            prod["workload"] = ["namespace": "Shop_Prod", "deployment": "shop"]
+        }
         let config = try ConfigLoader.parse(JSONSerialization.data(withJSONObject: json))
         let error = #expect(throws: ConfigError.self) { try RBACManifest(config: config) }
         #expect(error?.path == "services.shop.environments.prod.workload.namespace")

@@ -14,26 +14,20 @@ struct RBACWorkflowTests {
             remote: "/tmp/r.git", checkout: "/tmp/c", slackURL: "http://127.0.0.1:9",
             pagerDutyURL: "http://127.0.0.1:9",
             store: ["sqlite": ["path": "/tmp/s.sqlite"]])
-        var services = json["services"] as! [String: Any]
-        var shop = services["shop"] as! [String: Any]
-        var environments = shop["environments"] as! [String: Any]
-        var staging = environments["staging"] as! [String: Any]
-        staging["kustomization"] = nil
-        staging["helmRelease"] = [
-            "file": "clusters/staging/shop/helmrelease.yaml", "namespace": "shop-staging", "name": "shop",
-        ]
-        staging["imageAutomation"] = ["name": "shop-staging"]
-        staging["preDeploy"] = [
-            [
-                "name": "migrate", "kustomization": "clusters/staging/shop-migrate/kustomization.yaml",
-                "flux": ["kustomization": "shop-staging-migrate"],
-                "job": ["namespace": "migrations", "name": "shop-migrate"],
+        SlipwayHarness.editEnvironment(&json, "staging") { staging in
+            staging["kustomization"] = nil
+            staging["helmRelease"] = [
+                "file": "clusters/staging/shop/helmrelease.yaml", "namespace": "shop-staging", "name": "shop",
             ]
-        ]
-        environments["staging"] = staging
-        shop["environments"] = environments
-        services["shop"] = shop
-        json["services"] = services
+            staging["imageAutomation"] = ["name": "shop-staging"]
+            staging["preDeploy"] = [
+                [
+                    "name": "migrate", "kustomization": "clusters/staging/shop-migrate/kustomization.yaml",
+                    "flux": ["kustomization": "shop-staging-migrate"],
+                    "job": ["namespace": "migrations", "name": "shop-migrate"],
+                ]
+            ]
+        }
         let manifest = try RBACManifest(config: ConfigLoader.parse(JSONSerialization.data(withJSONObject: json)))
 
         func allows(_ namespace: String, _ group: String, _ resource: String, _ verb: String, _ name: String? = nil)

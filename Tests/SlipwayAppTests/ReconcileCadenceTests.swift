@@ -17,18 +17,12 @@ struct ReconcileCadenceTests {
                 "stabilityWindowSeconds": 0, "approvalTimeoutSeconds": 1800, "pollIntervalSeconds": 60,
                 "rolloutTimeoutSeconds": 600,
             ]
-            var services = json["services"] as! [String: Any]
-            var shop = services["shop"] as! [String: Any]
-            var environments = shop["environments"] as! [String: Any]
-            var staging = environments["staging"] as! [String: Any]
-            // A Kustomization this fake's Flux does not act on by itself: the test applies the commit.
-            staging["flux"] = [
-                "namespace": "flux-system", "kustomization": "shop-staging-manual", "gitRepository": "gitops",
-            ]
-            environments["staging"] = staging
-            shop["environments"] = environments
-            services["shop"] = shop
-            json["services"] = services
+            SlipwayHarness.editEnvironment(&json, "staging") { staging in
+                // A Kustomization this fake's Flux does not act on by itself: the test applies the commit.
+                staging["flux"] = [
+                    "namespace": "flux-system", "kustomization": "shop-staging-manual", "gitRepository": "gitops",
+                ]
+            }
         })
         let path = GitFixture.kustomization("shop", "staging")
         h.kubernetes.applied(

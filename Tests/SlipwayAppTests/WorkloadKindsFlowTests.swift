@@ -12,20 +12,14 @@ struct WorkloadKindsFlowTests {
     /// shop staging with three workloads in `shop-staging`.
     static func harness() throws -> SlipwayHarness {
         let h = try SlipwayHarness(adjust: { json in
-            var services = json["services"] as! [String: Any]
-            var shop = services["shop"] as! [String: Any]
-            var environments = shop["environments"] as! [String: Any]
-            var staging = environments["staging"] as! [String: Any]
-            staging["workload"] = nil
-            staging["workloads"] = [
-                ["namespace": "shop-staging", "name": "shop"],
-                ["namespace": "shop-staging", "kind": "StatefulSet", "name": "shop-worker"],
-                ["namespace": "shop-staging", "kind": "DaemonSet", "name": "shop-agent"],
-            ]
-            environments["staging"] = staging
-            shop["environments"] = environments
-            services["shop"] = shop
-            json["services"] = services
+            SlipwayHarness.editEnvironment(&json, "staging") { staging in
+                staging["workload"] = nil
+                staging["workloads"] = [
+                    ["namespace": "shop-staging", "name": "shop"],
+                    ["namespace": "shop-staging", "kind": "StatefulSet", "name": "shop-worker"],
+                    ["namespace": "shop-staging", "kind": "DaemonSet", "name": "shop-agent"],
+                ]
+            }
         })
         let image = "\(GitFixture.image("shop")):\(GitFixture.initialTag)"
         h.kubernetes.addStatefulSet(namespace: "shop-staging", name: "shop-worker", image: image, replicas: 3)
