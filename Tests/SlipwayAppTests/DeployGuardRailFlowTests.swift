@@ -135,9 +135,16 @@ struct DeployGuardRailFlowTests {
         _ = try await h.reply("/deploy freeze all 30m release party", user: "U0DANA")
         let held = try await h.imageBuilt(Self.image("main-7777777", sha: "7777777aaaa"))
         #expect(held.bodyText.contains("held"), "\(held.bodyText)")
+        // A second image at the same instant (the clock stands still, as two webhooks in one millisecond do): the
+        // one that came last is the newest.
+        let newer = try await h.imageBuilt(Self.image("main-8888888", sha: "8888888aaaa"))
+        #expect(newer.bodyText.contains("held"), "\(newer.bodyText)")
         clock.advance(by: 1801)
         h.startServices()
-        #expect(await h.waitUntil(timeout: 20) { try h.remoteTag("shop", "staging") == "main-7777777" })
+        #expect(await h.waitUntil(timeout: 20) { try h.remoteTag("shop", "staging") == "main-8888888" })
+        let deploys = try h.app.store.read { r in try r.recentDeploys(service: "shop", environment: "staging", limit: 5)
+        }
+        #expect(deploys.first { $0.targetTag == "main-7777777" }?.state == .superseded)
     }
 
     @Test("a weekly freeze window (fri 15:00 → mon 08:00 Europe/Berlin) refuses, holds CI, and deploys it on Monday")

@@ -120,7 +120,9 @@ extension DeployCoordinator {
             let outcome = try store.write { w -> HeldRelease in
                 var outcome = HeldRelease()
                 let current = try deploys.compactMap { try w.deploy(id: $0.id) }.filter { $0.state == .held }
-                guard let newest = current.max(by: { $0.createdAt < $1.createdAt }) else { return outcome }
+                // The store's order (created_at, then insertion): two CI webhooks can land in the same millisecond,
+                // and the newest by `createdAt` alone would then be the older of the two.
+                guard let newest = current.last else { return outcome }
                 // The planner decides, as for any request: still frozen, locked meanwhile, already current.
                 let facts = try planningFacts(service: svc, environment: env, now: now, in: w)
                 let request = DeployRequest(
