@@ -1,3 +1,4 @@
+import SlipwayHTTP
 import SlipwaySlack
 import Synchronization
 import Testing
@@ -40,5 +41,30 @@ import Testing
         for index in 0..<250 { #expect(replays.firstSighting(signature: "v0=\(index)", timestamp: 1_700_000_000)) }
         #expect(replays.count == 100)
         #expect(!replays.firstSighting(signature: "v0=249", timestamp: 1_700_000_000))
+    }
+
+    @Test("signed requests are told apart by their real signatures, read from the headers; unsigned ones pass")
+    func fromHeaders() {
+        let now: Int64 = 1_700_000_000
+        let verifier = SlackRequestVerifier(signingSecret: "8f742231b10e8888abcd99yyyzzz85a5", clock: { now })
+        let replays = verifier.makeReplayGuard()
+        let bodies = (0..<500).map { Array("token=x&command=%2Fdeploy&text=status+\($0)".utf8) }
+        for body in bodies {
+            #expect(replays.firstSighting(headers: verifier.signedHeaders(body: body, timestamp: now)))
+        }
+        #expect(replays.count == 500)
+        // Each replayed, in any order, with its header names in another case: all caught.
+        for body in bodies.reversed() {
+            let signed = verifier.signedHeaders(body: body, timestamp: now)
+            let headers: HTTPHeaders = [
+                "x-slack-signature": signed[SlackRequestVerifier.signatureHeader]!,
+                "x-slack-request-timestamp": signed[SlackRequestVerifier.timestampHeader]!,
+            ]
+            #expect(!replays.firstSighting(headers: headers))
+        }
+        // The same body signed at another second is another request.
+        #expect(replays.firstSighting(headers: verifier.signedHeaders(body: bodies[0], timestamp: now - 1)))
+        #expect(replays.firstSighting(headers: [:]))
+        #expect(replays.firstSighting(headers: [:]))
     }
 }

@@ -42,12 +42,7 @@ public struct SlackEndpoints: Sendable {
         ).jsonBytes())
 
     /// Whether a verified request is seen for the first time (false: a replay of an accepted request).
-    private func isFirstSighting(_ request: HTTPRequest) -> Bool {
-        guard let signature = request.headers[SlackRequestVerifier.signatureHeader],
-            let timestamp = request.headers[SlackRequestVerifier.timestampHeader].flatMap({ Int64($0) })
-        else { return true }
-        return replays.firstSighting(signature: signature, timestamp: timestamp)
-    }
+    private func isFirstSighting(_ request: HTTPRequest) -> Bool { replays.firstSighting(headers: request.headers) }
 
     /// Runs a handler for a verified request so that its first store write also records the signature (a replay
     /// sent to another replica then changes nothing), and answers "already handled" if the store knew it.
