@@ -160,4 +160,33 @@ struct DeployFaultsTests {
             #expect(audit.contains { $0.detail.contains("superseded by \(replacedBy ?? "?")") })
         }
     }
+
+    @Test("CI images that arrive in one millisecond: the one that came last is deployed, the others name it")
+    func sameInstantBurst() async throws {
+        // The clock stands still, as for webhooks in one millisecond; deploy ids are random, so only the order of
+        // arrival can tell which is newest (picking by id chose the last one in 1 of 8 runs).
+        let clock = TestClock(now: Date())
+        let h = try SlipwayHarness(clock: { clock.now })
+        var ids: [String] = []
+        for n in 1...8 {
+            let sha = String(repeating: "a", count: 38) + String(format: "%02d", n)
+            let response = try await h.imageBuilt(Self.body(sha: sha, tag: "instant-\(n)"))
+            ids.append(try #require(Self.json(response)["deployId"] as? String, "\(response.bodyText)"))
+        }
+        h.startServices()
+        #expect(await h.waitUntil(timeout: 20) { try h.remoteTag("shop", "staging") == "instant-8" })
+        // (The winner's stability window never ends on a clock that stands still; the others end before it.)
+        #expect(
+            await h.waitUntil(timeout: 20) {
+                try ids.dropLast().allSatisfy { try h.deploy($0)?.state.isTerminal == true }
+            }
+        )
+        for id in ids.dropLast() {
+            let deploy = try #require(try h.deploy(id))
+            #expect(deploy.state == .superseded, "\(deploy.targetTag): \(deploy.state)")
+            #expect(deploy.note == "superseded by \(ids[7])", "\(deploy.targetTag): \(deploy.note ?? "")")
+        }
+        let commits = try h.git.remoteLog().filter { $0.contains("deploy(shop/staging)") }
+        #expect(commits.count == 1, "\(commits)")
+    }
 }

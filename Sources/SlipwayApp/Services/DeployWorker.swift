@@ -94,11 +94,13 @@ public final class DeployWorker: Service {
     }
 
     /// The deploys to commit: the newest queued deploy of each environment, oldest environment first.
+    /// - Parameter committing: the queued deploys in the store's order (created, then inserted): the last of an
+    ///   environment is its newest, also when two CI webhooks landed in the same millisecond (their ids are random,
+    ///   so they cannot break that tie).
     static func coalesce(_ committing: [Deploy]) -> [Deploy] {
-        let byEnvironment = Dictionary(grouping: committing) { $0.target }
-        return byEnvironment.values.compactMap { queued in
-            queued.max { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
-        }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        var newest: [EnvironmentKey: Int] = [:]
+        for (index, deploy) in committing.enumerated() { newest[deploy.target] = index }
+        return newest.values.sorted().map { committing[$0] }
     }
 
     /// Supersedes the other queued deploys of `newest`'s environment: it carries the newest tag, so committing them
