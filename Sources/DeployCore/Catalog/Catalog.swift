@@ -6,6 +6,11 @@ public struct Catalog: Sendable, Equatable {
 
     public init(services: [String: ServiceEntry]) { self.services = services }
 
+    /// The configuration of one environment of a service; nil when either is not (or no longer) configured.
+    public subscript(target: EnvironmentKey) -> EnvironmentEntry? {
+        services[target.service]?.environments[target.environment]
+    }
+
     /// Service names, sorted.
     public var serviceNames: [String] { services.keys.sorted() }
 

@@ -24,7 +24,7 @@ extension DeployCoordinator {
     /// the caller makes before `click`).
     public func approvers(ofRequestWithToken token: String) throws -> [String]? {
         try store.read { r in try r.deploy(approvalToken: token) }.flatMap {
-            catalog.services[$0.service]?.environments[$0.environment]?.approvers
+            catalog[$0.target]?.approvers
         }
     }
 
@@ -52,7 +52,7 @@ extension DeployCoordinator {
         }
         let result = try store.write { w -> ApprovalClickResult in
             guard let deploy = try w.deploy(approvalToken: token) else { return .unknownToken }
-            guard let env = catalog.services[deploy.service]?.environments[deploy.environment] else {
+            guard let env = catalog[deploy.target] else {
                 return .notConfigured(deploy)
             }
             let earlier = try w.auditEvents(deployId: deploy.id).filter { $0.action == "approved-by" }.map(\.actor)

@@ -95,7 +95,7 @@ public struct OutboxComposer: Sendable {
     /// message in the deploy channel (see `approvalResponseURL(for:)`).
     public func approvalRequest(for deploy: Deploy, now: Date) -> [OutboxMessage] {
         guard let url = approvalResponseURL(for: deploy) else { return [deployMessage(for: deploy, now: now)] }
-        let env = catalog.services[deploy.service]?.environments[deploy.environment]
+        let env = catalog[deploy.target]
         let message = renderer.approvalRequest(
             for: deploy, approvers: env?.approvers ?? [], needed: env?.approvalsPerRequest ?? 1)
         return [
@@ -153,7 +153,7 @@ public struct OutboxComposer: Sendable {
 
     /// Production environments page on failure; others only post and DM.
     public func pages(_ deploy: Deploy) -> Bool {
-        guard let env = catalog.services[deploy.service]?.environments[deploy.environment] else { return false }
+        guard let env = catalog[deploy.target] else { return false }
         return env.isProduction
     }
 }

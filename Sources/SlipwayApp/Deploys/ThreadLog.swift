@@ -66,7 +66,7 @@ public struct ThreadLog: Sendable {
     /// The steps a transition to `deploy`'s state adds to the thread, in order.
     func entries(for deploy: Deploy) -> [(step: String, text: String)] {
         let e = SlackText.escape
-        let env = catalog.services[deploy.service]?.environments[deploy.environment]
+        let env = catalog[deploy.target]
         switch deploy.state {
         case .committing:
             guard let approval = deploy.approval, approval.approved == true, let by = approval.decidedBy else {

@@ -51,7 +51,7 @@ public struct FluxEventsEndpoint: Sendable {
         let namespace = event.involvedObject.namespace ?? "flux-system"
         let watched =
             (try? store.read { r in try r.deploys(in: DeployState.inFlight) })?.contains { deploy in
-                guard let env = catalog.services[deploy.service]?.environments[deploy.environment] else { return false }
+                guard let env = catalog[deploy.target] else { return false }
                 let name =
                     event.involvedObject.kind == "Kustomization" ? env.flux.kustomization : env.flux.gitRepository
                 return env.flux.namespace == namespace && name == event.involvedObject.name

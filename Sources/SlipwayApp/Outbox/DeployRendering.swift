@@ -18,7 +18,7 @@ struct DeployRendering: Sendable {
     /// The deploy's one message in the deploy channel; while it waits for approval, the request with its buttons.
     func liveMessage(for deploy: Deploy) async throws -> SlackMessage {
         if deploy.state == .awaitingApproval,
-            let env = catalog?.services[deploy.service]?.environments[deploy.environment]
+            let env = catalog?[deploy.target]
         {
             let store = self.store
             let approvedBy = try await store.executor.run {

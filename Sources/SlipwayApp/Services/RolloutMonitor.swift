@@ -131,7 +131,7 @@ public final class RolloutMonitor: Service {
     /// Whether the deploy's environment runs in the cluster.
     private func isWatched(_ deploy: Deploy, by cluster: ClusterWatch) -> Bool {
         guard clusters.count > 1 else { return true }
-        guard let env = coordinator.catalog.services[deploy.service]?.environments[deploy.environment] else {
+        guard let env = coordinator.catalog[deploy.target] else {
             return false
         }
         return SlipwayConfig.clusterName(of: env) == cluster.name
@@ -288,7 +288,7 @@ public final class RolloutMonitor: Service {
             if state == .reconciling { events.append(.applied) }
             if state != .verifying { events.append(.rolledOut) }
             // With `verify`, the verification monitor ends the deploy when its checks have passed the window.
-            let env = coordinator.catalog.services[deploy.service]?.environments[deploy.environment]
+            let env = coordinator.catalog[deploy.target]
             if env?.verify(for: deploy) == nil { events.append(.stable) }
         case .superseded(let replacement):
             // Someone else's rollout replaced ours: the deploy ends without a failure and without a page.

@@ -270,7 +270,7 @@ public final class AppHome: Service {
         }
         let approvals = snapshot.inFlight.filter { deploy in
             guard deploy.state == .awaitingApproval, deploy.approval?.token != nil,
-                let env = catalog.services[deploy.service]?.environments[deploy.environment]
+                let env = catalog[deploy.target]
             else { return false }
             guard user != deploy.requestedBy, !(snapshot.approvedBy[deploy.id] ?? []).contains(user) else {
                 return false

@@ -66,7 +66,7 @@ public struct InteractionHandler: Sendable {
                 let deployId = action.value ?? ""
                 // Group membership is looked up before the transaction (it may call Slack).
                 let approvers = try coordinator.deploy(id: deployId).flatMap {
-                    coordinator.catalog.services[$0.service]?.environments[$0.environment]?.approvers
+                    coordinator.catalog[$0.target]?.approvers
                 }
                 let inGroup = approvers.map { isGroupMember(user, of: $0).member } ?? false
                 return reply(

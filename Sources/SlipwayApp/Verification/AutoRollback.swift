@@ -29,7 +29,7 @@ extension DeployCoordinator {
         // A failed canary never touched the primary: the canary is set back instead (VerificationMonitor).
         guard failed.state == .failed, !previous.state.isTerminal, failed.kind == .deploy, failed.gitCommit != nil,
             !failed.isCanaryPhase,
-            let env = catalog.services[failed.service]?.environments[failed.environment], env.autoRollback
+            let env = catalog[failed.target], env.autoRollback
         else { return nil }
         let record = try w.environment(service: failed.service, environment: failed.environment)
         // Someone committed something newer meanwhile: that is what runs now, not the failed tag.
@@ -88,7 +88,7 @@ extension DeployCoordinator {
     /// it (they then set a primary-track record already).
     func withCanaryPhase(_ deploy: Deploy) -> Deploy {
         guard deploy.kind == .deploy, deploy.verification == nil,
-            catalog.services[deploy.service]?.environments[deploy.environment]?.canary != nil
+            catalog[deploy.target]?.canary != nil
         else { return deploy }
         var canary = deploy
         canary.verification = VerificationRecord(track: "canary")

@@ -16,7 +16,7 @@ extension DeployCoordinator {
             guard let deploy = try w.deploy(id: deployId) else {
                 return "This button has expired: Slipway has no record of that deploy."
             }
-            guard let env = catalog.services[deploy.service]?.environments[deploy.environment] else {
+            guard let env = catalog[deploy.target] else {
                 return "`\(deploy.service)/\(deploy.environment)` is no longer configured."
             }
             guard

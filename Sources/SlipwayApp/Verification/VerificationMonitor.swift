@@ -55,7 +55,7 @@ public final class VerificationMonitor: Service {
 
     /// The verification settings of a deploy's environment, if it has any.
     func verify(of deploy: Deploy) -> (EnvironmentEntry, VerifyPolicy)? {
-        guard let env = coordinator.catalog.services[deploy.service]?.environments[deploy.environment],
+        guard let env = coordinator.catalog[deploy.target],
             let verify = env.verify(for: deploy)
         else { return nil }
         return (env, verify)
