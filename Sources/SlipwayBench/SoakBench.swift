@@ -206,7 +206,7 @@ enum SoakBench {
                 return Int(total)
             }
             return Sample(
-                elapsed: elapsed, rssKiB: rss, fds: fds, outboxDepth: value("slipway_outbox_depth"),
+                elapsed: elapsed, rssKiB: rss, fds: fds, outboxDepth: value("slipway_outbox_pending"),
                 requests: requests, deploys: value("slipway_deploys_total"),
                 succeeded: value("slipway_deploys_total", label: "succeeded"))
         }
