@@ -193,5 +193,12 @@ enum StoreSchema {
                 // JSON of `VerificationRecord`: the checks' values over the window and the verdict.
                 "ALTER TABLE deploys ADD COLUMN verification TEXT"
             ]),
+        Migration(
+            version: 6, name: "recent images of a service by build time",
+            statements: [
+                // `recentImages` (every deploy request's known tags) in its own order: without it each CI webhook
+                // sorted all the service's images, and a burst slowed down with every image already stored.
+                "CREATE INDEX images_built ON images (service, built_at DESC, tag, sha)"
+            ]),
     ]
 }

@@ -23,6 +23,28 @@ struct SQLiteStoreTests {
         }
     }
 
+    @Test("every deploy request's image look-ups use their indexes, never a walk through all of a service's images")
+    func imageLookUpsUseTheirIndexes() throws {
+        try StoreBackend.sqlite.withLocation { location throws in
+            _ = try SQLiteStore(path: location.sqlitePath)
+            let connection = try SQLiteConnection(path: location.sqlitePath, readOnly: true, busyTimeout: .seconds(1))
+            func plan(_ sql: String, _ parameters: [SQLValue]) throws -> [String] {
+                try connection.query("EXPLAIN QUERY PLAN " + sql, parameters) { $0.text(at: 3) ?? "" }
+            }
+            // Every CI webhook runs these; a walk through the service's images made a burst slower with every image
+            // stored (20,000 webhooks: 45 persisted per second).
+            let recent = try plan(HistorySQL.recentImages, [.text("shop"), .integer(50)])
+            #expect(recent.contains { $0.contains("images_built (service=?)") }, "\(recent)")
+            #expect(!recent.contains { $0.contains("TEMP B-TREE") }, "\(recent)")
+            let byTag = try plan(RecordsSQL.imagesByTag, [.text("shop"), .text("main-1")])
+            #expect(byTag.contains { $0.contains("PRIMARY KEY (service=? AND tag=?)") }, "\(byTag)")
+            let byTagOrSha = try plan(
+                RecordsSQL.imagesByTagOrSha, [.text("shop"), .text("abc1234"), .text("abc1234"), .text("abc1235")])
+            #expect(byTagOrSha.contains { $0.contains("PRIMARY KEY (service=? AND tag=?)") }, "\(byTagOrSha)")
+            #expect(byTagOrSha.contains { $0.contains("images_sha (service=? AND sha>? AND sha<?)") }, "\(byTagOrSha)")
+        }
+    }
+
     @Test("readers see committed data while a write is in progress")
     func readersDuringWrite() throws {
         try StoreBackend.sqlite.withStore { store throws in
