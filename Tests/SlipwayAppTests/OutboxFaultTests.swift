@@ -15,6 +15,7 @@ struct OutboxFaultTests {
         "while the store cannot record deliveries, on-call gets one DM and one page, not dozens; /ready is 503 and the error metric counts until it recovers by itself"
     )
     func unwritableStoreNeverRepeatsADelivery() async throws {
+        Self.shareSQLiteFiles()
         let h = try SlipwayHarness()
         let database = h.directory + "/slipway.sqlite"
         h.startServices()
@@ -58,7 +59,7 @@ struct OutboxFaultTests {
     @Test("store errors are logged once a minute with a count, not once per attempt, and their end is logged")
     func storeErrorsAreLoggedOncePerPeriod() async throws {
         let directory = try Self.temporaryDirectory("slipway-outbox-store-errors")
-        let store = ObservedStore(try SQLiteStore(path: directory + "/slipway.sqlite"))
+        let store = ObservedStore(try SQLiteStore(path: directory + "/slipway.sqlite", processAccess: .shared))
         let slack = try FakeSlack()
         defer { slack.stop() }
         let capture = LogCapture()
@@ -98,7 +99,7 @@ struct OutboxFaultTests {
     )
     func lanesDoNotWaitForEachOther() async throws {
         let directory = try Self.temporaryDirectory("slipway-outbox-lanes")
-        let store = ObservedStore(try SQLiteStore(path: directory + "/slipway.sqlite"))
+        let store = ObservedStore(try SQLiteStore(path: directory + "/slipway.sqlite", processAccess: .shared))
         let slack = try FakeSlack()
         let pagerDuty = try FakePagerDuty()
         let hanging = try FakeHangingEndpoint()
@@ -171,7 +172,7 @@ struct OutboxFaultTests {
         ])
     func ambiguousPostLeavesOneMessage(_ delay: FakeSlack.Delay) async throws {
         let directory = try Self.temporaryDirectory("slipway-outbox-ambiguous")
-        let store = ObservedStore(try SQLiteStore(path: directory + "/slipway.sqlite"))
+        let store = ObservedStore(try SQLiteStore(path: directory + "/slipway.sqlite", processAccess: .shared))
         let slack = try FakeSlack()
         defer { slack.stop() }
         let capture = LogCapture()
@@ -213,6 +214,10 @@ struct OutboxFaultTests {
         CREATE TRIGGER frozen_outbox BEFORE UPDATE ON outbox
         BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;
         """
+
+    /// The `sqlite3` shell opens the store's file next to the app, which by default keeps it to itself ("database is
+    /// locked"). Process-wide, as `CrashRecoveryTests` sets it; these tests passed only when that suite ran first.
+    static func shareSQLiteFiles() { setenv("SLIPWAY_SQLITE_SHARED", "1", 1) }
 
     /// Runs SQL on the database file through the `sqlite3` shell, a second connection next to the app's.
     static func sqlite(_ path: String, _ sql: String) throws {
