@@ -93,7 +93,7 @@ enum BenchCommand {
             let seconds = options["--seconds"] ?? 600
             try await SoakBench.run(
                 seconds: seconds, sampleSeconds: options["--sample"] ?? 30,
-                warmUpSeconds: options["--warm-up"] ?? min(120, seconds / 5), binary: binary)
+                warmUpSeconds: options["--warm-up"] ?? min(300, seconds / 2), binary: binary)
             return 0
         default:
             throw UsageError(message: "unknown benchmark `\(command)`; try `slipway-bench help`")

@@ -15,6 +15,9 @@ enum SoakBench {
     struct Sample {
         var elapsed: Double
         var rssKiB: Int
+        /// What SQLite holds of it (`slipway_sqlite_memory_bytes`): page caches fill as the file grows, up to their
+        /// configured size.
+        var sqliteKiB: Int
         var fds: Int
         var outboxDepth: Int
         var requests: Int
@@ -33,7 +36,7 @@ enum SoakBench {
         emit(
             "soak: slipway serve pid \(server.pid) on port \(world.port), \(seconds) s, sample every \(sampleSeconds) s"
         )
-        emit("   t(s)  RSS(MiB)   fds  outbox  requests  deploys  succeeded")
+        emit("   t(s)  RSS(MiB)  SQLite(MiB)   fds  outbox  requests  deploys  succeeded")
         let start = Date()
         var samples: [Sample] = []
         var requests = 0
@@ -85,7 +88,8 @@ enum SoakBench {
             (\(last.succeeded) succeeded)
               RSS start \(mib(first.rssKiB)) MiB, after warm-up (\(Int(warm.elapsed)) s) \(mib(warm.rssKiB)) MiB, \
             end \(mib(last.rssKiB)) MiB, peak after warm-up \(mib(peak)) MiB; \
-            growth after warm-up \(mib(last.rssKiB - warm.rssKiB)) MiB
+            growth after warm-up \(mib(last.rssKiB - warm.rssKiB)) MiB (SQLite's share \
+            \(mib(last.sqliteKiB - warm.sqliteKiB)) MiB: \(mib(warm.sqliteKiB)) → \(mib(last.sqliteKiB)) MiB)
               fds start \(first.fds), after warm-up \(warm.fds), end \(last.fds); \
             outbox depth max \(samples.map(\.outboxDepth).max() ?? 0), end \(last.outboxDepth)
             """)
@@ -100,7 +104,8 @@ enum SoakBench {
         func pad(_ text: String, _ width: Int) -> String {
             String(repeating: " ", count: max(0, width - text.count)) + text
         }
-        return pad(String(Int(s.elapsed)), 7) + pad(mib(s.rssKiB), 10) + pad(String(s.fds), 6)
+        return pad(String(Int(s.elapsed)), 7) + pad(mib(s.rssKiB), 10) + pad(mib(s.sqliteKiB), 13)
+            + pad(String(s.fds), 6)
             + pad(String(s.outboxDepth), 8) + pad(String(s.requests), 10) + pad(String(s.deploys), 9)
             + pad(String(s.succeeded), 11)
     }
@@ -206,7 +211,8 @@ enum SoakBench {
                 return Int(total)
             }
             return Sample(
-                elapsed: elapsed, rssKiB: rss, fds: fds, outboxDepth: value("slipway_outbox_pending"),
+                elapsed: elapsed, rssKiB: rss, sqliteKiB: value("slipway_sqlite_memory_bytes") / 1024, fds: fds,
+                outboxDepth: value("slipway_outbox_pending"),
                 requests: requests, deploys: value("slipway_deploys_total"),
                 succeeded: value("slipway_deploys_total", label: "succeeded"))
         }

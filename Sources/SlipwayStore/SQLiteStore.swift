@@ -87,10 +87,7 @@ public final class SQLiteStore: Store, Sendable {
                 }
             }
             try writer.executeScript("PRAGMA synchronous = NORMAL")
-            // SQLite's default 2 MB page cache, deliberately: every commit walks the cache's hash table
-            // (pcache1Truncate), and with 16 MB that walk was 10% of a webhook's time; the hot pages (the right edges
-            // of the indexes) fit easily, and the OS page cache holds the rest.
-            try writer.executeScript("PRAGMA cache_size = -2000")
+            try writer.executeScript("PRAGMA cache_size = \(Self.writerCacheKiB)")
             try writer.executeScript("PRAGMA journal_size_limit = 67108864")
             // Savepoints (one per write, for group commit) keep their undo pages in a sub-journal: in memory, not
             // in a temporary file created and deleted for every write.
@@ -109,7 +106,9 @@ public final class SQLiteStore: Store, Sendable {
             checkpointer = nil
         } else {
             readers = ConnectionPool(maximum: maxReaders, waitTimeout: .seconds(30)) {
-                try SQLiteConnection(path: path, readOnly: true, busyTimeout: busyTimeout, vfs: vfs)
+                let reader = try SQLiteConnection(path: path, readOnly: true, busyTimeout: busyTimeout, vfs: vfs)
+                try reader.executeScript("PRAGMA cache_size = \(Self.readerCacheKiB)")
+                return reader
             }
             // Checkpoint every 4 MiB of WAL; past 32 MiB the writer helps so the WAL starts over.
             let pageSize = try writer.query("PRAGMA page_size", []) { $0.integer(at: 0) }.first.flatMap { $0 } ?? 4096
@@ -121,6 +120,20 @@ public final class SQLiteStore: Store, Sendable {
             self.checkpointer = checkpointer
         }
     }
+
+    /// The writer's page cache, in KiB (negative: SQLite's unit for a size in KiB). Every commit walks the cache's
+    /// hash table (pcache1Truncate): with 16 MB that walk was 10% of a webhook's time. The hot pages (the right
+    /// edges of the indexes) fit easily, and the OS page cache holds the rest; a cache fills as the file grows and
+    /// never shrinks, so its size is also part of the process's steady memory.
+    static let writerCacheKiB = -512
+    /// Each reader's page cache, in KiB. Readers look up recent rows through indexes, and up to `maxReaders` of them
+    /// fill their caches from the same file: SQLite's default 2 MB each made the resident memory climb for the
+    /// first hours of a busy process (see `Benchmarks/soak.sh`).
+    static let readerCacheKiB = -128
+
+    /// Bytes SQLite holds in this process (page caches, prepared statements, schemas of every connection):
+    /// `slipway_sqlite_memory_bytes`, and a column of the soak.
+    public static var memoryInUse: Int64 { sqlite3_memory_used() }
 
     deinit {
         checkpointer?.stop()

@@ -37,6 +37,9 @@ struct MetricsFormatTests {
         ] {
             #expect((exposition.samples[name] ?? 0) > 0, "\(name)")
         }
+        // What SQLite holds of that memory (page caches, statements): the soak's SQLite column.
+        #expect((exposition.samples["slipway_sqlite_memory_bytes"] ?? 0) > 100_000)
+        #expect(exposition.types["slipway_sqlite_memory_bytes"] == "gauge")
         let started = try #require(exposition.samples["process_start_time_seconds"])
         #expect(abs(started - Date().timeIntervalSince1970) < 3600, "the start time is seconds since the epoch")
 

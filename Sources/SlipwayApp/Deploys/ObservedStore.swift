@@ -38,6 +38,10 @@ public final class ObservedStore: Store {
     public var metricsText: String {
         "# HELP slipway_store_errors_total Store reads and writes that failed (full disk, read-only volume, "
             + "lost database).\n# TYPE slipway_store_errors_total counter\nslipway_store_errors_total \(errorCount)\n"
+            + (base is SQLiteStore
+                ? "# HELP slipway_sqlite_memory_bytes Memory SQLite holds in this process (page caches, statements)."
+                    + "\n# TYPE slipway_sqlite_memory_bytes gauge\nslipway_sqlite_memory_bytes \(SQLiteStore.memoryInUse)\n"
+                : "")
     }
 
     public func read<T>(_ body: (any StoreReader) throws -> T) throws -> T {
