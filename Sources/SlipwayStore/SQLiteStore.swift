@@ -127,8 +127,8 @@ public final class SQLiteStore: Store, Sendable {
     /// never shrinks, so its size is also part of the process's steady memory.
     static let writerCacheKiB = -512
     /// Each reader's page cache, in KiB. Readers look up recent rows through indexes, and up to `maxReaders` of them
-    /// fill their caches from the same file: SQLite's default 2 MB each made the resident memory climb for the
-    /// first hours of a busy process (see `Benchmarks/soak.sh`).
+    /// fill their caches from the same file: with SQLite's default 2 MB each, the soak's SQLite memory was still
+    /// climbing after 10 minutes; with these sizes it levels off at about 1.8 MiB within 8 (`Benchmarks/soak.sh`).
     static let readerCacheKiB = -128
 
     /// Bytes SQLite holds in this process (page caches, prepared statements, schemas of every connection):
