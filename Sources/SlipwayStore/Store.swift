@@ -35,6 +35,12 @@ public protocol StoreReader {
     func deploys(in states: Set<DeployState>) throws -> [Deploy]
     /// Most recent deploys first, optionally filtered.
     func recentDeploys(service: String?, environment: String?, limit: Int) throws -> [Deploy]
+    /// The deploys of one environment that deploy decisions read, most recent first: the `limit` most recent that
+    /// ran (committed; rolling out, succeeded or rolled back) and the `pendingLimit` most recent not committed yet
+    /// (awaiting approval, or queued for a commit). Requests superseded, cancelled, blocked or held before a commit
+    /// are left out: a burst of CI webhooks never pushes what ran out of the window, and reading it costs the same
+    /// however many requests the burst left.
+    func planningDeploys(service: String, environment: String, limit: Int, pendingLimit: Int) throws -> [Deploy]
     /// Deploys of one environment that reached `state`, most recent first.
     func deploys(service: String, environment: String, state: DeployState, limit: Int) throws -> [Deploy]
     /// Deploys created at or after `since`, any environment (for statistics).
@@ -67,6 +73,8 @@ public protocol StoreReader {
     /// Images CI reported for a service, newest first (deploy decisions: which tags are known; the deploy form's
     /// tag choices).
     func recentImages(service: String, limit: Int) throws -> [BuiltImage]
+    /// The tags of `recentImages(service:limit:)`, read from its index alone (deploy decisions: which tags are known).
+    func recentImageTags(service: String, limit: Int) throws -> [String]
     /// Ad-hoc freezes in force at `now` (created at or before it, ending after it), oldest first.
     func adHocFreezes(activeAt now: Date) throws -> [AdHocFreeze]
 }

@@ -200,5 +200,18 @@ enum StoreSchema {
                 // sorted all the service's images, and a burst slowed down with every image already stored.
                 "CREATE INDEX images_built ON images (service, built_at DESC, tag, sha)"
             ]),
+        Migration(
+            version: 7, name: "the deploys decisions read",
+            statements: [
+                // `planningDeploys`, read by every deploy request: an environment's deploys that ran, and those not
+                // committed yet. Without them each request read and decoded the 100 most recent deploys, which a
+                // burst of queued CI deploys filled (20,000 webhooks: 1,300-1,500 persisted per second), pushing
+                // what ran out of sight. Their queries repeat the conditions word for word (`HistorySQL`).
+                "CREATE INDEX deploys_ran ON deploys (service, environment, created_at, seq) WHERE "
+                    + "(git_commit IS NOT NULL OR state IN ('reconciling', 'rolling_out', 'verifying', 'succeeded', "
+                    + "'rolled_back'))",
+                "CREATE INDEX deploys_pending ON deploys (service, environment, created_at, seq) WHERE "
+                    + "(git_commit IS NULL AND state IN ('awaiting_approval', 'committing'))",
+            ]),
     ]
 }

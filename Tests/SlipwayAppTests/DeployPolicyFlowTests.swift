@@ -47,6 +47,23 @@ struct DeployPolicyFlowTests {
         #expect(deploy.targetTag == "main-good001")
     }
 
+    @Test("a burst of queued CI deploys in staging does not hide the tag that succeeded there from promotion")
+    func burstKeepsHistory() async throws {
+        // The worker is not running: every CI deploy stays queued, as in a burst the worker has not reached yet.
+        let h = try SlipwayHarness()
+        try h.recordSucceeded("shop", "staging", tag: "main-good001")
+        for n in 0..<110 {
+            let sha = String(format: "%012x", 0xb00000 + n)
+            let built = try await h.imageBuilt([
+                "repo": "nortinia-ltd/shop", "sha": sha, "tag": "main-\(sha.suffix(7))", "env": "staging",
+            ])
+            #expect(built.status == 202, "\(built.bodyText)")
+        }
+        let promote = try await h.reply("/deploy shop prod")
+        #expect(promote.text.contains("Waiting for an approver"), "\(promote.text)")
+        #expect(try h.latestDeploy("shop", "prod")?.targetTag == "main-good001")
+    }
+
     @Test("a made-up tag is refused for production, naming the newest known tags")
     func madeUpTagRefused() async throws {
         let h = try SlipwayHarness()

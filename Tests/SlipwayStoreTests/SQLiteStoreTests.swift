@@ -42,6 +42,17 @@ struct SQLiteStoreTests {
                 RecordsSQL.imagesByTagOrSha, [.text("shop"), .text("abc1234"), .text("abc1234"), .text("abc1235")])
             #expect(byTagOrSha.contains { $0.contains("PRIMARY KEY (service=? AND tag=?)") }, "\(byTagOrSha)")
             #expect(byTagOrSha.contains { $0.contains("images_sha (service=? AND sha>? AND sha<?)") }, "\(byTagOrSha)")
+            let tags = try plan(HistorySQL.recentImageTags, [.text("shop"), .integer(50)])
+            #expect(tags.contains { $0.contains("COVERING INDEX images_built (service=?)") }, "\(tags)")
+            // Every deploy request reads these: the partial indexes hold only deploys that ran, or are not
+            // committed yet, so superseded and cancelled ones are neither walked nor decoded.
+            for (sql, index) in [
+                (HistorySQL.ranDeploys, "deploys_ran"), (HistorySQL.pendingDeploys, "deploys_pending"),
+            ] {
+                let steps = try plan(sql, [.text("shop"), .text("staging"), .integer(100)])
+                #expect(steps.contains { $0.contains("\(index) (service=? AND environment=?)") }, "\(steps)")
+                #expect(!steps.contains { $0.contains("TEMP B-TREE") }, "\(steps)")
+            }
         }
     }
 

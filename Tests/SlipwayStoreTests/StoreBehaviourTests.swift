@@ -141,6 +141,47 @@ struct StoreBehaviourTests {
         }
     }
 
+    @Test(
+        "the deploys decisions read: what ran, and the newest not committed yet; a burst of queued ones hides nothing",
+        arguments: StoreBackend.enabled)
+    func planningDeploys(_ backend: StoreBackend) throws {
+        try backend.withStore { store throws in
+            try store.write { w throws in
+                var committedThenSuperseded = F.deploy(id: "taken-over", state: .superseded, createdAt: F.at(1))
+                committedThenSuperseded.gitCommit = "c0ffee1"
+                try w.insert(committedThenSuperseded)
+                try w.insert(F.deploy(id: "good", state: .succeeded, createdAt: F.at(2)))
+                var failed = F.deploy(id: "bad", state: .failed, createdAt: F.at(3))
+                failed.gitCommit = "badc0de"
+                try w.insert(failed)
+                try w.insert(F.deploy(id: "failed-before-commit", state: .failed, createdAt: F.at(4)))
+                try w.insert(F.deploy(id: "waiting", state: .awaitingApproval, createdAt: F.at(5)))
+                for state in [DeployState.requested, .cancelled, .blocked, .held, .superseded] {
+                    try w.insert(F.deploy(id: "never-ran-\(state.rawValue)", state: state, createdAt: F.at(7)))
+                }
+                try w.insert(F.deploy(id: "other-env", environment: "prod", state: .succeeded, createdAt: F.at(8)))
+                // A burst of CI deploys queued for their commit, newer than all of them.
+                for n in 0..<150 {
+                    try w.insert(F.deploy(id: "queued-\(n)", state: .committing, createdAt: F.at(Double(10 + n))))
+                }
+            }
+            try store.read { r throws in
+                #expect(
+                    try r.planningDeploys(service: "api", environment: "staging", limit: 100, pendingLimit: 3).map(\.id)
+                        == ["queued-149", "queued-148", "queued-147", "bad", "good", "taken-over"])
+                #expect(
+                    try r.planningDeploys(service: "api", environment: "staging", limit: 2, pendingLimit: 0).map(\.id)
+                        == ["bad", "good"])
+                let all = try r.planningDeploys(service: "api", environment: "staging", limit: 100, pendingLimit: 200)
+                #expect(all.count == 154)
+                #expect(all.suffix(4).map(\.id) == ["waiting", "bad", "good", "taken-over"])
+                #expect(
+                    try r.planningDeploys(service: "shop", environment: "staging", limit: 100, pendingLimit: 20)
+                        .isEmpty)
+            }
+        }
+    }
+
     @Test("a write that throws leaves nothing behind", arguments: StoreBackend.enabled)
     func writeRollsBack(_ backend: StoreBackend) throws {
         struct Refused: Error {}

@@ -177,25 +177,33 @@ extension DeployCoordinator {
         return planner.plan(request, facts: facts)
     }
 
+    /// Deploys that ran, per environment, that decisions weigh (promotion, rollback targets, tags that failed).
+    static let historyDepth = 100
+    /// Deploys not committed yet, per environment, that decisions weigh (requests awaiting approval, queued CI
+    /// deploys in flight): a burst's older queued deploys are superseded by its newest anyway.
+    static let pendingDepth = 20
+
     /// What the planner needs to know about one environment, read in `r`.
     public func planningFacts(
         service svc: ServiceEntry, environment env: EnvironmentEntry, now: Date, in r: any StoreReader
     ) throws -> PlanningFacts {
         let record = try r.environment(service: svc.name, environment: env.name)
-        let deploys = try r.recentDeploys(service: svc.name, environment: env.name, limit: 100)
+        let deploys = try r.planningDeploys(
+            service: svc.name, environment: env.name, limit: Self.historyDepth, pendingLimit: Self.pendingDepth)
         let history = DeployHistory(currentTag: record?.currentTag, deploys: deploys)
         var sourceHistory: DeployHistory?
         var sourceDeploys: [Deploy] = []
         if let source = env.promoteFrom {
-            sourceDeploys = try r.recentDeploys(service: svc.name, environment: source, limit: 100)
+            sourceDeploys = try r.planningDeploys(
+                service: svc.name, environment: source, limit: Self.historyDepth, pendingLimit: Self.pendingDepth)
             let sourceRecord = try r.environment(service: svc.name, environment: source)
             sourceHistory = DeployHistory(currentTag: sourceRecord?.currentTag, deploys: sourceDeploys)
         }
         var known: [String] = []
         var seen: Set<String> = []
-        let images = try r.recentImages(service: svc.name, limit: 50)
+        let built = try r.recentImageTags(service: svc.name, limit: 50)
         let deployed = (sourceDeploys + deploys).filter { $0.gitCommit != nil }.sorted { $0.createdAt > $1.createdAt }
-        for tag in images.map(\.tag) + deployed.map(\.targetTag) where seen.insert(tag).inserted { known.append(tag) }
+        for tag in built + deployed.map(\.targetTag) where seen.insert(tag).inserted { known.append(tag) }
         return PlanningFacts(
             environment: env, history: history, sourceHistory: sourceHistory, knownTags: known,
             lock: try r.lock(service: svc.name, environment: env.name),

@@ -81,7 +81,7 @@ public struct DeployModal: Sendable {
         }
         var groups: [SlackView.OptionGroup] = []
         for (service, built) in zip(services, images) {
-            guard let entry = catalog.services[service] else { continue }
+            guard catalog.services[service] != nil else { continue }
             var options: [SlackView.Option] = []
             func add(_ tag: String, _ note: String) {
                 guard !options.contains(where: { $0.value == Self.tagValue(service, tag) }) else { return }
