@@ -36,6 +36,8 @@ let package = Package(
         .systemLibrary(
             name: "CWebSockets", pkgConfig: "libwebsockets",
             providers: [.apt(["libwebsockets-dev"])]),
+        // glibc's <malloc.h> (libc6-dev): the allocator's arena limit and figures.
+        .systemLibrary(name: "CMalloc"),
 
         // Layers.
         .target(name: "SlipwayCrypto", dependencies: ["CCrypto"], swiftSettings: strict),
@@ -59,7 +61,7 @@ let package = Package(
             name: "SlipwayApp",
             dependencies: [
                 "SlipwayHTTP", "SlipwaySlack", "SlipwayCrypto", "DeployCore", "SlipwayGitOps", "SlipwayKubernetes",
-                "SlipwayStore", "SlipwaySubprocess", "SlipwaySocketMode",
+                "SlipwayStore", "SlipwaySubprocess", "SlipwaySocketMode", "CMalloc",
             ],
             swiftSettings: strict),
         .executableTarget(name: "Slipway", dependencies: ["SlipwayApp"], swiftSettings: strict),

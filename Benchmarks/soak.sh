@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Soak: a real release `slipway serve` (SQLite store) against the test fakes, driven for SOAK_SECONDS (600 by
 # default) with a steady mix of signed slash commands, CI image-built webhooks (automatic staging deploys) and
-# `/deploy` commands. Prints RSS, open file descriptors, outbox depth and deploy counts every SOAK_SAMPLE seconds
+# `/deploy` commands. Prints RSS and its anonymous part (heap and stacks; the rest is shared libraries' pages), the
+# C heap's blocks in use and free between them (slipway_heap_bytes: a leak grows the first, fragmentation the
+# second), SQLite's memory, open file descriptors, outbox depth and deploy counts every SOAK_SAMPLE seconds
 # (30), then RSS at start, after warm-up (SOAK_WARMUP seconds; by default half the run, at most 300) and at the end:
 # after warm-up the memory should stay flat. The warm-up is the Slack replay guard's window: it remembers each signed
 # request for 5 minutes, so its memory fills for 5 minutes by design; SQLite's page caches fill up to their sizes

@@ -15,6 +15,14 @@ enum SoakBench {
     struct Sample {
         var elapsed: Double
         var rssKiB: Int
+        /// The anonymous part of RSS (`RssAnon`): the heap, thread stacks and other private memory, where a leak
+        /// shows. The rest is file-backed (`RssFile`): shared libraries' pages, read in on first use and shared with
+        /// every process that maps them.
+        var anonymousKiB: Int
+        /// The C allocator's live blocks and the free space it keeps between them (`slipway_heap_bytes`): a leak
+        /// grows the first, fragmentation the second.
+        var heapInUseKiB: Int
+        var heapFreeKiB: Int
         /// What SQLite holds of it (`slipway_sqlite_memory_bytes`): page caches fill as the file grows, up to their
         /// configured size.
         var sqliteKiB: Int
@@ -36,7 +44,9 @@ enum SoakBench {
         emit(
             "soak: slipway serve pid \(server.pid) on port \(world.port), \(seconds) s, sample every \(sampleSeconds) s"
         )
-        emit("   t(s)  RSS(MiB)  SQLite(MiB)   fds  outbox  requests  deploys  succeeded")
+        emit(
+            "   t(s)  RSS(MiB)  anon(MiB)  heap used  heap free  SQLite(MiB)   fds  outbox  requests  deploys  succeeded"
+        )
         let start = Date()
         var samples: [Sample] = []
         var requests = 0
@@ -82,14 +92,20 @@ enum SoakBench {
         let warm = samples.first { $0.elapsed >= Double(warmUpSeconds) } ?? last
         let afterWarm = samples.filter { $0.elapsed >= warm.elapsed }
         let peak = afterWarm.map(\.rssKiB).max() ?? last.rssKiB
+        let anonymousPeak = afterWarm.map(\.anonymousKiB).max() ?? last.anonymousKiB
         emit(
             """
             soak summary: \(requests) requests (\(errors) not answered as expected), \(last.deploys) deploys \
             (\(last.succeeded) succeeded)
               RSS start \(mib(first.rssKiB)) MiB, after warm-up (\(Int(warm.elapsed)) s) \(mib(warm.rssKiB)) MiB, \
             end \(mib(last.rssKiB)) MiB, peak after warm-up \(mib(peak)) MiB; \
-            growth after warm-up \(mib(last.rssKiB - warm.rssKiB)) MiB (SQLite's share \
-            \(mib(last.sqliteKiB - warm.sqliteKiB)) MiB: \(mib(warm.sqliteKiB)) → \(mib(last.sqliteKiB)) MiB)
+            growth after warm-up \(mib(last.rssKiB - warm.rssKiB)) MiB
+              anonymous (heap, stacks) start \(mib(first.anonymousKiB)) MiB, after warm-up \(mib(warm.anonymousKiB)) MiB, \
+            end \(mib(last.anonymousKiB)) MiB, peak after warm-up \(mib(anonymousPeak)) MiB; growth after warm-up \
+            \(mib(last.anonymousKiB - warm.anonymousKiB)) MiB (SQLite's share \(mib(last.sqliteKiB - warm.sqliteKiB)) MiB: \
+            \(mib(warm.sqliteKiB)) → \(mib(last.sqliteKiB)) MiB; the allocator's blocks in use \
+            \(mib(warm.heapInUseKiB)) → \(mib(last.heapInUseKiB)) MiB, free \(mib(warm.heapFreeKiB)) → \
+            \(mib(last.heapFreeKiB)) MiB)
               fds start \(first.fds), after warm-up \(warm.fds), end \(last.fds); \
             outbox depth max \(samples.map(\.outboxDepth).max() ?? 0), end \(last.outboxDepth)
             """)
@@ -104,7 +120,8 @@ enum SoakBench {
         func pad(_ text: String, _ width: Int) -> String {
             String(repeating: " ", count: max(0, width - text.count)) + text
         }
-        return pad(String(Int(s.elapsed)), 7) + pad(mib(s.rssKiB), 10) + pad(mib(s.sqliteKiB), 13)
+        return pad(String(Int(s.elapsed)), 7) + pad(mib(s.rssKiB), 10) + pad(mib(s.anonymousKiB), 11)
+            + pad(mib(s.heapInUseKiB), 11) + pad(mib(s.heapFreeKiB), 11) + pad(mib(s.sqliteKiB), 13)
             + pad(String(s.fds), 6)
             + pad(String(s.outboxDepth), 8) + pad(String(s.requests), 10) + pad(String(s.deploys), 9)
             + pad(String(s.succeeded), 11)
@@ -191,10 +208,11 @@ enum SoakBench {
 
         func sample(pid: pid_t, elapsed: Double, requests: Int) -> Sample {
             let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-            let rss =
-                status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
-                .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
-                ?? 0
+            func kib(_ field: String) -> Int {
+                status.split(separator: "\n").first { $0.hasPrefix(field + ":") }
+                    .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
+                    ?? 0
+            }
             let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
             let metrics =
                 (try? client.send(
@@ -211,7 +229,10 @@ enum SoakBench {
                 return Int(total)
             }
             return Sample(
-                elapsed: elapsed, rssKiB: rss, sqliteKiB: value("slipway_sqlite_memory_bytes") / 1024, fds: fds,
+                elapsed: elapsed, rssKiB: kib("VmRSS"), anonymousKiB: kib("RssAnon"),
+                heapInUseKiB: value("slipway_heap_bytes", label: "in_use") / 1024,
+                heapFreeKiB: value("slipway_heap_bytes", label: "\"free\"") / 1024,
+                sqliteKiB: value("slipway_sqlite_memory_bytes") / 1024, fds: fds,
                 outboxDepth: value("slipway_outbox_pending"),
                 requests: requests, deploys: value("slipway_deploys_total"),
                 succeeded: value("slipway_deploys_total", label: "succeeded"))

@@ -40,6 +40,12 @@ struct MetricsFormatTests {
         // What SQLite holds of that memory (page caches, statements): the soak's SQLite column.
         #expect((exposition.samples["slipway_sqlite_memory_bytes"] ?? 0) > 100_000)
         #expect(exposition.types["slipway_sqlite_memory_bytes"] == "gauge")
+        // What the C allocator holds: live blocks (a leak grows them) and free space kept between them.
+        #expect(exposition.types["slipway_heap_bytes"] == "gauge")
+        let heapInUse = try #require(exposition.samples["slipway_heap_bytes{state=\"in_use\"}"])
+        let resident = try #require(exposition.samples["process_resident_memory_bytes"])
+        #expect(heapInUse > 1_000_000 && heapInUse < resident, "\(heapInUse) of \(resident) resident")
+        #expect(exposition.samples["slipway_heap_bytes{state=\"free\"}"] != nil)
         let started = try #require(exposition.samples["process_start_time_seconds"])
         #expect(abs(started - Date().timeIntervalSince1970) < 3600, "the start time is seconds since the epoch")
 

@@ -101,6 +101,7 @@ public final class Metrics: Sendable {
         out += Self.renderDeliveries(results.deliveries)
         if isLeader { out += shared(store: store, now: now) }
         out += ProcessMetrics.render()
+        out += HeapAllocator.render()
         return out
     }
 
