@@ -1,7 +1,8 @@
 import SlipwayHTTP
-import SlipwaySlack
 import Synchronization
 import Testing
+
+@testable import SlipwaySlack
 
 @Suite struct SlackReplayGuardTests {
     final class Clock: Sendable {
@@ -33,6 +34,23 @@ import Testing
         #expect(replays.firstSighting(signature: "v0=ff", timestamp: now + 200))
         clock.advance(450)
         #expect(!replays.firstSighting(signature: "v0=ff", timestamp: now + 200))
+    }
+
+    @Test("under steady traffic the memory stops growing after the first window, at most 4/3 of what it remembers")
+    func steadyTraffic() {
+        let clock = Clock()
+        let replays = SlackReplayGuard(windowSeconds: 300, clock: { clock.seconds.load(ordering: .relaxed) })
+        var longest = 0
+        // 20 signed requests a second for three windows, as in the soak.
+        for second in 0..<900 {
+            let now = clock.seconds.load(ordering: .relaxed)
+            for n in 0..<20 { _ = replays.firstSighting(signature: "v0=\(second)-\(n)", timestamp: now) }
+            if second > 300 { longest = max(longest, replays.queueLength) }
+            clock.advance(1)
+        }
+        // Each is remembered for the 301 seconds its timestamp passes verification.
+        #expect(replays.count == 6_020)
+        #expect(longest <= 6_020 * 4 / 3 + 20, "the queue held \(longest) entries for 6,020 remembered")
     }
 
     @Test("memory is bounded: beyond the capacity the oldest signatures are forgotten first")
