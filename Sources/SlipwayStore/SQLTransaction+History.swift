@@ -10,11 +10,11 @@ enum HistorySQL {
     /// is its partial index's (`deploys_ran`, `deploys_pending`; migration 7) word for word: SQLite uses a partial
     /// index only for a query that repeats its condition.
     static let ranDeploys =
-        "SELECT \(StoreRows.deployColumns) FROM deploys WHERE service = $1 AND environment = $2 AND "
+        "SELECT \(StoreRows.deployRecordColumns) FROM deploys WHERE service = $1 AND environment = $2 AND "
         + "(git_commit IS NOT NULL OR state IN ('reconciling', 'rolling_out', 'verifying', 'succeeded', 'rolled_back')) "
         + "ORDER BY created_at DESC, seq DESC LIMIT $3"
     static let pendingDeploys =
-        "SELECT \(StoreRows.deployColumns) FROM deploys WHERE service = $1 AND environment = $2 AND "
+        "SELECT \(StoreRows.deployRecordColumns) FROM deploys WHERE service = $1 AND environment = $2 AND "
         + "(git_commit IS NULL AND state IN ('awaiting_approval', 'committing')) "
         + "ORDER BY created_at DESC, seq DESC LIMIT $3"
 }
@@ -32,11 +32,13 @@ extension SQLTransaction {
         }
     }
 
-    func planningDeploys(service: String, environment: String, limit: Int, pendingLimit: Int) throws -> [Deploy] {
+    func planningDeploys(service: String, environment: String, limit: Int, pendingLimit: Int) throws
+        -> [DeployHistory.Record]
+    {
         let target: [SQLValue] = [.text(service), .text(environment)]
-        let ran = try query(HistorySQL.ranDeploys, target + [.integer(Int64(max(0, limit)))], StoreRows.deploy)
+        let ran = try query(HistorySQL.ranDeploys, target + [.integer(Int64(max(0, limit)))], StoreRows.deployRecord)
         let pending = try query(
-            HistorySQL.pendingDeploys, target + [.integer(Int64(max(0, pendingLimit)))], StoreRows.deploy)
+            HistorySQL.pendingDeploys, target + [.integer(Int64(max(0, pendingLimit)))], StoreRows.deployRecord)
         guard !pending.isEmpty else { return ran }
         return (pending + ran).sorted { $0.createdAt > $1.createdAt }
     }

@@ -40,7 +40,8 @@ public protocol StoreReader {
     /// (awaiting approval, or queued for a commit). Requests superseded, cancelled, blocked or held before a commit
     /// are left out: a burst of CI webhooks never pushes what ran out of the window, and reading it costs the same
     /// however many requests the burst left.
-    func planningDeploys(service: String, environment: String, limit: Int, pendingLimit: Int) throws -> [Deploy]
+    func planningDeploys(service: String, environment: String, limit: Int, pendingLimit: Int) throws
+        -> [DeployHistory.Record]
     /// Deploys of one environment that reached `state`, most recent first.
     func deploys(service: String, environment: String, state: DeployState, limit: Int) throws -> [Deploy]
     /// Deploys created at or after `since`, any environment (for statistics).

@@ -73,6 +73,23 @@ enum StoreRows {
         return deploy
     }
 
+    /// The columns of `DeployHistory.Record`, in `deployRecord`'s order.
+    static let deployRecordColumns =
+        "id, target_tag, kind, state, previous_tag, git_commit, created_at, updated_at, rolled_out_at, finished_at, "
+        + "verification"
+
+    static func deployRecord<Row: SQLRow>(_ row: Row) throws -> DeployHistory.Record {
+        let state: DeployState = try row.enumeration(at: 3, "deploy state")
+        // Only a success can be verified: other rows skip decoding the verification JSON.
+        let verification = state == .succeeded ? row.text(at: 10).flatMap(VerificationRecord.decode) : nil
+        return DeployHistory.Record(
+            id: try row.requiredText(at: 0, "deploy id"), targetTag: try row.requiredText(at: 1, "target tag"),
+            kind: try row.enumeration(at: 2, "deploy kind"), state: state, previousTag: row.text(at: 4),
+            gitCommit: row.text(at: 5), createdAt: try row.requiredDate(at: 6, "created_at"),
+            updatedAt: try row.requiredDate(at: 7, "updated_at"), rolledOutAt: row.date(at: 8),
+            finishedAt: row.date(at: 9), verified: Deploy.isVerified(state: state, verification: verification))
+    }
+
     // MARK: Audit
 
     static let auditColumns = "deploy_id, service, environment, actor, action, detail, origin, at"

@@ -38,6 +38,16 @@ import Testing
             ], responseType: .inChannel)
     }
 
+    @Test("the wire JSON reads back through SlackMessage's Codable conformance, every block kind and field")
+    func wireJSONReadsBack() throws {
+        for message in [
+            Self.deployMessage(), SlackMessage.ephemeral("hi"), SlackMessage(text: "plain", blocks: []),
+            SlackMessage(text: "replace", blocks: [.section("x")], responseType: .ephemeral, replaceOriginal: true),
+        ] {
+            #expect(try JSONDecoder().decode(SlackMessage.self, from: Data(message.jsonBytes())) == message)
+        }
+    }
+
     @Test func escapeNeutralisesControlSequences() {
         #expect(
             SlackText.escape("<!channel> & <@U123|bob> <https://evil|ok>")

@@ -150,7 +150,13 @@ struct StoreBehaviourTests {
                 var committedThenSuperseded = F.deploy(id: "taken-over", state: .superseded, createdAt: F.at(1))
                 committedThenSuperseded.gitCommit = "c0ffee1"
                 try w.insert(committedThenSuperseded)
-                try w.insert(F.deploy(id: "good", state: .succeeded, createdAt: F.at(2)))
+                var good = F.deploy(id: "good", state: .succeeded, createdAt: F.at(2))
+                good.gitCommit = "900d900"
+                good.previousTag = "v1.2.2"
+                good.rolledOutAt = F.at(2.5)
+                good.finishedAt = F.at(2.6)
+                good.verification = VerificationRecord(verdict: .passed, samples: 3)
+                try w.insert(good)
                 var failed = F.deploy(id: "bad", state: .failed, createdAt: F.at(3))
                 failed.gitCommit = "badc0de"
                 try w.insert(failed)
@@ -178,6 +184,12 @@ struct StoreBehaviourTests {
                 #expect(
                     try r.planningDeploys(service: "shop", environment: "staging", limit: 100, pendingLimit: 20)
                         .isEmpty)
+                // Each record holds what the full row says of it.
+                for record in all {
+                    let deploy = try #require(try r.deploy(id: record.id))
+                    #expect(record == DeployHistory.Record(deploy))
+                }
+                #expect(all.first { $0.id == "good" }?.verified == true)
             }
         }
     }

@@ -37,7 +37,10 @@ public struct DeployHistory: Sendable, Equatable {
         }
 
         /// The entry for a stored deploy; nil for deploys that never ran (cancelled, superseded, blocked, held).
-        public init?(_ deploy: Deploy) {
+        public init?(_ deploy: Deploy) { self.init(Record(deploy)) }
+
+        /// The entry for a stored deploy's record; nil for deploys that never ran.
+        public init?(_ deploy: Record) {
             let outcome: Outcome
             let since: Date
             switch deploy.state {
@@ -60,6 +63,50 @@ public struct DeployHistory: Sendable, Equatable {
             }
             self.init(
                 deployId: deploy.id, tag: deploy.targetTag, kind: deploy.kind, outcome: outcome, since: since,
+                verified: deploy.verified)
+        }
+    }
+
+    /// What deploy decisions read of a stored deploy (`StoreReader.planningDeploys`): its place in the
+    /// environment's history, without the rest of its row (texts, approval, failure, message), which every deploy
+    /// request would otherwise decode for each deploy it weighs.
+    public struct Record: Sendable, Equatable {
+        public var id: String
+        public var targetTag: String
+        public var kind: DeployKind
+        public var state: DeployState
+        public var previousTag: String?
+        public var gitCommit: String?
+        public var createdAt: Date
+        public var updatedAt: Date
+        public var rolledOutAt: Date?
+        public var finishedAt: Date?
+        /// `Deploy.isVerified`.
+        public var verified: Bool
+
+        public init(
+            id: String, targetTag: String, kind: DeployKind, state: DeployState, previousTag: String?,
+            gitCommit: String?, createdAt: Date, updatedAt: Date, rolledOutAt: Date?, finishedAt: Date?,
+            verified: Bool
+        ) {
+            self.id = id
+            self.targetTag = targetTag
+            self.kind = kind
+            self.state = state
+            self.previousTag = previousTag
+            self.gitCommit = gitCommit
+            self.createdAt = createdAt
+            self.updatedAt = updatedAt
+            self.rolledOutAt = rolledOutAt
+            self.finishedAt = finishedAt
+            self.verified = verified
+        }
+
+        public init(_ deploy: Deploy) {
+            self.init(
+                id: deploy.id, targetTag: deploy.targetTag, kind: deploy.kind, state: deploy.state,
+                previousTag: deploy.previousTag, gitCommit: deploy.gitCommit, createdAt: deploy.createdAt,
+                updatedAt: deploy.updatedAt, rolledOutAt: deploy.rolledOutAt, finishedAt: deploy.finishedAt,
                 verified: deploy.isVerified)
         }
     }
@@ -77,6 +124,11 @@ public struct DeployHistory: Sendable, Equatable {
     /// The history of stored deploys (any order); deploys that never ran are left out. The tag the oldest of them
     /// replaced counts as succeeded from then on: it ran before Slipway first changed the environment.
     public init(currentTag: String?, deploys: [Deploy]) {
+        self.init(currentTag: currentTag, records: deploys.map(Record.init))
+    }
+
+    /// As `init(currentTag:deploys:)`, from the records decisions read.
+    public init(currentTag: String?, records deploys: [Record]) {
         self.currentTag = currentTag
         let sorted = deploys.sorted { $0.createdAt > $1.createdAt }
         let entries = sorted.compactMap(Entry.init)

@@ -53,7 +53,8 @@ public struct PlanningFacts: Sendable, Equatable {
     public var history: DeployHistory
     /// The history of `environment.promoteFrom`, when it has one.
     public var sourceHistory: DeployHistory?
-    /// Tags Slipway has seen built by CI or deployed anywhere for this service, newest first.
+    /// Tags Slipway has seen built by CI or deployed anywhere for this service, newest first. Empty for CI's own
+    /// requests (`DeployRequest.isAutomatic`), which never weigh them.
     public var knownTags: [String]
     public var lock: EnvironmentLock?
     public var freeze: ActiveFreeze?

@@ -113,7 +113,7 @@ extension DeployCoordinator {
     public func tell(_ user: String, in channel: String, _ message: SlackMessage, key: String) throws {
         let now = clock()
         try store.write { w in
-            try w.enqueue(
+            _ = try w.enqueue(
                 OutboxMessage(
                     key: key, deployId: nil, target: .ephemeralMessage,
                     payload: OutboxPayload(user: user, channel: channel, message: message).encoded(), createdAt: now))
@@ -126,7 +126,7 @@ extension DeployCoordinator {
     public func respond(_ message: SlackMessage, to url: String, key: String, deployId: String? = nil) throws {
         let now = clock()
         try store.write { w in
-            try w.enqueue(
+            _ = try w.enqueue(
                 OutboxMessage(
                     key: key, deployId: deployId, target: .response(ResponseURL(url)),
                     payload: OutboxPayload(message: message).encoded(), createdAt: now))

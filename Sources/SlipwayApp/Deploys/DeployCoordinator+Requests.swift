@@ -82,7 +82,8 @@ extension DeployCoordinator {
                 return .refused(.unknownCommit(ref: ref))
             }
         }
-        let facts = try planningFacts(service: svc, environment: env, now: now, in: w)
+        let facts = try planningFacts(
+            service: svc, environment: env, now: now, knownTags: !request.isAutomatic, in: w)
         switch planner.plan(request, facts: facts) {
         case .refuse(let refusal):
             return .refused(refusal)
@@ -181,29 +182,36 @@ extension DeployCoordinator {
     static let historyDepth = 100
     /// Deploys not committed yet, per environment, that decisions weigh (requests awaiting approval, queued CI
     /// deploys in flight): a burst's older queued deploys are superseded by its newest anyway.
-    static let pendingDepth = 20
+    static let pendingDepth = 10
 
     /// What the planner needs to know about one environment, read in `r`.
+    /// - Parameter knownTags: Whether to read the tags CI built (`PlanningFacts.knownTags`, empty otherwise): only
+    ///   requests a person makes weigh them; CI's own requests name the image CI just reported.
     public func planningFacts(
-        service svc: ServiceEntry, environment env: EnvironmentEntry, now: Date, in r: any StoreReader
+        service svc: ServiceEntry, environment env: EnvironmentEntry, now: Date, knownTags: Bool = true,
+        in r: any StoreReader
     ) throws -> PlanningFacts {
         let record = try r.environment(service: svc.name, environment: env.name)
         let deploys = try r.planningDeploys(
             service: svc.name, environment: env.name, limit: Self.historyDepth, pendingLimit: Self.pendingDepth)
-        let history = DeployHistory(currentTag: record?.currentTag, deploys: deploys)
+        let history = DeployHistory(currentTag: record?.currentTag, records: deploys)
         var sourceHistory: DeployHistory?
-        var sourceDeploys: [Deploy] = []
+        var sourceDeploys: [DeployHistory.Record] = []
         if let source = env.promoteFrom {
             sourceDeploys = try r.planningDeploys(
                 service: svc.name, environment: source, limit: Self.historyDepth, pendingLimit: Self.pendingDepth)
             let sourceRecord = try r.environment(service: svc.name, environment: source)
-            sourceHistory = DeployHistory(currentTag: sourceRecord?.currentTag, deploys: sourceDeploys)
+            sourceHistory = DeployHistory(currentTag: sourceRecord?.currentTag, records: sourceDeploys)
         }
         var known: [String] = []
-        var seen: Set<String> = []
-        let built = try r.recentImageTags(service: svc.name, limit: 50)
-        let deployed = (sourceDeploys + deploys).filter { $0.gitCommit != nil }.sorted { $0.createdAt > $1.createdAt }
-        for tag in built + deployed.map(\.targetTag) where seen.insert(tag).inserted { known.append(tag) }
+        if knownTags {
+            // Built tags are distinct (one image per tag): only deployed ones can repeat.
+            known = try r.recentImageTags(service: svc.name, limit: 50)
+            var seen = Set(known)
+            let deployed = (sourceDeploys + deploys).filter { $0.gitCommit != nil }
+                .sorted { $0.createdAt > $1.createdAt }
+            for deploy in deployed where seen.insert(deploy.targetTag).inserted { known.append(deploy.targetTag) }
+        }
         return PlanningFacts(
             environment: env, history: history, sourceHistory: sourceHistory, knownTags: known,
             lock: try r.lock(service: svc.name, environment: env.name),

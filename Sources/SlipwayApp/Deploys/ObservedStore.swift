@@ -7,8 +7,8 @@ import Synchronization
 /// It also counts store errors and knows whether writes fail now (a full disk, a read-only volume), for `/ready`
 /// and `slipway_store_errors_total`.
 ///
-/// The actions queued during a write are kept in the writing thread's dictionary: a synchronous write runs on one
-/// thread from start to commit (the async `write` runs the whole synchronous one on a store executor thread).
+/// The actions queued during a write are kept as the writing thread's own (`ThreadLocalReference`): a synchronous
+/// write runs on one thread from start to commit (the async `write` runs the whole synchronous one on a store executor thread).
 public final class ObservedStore: Store {
     private let base: any Store
     private let writes = Mutex<UInt64>(0)
@@ -17,7 +17,8 @@ public final class ObservedStore: Store {
         var errors = 0
         var writeFailing = false
     }
-    private static let pendingKey = "slipway.afterCommit"
+    /// The actions of the write in progress on this thread.
+    private static let pending = ThreadLocalReference<AfterCommitActions>()
 
     public init(_ base: any Store) { self.base = base }
 
@@ -69,27 +70,25 @@ public final class ObservedStore: Store {
 
     private func observedWrite<T>(_ body: (any StoreWriter) throws -> T) throws -> T {
         defer { writes.withLock { $0 &+= 1 } }
-        let thread = Thread.current
-        let outer = thread.threadDictionary[Self.pendingKey] as? AfterCommitActions
-        if outer != nil { return try base.write(body) }  // joined an enclosing write: its commit runs the actions
+        // Joined an enclosing write: its commit runs the actions.
+        if Self.pending.value != nil { return try base.write(body) }
         let actions = AfterCommitActions()
-        thread.threadDictionary[Self.pendingKey] = actions
-        defer { thread.threadDictionary[Self.pendingKey] = nil }
         let slackRequest = SlackRequestLedger.current  // a signed Slack request handled on this thread
-        let result = try base.write { writer in
-            actions.removeAll()  // a retried body starts over
-            try slackRequest?.record(in: writer)
-            return try body(writer)
+        let result = try Self.pending.with(actions) {
+            try base.write { writer in
+                actions.removeAll()  // a retried body starts over
+                try slackRequest?.record(in: writer)
+                return try body(writer)
+            }
         }
         slackRequest?.committed()
-        thread.threadDictionary[Self.pendingKey] = nil
         actions.runAll()
         return result
     }
 
     /// Runs `action` after the write in progress on this thread commits, or now when there is none.
     public func afterCommit(_ action: @escaping @Sendable () -> Void) {
-        if let actions = Thread.current.threadDictionary[Self.pendingKey] as? AfterCommitActions {
+        if let actions = Self.pending.value {
             actions.append(action)
         } else {
             action()

@@ -242,7 +242,11 @@ public struct DeployMessageRenderer: Sendable {
 
     /// Strips mrkdwn emphasis for the notification fallback text.
     static func plain(_ text: String) -> String {
-        text.replacingOccurrences(of: "*", with: "").replacingOccurrences(of: "`", with: "")
+        // Byte by byte: both are ASCII, never part of a longer UTF-8 sequence (Foundation's replacingOccurrences was
+        // an eighth of a CI deploy's cost, for its thread log's first step).
+        let emphasis: (UInt8) -> Bool = { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "`") }
+        guard text.utf8.contains(where: emphasis) else { return text }
+        return String(decoding: text.utf8.filter { !emphasis($0) }, as: UTF8.self)
     }
 }
 

@@ -13,7 +13,6 @@ import SlipwayStore
 /// Set on the HTTP thread by `SlackEndpoints` around the synchronous handler; `ObservedStore` calls
 /// ``record(in:)`` inside each outermost write transaction on that thread and ``committed()`` after it commits.
 final class SlackRequestLedger {
-    private static let key = "slipway.slackRequest"
 
     let signature: String
     let now: Date
@@ -30,15 +29,11 @@ final class SlackRequestLedger {
     }
 
     /// The request being handled on this thread, if any.
-    static var current: SlackRequestLedger? { Thread.current.threadDictionary[key] as? SlackRequestLedger }
+    static var current: SlackRequestLedger? { handled.value }
+    private static let handled = ThreadLocalReference<SlackRequestLedger>()
 
     /// Runs a synchronous handler with this request as the thread's current one.
-    func handling<T>(_ body: () throws -> T) rethrows -> T {
-        let dictionary = Thread.current.threadDictionary
-        dictionary[Self.key] = self
-        defer { dictionary[Self.key] = nil }
-        return try body()
-    }
+    func handling<T>(_ body: () throws -> T) rethrows -> T { try Self.handled.with(self, body) }
 
     /// Records the signature in the write transaction `writer` belongs to, unless an earlier write of this request
     /// did.
