@@ -36,11 +36,11 @@ public protocol StoreReader {
     /// Most recent deploys first, optionally filtered.
     func recentDeploys(service: String?, environment: String?, limit: Int) throws -> [Deploy]
     /// The deploys of one environment that deploy decisions read, most recent first: the `limit` most recent that
-    /// ran (committed; rolling out, succeeded or rolled back) and the `pendingLimit` most recent not committed yet
-    /// (awaiting approval, or queued for a commit). Requests superseded, cancelled, blocked or held before a commit
-    /// are left out: a burst of CI webhooks never pushes what ran out of the window, and reading it costs the same
-    /// however many requests the burst left.
-    func planningDeploys(service: String, environment: String, limit: Int, pendingLimit: Int) throws
+    /// ran (committed; rolling out, succeeded or rolled back) and as many awaiting approval, and the `queuedLimit`
+    /// most recent queued for their commit. Requests superseded, cancelled, blocked or held before a commit are left
+    /// out: a burst of CI webhooks never pushes what ran out of the window, and reading it costs the same however
+    /// many requests the burst queued.
+    func planningDeploys(service: String, environment: String, limit: Int, queuedLimit: Int) throws
         -> [DeployHistory.Record]
     /// Deploys of one environment that reached `state`, most recent first.
     func deploys(service: String, environment: String, state: DeployState, limit: Int) throws -> [Deploy]

@@ -210,7 +210,7 @@ enum StoreSchema {
                 "CREATE INDEX deploys_ran ON deploys (service, environment, created_at, seq) WHERE "
                     + "(git_commit IS NOT NULL OR state IN ('reconciling', 'rolling_out', 'verifying', 'succeeded', "
                     + "'rolled_back'))",
-                "CREATE INDEX deploys_pending ON deploys (service, environment, created_at, seq) WHERE "
+                "CREATE INDEX deploys_pending ON deploys (service, environment, state, created_at, seq) WHERE "
                     + "(git_commit IS NULL AND state IN ('awaiting_approval', 'committing'))",
             ]),
     ]

@@ -172,17 +172,18 @@ struct StoreBehaviourTests {
                 }
             }
             try store.read { r throws in
+                // Every request awaiting approval (a new request supersedes them all), the newest queued ones.
                 #expect(
-                    try r.planningDeploys(service: "api", environment: "staging", limit: 100, pendingLimit: 3).map(\.id)
-                        == ["queued-149", "queued-148", "queued-147", "bad", "good", "taken-over"])
+                    try r.planningDeploys(service: "api", environment: "staging", limit: 100, queuedLimit: 3).map(\.id)
+                        == ["queued-149", "queued-148", "queued-147", "waiting", "bad", "good", "taken-over"])
                 #expect(
-                    try r.planningDeploys(service: "api", environment: "staging", limit: 2, pendingLimit: 0).map(\.id)
-                        == ["bad", "good"])
-                let all = try r.planningDeploys(service: "api", environment: "staging", limit: 100, pendingLimit: 200)
+                    try r.planningDeploys(service: "api", environment: "staging", limit: 2, queuedLimit: 0).map(\.id)
+                        == ["waiting", "bad", "good"])
+                let all = try r.planningDeploys(service: "api", environment: "staging", limit: 100, queuedLimit: 200)
                 #expect(all.count == 154)
                 #expect(all.suffix(4).map(\.id) == ["waiting", "bad", "good", "taken-over"])
                 #expect(
-                    try r.planningDeploys(service: "shop", environment: "staging", limit: 100, pendingLimit: 20)
+                    try r.planningDeploys(service: "shop", environment: "staging", limit: 100, queuedLimit: 20)
                         .isEmpty)
                 // Each record holds what the full row says of it.
                 for record in all {

@@ -178,11 +178,12 @@ extension DeployCoordinator {
         return planner.plan(request, facts: facts)
     }
 
-    /// Deploys that ran, per environment, that decisions weigh (promotion, rollback targets, tags that failed).
+    /// Deploys that ran, and requests awaiting approval, per environment, that decisions weigh (promotion, rollback
+    /// targets, tags that failed; the requests a new one supersedes).
     static let historyDepth = 100
-    /// Deploys not committed yet, per environment, that decisions weigh (requests awaiting approval, queued CI
-    /// deploys in flight): a burst's older queued deploys are superseded by its newest anyway.
-    static let pendingDepth = 10
+    /// Deploys queued for their commit, per environment, that decisions weigh (as in flight): the worker supersedes
+    /// a burst's older ones by its newest anyway.
+    static let queuedDepth = 10
 
     /// What the planner needs to know about one environment, read in `r`.
     /// - Parameter knownTags: Whether to read the tags CI built (`PlanningFacts.knownTags`, empty otherwise): only
@@ -193,13 +194,13 @@ extension DeployCoordinator {
     ) throws -> PlanningFacts {
         let record = try r.environment(service: svc.name, environment: env.name)
         let deploys = try r.planningDeploys(
-            service: svc.name, environment: env.name, limit: Self.historyDepth, pendingLimit: Self.pendingDepth)
+            service: svc.name, environment: env.name, limit: Self.historyDepth, queuedLimit: Self.queuedDepth)
         let history = DeployHistory(currentTag: record?.currentTag, records: deploys)
         var sourceHistory: DeployHistory?
         var sourceDeploys: [DeployHistory.Record] = []
         if let source = env.promoteFrom {
             sourceDeploys = try r.planningDeploys(
-                service: svc.name, environment: source, limit: Self.historyDepth, pendingLimit: Self.pendingDepth)
+                service: svc.name, environment: source, limit: Self.historyDepth, queuedLimit: Self.queuedDepth)
             let sourceRecord = try r.environment(service: svc.name, environment: source)
             sourceHistory = DeployHistory(currentTag: sourceRecord?.currentTag, records: sourceDeploys)
         }
