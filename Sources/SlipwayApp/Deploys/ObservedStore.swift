@@ -8,7 +8,8 @@ import Synchronization
 /// and `slipway_store_errors_total`.
 ///
 /// The actions queued during a write are kept as the writing thread's own (`ThreadLocalReference`): a synchronous
-/// write runs on one thread from start to commit (the async `write` runs the whole synchronous one on a store executor thread).
+/// write runs on one thread from start to commit (the async `write` runs the whole synchronous one on a store
+/// executor thread).
 public final class ObservedStore: Store {
     private let base: any Store
     private let writes = Mutex<UInt64>(0)

@@ -13,7 +13,6 @@ import SlipwayStore
 /// Set on the HTTP thread by `SlackEndpoints` around the synchronous handler; `ObservedStore` calls
 /// ``record(in:)`` inside each outermost write transaction on that thread and ``committed()`` after it commits.
 final class SlackRequestLedger {
-
     let signature: String
     let now: Date
     let expiresAt: Date
