@@ -124,9 +124,9 @@ extension DeployCoordinator {
                 // and the newest by `createdAt` alone would then be the older of the two.
                 guard let newest = current.last else { return outcome }
                 // The planner decides, as for any request: still frozen, locked meanwhile, already current.
-                let facts = try planningFacts(service: svc, environment: env, now: now, in: w)
                 let request = DeployRequest(
                     kind: .deploy, origin: .freezeEnded, tag: newest.targetTag, requestedBy: "ci")
+                let facts = try planningFacts(service: svc, environment: env, now: now, for: request, in: w)
                 let decision = planner.plan(request, facts: facts)
                 if case .record(.held) = decision { return outcome }
                 for older in current where older.id != newest.id {

@@ -82,8 +82,7 @@ extension DeployCoordinator {
                 return .refused(.unknownCommit(ref: ref))
             }
         }
-        let facts = try planningFacts(
-            service: svc, environment: env, now: now, knownTags: !request.isAutomatic, in: w)
+        let facts = try planningFacts(service: svc, environment: env, now: now, for: request, in: w)
         switch planner.plan(request, facts: facts) {
         case .refuse(let refusal):
             return .refused(refusal)
@@ -186,10 +185,11 @@ extension DeployCoordinator {
     static let queuedDepth = 10
 
     /// What the planner needs to know about one environment, read in `r`.
-    /// - Parameter knownTags: Whether to read the tags CI built (`PlanningFacts.knownTags`, empty otherwise): only
-    ///   requests a person makes weigh them; CI's own requests name the image CI just reported.
+    /// - Parameter request: The request the facts are for, if any. For an automatic one (CI, a freeze's end, an
+    ///   unlock) the tags CI built are not read (`PlanningFacts.knownTags` stays empty): the planner weighs them only
+    ///   for requests a person makes.
     public func planningFacts(
-        service svc: ServiceEntry, environment env: EnvironmentEntry, now: Date, knownTags: Bool = true,
+        service svc: ServiceEntry, environment env: EnvironmentEntry, now: Date, for request: DeployRequest? = nil,
         in r: any StoreReader
     ) throws -> PlanningFacts {
         let record = try r.environment(service: svc.name, environment: env.name)
@@ -205,7 +205,7 @@ extension DeployCoordinator {
             sourceHistory = DeployHistory(currentTag: sourceRecord?.currentTag, records: sourceDeploys)
         }
         var known: [String] = []
-        if knownTags {
+        if request?.isAutomatic != true {
             // Built tags are distinct (one image per tag): only deployed ones can repeat.
             known = try r.recentImageTags(service: svc.name, limit: 50)
             var seen = Set(known)
